@@ -1,0 +1,23 @@
+/**
+ * The `cocodiff` command. Each subcommand lives in cli/commands/<name>.ts and exports
+ * `register(program)`; this file only wires them and turns user errors into one clean line.
+ */
+import { Command } from 'commander';
+import { UserError } from '../common/errors.ts';
+import { registerCommands } from './commands/index.ts';
+
+const program = new Command('cocodiff')
+  .description('Skeleton action recognition: train CTR-GCN with CoCoDiff, compile it to one SIMD .wasm, recognise actions in real time')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: false });
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (process.env.COCODIFF_DEBUG) console.error(err);
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`cocodiff: ${err instanceof UserError ? '' : 'internal error: '}${message}`);
+  process.exitCode = 1;
+}

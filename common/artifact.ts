@@ -1,0 +1,232 @@
+/**
+ * The model artifact (trainer → compiler): a directory with `model.json` and `weights.bin`.
+ * This file is its only definition; the trainer writes it, the compiler and `eval` read it.
+ *
+ * Weight names follow the official CTR-GCN `state_dict` (`data_bn.weight`, `l1.gcn1.PA`,
+ * `l5.residual.conv.weight`, `fc.weight`, ...), batch-norm running statistics included, so weights
+ * trained by the authors' code import by name and nothing is renamed between the parts.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeDirAtomic } from './atomic.ts';
+import { UserError, atField } from './errors.ts';
+import { LAYOUTS, type LayoutName } from './layouts.ts';
+
+export const ARTIFACT_FORMAT = 'cocodiff-model';
+export const ARTIFACT_VERSION = 1;
+
+export type Modality = 'joint' | 'bone' | 'joint-motion' | 'bone-motion';
+export const MODALITIES: readonly Modality[] = ['joint', 'bone', 'joint-motion', 'bone-motion'];
+
+export interface CtrGcnConfig {
+  type: 'ctrgcn';
+  /** Input channels C (3). */
+  inChannels: number;
+  /** Output channels of each TCN-GCN unit: [64, 64, 64, 64, 128, 128, 128, 256, 256, 256] for the full model. */
+  channels: number[];
+  /** Temporal stride of each unit: 2 at units 5 and 8 for the full model. */
+  strides: number[];
+  /** Relation channels of CTR-GC: 8 when the unit's input has 3 or 9 channels, else input / reduction. */
+  reduction: number;
+  /** Temporal kernel size of the multi-scale TCN (5) and its dilations ([1, 2]). */
+  temporalKernel: number;
+  dilations: number[];
+}
+
+export interface InputSpec {
+  /** Coordinates per joint. */
+  C: number;
+  /** Frames the network sees (after crop and resize). */
+  T: number;
+  /** Joints. */
+  V: number;
+  /** Persons. */
+  M: number;
+}
+
+export interface PreprocessSpec {
+  /** Frames after the valid-frame crop and resize (= input.T). */
+  windowFrames: number;
+  /** Test-time centred crop covers this fraction of the valid frames (CTR-GCN: 0.95). */
+  testCropRatio: number;
+  /** Subtract the centre joint of person 0's first non-empty frame from every joint. */
+  centre: boolean;
+}
+
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  /** Byte offset in weights.bin. */
+  offset: number;
+  /** Byte length in weights.bin (= 4 · product(shape)). */
+  bytes: number;
+  /** sha256 of those bytes, hex. */
+  sha256: string;
+}
+
+export interface ModelJson {
+  format: typeof ARTIFACT_FORMAT;
+  version: number;
+  backbone: CtrGcnConfig;
+  layout: LayoutName;
+  input: InputSpec;
+  modality: Modality;
+  preprocessing: PreprocessSpec;
+  classes: string[];
+  /** Free-form: dataset, epochs, seed, command line, dates. */
+  provenance: Record<string, unknown>;
+  /** Free-form: best test top-1 and the like. */
+  metrics: Record<string, unknown>;
+  weightsFile: 'weights.bin';
+  weightsSha256: string;
+  weights: WeightEntry[];
+}
+
+export type ArtifactMeta = Omit<ModelJson, 'format' | 'version' | 'weightsFile' | 'weightsSha256' | 'weights'>;
+
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Artifact {
+  dir: string;
+  model: ModelJson;
+  /** Weights by official name, in manifest order. */
+  weights: Map<string, Tensor>;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Writes an artifact atomically: the directory appears whole or not at all. */
+export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Map<string, Tensor>): Promise<ModelJson> {
+  const entries: WeightEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of weights) {
+    if (t.data.length !== product(t.shape)) {
+      throw new Error(`weight ${name}: ${t.data.length} values for shape [${t.shape}]`);
+    }
+    const bytes = littleEndianBytes(t.data);
+    entries.push({ name, shape: [...t.shape], dtype: 'float32', offset, bytes: bytes.length, sha256: sha256(bytes) });
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  const blob = Buffer.concat(chunks);
+  const model: ModelJson = {
+    format: ARTIFACT_FORMAT,
+    version: ARTIFACT_VERSION,
+    ...meta,
+    weightsFile: 'weights.bin',
+    weightsSha256: sha256(blob),
+    weights: entries,
+  };
+  await writeDirAtomic(dir, async (tmp) => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(tmp, 'weights.bin'), blob);
+    await writeFile(join(tmp, 'model.json'), JSON.stringify(model, null, 2) + '\n');
+  });
+  return model;
+}
+
+/** Reads and validates an artifact; every refusal names the file and the field or weight. */
+export async function readArtifact(dir: string): Promise<Artifact> {
+  const jsonPath = join(dir, 'model.json');
+  let text: string;
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UserError(`${dir}: an artifact is a directory with model.json and weights.bin`);
+    text = await readFile(jsonPath, 'utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${jsonPath}: cannot read the artifact's model.json (${(err as Error).message})`);
+  }
+  let model: ModelJson;
+  try {
+    model = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${jsonPath}: not valid JSON (${(err as Error).message})`);
+  }
+  validateModelJson(model, jsonPath);
+
+  const binPath = join(dir, model.weightsFile);
+  let blob: Buffer;
+  try {
+    blob = await readFile(binPath);
+  } catch (err) {
+    throw new UserError(`${binPath}: cannot read the weights (${(err as Error).message})`);
+  }
+  const expectedBytes = model.weights.reduce((n, w) => Math.max(n, w.offset + w.bytes), 0);
+  if (blob.length !== expectedBytes) {
+    throw new UserError(`${binPath}: ${blob.length} bytes, but the manifest in model.json describes ${expectedBytes} (truncated or mismatched weights)`);
+  }
+  if (sha256(blob) !== model.weightsSha256) {
+    // Name the first damaged tensor: far more useful than "checksum mismatch".
+    for (const w of model.weights) {
+      if (sha256(blob.subarray(w.offset, w.offset + w.bytes)) !== w.sha256) {
+        throw new UserError(`${binPath}: weight "${w.name}" does not match its sha256 in model.json (corrupted weights)`);
+      }
+    }
+    throw new UserError(`${binPath}: does not match weightsSha256 in model.json (corrupted weights)`);
+  }
+  const weights = new Map<string, Tensor>();
+  for (const w of model.weights) {
+    const data = new Float32Array(w.bytes / 4);
+    const view = new DataView(blob.buffer, blob.byteOffset + w.offset, w.bytes);
+    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+    if (!data.every(Number.isFinite)) throw new UserError(`${binPath}: weight "${w.name}" holds NaN or infinite values`);
+    weights.set(w.name, { shape: w.shape, data });
+  }
+  return { dir, model, weights };
+}
+
+function validateModelJson(m: ModelJson, file: string): void {
+  const need = (cond: unknown, field: string, what: string): void => {
+    if (!cond) throw atField(file, field, what);
+  };
+  need(m && typeof m === 'object', '(root)', 'expected a JSON object');
+  need(m.format === ARTIFACT_FORMAT, 'format', `expected "${ARTIFACT_FORMAT}", found ${JSON.stringify(m.format)}`);
+  need(m.version === ARTIFACT_VERSION, 'version', `this cocodiff reads artifact version ${ARTIFACT_VERSION}, found ${JSON.stringify(m.version)}`);
+  need(m.backbone && m.backbone.type === 'ctrgcn', 'backbone.type', `expected "ctrgcn", found ${JSON.stringify(m.backbone?.type)}`);
+  const b = m.backbone;
+  need(Array.isArray(b.channels) && b.channels.length > 0 && b.channels.every((c) => Number.isInteger(c) && c > 0), 'backbone.channels', 'expected a list of positive integers');
+  need(Array.isArray(b.strides) && b.strides.length === b.channels.length && b.strides.every((s) => s === 1 || s === 2), 'backbone.strides', 'expected 1 or 2 per unit, one per channel entry');
+  need(Number.isInteger(b.inChannels) && b.inChannels > 0, 'backbone.inChannels', 'expected a positive integer');
+  need(Number.isInteger(b.reduction) && b.reduction > 0, 'backbone.reduction', 'expected a positive integer');
+  need(Number.isInteger(b.temporalKernel) && b.temporalKernel % 2 === 1, 'backbone.temporalKernel', 'expected an odd integer');
+  need(Array.isArray(b.dilations) && b.dilations.every((d) => Number.isInteger(d) && d > 0), 'backbone.dilations', 'expected positive integers');
+  need(typeof m.layout === 'string' && m.layout in LAYOUTS, 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(m.layout)}`);
+  const inp = m.input;
+  need(inp && [inp.C, inp.T, inp.V, inp.M].every((x) => Number.isInteger(x) && x > 0), 'input', 'expected positive integers C, T, V, M');
+  need(inp.V === LAYOUTS[m.layout].joints.length, 'input.V', `layout ${m.layout} has ${LAYOUTS[m.layout]?.joints.length} joints, found ${inp.V}`);
+  need(inp.C === b.inChannels, 'input.C', `expected backbone.inChannels = ${b.inChannels}, found ${inp.C}`);
+  need(MODALITIES.includes(m.modality), 'modality', `expected one of ${MODALITIES.join(', ')}, found ${JSON.stringify(m.modality)}`);
+  need(m.preprocessing && Number.isInteger(m.preprocessing.windowFrames), 'preprocessing.windowFrames', 'expected an integer');
+  need(m.preprocessing.windowFrames === inp.T, 'preprocessing.windowFrames', `expected input.T = ${inp.T}, found ${m.preprocessing.windowFrames}`);
+  need(m.preprocessing.testCropRatio > 0 && m.preprocessing.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
+  need(Array.isArray(m.classes) && m.classes.length > 0 && m.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
+  need(m.weightsFile === 'weights.bin', 'weightsFile', 'expected "weights.bin"');
+  need(typeof m.weightsSha256 === 'string' && /^[0-9a-f]{64}$/.test(m.weightsSha256), 'weightsSha256', 'expected a sha256 hex digest');
+  need(Array.isArray(m.weights) && m.weights.length > 0, 'weights', 'expected the weight manifest');
+  const seen = new Set<string>();
+  m.weights.forEach((w, i) => {
+    const f = `weights[${i}]`;
+    need(w && typeof w.name === 'string', `${f}.name`, 'expected a string');
+    need(!seen.has(w.name), `${f}.name`, `duplicate weight "${w.name}"`);
+    seen.add(w.name);
+    need(w.dtype === 'float32', `${f}.dtype`, `weight "${w.name}": expected "float32", found ${JSON.stringify(w.dtype)}`);
+    need(Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d > 0), `${f}.shape`, `weight "${w.name}": expected positive integer dimensions`);
+    need(Number.isInteger(w.offset) && w.offset >= 0 && w.offset % 4 === 0, `${f}.offset`, `weight "${w.name}": expected a non-negative multiple of 4`);
+    need(w.bytes === 4 * product(w.shape), `${f}.bytes`, `weight "${w.name}": shape [${w.shape}] needs ${4 * product(w.shape)} bytes, found ${w.bytes}`);
+    need(typeof w.sha256 === 'string' && /^[0-9a-f]{64}$/.test(w.sha256), `${f}.sha256`, `weight "${w.name}": expected a sha256 hex digest`);
+  });
+}
+
+function littleEndianBytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return out;
+}
