@@ -1,0 +1,191 @@
+/**
+ * The dataset cache: what `prepare` and `synth` write and what training reads.
+ *
+ *   DIR/index.json   { format, version, layout, persons, joints, coords, classes, benchmark, source,
+ *                      splits: { train: { file, samples: [{ name, label, frames, offset }] }, test: ... } }
+ *   DIR/train.bin    float32 LE, each sample frame-major [frames][persons][joints][coords], back to back;
+ *   DIR/test.bin     `offset` is the sample's first float (not byte) in its file.
+ *
+ * Samples are ragged (only their valid frames are stored), which keeps NTU-60 about 4× smaller than
+ * CTR-GCN's 300-frame padded arrays. A cache is written into a temporary directory and renamed into
+ * place on `commit()`, so an interrupted `prepare` never leaves a half-written cache.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { UserError, atField } from '../../common/errors.ts';
+import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { frameSize, type Sequence } from '../../common/sequence.ts';
+
+export const CACHE_FORMAT = 'cocodiff-cache';
+export const CACHE_VERSION = 1;
+export type SplitName = 'train' | 'test';
+export const SPLITS: readonly SplitName[] = ['train', 'test'];
+
+export interface SampleEntry {
+  name: string;
+  label: number;
+  frames: number;
+  offset: number;
+}
+
+export interface CacheMeta {
+  layout: LayoutName;
+  persons: number;
+  joints: number;
+  coords: number;
+  classes: string[];
+  /** xsub, xview, xsub120, xset120, synthetic-subject, ... */
+  benchmark: string | null;
+  /** What the cache was made from (a folder, a file, "synthetic seed 1"). */
+  source: string;
+}
+
+export interface CacheIndex extends CacheMeta {
+  format: typeof CACHE_FORMAT;
+  version: number;
+  splits: Record<SplitName, { file: string; samples: SampleEntry[] }>;
+}
+
+export interface CacheSplit {
+  samples: SampleEntry[];
+  data: Float32Array;
+}
+
+export interface Cache {
+  dir: string;
+  index: CacheIndex;
+  split(name: SplitName): CacheSplit;
+  /** Sample i of a split as a Sequence whose data is a view into the split (no copy). */
+  sequence(name: SplitName, i: number): Sequence;
+}
+
+/** Streams samples into a new cache; nothing is visible at `dir` until `commit()`. */
+export class CacheWriter {
+  private readonly streams: Record<SplitName, WriteStream>;
+  private readonly samples: Record<SplitName, SampleEntry[]> = { train: [], test: [] };
+  private readonly floats: Record<SplitName, number> = { train: 0, test: 0 };
+
+  private constructor(readonly dir: string, private readonly tmp: string, private readonly meta: CacheMeta) {
+    this.streams = {
+      train: createWriteStream(join(tmp, 'train.bin')),
+      test: createWriteStream(join(tmp, 'test.bin')),
+    };
+  }
+
+  static async create(dir: string, meta: CacheMeta): Promise<CacheWriter> {
+    const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    return new CacheWriter(dir, tmp, meta);
+  }
+
+  /** Appends one sample to a split. Its shape must match the cache's persons, joints and coords. */
+  async add(split: SplitName, seq: Sequence): Promise<void> {
+    const { persons, joints, coords } = this.meta;
+    if (seq.persons !== persons || seq.joints !== joints || seq.coords !== coords) {
+      throw new Error(`sample ${seq.name}: shape ${seq.persons}×${seq.joints}×${seq.coords} per frame, cache expects ${persons}×${joints}×${coords}`);
+    }
+    if (seq.label === undefined || seq.label < 0 || seq.label >= this.meta.classes.length) {
+      throw new UserError(`sample ${seq.name ?? '?'}: label ${seq.label} outside 0..${this.meta.classes.length - 1}`);
+    }
+    const n = seq.frames * frameSize(seq);
+    if (seq.data.length !== n) throw new Error(`sample ${seq.name}: ${seq.data.length} values for ${seq.frames} frames`);
+    this.samples[split].push({ name: seq.name ?? `${split}-${this.samples[split].length}`, label: seq.label, frames: seq.frames, offset: this.floats[split] });
+    this.floats[split] += n;
+    const bytes = Buffer.from(seq.data.buffer, seq.data.byteOffset, seq.data.byteLength);
+    // Copy: the caller may reuse its buffer, and the stream holds on to what it is given.
+    if (!this.streams[split].write(Buffer.from(bytes))) {
+      await new Promise<void>((resolve) => this.streams[split].once('drain', () => resolve()));
+    }
+  }
+
+  count(split: SplitName): number {
+    return this.samples[split].length;
+  }
+
+  async commit(): Promise<CacheIndex> {
+    await Promise.all(SPLITS.map((s) => new Promise<void>((resolve, reject) => this.streams[s].end((err?: Error | null) => (err ? reject(err) : resolve())))));
+    const index: CacheIndex = {
+      format: CACHE_FORMAT,
+      version: CACHE_VERSION,
+      ...this.meta,
+      splits: {
+        train: { file: 'train.bin', samples: this.samples.train },
+        test: { file: 'test.bin', samples: this.samples.test },
+      },
+    };
+    await writeFile(join(this.tmp, 'index.json'), JSON.stringify(index) + '\n');
+    await rm(this.dir, { recursive: true, force: true });
+    await rename(this.tmp, this.dir);
+    return index;
+  }
+
+  /** Drops everything written so far (a failed or interrupted prepare). */
+  async abort(): Promise<void> {
+    for (const s of SPLITS) this.streams[s].destroy();
+    await rm(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Reads a cache, checking its index against the data files before anything trains on it. */
+export async function readCache(dir: string): Promise<Cache> {
+  const indexPath = join(dir, 'index.json');
+  let index: CacheIndex;
+  try {
+    index = JSON.parse(await readFile(indexPath, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)` : `${indexPath}: not valid JSON (${(err as Error).message})`);
+  }
+  const need = (cond: unknown, field: string, what: string): void => {
+    if (!cond) throw atField(indexPath, field, what);
+  };
+  need(index.format === CACHE_FORMAT, 'format', `expected "${CACHE_FORMAT}", found ${JSON.stringify(index.format)}`);
+  need(index.version === CACHE_VERSION, 'version', `expected ${CACHE_VERSION}, found ${JSON.stringify(index.version)}`);
+  need(index.layout in LAYOUTS, 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}`);
+  need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints`);
+  need(Number.isInteger(index.persons) && index.persons > 0, 'persons', 'expected a positive integer');
+  need(Number.isInteger(index.coords) && index.coords > 0, 'coords', 'expected a positive integer');
+  need(Array.isArray(index.classes) && index.classes.length > 0, 'classes', 'expected a non-empty list');
+  const per = index.persons * index.joints * index.coords;
+  const data: Partial<Record<SplitName, Float32Array>> = {};
+  for (const s of SPLITS) {
+    const split = index.splits?.[s];
+    need(split && Array.isArray(split.samples), `splits.${s}`, 'expected { file, samples }');
+    let floats = 0;
+    split.samples.forEach((e, i) => {
+      need(Number.isInteger(e.label) && e.label >= 0 && e.label < index.classes.length, `splits.${s}.samples[${i}].label`, `expected 0..${index.classes.length - 1}, found ${e.label}`);
+      need(Number.isInteger(e.frames) && e.frames > 0, `splits.${s}.samples[${i}].frames`, 'expected a positive integer');
+      need(e.offset === floats, `splits.${s}.samples[${i}].offset`, `expected ${floats}, found ${e.offset}`);
+      floats += e.frames * per;
+    });
+    const binPath = join(dir, split.file);
+    const size = await stat(binPath).then((st) => st.size, () => -1);
+    if (size !== floats * 4) throw new UserError(`${binPath}: ${size < 0 ? 'missing' : `${size} bytes`}, index.json describes ${floats * 4} bytes (truncated or mismatched cache)`);
+    const buf = await readFile(binPath);
+    // A Float32Array view needs 4-byte alignment; copy in the rare case the Buffer is not aligned.
+    data[s] = buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, floats) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + floats * 4));
+  }
+  const splitOf = (s: SplitName): CacheSplit => ({ samples: index.splits[s].samples, data: data[s]! });
+  return {
+    dir,
+    index,
+    split: splitOf,
+    sequence(s, i) {
+      const e = index.splits[s].samples[i];
+      if (!e) throw new RangeError(`${s} sample ${i} of ${index.splits[s].samples.length}`);
+      return {
+        layout: index.layout,
+        frames: e.frames,
+        persons: index.persons,
+        joints: index.joints,
+        coords: index.coords,
+        data: data[s]!.subarray(e.offset, e.offset + e.frames * per),
+        label: e.label,
+        name: e.name,
+        source: dir,
+      };
+    },
+  };
+}
