@@ -48,3 +48,34 @@ export interface CoCoDiffBranch {
   restore(state: Map<string, tf.Tensor>): void;
   dispose(): void;
 }
+
+/** Defaults: the paper's setting where it states one, a small denoiser otherwise. */
+export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {
+  steps: 1000,
+  schedule: 'linear',
+  genSteps: 1,
+  genPerSample: 1,
+  detachTarget: true,
+  denoiserWidth: 512,
+  denoiserBlocks: 3,
+  fineText: true,
+  coarseText: true,
+  genCe: true,
+  lambdaGen: 1,
+  lambdaFine: 1,
+  lambdaCoarse: 0.1,
+};
+
+/**
+ * Where the branch finds its text. `textFile` is a descriptions JSON (trainer/text/descriptions/);
+ * `embeddingsFile` holds precomputed embeddings made elsewhere (JSON or .npy). Without either, the
+ * branch picks the project's descriptions for the dataset whose class names match.
+ */
+export interface CoCoDiffContext {
+  featureDim: number;
+  classes: string[];
+  runDir: string;
+  seed: number;
+  textFile?: string;
+  embeddingsFile?: string;
+}
