@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, inwardEdges, layoutByName, spatialAdjacency } from '../../common/layouts.ts';
+
+describe('joint layouts', () => {
+  it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
+    const V = layout.joints.length;
+    expect(layout.parents).toHaveLength(V);
+    const roots = layout.parents.filter((p, v) => p === v);
+    expect(roots).toHaveLength(1);
+    for (let v = 0; v < V; v++) {
+      let u = v;
+      for (let hops = 0; layout.parents[u] !== u; hops++) {
+        expect(hops).toBeLessThan(V);
+        u = layout.parents[u];
+      }
+    }
+    expect(inwardEdges(layout)).toHaveLength(V - 1);
+    expect(layout.centre).toBeGreaterThanOrEqual(0);
+    expect(layout.centre).toBeLessThan(V);
+  });
+
+  it('NTU-25 follows the published numbering: centre is joint 2 (spine middle), the bone root is joint 21', () => {
+    expect(NTU25.joints).toHaveLength(25);
+    expect(NTU25.joints[NTU25.centre]).toBe('spine_mid');
+    expect(NTU25.parents[20]).toBe(20);
+    // CTR-GCN's ntu_pairs: (23, 8) and (25, 12): thumbs hang off the hands.
+    expect(NTU25.parents[22]).toBe(7);
+    expect(NTU25.parents[24]).toBe(11);
+  });
+
+  it('OpenPose-18 and COCO-17 have the sizes the pose estimators emit', () => {
+    expect(OPENPOSE18.joints).toHaveLength(18);
+    expect(COCO17.joints).toHaveLength(17);
+    expect(layoutByName('coco17')).toBe(COCO17);
+    expect(() => layoutByName('kinect')).toThrow(/unknown joint layout "kinect"/);
+  });
+
+  it('the spatial adjacency is [I, inward, outward] with columns normalised to 1', () => {
+    const V = 25;
+    const [I, inward, outward] = spatialAdjacency(NTU25);
+    for (let v = 0; v < V; v++) expect(I[v * V + v]).toBe(1);
+    // Edge 1→2 (0-based 0→1) is inward: A[1][0] = 1 / (in-degree column sum of column 0) = 1.
+    expect(inward[1 * V + 0]).toBeCloseTo(1);
+    // Column sums of a normalised matrix are 1 where the column has any edge, else 0.
+    for (const A of [inward, outward]) {
+      for (let col = 0; col < V; col++) {
+        let s = 0;
+        for (let row = 0; row < V; row++) s += A[row * V + col];
+        expect([0, 1].some((x) => Math.abs(s - x) < 1e-6)).toBe(true);
+      }
+    }
+    // Joint 21 (index 20) has 4 children pointing to it outward: column 20 of outward sums over them.
+    expect(outward[0 * V + 20]).toBe(0);
+    expect(outward[2 * V + 20]).toBeCloseTo(1 / 4);
+  });
+});
