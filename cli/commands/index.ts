@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
+import * as synth from './synth.ts';
+import * as prepare from './prepare.ts';
+import * as inspect from './inspect.ts';
+import * as baseline from './baseline.ts';
+import * as modelInfo from './model-info.ts';
+import * as importCtrgcn from './import-ctrgcn.ts';
+import * as forward from './forward.ts';
+import * as train from './train.ts';
+import * as evaluate from './eval.ts';
+import * as exportCmd from './export.ts';
+import * as run from './run.ts';
+import * as stream from './stream.ts';
 
 /** Every subcommand module, in the order `--help` lists them. Each exports `register(program)`. */
-const modules: Array<{ register(program: Command): void }> = [];
+const modules: Array<{ register(program: Command): void }> = [synth, prepare, inspect, baseline, modelInfo, importCtrgcn, forward, train, evaluate, exportCmd, run, stream];
 
 export function registerCommands(program: Command): void {
   for (const m of modules) m.register(program);

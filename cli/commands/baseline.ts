@@ -1,0 +1,30 @@
+import { Command, Option } from 'commander';
+import { UserError } from '../../common/errors.ts';
+import { progress } from '../../common/progress.ts';
+import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
+import { readCache } from '../../trainer/data/cache.ts';
+
+export function register(program: Command): void {
+  program
+    .command('baseline')
+    .description('Nearest-centroid classifier on raw joints (test-time preprocessing, joint modality): the accuracy a learned model must beat')
+    .requiredOption('--data <dir>', 'dataset cache (from `cocodiff prepare` or `cocodiff synth`)')
+    .option('--frames <t>', 'frames after the crop and resize', '64')
+    .addOption(new Option('--split <name>', 'split to score').choices(['train', 'test']).default('test'))
+    .option('--per-class', 'also print the accuracy of each class')
+    .action(async (f: { data: string; frames: string; split: 'train' | 'test'; perClass?: boolean }) => {
+      const frames = Number(f.frames);
+      if (!Number.isInteger(frames) || frames < 1) throw new UserError(`--frames: expected a positive integer, found "${f.frames}"`);
+      const cache = await readCache(f.data);
+      const total = cache.index.splits.train.samples.length + cache.index.splits[f.split].samples.length;
+      const bar = progress('baseline', total);
+      let r;
+      try {
+        r = nearestCentroidBaseline(cache, { frames, split: f.split, onProgress: (done) => bar.update(done) });
+      } finally {
+        bar.stop();
+      }
+      console.log(`nearest centroid on ${f.data} (${f.split}, ${r.total} samples): top-1 ${(100 * r.top1).toFixed(2)} %`);
+      if (f.perClass) for (const c of r.perClass) console.log(`  ${(c.total ? (100 * c.correct) / c.total : 0).toFixed(1).padStart(5)} %  ${c.label}`);
+    });
+}

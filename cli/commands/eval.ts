@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { UserError } from '../../common/errors.ts';
+import { selectBackend, type BackendName } from '../../trainer/backend.ts';
+import { evaluate } from '../../trainer/train/eval.ts';
+
+const pct = (v: number): string => (Number.isNaN(v) ? '  n/a' : (100 * v).toFixed(2).padStart(6));
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('Test a trained model (run or artifact directory) on a dataset cache: top-1, top-5, per-class accuracy, confusion matrix; --ensemble adds the softmax scores of several models')
+    .argument('<model>', 'run directory (its artifact is used) or artifact directory')
+    .requiredOption('--data <dir>', 'dataset cache')
+    .option('--ensemble <models...>', 'more run/artifact directories whose softmax scores are added (e.g. the other modalities)')
+    .option('--weights <w...>', 'ensemble weights, one per model in order (default 1 each)')
+    .addOption(new Option('--split <name>', 'split to evaluate').choices(['train', 'test']).default('test'))
+    .option('--batch <n>', 'batch size', '32')
+    .option('--out <dir>', 'write confusion.svg and confusion.json here')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; split: 'train' | 'test'; batch: string; out?: string; backend: BackendName }) => {
+      const models = [model, ...(f.ensemble ?? [])];
+      const batch = Number(f.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch: expected a positive integer, found "${f.batch}"`);
+      const weights = f.weights?.map((w) => {
+        const v = Number(w);
+        if (!Number.isFinite(v)) throw new UserError(`--weights: expected numbers, found "${w}"`);
+        return v;
+      });
+      if (weights && weights.length !== models.length) throw new UserError(`--weights: ${weights.length} weights for ${models.length} models`);
+      console.error(`backend: ${await selectBackend(f.backend)}`);
+      const r = await evaluate({ models, data: f.data, split: f.split, batch, out: f.out, weights });
+      for (const m of r.members) console.log(`  ${m.model}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);
+      console.log(`${models.length > 1 ? 'ensemble' : f.split}: ${r.report.samples} samples, top-1 ${pct(r.report.top1)} %, top-5 ${pct(r.report.top5)} %`);
+      console.log('per-class top-1:');
+      r.classes.forEach((c, i) => console.log(`  ${pct(r.report.perClass[i])} %  ${c}`));
+      if (f.out) console.log(`wrote ${f.out}/confusion.svg and confusion.json`);
+    });
+}

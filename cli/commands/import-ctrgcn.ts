@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { MODALITIES, type Modality } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { importCtrGcn } from '../../trainer/model/import-ctrgcn.ts';
+
+export function register(program: Command): void {
+  program
+    .command('import-ctrgcn')
+    .description('Import weights trained by the official CTR-GCN code (a state_dict manifest + float32 blob) as a cocodiff model artifact')
+    .requiredOption('--manifest <file>', 'JSON manifest: {weights: {file?, tensors: [{name, shape, offset (bytes), length (floats)}]}}')
+    .option('--weights <file>', 'float32 little-endian blob (default: the manifest\'s weights.file, next to it)')
+    .requiredOption('--out <dir>', 'artifact directory to write (replaced atomically)')
+    .option('--frames <t>', 'frames per sample the model is used with', '64')
+    .option('--classes <file>', 'class names, one per line (default: NTU-60 / NTU-120 names for 60 / 120 classes)')
+    .option('--modality <m>', `input modality the weights were trained on (${MODALITIES.join(', ')})`, 'joint')
+    .addHelpText('after', '\nThe configuration (joints, persons, channels, classes) is read off the tensor shapes; any missing,\nextra or mis-shaped tensor is refused by name. num_batches_tracked counters are ignored.')
+    .action(async (f: { manifest: string; weights?: string; out: string; frames: string; classes?: string; modality: string }) => {
+      const frames = Number(f.frames);
+      if (!Number.isInteger(frames) || frames < 1) throw new UserError(`--frames: expected a positive integer, found "${f.frames}"`);
+      if (!(MODALITIES as readonly string[]).includes(f.modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${f.modality}"`);
+      let classes: string[] | undefined;
+      if (f.classes) {
+        try {
+          classes = (await readFile(f.classes, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+        } catch (err) {
+          throw new UserError(`${f.classes}: cannot read the class names (${(err as Error).message})`);
+        }
+      }
+      const model = await importCtrGcn(f.manifest, f.weights, f.out, { frames, classes, modality: f.modality as Modality });
+      const params = model.weights.filter((w) => !/running_(mean|var)$/.test(w.name)).reduce((n, w) => n + w.bytes / 4, 0);
+      console.log(`${f.out}: CTR-GCN, ${model.backbone.channels.length} units [${model.backbone.channels}], layout ${model.layout}, ` +
+        `input [N, ${model.input.C}, ${model.input.T}, ${model.input.V}, ${model.input.M}], ${model.classes.length} classes, ${params.toLocaleString('en')} parameters`);
+    });
+}

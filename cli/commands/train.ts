@@ -1,0 +1,131 @@
+import { Command, Option } from 'commander';
+import { UserError } from '../../common/errors.ts';
+import { MODALITIES, type Modality } from '../../common/artifact.ts';
+import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from '../../trainer/cocodiff/types.ts';
+import { PRESETS, type PresetName, type TrainOptions } from '../../trainer/train/config.ts';
+import { runTraining } from '../../trainer/train/train.ts';
+import type { BackendName } from '../../trainer/backend.ts';
+
+function number(flag: string, integer = false) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) throw new UserError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, found "${text}"`);
+    return v;
+  };
+}
+
+interface Flags {
+  data?: string;
+  out?: string;
+  backbone: string;
+  width?: number;
+  blocks?: number;
+  frames?: number;
+  modality?: Modality;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  backend: BackendName;
+  preset?: PresetName;
+  resume?: string | boolean;
+  quiet?: boolean;
+  cocodiff?: boolean;
+  fineText: boolean;
+  coarseText: boolean;
+  genCe: boolean;
+  detachTarget: boolean;
+  genSteps?: number;
+  genPerSample?: number;
+  diffusionSteps?: number;
+  schedule?: 'linear' | 'cosine';
+  lambdaGen?: number;
+  lambdaFine?: number;
+  lambdaCoarse?: number;
+  text?: string;
+  textEmbeddings?: string;
+}
+
+function cocodiffOptions(f: Flags): CoCoDiffOptions {
+  const d = DEFAULT_COCODIFF_OPTIONS;
+  return {
+    ...d,
+    steps: f.diffusionSteps ?? d.steps,
+    schedule: f.schedule ?? d.schedule,
+    genSteps: f.genSteps ?? d.genSteps,
+    genPerSample: f.genPerSample ?? d.genPerSample,
+    detachTarget: f.detachTarget,
+    fineText: f.fineText,
+    coarseText: f.coarseText,
+    genCe: f.genCe,
+    lambdaGen: f.lambdaGen ?? d.lambdaGen,
+    lambdaFine: f.lambdaFine ?? d.lambdaFine,
+    lambdaCoarse: f.lambdaCoarse ?? d.lambdaCoarse,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train CTR-GCN (optionally with the CoCoDiff branch) on a dataset cache; writes checkpoints, metrics.jsonl, curves.svg, confusion.svg and the model artifact into the run directory')
+    .option('--data <dir>', 'dataset cache (from `cocodiff prepare` or `cocodiff synth`)')
+    .option('--out <dir>', 'run directory')
+    .addOption(new Option('--backbone <name>', 'backbone').choices(['ctrgcn']).default('ctrgcn'))
+    .option('--width <w>', 'channel width multiplier (default 1; synth-quick 0.25)', number('--width'))
+    .option('--blocks <n>', 'TCN-GCN units (default 10; synth-quick 6)', number('--blocks', true))
+    .option('--frames <T>', 'frames the network sees (default 64; synth-quick 32)', number('--frames', true))
+    .addOption(new Option('--modality <m>', 'input stream (default joint)').choices(MODALITIES as string[]))
+    .option('--epochs <n>', 'epochs (default 65; synth-quick 12; with --resume, extends the run)', number('--epochs', true))
+    .option('--batch <n>', 'batch size (default 64; synth-quick 32)', number('--batch', true))
+    .option('--lr <lr>', 'base learning rate after warm-up (default 0.1 × batch / 64)', number('--lr'))
+    .option('--seed <s>', 'seed for initialisation, sample order and augmentation (default 1)', number('--seed', true))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--preset <name>', 'a smaller model and schedule; explicit flags still win').choices(Object.keys(PRESETS)))
+    .option('--resume [run_dir]', 'continue a run from its last checkpoint (the run directory, or --out)')
+    .option('--quiet', 'no progress bars or per-epoch lines')
+    .option('--cocodiff', 'add the CoCoDiff text-guided latent diffusion branch (training only; never exported)')
+    .option('--no-fine-text', 'CoCoDiff: no fine-text conditioning of the denoiser')
+    .option('--no-coarse-text', 'CoCoDiff: no coarse-text contrastive loss')
+    .option('--no-gen-ce', 'CoCoDiff: do not classify the generated features')
+    .option('--no-detach-target', 'CoCoDiff: let the diffusion losses reach the backbone through x0')
+    .option('--gen-steps <k>', `CoCoDiff: reverse (DDIM) steps per generated feature (default ${DEFAULT_COCODIFF_OPTIONS.genSteps})`, number('--gen-steps', true))
+    .option('--gen-per-sample <n>', `CoCoDiff: generated features per real one (default ${DEFAULT_COCODIFF_OPTIONS.genPerSample})`, number('--gen-per-sample', true))
+    .option('--diffusion-steps <n>', `CoCoDiff: forward-process steps (default ${DEFAULT_COCODIFF_OPTIONS.steps})`, number('--diffusion-steps', true))
+    .addOption(new Option('--schedule <s>', `CoCoDiff: noise schedule (default ${DEFAULT_COCODIFF_OPTIONS.schedule})`).choices(['linear', 'cosine']))
+    .option('--lambda-gen <w>', `CoCoDiff: weight of CE on generated features (default ${DEFAULT_COCODIFF_OPTIONS.lambdaGen})`, number('--lambda-gen'))
+    .option('--lambda-fine <w>', `CoCoDiff: weight of the fine (reconstruction) loss (default ${DEFAULT_COCODIFF_OPTIONS.lambdaFine})`, number('--lambda-fine'))
+    .option('--lambda-coarse <w>', `CoCoDiff: weight of the coarse contrastive loss (default ${DEFAULT_COCODIFF_OPTIONS.lambdaCoarse})`, number('--lambda-coarse'))
+    .option('--text <file>', 'CoCoDiff: descriptions JSON (default: the project\'s file for the dataset)')
+    .option('--text-embeddings <file>', 'CoCoDiff: precomputed text embeddings (JSON or .npy) instead of the built-in encoder')
+    .action(async (f: Flags) => {
+      const out = typeof f.resume === 'string' ? f.resume : f.out;
+      if (!out) throw new UserError('train: --out RUN_DIR is required (or --resume RUN_DIR)');
+      if (typeof f.resume === 'string' && f.out && f.out !== f.resume) throw new UserError(`train: --resume ${f.resume} and --out ${f.out} name different runs`);
+      if (!f.resume && !f.data) throw new UserError('train: --data DIR is required');
+      const cocodiffFlags = [f.text, f.textEmbeddings, f.genSteps, f.genPerSample, f.diffusionSteps, f.schedule, f.lambdaGen, f.lambdaFine, f.lambdaCoarse].some((v) => v !== undefined) || !f.fineText || !f.coarseText || !f.genCe || !f.detachTarget;
+      if (cocodiffFlags && !f.cocodiff && !f.resume) throw new UserError('train: CoCoDiff flags given without --cocodiff');
+      const opts: TrainOptions = {
+        data: f.data ?? '',
+        out,
+        width: f.width,
+        blocks: f.blocks,
+        frames: f.frames,
+        modality: f.modality,
+        epochs: f.epochs,
+        batch: f.batch,
+        lr: f.lr,
+        seed: f.seed,
+        backend: f.backend,
+        preset: f.preset,
+        resume: Boolean(f.resume),
+        quiet: f.quiet,
+        cocodiff: f.cocodiff ? cocodiffOptions(f) : undefined,
+        textFile: f.text,
+        embeddingsFile: f.textEmbeddings,
+      };
+      const r = await runTraining(opts);
+      console.log(`best test top-1 ${(100 * r.bestTop1).toFixed(2)} %, last ${(100 * r.lastTop1).toFixed(2)} %, ${r.wallSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(1)} ms/step`);
+      console.log(`run: ${r.runDir}`);
+      console.log(`artifact: ${r.artifactDir}`);
+    });
+}

@@ -1,0 +1,143 @@
+/**
+ * Build: the generated network.ts + config.ts next to the runtime's AssemblyScript, compiled
+ * in-process by asc (SIMD, stub runtime, -O3, no asserts), optimised by binaryen, and the weights
+ * added as one active data segment at their literal address.
+ *
+ * The weights bypass asc on purpose: a 6 MB array literal would be parsed, type-checked and
+ * optimised as code; instead asc is told (--memoryBase) to start its own static data after them,
+ * and the finished binary gets a data segment there.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import asc from 'assemblyscript/asc';
+import binaryen from 'binaryen';
+import { writeFileAtomic } from '../common/atomic.ts';
+
+export const RUNTIME_DIR = join(import.meta.dirname, '..', 'runtime-as', 'assembly');
+
+export interface BuildInput {
+  /** AssemblyScript sources by file name, added to (and overriding) the runtime's files. */
+  sources: Record<string, string>;
+  /** The file whose exports the module exports. */
+  entry: string;
+  memoryBase: number;
+  segment: { offset: number; bytes: Uint8Array };
+  relaxedSimd?: boolean;
+  /** Keep every source the build saw (runtime and generated) in this directory. */
+  emitAsDir?: string;
+}
+
+export async function runtimeSources(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(RUNTIME_DIR)) {
+    if (name.endsWith('.ts')) files[name] = await readFile(join(RUNTIME_DIR, name), 'utf8');
+  }
+  return files;
+}
+
+export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
+  const files = { ...(await runtimeSources()), ...input.sources };
+  if (!(input.entry in files)) throw new Error(`build: entry ${input.entry} is not among the sources (${Object.keys(files).join(', ')})`);
+  if (input.emitAsDir) {
+    for (const [name, text] of Object.entries(files)) await writeFileAtomic(join(input.emitAsDir, name), text);
+  }
+  let binary: Uint8Array | undefined;
+  let diagnostics = '';
+  const sink = { write: (s: string | Uint8Array) => void (diagnostics += typeof s === 'string' ? s : Buffer.from(s).toString()) };
+  const flags = ['--enable', 'simd', ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : [])];
+  const { error } = await asc.main(
+    [input.entry, '--outFile', 'module.wasm', ...flags, '--runtime', 'stub', '-O3', '--noAssert', '--memoryBase', String(input.memoryBase)],
+    {
+      readFile: (name: string) => files[name.replace(/^\.\//, '')] ?? null,
+      writeFile: (name: string, contents: Uint8Array | string) => {
+        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+      },
+      listFiles: () => [],
+      stdout: sink,
+      stderr: sink,
+    },
+  );
+  if (error || !binary) throw new Error(`asc failed: ${error?.message ?? 'no output'}\n${diagnostics.slice(0, 4000)}`);
+
+  const module = binaryen.readBinary(binary);
+  try {
+    module.setFeatures(binaryen.Features.All);
+    binaryen.setOptimizeLevel(3);
+    binaryen.setShrinkLevel(0);
+    module.optimize();
+    if (!module.validate()) throw new Error('binaryen: the optimised module does not validate');
+    binary = module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+  return addDataSegment(binary, input.segment.offset, input.segment.bytes);
+}
+
+// ---- the data segment, added to the binary directly -----------------------------------------
+
+const SECTION_CODE = 10;
+const SECTION_DATA = 11;
+const SECTION_DATA_COUNT = 12;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return out;
+}
+
+function sleb32(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function readUleb(b: Uint8Array, at: number): [number, number] {
+  let n = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = b[at++];
+    n += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) return [n, at];
+  }
+}
+
+/** Appends an active segment (memory 0, `i32.const offset`) to the module's data section. */
+export function addDataSegment(wasm: Uint8Array, offset: number, bytes: Uint8Array): Uint8Array {
+  const sections: Array<{ id: number; body: Uint8Array }> = [];
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, start] = readUleb(wasm, at + 1);
+    sections.push({ id, body: wasm.subarray(start, start + size) });
+    at = start + size;
+  }
+  const segment = Uint8Array.from([0x00, 0x41, ...sleb32(offset), 0x0b, ...uleb(bytes.length)]);
+  const data = sections.find((s) => s.id === SECTION_DATA);
+  let count = 0;
+  if (data) {
+    const [n, rest] = readUleb(data.body, 0);
+    count = n;
+    data.body = Buffer.concat([Uint8Array.from(uleb(n + 1)), data.body.subarray(rest), segment, bytes]);
+  } else {
+    const code = sections.findIndex((s) => s.id === SECTION_CODE);
+    sections.splice(code + 1, 0, { id: SECTION_DATA, body: Buffer.concat([Uint8Array.from(uleb(1)), segment, bytes]) });
+  }
+  const dataCount = sections.find((s) => s.id === SECTION_DATA_COUNT);
+  if (dataCount) dataCount.body = Uint8Array.from(uleb(count + 1));
+  const parts: Uint8Array[] = [wasm.subarray(0, 8)];
+  for (const s of sections) parts.push(Uint8Array.from([s.id, ...uleb(s.body.length)]), s.body);
+  return Buffer.concat(parts);
+}

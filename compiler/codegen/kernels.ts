@@ -1,0 +1,116 @@
+/**
+ * AssemblyScript emitters, one per kernel. Every address is `WB`/`AR` plus a literal byte offset and
+ * every loop bound is a literal: the generated functions are specialised to one call site, so asc
+ * and binaryen see constant trip counts and constant immediate offsets.
+ *
+ * The matmul micro-kernel (conv) follows XNNPACK's shape: a register block of 4 output channels ×
+ * NV vectors of 4 columns, one pass over the input channels (and temporal taps) broadcasting 4
+ * packed weights and loading NV input vectors per step, the bias in the accumulators' initial value
+ * and the epilogue (residual add, ReLU) applied in registers before the single store.
+ */
+
+/** Conv micro-kernel block: 4 output channels × NV vectors (4·NV columns). 4×3 keeps 12 accumulators,
+ * 3 inputs and a broadcast weight within x86's 16 vector registers. */
+export const CONV_NV = 3;
+
+export interface Fma {
+  /** acc + a·b as an AssemblyScript expression. */
+  (acc: string, a: string, b: string): string;
+}
+
+export const fmaFor = (relaxed: boolean): Fma =>
+  relaxed ? (acc, a, b) => `f32x4.relaxed_madd(${a}, ${b}, ${acc})` : (acc, a, b) => `f32x4.add(${acc}, f32x4.mul(${a}, ${b}))`;
+
+export interface ConvSite {
+  name: string;
+  /** Byte address expressions (without the base) of input column 0 for tap 0, output row 0 column 0. */
+  inAddr: number;
+  inRowBytes: number;
+  /** Byte distance between consecutive temporal taps (dilation · V · 4); 0 for a 1×1 conv. */
+  tapBytes: number;
+  K: number;
+  cin: number;
+  cout: number;
+  /** Columns computed (multiple of 4). */
+  cols: number;
+  outAddr: number;
+  outRowBytes: number;
+  residual?: { addr: number; rowBytes: number };
+  relu: boolean;
+  weights: number;
+  bias: number;
+}
+
+/** A conv (or 1×1 matmul) over `cols` contiguous columns; arena addresses, weight offsets. */
+export function emitConv(s: ConvSite, fma: Fma): string {
+  const lines: string[] = [];
+  const full = Math.floor(s.cout / 4);
+  const restRows = s.cout % 4;
+  const vecs = s.cols / 4;
+  const mainVecs = Math.floor(vecs / CONV_NV) * CONV_NV;
+  const blockWBytes = s.cin * s.K * 16;
+
+  const block = (rows: number, nv: number, colStartBytes: number, colEndBytes: number): string[] => {
+    const out: string[] = [];
+    const acc = (r: number, j: number) => `a${r}_${j}`;
+    out.push(`    for (let col: usize = ${colStartBytes}; col < ${colEndBytes}; col += ${nv * 16}) {`);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < nv; j++) out.push(`      let ${acc(r, j)} = b${r};`);
+    out.push(`      let x: usize = AR + ${s.inAddr} + col;`);
+    out.push(`      let w: usize = wblock;`);
+    out.push(`      for (let ci = 0; ci < ${s.cin}; ci++) {`);
+    for (let k = 0; k < s.K; k++) {
+      for (let j = 0; j < nv; j++) out.push(`        const x${j}_${k} = v128.load(x, ${k * s.tapBytes + j * 16});`);
+      for (let r = 0; r < rows; r++) {
+        out.push(`        const w${r}_${k} = v128.load32_splat(w, ${(k * 4 + r) * 4});`);
+        for (let j = 0; j < nv; j++) out.push(`        ${acc(r, j)} = ${fma(acc(r, j), `w${r}_${k}`, `x${j}_${k}`)};`);
+      }
+    }
+    out.push(`        x += ${s.inRowBytes};`);
+    out.push(`        w += ${s.K * 16};`);
+    out.push(`      }`);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < nv; j++) {
+        let v = acc(r, j);
+        if (s.residual) v = `f32x4.add(${v}, v128.load(AR + ${s.residual.addr} + (cb * 4 + ${r}) * ${s.residual.rowBytes} + col, ${j * 16}))`;
+        if (s.relu) v = `f32x4.pmax(ZERO, ${v})`;
+        out.push(`      v128.store(AR + ${s.outAddr} + (cb * 4 + ${r}) * ${s.outRowBytes} + col, ${v}, ${j * 16});`);
+      }
+    }
+    out.push(`    }`);
+    return out;
+  };
+  const channelBlock = (rows: number): string[] => {
+    const out: string[] = [];
+    out.push(`    const wblock: usize = WB + ${s.weights} + cb * ${blockWBytes};`);
+    for (let r = 0; r < rows; r++) out.push(`    const b${r} = v128.load32_splat(WB + ${s.bias} + cb * 16, ${r * 4});`);
+    if (mainVecs > 0) out.push(...block(rows, CONV_NV, 0, mainVecs * 16));
+    if (vecs > mainVecs) out.push(...block(rows, 1, mainVecs * 16, vecs * 16));
+    return out;
+  };
+
+  lines.push(`function ${s.name}(): void {`);
+  if (full > 0) {
+    lines.push(`  for (let cb: usize = 0; cb < ${full}; cb++) {`);
+    lines.push(...channelBlock(4));
+    lines.push(`  }`);
+  }
+  if (restRows > 0) {
+    lines.push(`  {`);
+    lines.push(`    const cb: usize = ${full};`);
+    lines.push(...channelBlock(restRows));
+    lines.push(`  }`);
+  }
+  lines.push(`}`);
+  return lines.join('\n');
+}
+
+/** Zeroes the time padding (before and after the T·V values) of rows [c0, c0 + n) of a padded tensor. */
+export function emitZeroPads(base: number, c0: number, n: number, rowBytes: number, padBytes: number, dataBytes: number): string {
+  if (padBytes === 0) return '';
+  return [
+    `  for (let c: usize = ${c0}; c < ${c0 + n}; c++) {`,
+    `    memory.fill(AR + ${base} + c * ${rowBytes}, 0, ${padBytes});`,
+    `    memory.fill(AR + ${base} + c * ${rowBytes} + ${padBytes + dataBytes}, 0, ${padBytes});`,
+    `  }`,
+  ].join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * cocodiff's compiler: model artifact → one self-contained SIMD `.wasm` (+ `recognizer.json`).
+ *
+ *   load (artifact → IR) → passes (fold BN, fold constants, lower strides, fuse epilogues)
+ *   → codegen (layouts, packed weights, memory plan, network.ts + config.ts)
+ *   → build (asc + binaryen + weight segment) → emit
+ */
+import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic.ts';
+import type { Artifact } from '../common/artifact.ts';
+import { UserError } from '../common/errors.ts';
+import { buildWasm } from './build.ts';
+import { generateConfig } from './codegen/config.ts';
+import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
+import { makeSidecar, type Sidecar } from './emit.ts';
+import type { Graph } from './ir.ts';
+import { loadArtifact } from './load.ts';
+import { runPasses } from './passes/index.ts';
+import { packF16 } from './f16.ts';
+
+export interface CompileOptions {
+  /** Path of the .wasm to write; the sidecar goes next to it as .json. */
+  out: string;
+  relaxedSimd?: boolean;
+  weights?: 'f32' | 'f16';
+  /** Keep the AssemblyScript the build compiled in this directory. */
+  emitAs?: string;
+  /** Frames the streaming ring keeps (default: the model's window). */
+  windowFrames?: number;
+  sequenceCapacity?: number;
+  /** Check the .wasm against the tfjs model (and `reference`) after building; throws above tolerance. */
+  verify?: boolean;
+  reference?: { input: string; logits: string };
+  /** Dataset cache whose samples `verify` also runs. */
+  verifyData?: string;
+}
+
+export interface CompileResult {
+  wasmPath: string;
+  sidecarPath: string;
+  wasmBytes: number;
+  seconds: number;
+}
+
+export interface BuiltModule {
+  wasm: Uint8Array;
+  sidecar: Sidecar;
+  graph: Graph;
+  network: GeneratedNetwork;
+}
+
+/** Compiles an already-loaded artifact in memory (the CLI, tests and the benchmark share this). */
+export async function compileModule(
+  artifact: Artifact, graph: Graph,
+  opts: Omit<CompileOptions, 'out' | 'verify' | 'reference' | 'verifyData'> & { profile?: boolean } = {},
+): Promise<BuiltModule> {
+  const weights = opts.weights ?? 'f32';
+  if (weights !== 'f32' && weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found ${JSON.stringify(weights)}`);
+  const windowFrames = opts.windowFrames ?? artifact.model.preprocessing.windowFrames;
+  if (!Number.isInteger(windowFrames) || windowFrames < 1) throw new UserError(`--window-frames: expected a positive integer, found ${windowFrames}`);
+  const sequenceCapacity = opts.sequenceCapacity ?? 300;
+  const lowered = runPasses(graph);
+  const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16' });
+  const sources: Record<string, string> = {
+    'network.ts': network.source,
+    'config.ts': generateConfig(artifact.model, { windowFrames, sequenceCapacity }),
+  };
+  let entry = 'recognizer.ts';
+  if (opts.profile) {
+    // The profiling build also exports each op on its own, for per-layer timings.
+    sources['profile.ts'] = `export * from './recognizer';\nexport { network_run_op } from './network';\n`;
+    entry = 'profile.ts';
+  }
+  const segment = weights === 'f16' ? packF16(network.weights) : new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
+  const wasm = await buildWasm({
+    sources, entry, memoryBase: network.memoryBase,
+    segment: { offset: network.segmentBase, bytes: segment },
+    relaxedSimd: opts.relaxedSimd, emitAsDir: opts.emitAs,
+  });
+  const sidecar = makeSidecar(artifact, wasm, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
+  return { wasm, sidecar, graph: lowered, network };
+}
+
+export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
+  const start = performance.now();
+  if (!opts.out || !opts.out.endsWith('.wasm')) throw new UserError(`-o/--out: expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
+  const { artifact, graph } = await loadArtifact(artifactDir);
+  const built = await compileModule(artifact, graph, opts);
+  const sidecarPath = join(dirname(opts.out), basename(opts.out, '.wasm') + '.json');
+  if (opts.verify || opts.reference) {
+    const { verifyModule } = await import('./verify.ts');
+    await verifyModule(artifact, graph, built.wasm, { tfjs: Boolean(opts.verify), reference: opts.reference, data: opts.verifyData });
+  }
+  await writeFileAtomic(opts.out, built.wasm);
+  await writeFileAtomic(sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n');
+  return { wasmPath: opts.out, sidecarPath, wasmBytes: built.wasm.length, seconds: (performance.now() - start) / 1000 };
+}

@@ -1,0 +1,134 @@
+/**
+ * The recognizer's ABI entry: every export listed in common/abi.ts. The compiler copies this
+ * directory next to the `network.ts` and `config.ts` it generates for one model and builds this file.
+ *
+ *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits
+ *   config.ts   NUM_CLASSES, IN_C, MODEL_T, IN_V, IN_M, WINDOW_FRAMES, SEQUENCE_CAPACITY, MODALITY,
+ *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PARENTS
+ *
+ * Every buffer is static (memory.data): after instantiation nothing allocates, so the module's
+ * memory is the same size after a million frames as after one.
+ */
+import {
+  IN_C, IN_M, IN_V, MODALITY, MODEL_T, NUM_CLASSES, SEQUENCE_CAPACITY, WINDOW_FRAMES,
+} from './config';
+import { network_forward } from './network';
+import { allFinite, framePersonMask, preprocessFrames } from './preprocess';
+import { ringClear, ringGatherValid, ringPush, ringValidFrames } from './ring';
+
+const ABI_VERSION: i32 = 1; // common/abi.ts ABI_VERSION
+const STATUS_OK: i32 = 0;
+const STATUS_NON_FINITE: i32 = -1;
+const STATUS_EMPTY: i32 = -2;
+const STATUS_BAD_LENGTH: i32 = -3;
+
+const FRAME_FLOATS: i32 = IN_M * IN_V * IN_C;
+const FRAME_BYTES: usize = <usize>FRAME_FLOATS << 2;
+
+const frame: usize = memory.data(IN_M * IN_V * IN_C * 4, 16);
+const sequence: usize = memory.data(SEQUENCE_CAPACITY * IN_M * IN_V * IN_C * 4, 16);
+const input: usize = memory.data(IN_C * MODEL_T * IN_V * IN_M * 4, 16);
+const logits: usize = memory.data(NUM_CLASSES * 4, 16);
+const probs: usize = memory.data(NUM_CLASSES * 4, 16);
+// The valid frames handed to preprocessing: pointers and person masks, for a window or a sequence.
+const validPtrs: usize = memory.data((WINDOW_FRAMES + SEQUENCE_CAPACITY) * 4, 16);
+const validMasks: usize = memory.data((WINDOW_FRAMES + SEQUENCE_CAPACITY) * 4, 16);
+
+let pushed: i32 = 0;
+let rejected: i32 = 0;
+
+// ---- metadata -------------------------------------------------------------------------------
+export function abi_version(): i32 { return ABI_VERSION; }
+export function num_classes(): i32 { return NUM_CLASSES; }
+export function num_joints(): i32 { return IN_V; }
+export function num_persons(): i32 { return IN_M; }
+export function num_coords(): i32 { return IN_C; }
+export function model_frames(): i32 { return MODEL_T; }
+export function window_frames(): i32 { return WINDOW_FRAMES; }
+export function modality(): i32 { return MODALITY; }
+/** All of linear memory: static data, the network's arena and the stack; it never grows. */
+export function memory_bytes(): i32 { return <i32>(memory.size() << 16); }
+
+// ---- buffers --------------------------------------------------------------------------------
+export function frame_ptr(): usize { return frame; }
+export function sequence_ptr(): usize { return sequence; }
+export function sequence_capacity(): i32 { return SEQUENCE_CAPACITY; }
+export function input_ptr(): usize { return input; }
+export function logits_ptr(): usize { return logits; }
+export function probs_ptr(): usize { return probs; }
+
+// ---- streaming ------------------------------------------------------------------------------
+/** Appends the frame buffer to the ring. A frame with NaN or ±inf is counted and dropped. */
+export function push_frame(): i32 {
+  pushed++;
+  if (!allFinite(frame, FRAME_FLOATS)) {
+    rejected++;
+    return STATUS_NON_FINITE;
+  }
+  ringPush(frame);
+  return STATUS_OK;
+}
+
+/** Classifies the ring's window (oldest → newest). */
+export function infer(): i32 {
+  const n = ringGatherValid(validPtrs, validMasks);
+  if (n == 0) return STATUS_EMPTY;
+  preprocessFrames(validPtrs, validMasks, n, input);
+  return runNetwork();
+}
+
+/**
+ * Classifies the first `frames` frames of the sequence buffer. Frames without a person, and
+ * frames with NaN or ±inf (a recording's dropouts), are left out as invalid frames.
+ */
+export function classify_sequence(frames: i32): i32 {
+  if (frames < 1 || frames > SEQUENCE_CAPACITY) return STATUS_BAD_LENGTH;
+  let n = 0;
+  for (let f = 0; f < frames; f++) {
+    const at = sequence + <usize>f * FRAME_BYTES;
+    if (!allFinite(at, FRAME_FLOATS)) continue;
+    const mask = framePersonMask(at);
+    if (mask == 0) continue;
+    store<usize>(validPtrs + (<usize>n << alignof<usize>()), at);
+    store<i32>(validMasks + (<usize>n << 2), mask);
+    n++;
+  }
+  if (n == 0) return STATUS_EMPTY;
+  preprocessFrames(validPtrs, validMasks, n, input);
+  return runNetwork();
+}
+
+/** The network alone on the input buffer as the host wrote it. */
+export function infer_input(): i32 {
+  return runNetwork();
+}
+
+export function reset(): void {
+  ringClear();
+  pushed = 0;
+  rejected = 0;
+}
+
+/** Every call of push_frame, rejected ones included. */
+export function frames_pushed(): i32 { return pushed; }
+export function frames_rejected(): i32 { return rejected; }
+export function valid_frames(): i32 { return ringValidFrames(); }
+
+function runNetwork(): i32 {
+  network_forward(input, logits);
+  softmax(logits, probs, NUM_CLASSES);
+  return STATUS_OK;
+}
+
+function softmax(x: usize, y: usize, k: i32): void {
+  let max = load<f32>(x);
+  for (let i = 1; i < k; i++) max = Mathf.max(max, load<f32>(x + (<usize>i << 2)));
+  let sum: f32 = 0;
+  for (let i = 0; i < k; i++) {
+    const e = Mathf.exp(load<f32>(x + (<usize>i << 2)) - max);
+    store<f32>(y + (<usize>i << 2), e);
+    sum += e;
+  }
+  const inv: f32 = 1 / sum;
+  for (let i = 0; i < k; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) * inv);
+}

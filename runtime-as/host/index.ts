@@ -1,0 +1,15 @@
+/**
+ * `cocodiff/runtime`: load a compiled recognizer .wasm and recognise actions from skeleton frames.
+ * Works in Node and in browsers (plain ES modules; Node file loading is imported only for paths).
+ *
+ *   const r = await Recognizer.load('recognizer.wasm', { stride: 8, alpha: 0.6, threshold: 0.5 });
+ *   camera.onFrame((bodies) => { const p = r.push(bodies); if (p) show(p.action, p.latencyMs); });
+ */
+export { Recognizer } from './recognizer.ts';
+export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, RecognizerSource, StreamOptions } from './recognizer.ts';
+export { frameFromBodies, mapBody } from './adapters.ts';
+export type { Body, FrameShape, JointValue } from './adapters.ts';
+export { parseSidecar, SIDECAR_FORMAT, SIDECAR_SECTION } from './sidecar.ts';
+export type { RecognizerSidecar } from './sidecar.ts';
+export { ABI_EXPORTS, ABI_VERSION, STATUS } from '../../common/abi.ts';
+export type { Sequence } from '../../common/sequence.ts';

@@ -1,0 +1,39 @@
+/**
+ * The newline-delimited JSON frame format of `cocodiff stream -` (one camera frame per line):
+ *
+ *   {"t": 1234.5, "layout": "coco17", "bodies": [BODY, BODY, ...]}
+ *   [BODY, BODY, ...]                       (the same, bodies only)
+ *
+ * BODY is one person: [[x, y, z], ...] or [{"x":..,"y":..,"z":..}, ...] per joint, or a flat
+ * [x0, y0, z0, x1, ...] (2D layouts: score in place of z). `t` (milliseconds, optional) is the
+ * capture time; `layout` (optional) names the source layout when it differs from the model's.
+ * An empty `bodies` list is a frame with nobody in view. Blank lines are ignored.
+ */
+import { UserError } from '../../common/errors.ts';
+import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import type { Body } from './adapters.ts';
+
+export interface NdjsonFrame {
+  t?: number;
+  layout?: LayoutName;
+  bodies: Body[];
+}
+
+/** Parses one line; null for a blank line. `where` is e.g. "stdin:12". */
+export function parseFrameLine(line: string, where: string): NdjsonFrame | null {
+  if (line.trim() === '') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    throw new UserError(`${where}: not valid JSON (${(err as Error).message}); expected one frame per line`);
+  }
+  if (Array.isArray(v)) return { bodies: v as Body[] };
+  const o = v as { t?: unknown; layout?: unknown; bodies?: unknown };
+  if (!o || typeof o !== 'object' || !Array.isArray(o.bodies)) throw new UserError(`${where}: expected {"bodies": [...]} or a list of bodies`);
+  if (o.t !== undefined && typeof o.t !== 'number') throw new UserError(`${where}: field "t": expected milliseconds as a number`);
+  if (o.layout !== undefined && !(typeof o.layout === 'string' && o.layout in LAYOUTS)) {
+    throw new UserError(`${where}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(o.layout)}`);
+  }
+  return { t: o.t as number | undefined, layout: o.layout as LayoutName | undefined, bodies: o.bodies as Body[] };
+}

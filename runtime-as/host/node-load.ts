@@ -1,0 +1,38 @@
+/**
+ * Node-only loading of a recognizer from a file path: the .wasm and, when present, the sidecar
+ * `<name>.json` beside it. Kept apart so the browser path of the host API never imports node:fs.
+ */
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../common/errors.ts';
+import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
+
+export function sidecarPathFor(wasmPath: string): string {
+  return wasmPath.replace(/\.wasm$/i, '') + '.json';
+}
+
+export async function readRecognizerFile(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new UserError(`${path}: cannot read the recognizer (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); make one with \`cocodiff compile\``);
+  }
+  const sidecar = await readSidecarFile(sidecarPathFor(path), false);
+  return { bytes, sidecar };
+}
+
+/** Reads a sidecar file; a missing one is an error only when `required`. */
+export async function readSidecarFile(path: string, required: boolean): Promise<RecognizerSidecar | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${path}: cannot read the recognizer's sidecar JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseSidecar(text, path);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The host side of a compiled recognizer: instantiate the .wasm, classify whole sequences, and
+ * stream camera frames with a prediction every `stride` frames, smoothed and thresholded.
+ * Browser-safe: nothing here imports Node modules (file paths go through node-load.ts, loaded
+ * on demand by `Recognizer.load`).
+ */
+import { ABI_EXPORTS, ABI_VERSION, MODALITY_CODES, STATUS } from '../../common/abi.ts';
+import type { Modality } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import type { Sequence } from '../../common/sequence.ts';
+import { frameFromBodies, mapBody, type Body } from './adapters.ts';
+import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
+
+type Fn = () => number;
+/** The module's exports, named as in common/abi.ts. */
+interface Exports {
+  memory: WebAssembly.Memory;
+  abi_version: Fn; num_classes: Fn; num_joints: Fn; num_persons: Fn; num_coords: Fn;
+  model_frames: Fn; window_frames: Fn; modality: Fn; memory_bytes: Fn;
+  frame_ptr: Fn; sequence_ptr: Fn; sequence_capacity: Fn; input_ptr: Fn; logits_ptr: Fn; probs_ptr: Fn;
+  push_frame: Fn; infer: Fn; classify_sequence: (frames: number) => number; infer_input: Fn;
+  reset: () => void; frames_pushed: Fn; frames_rejected: Fn; valid_frames: Fn;
+}
+
+export interface RecognizerInfo {
+  labels: string[];
+  /** Joint layout the model was trained on (from the sidecar; null when there is none). */
+  layout: LayoutName | null;
+  joints: number;
+  persons: number;
+  coords: number;
+  /** Frames the network sees after resizing. */
+  modelFrames: number;
+  /** Frames the streaming ring holds. */
+  windowFrames: number;
+  /** Frames `classify` takes in one call (more are compacted to their valid frames first). */
+  sequenceCapacity: number;
+  modality: Modality;
+  /** Linear memory of the module, fixed after instantiation. */
+  memoryBytes: number;
+}
+
+export interface ClassScore {
+  index: number;
+  label: string;
+  score: number;
+}
+
+export interface Classification {
+  top: ClassScore[];
+  probs: Float32Array;
+  latencyMs: number;
+}
+
+export interface StreamOptions {
+  /** Predict after every `stride` accepted frames (default 8). */
+  stride?: number;
+  /** Exponential smoothing of the probabilities: s ← α·p + (1 − α)·s (default 0.6; 1 = none). */
+  alpha?: number;
+  /** Below this smoothed top score the prediction's action is null: "no action" (default 0). */
+  threshold?: number;
+  /** Labels reported per prediction (default 5). */
+  topK?: number;
+}
+
+export interface Prediction {
+  /** Accepted frames so far; this prediction covers the window ending at that frame. */
+  frame: number;
+  /** The smoothed top label, or null when below the threshold or when no one is in view. */
+  action: string | null;
+  /** Smoothed top-k, best first. */
+  top: ClassScore[];
+  /** Smoothed probabilities (a copy). */
+  probs: Float32Array;
+  latencyMs: number;
+  /** Frames of the window that hold a person. */
+  validFrames: number;
+}
+
+export interface LoadOptions extends StreamOptions {
+  /** The sidecar itself, or where to read it (path or URL); default: custom section, then `<name>.json`. */
+  sidecar?: RecognizerSidecar | string | URL;
+}
+
+export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
+
+const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
+const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
+
+export class Recognizer {
+  readonly info: RecognizerInfo;
+  private readonly x: Exports;
+  private stride = 8;
+  private alpha = 0.6;
+  private threshold = 0;
+  private topK = 5;
+  private accepted = 0;
+  private smoothed: Float32Array | null = null;
+
+  private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions) {
+    this.x = instance.exports as unknown as Exports;
+    for (const name of Object.values(ABI_EXPORTS)) {
+      if (!(name in this.x)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+    }
+    const abi = this.x.abi_version();
+    if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
+    const K = this.x.num_classes();
+    const labels = sidecar?.classes ?? Array.from({ length: K }, (_, k) => `class ${k}`);
+    if (labels.length !== K) throw new UserError(`the sidecar lists ${labels.length} classes, the .wasm has ${K}: they do not belong together`);
+    const layout = sidecar?.layout ?? null;
+    const joints = this.x.num_joints();
+    if (layout && LAYOUTS[layout]?.joints.length !== joints) throw new UserError(`the sidecar's layout ${layout} does not have the .wasm's ${joints} joints`);
+    this.info = {
+      labels,
+      layout,
+      joints,
+      persons: this.x.num_persons(),
+      coords: this.x.num_coords(),
+      modelFrames: this.x.model_frames(),
+      windowFrames: this.x.window_frames(),
+      sequenceCapacity: this.x.sequence_capacity(),
+      modality: MODALITY_BY_CODE[this.x.modality()],
+      memoryBytes: this.x.memory_bytes(),
+    };
+    this.configure(opts);
+  }
+
+  /** Loads a recognizer from bytes, a file path (Node), or a URL (fetch; file: URLs in Node). */
+  static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
+    let bytes: Uint8Array | ArrayBuffer;
+    let found: RecognizerSidecar | undefined;
+    if (typeof source === 'string' && inNode && !looksLikeUrl(source)) {
+      ({ bytes, sidecar: found } = await (await import('./node-load.ts')).readRecognizerFile(source));
+    } else if (typeof source === 'string' || source instanceof URL) {
+      const url = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
+      if (url.protocol === 'file:' && inNode) {
+        const { fileURLToPath } = await import('node:url');
+        return Recognizer.load(fileURLToPath(url), opts);
+      }
+      bytes = await fetchBytes(url);
+      found = await fetchSidecar(new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url), false);
+    } else {
+      bytes = source;
+    }
+    let sidecar: RecognizerSidecar | undefined;
+    if (opts.sidecar && typeof opts.sidecar === 'object' && !(opts.sidecar instanceof URL)) sidecar = opts.sidecar;
+    else if (typeof opts.sidecar === 'string' && inNode && !looksLikeUrl(opts.sidecar)) sidecar = await (await import('./node-load.ts')).readSidecarFile(opts.sidecar, true);
+    else if (opts.sidecar) sidecar = await fetchSidecar(new URL(String(opts.sidecar), typeof location !== 'undefined' ? location.href : undefined), true);
+    const module = await WebAssembly.compile(bytes as BufferSource);
+    sidecar ??= embeddedSidecar(module) ?? found;
+    // The module imports at most env.abort, which only a failed assertion reaches.
+    const instance = await WebAssembly.instantiate(module, {
+      env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
+    });
+    return new Recognizer(instance, sidecar, opts);
+  }
+
+  get labels(): string[] {
+    return this.info.labels;
+  }
+
+  /** The streaming options in force. */
+  get options(): Required<StreamOptions> {
+    return { stride: this.stride, alpha: this.alpha, threshold: this.threshold, topK: this.topK };
+  }
+
+  configure(opts: StreamOptions): void {
+    if (opts.stride !== undefined) {
+      if (!Number.isInteger(opts.stride) || opts.stride < 1) throw new UserError(`stride must be a positive integer, found ${opts.stride}`);
+      this.stride = opts.stride;
+    }
+    if (opts.alpha !== undefined) {
+      if (!(opts.alpha > 0 && opts.alpha <= 1)) throw new UserError(`alpha must be in (0, 1], found ${opts.alpha}`);
+      this.alpha = opts.alpha;
+    }
+    if (opts.threshold !== undefined) {
+      if (!(opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${opts.threshold}`);
+      this.threshold = opts.threshold;
+    }
+    if (opts.topK !== undefined) this.topK = Math.max(1, Math.min(opts.topK, this.info.labels.length));
+  }
+
+  /** Classifies a whole recording (its layout mapped to the model's if they differ). */
+  classify(seq: Sequence, topK = this.topK): Classification {
+    const { persons: M, joints: V, coords: C, sequenceCapacity } = this.info;
+    if (seq.coords !== C) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.coords} coordinates per joint, the recognizer expects ${C}`);
+    const frames = this.framesFor(seq);
+    // Frames without a person change nothing (preprocessing drops them): compact long recordings.
+    let used = frames.length;
+    if (used > sequenceCapacity) {
+      let kept = 0;
+      for (const f of frames) if (f.some((x) => x !== 0)) frames[kept++] = f;
+      used = kept;
+    }
+    if (used > sequenceCapacity) throw new UserError(`${seq.name ?? 'sequence'}: ${used} frames with a person; this recognizer takes at most ${sequenceCapacity} (compile with a larger sequence capacity)`);
+    const buf = this.f32(this.x.sequence_ptr(), used * M * V * C);
+    for (let f = 0; f < used; f++) buf.set(frames[f], f * M * V * C);
+    const start = performance.now();
+    const status = this.x.classify_sequence(used);
+    const latencyMs = performance.now() - start;
+    if (status === STATUS.empty) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`);
+    if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
+    const probs = this.f32(this.x.probs_ptr(), this.info.labels.length).slice();
+    return { top: this.topOf(probs, topK), probs, latencyMs };
+  }
+
+  /**
+   * Streams one camera frame: a Float32Array / number[] of persons × joints × coords (any number of
+   * persons; the first M are kept), or a list of bodies (see adapters.ts) in `source` layout.
+   * Returns a prediction every `stride` accepted frames, else null. A frame with NaN or infinite
+   * values is dropped and counted (`stats().rejected`), never thrown.
+   */
+  push(frame: ArrayLike<number> | ArrayLike<Body>, source?: LayoutName): Prediction | null {
+    const { persons: M, joints: V, coords: C } = this.info;
+    const buf = this.f32(this.x.frame_ptr(), M * V * C);
+    if (frame.length === 0 || typeof frame[0] === 'number') {
+      const flat = frame as ArrayLike<number>;
+      if (source && source !== this.info.layout) {
+        frameFromBodies(splitPersons(flat, LAYOUTS[source].joints.length * C), this.shape(), source, buf);
+      } else {
+        if (flat.length % (V * C) !== 0) throw new UserError(`frame of ${flat.length} values: expected persons × ${V} joints × ${C} coordinates`);
+        buf.fill(0);
+        const n = Math.min(flat.length, M * V * C);
+        for (let i = 0; i < n; i++) buf[i] = flat[i];
+      }
+    } else {
+      frameFromBodies(frame as ArrayLike<Body>, this.shape(), source, buf);
+    }
+    if (this.x.push_frame() !== STATUS.ok) return null;
+    this.accepted++;
+    return this.accepted % this.stride === 0 ? this.predict() : null;
+  }
+
+  /** Runs the window now, whatever the stride. */
+  predict(): Prediction {
+    const K = this.info.labels.length;
+    const start = performance.now();
+    const status = this.x.infer();
+    const latencyMs = performance.now() - start;
+    const validFrames = this.x.valid_frames();
+    if (status === STATUS.empty) {
+      return { frame: this.accepted, action: null, top: [], probs: this.smoothed?.slice() ?? new Float32Array(K), latencyMs, validFrames };
+    }
+    const p = this.f32(this.x.probs_ptr(), K);
+    if (!this.smoothed) this.smoothed = p.slice();
+    else for (let k = 0; k < K; k++) this.smoothed[k] = this.alpha * p[k] + (1 - this.alpha) * this.smoothed[k];
+    const top = this.topOf(this.smoothed, this.topK);
+    const action = top[0].score >= this.threshold ? top[0].label : null;
+    return { frame: this.accepted, action, top, probs: this.smoothed.slice(), latencyMs, validFrames };
+  }
+
+  /** Empties the ring, the counters and the smoothing. */
+  reset(): void {
+    this.x.reset();
+    this.accepted = 0;
+    this.smoothed = null;
+  }
+
+  stats(): { pushed: number; rejected: number; validFrames: number; memoryBytes: number } {
+    return { pushed: this.x.frames_pushed(), rejected: this.x.frames_rejected(), validFrames: this.x.valid_frames(), memoryBytes: this.x.memory.buffer.byteLength };
+  }
+
+  /** The network input [C][T][V][M] the last inference used (a copy): for parity checks. */
+  lastInput(): Float32Array {
+    const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
+    return this.f32(this.x.input_ptr(), C * T * V * M).slice();
+  }
+
+  /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the probabilities. */
+  inferInput(input: Float32Array): Float32Array {
+    const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
+    if (input.length !== C * T * V * M) throw new UserError(`input of ${input.length} values, expected ${C}×${T}×${V}×${M}`);
+    this.f32(this.x.input_ptr(), input.length).set(input);
+    this.x.infer_input();
+    return this.f32(this.x.probs_ptr(), this.info.labels.length).slice();
+  }
+
+  private shape() {
+    const layout = this.info.layout ?? guessLayout(this.info.joints);
+    return { layout, persons: this.info.persons, joints: this.info.joints, coords: this.info.coords };
+  }
+
+  /** The recording's frames as [M][V][C] arrays in the model's layout, persons cut or padded. */
+  private framesFor(seq: Sequence): Float32Array[] {
+    const { persons: M, joints: V, coords: C } = this.info;
+    const from = LAYOUTS[seq.layout];
+    const to = this.info.layout ? LAYOUTS[this.info.layout] : from;
+    if (from.name === to.name && seq.joints !== V) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.joints} joints, the recognizer expects ${V} (${to.name})`);
+    const srcPerson = seq.joints * C;
+    const out: Float32Array[] = [];
+    for (let f = 0; f < seq.frames; f++) {
+      const frame = new Float32Array(M * V * C);
+      for (let m = 0; m < Math.min(M, seq.persons); m++) {
+        const at = (f * seq.persons + m) * srcPerson;
+        frame.set(mapBody(seq.data.subarray(at, at + srcPerson), from, to, C), m * V * C);
+      }
+      out.push(frame);
+    }
+    return out;
+  }
+
+  private topOf(probs: Float32Array, k: number): ClassScore[] {
+    return Array.from(probs, (score, index) => ({ index, label: this.info.labels[index], score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  /** A view of the module's memory (recreated per call: cheap, and never stale). */
+  private f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.x.memory.buffer, ptr, length);
+  }
+}
+
+function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {
+  if (flat.length % person !== 0) throw new UserError(`frame of ${flat.length} values: expected a multiple of ${person} (joints × coordinates of one person)`);
+  const out: Float32Array[] = [];
+  for (let at = 0; at < flat.length; at += person) out.push(Float32Array.from({ length: person }, (_, i) => flat[at + i]));
+  return out;
+}
+
+function guessLayout(joints: number): LayoutName {
+  const hit = Object.values(LAYOUTS).find((l) => l.joints.length === joints);
+  if (!hit) throw new UserError(`the recognizer has ${joints} joints, which matches no known layout; load it with its sidecar`);
+  return hit.name;
+}
+
+function embeddedSidecar(module: WebAssembly.Module): RecognizerSidecar | undefined {
+  const [section] = WebAssembly.Module.customSections(module, SIDECAR_SECTION);
+  return section ? parseSidecar(new TextDecoder().decode(section), `custom section "${SIDECAR_SECTION}"`) : undefined;
+}
+
+async function fetchBytes(url: URL): Promise<ArrayBuffer> {
+  const res = await fetch(url);
+  if (!res.ok) throw new UserError(`${url}: HTTP ${res.status} while loading the recognizer`);
+  return res.arrayBuffer();
+}
+
+async function fetchSidecar(url: URL, required: boolean): Promise<RecognizerSidecar | undefined> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    if (!required) return undefined;
+    throw new UserError(`${url}: cannot fetch the sidecar (${(err as Error).message})`);
+  }
+  if (!res.ok) {
+    if (!required) return undefined;
+    throw new UserError(`${url}: HTTP ${res.status} while loading the sidecar`);
+  }
+  return parseSidecar(await res.text(), String(url));
+}

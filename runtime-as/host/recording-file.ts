@@ -1,0 +1,57 @@
+/**
+ * Node-only: reads one recording for `cocodiff run` / `stream` and the examples, by extension:
+ *   .skeleton  NTU RGB+D raw text (ntu25, 2 persons)
+ *   .json      Kinetics-Skeleton (openpose18, x y score, 2 persons)
+ *   .npy       float array, one of
+ *                [F][M][V][C]      frame-major, as cocodiff stores sequences
+ *                [1?][C][T][V][M]  CTR-GCN's per-sample tensor (C = 3 first)
+ *                [F][M·V·C]        rows as in CTR-GCN's .npz (e.g. 300 × 150)
+ *              the layout is the one whose joint count matches V (or `layoutHint`'s).
+ */
+import { extname } from 'node:path';
+import { UserError } from '../../common/errors.ts';
+import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import type { Sequence } from '../../common/sequence.ts';
+import { loadKineticsJson } from '../../trainer/data/kinetics.ts';
+import { readNpy } from '../../trainer/data/npy.ts';
+import { loadSkeletonFile } from '../../trainer/data/ntu-skeleton.ts';
+
+export async function loadRecording(path: string, layoutHint?: LayoutName | null): Promise<Sequence> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.skeleton') return loadSkeletonFile(path);
+  if (ext === '.json') return loadKineticsJson(path);
+  if (ext === '.npy') return npyRecording(path, layoutHint ?? null);
+  throw new UserError(`${path}: unknown recording type "${ext}" (expected .skeleton, Kinetics .json or .npy)`);
+}
+
+function layoutFor(V: number, hint: LayoutName | null, path: string): LayoutName {
+  if (hint && LAYOUTS[hint].joints.length === V) return hint;
+  const hit = Object.values(LAYOUTS).find((l) => l.joints.length === V);
+  if (!hit) throw new UserError(`${path}: ${V} joints per person matches no layout (ntu25: 25, openpose18: 18, coco17: 17)`);
+  return hit.name;
+}
+
+async function npyRecording(path: string, hint: LayoutName | null): Promise<Sequence> {
+  const { shape, data } = await readNpy(path);
+  const s = shape[0] === 1 && shape.length === 5 ? shape.slice(1) : shape;
+  const name = path.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '');
+  if (s.length === 4 && s[3] === 3) {
+    const [F, M, V, C] = s;
+    return { layout: layoutFor(V, hint, path), frames: F, persons: M, joints: V, coords: C, data, name, source: path };
+  }
+  if (s.length === 4 && s[0] === 3) {
+    const [C, T, V, M] = s;
+    const out = new Float32Array(data.length);
+    for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let m = 0; m < M; m++) {
+      out[((t * M + m) * V + v) * C + c] = data[((c * T + t) * V + v) * M + m];
+    }
+    return { layout: layoutFor(V, hint, path), frames: T, persons: M, joints: V, coords: C, data: out, name, source: path };
+  }
+  if (s.length === 2) {
+    const [F, row] = s;
+    const V = hint ? LAYOUTS[hint].joints.length : 25;
+    if (row % (V * 3) !== 0) throw new UserError(`${path}: shape [${shape}]: rows of ${row} values are not persons × ${V} joints × 3`);
+    return { layout: layoutFor(V, hint, path), frames: F, persons: row / (V * 3), joints: V, coords: 3, data, name, source: path };
+  }
+  throw new UserError(`${path}: shape [${shape}]: expected [F, M, V, 3], [3, T, V, M] (optionally with a leading 1) or [F, M·V·3]`);
+}

@@ -1,0 +1,115 @@
+/**
+ * The matMul-based ops against tfjs's own convolution / pooling kernels, forward and gradient
+ * (on cpu, which has Conv2DBackpropFilter), plus a finite-difference check of the custom gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../common/rng.ts';
+import { selectBackend } from '../../trainer/backend.ts';
+import { aggregate } from '../../trainer/model/ctrgc.ts';
+import { BatchNorm } from '../../trainer/model/norm.ts';
+import { evenFrames, matMul2d, maxPoolTime3, temporalConv } from '../../trainer/model/ops.ts';
+import { ParamStore } from '../../trainer/model/params.ts';
+
+const rng = new Rng(7);
+const randn = (shape: number[]): tf.Tensor => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+const close = (a: tf.Tensor, b: tf.Tensor, tol = 1e-4): void => {
+  expect(a.shape).toEqual(b.shape);
+  expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(tol);
+};
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('model ops', () => {
+  it('matMul2d: value and gradient equal tf.matMul', () => {
+    const x = randn([7, 5]);
+    const w = randn([5, 3]);
+    const dy = randn([7, 3]);
+    const mine = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
+    const ref = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
+    close(matMul2d(x as tf.Tensor2D, w as tf.Tensor2D), tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D));
+    close(mine[0], ref[0]);
+    close(mine[1], ref[1]);
+  });
+
+  for (const [dilation, stride] of [[1, 1], [2, 1], [1, 2], [2, 2]]) {
+    it(`temporalConv (dilation ${dilation}, stride ${stride}) equals tf.conv2d, value and gradients`, () => {
+      const x = randn([2, 9, 3, 4]) as tf.Tensor4D; // odd T exercises the stride-2 padding
+      const w = randn([6, 4, 5, 1]); // official [out, in, k, 1]
+      const b = randn([6]);
+      const pad = 2 * dilation;
+      const reference = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor): tf.Tensor => {
+        const filter = tf.transpose(wi, [2, 3, 1, 0]) as tf.Tensor4D; // [k, 1, in, out]
+        const y = tf.conv2d(tf.pad(xi as tf.Tensor4D, [[0, 0], [pad, pad], [0, 0], [0, 0]]), filter, 1, 'valid', 'NHWC', [dilation, 1]);
+        const strided = stride === 2 ? tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, 2, 1, 1]) : y;
+        return tf.add(strided, bi);
+      };
+      const dy = randn(reference(x, w, b).shape);
+      const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(f(xi, wi, bi), dy));
+      close(temporalConv(x, w, b, dilation, stride), reference(x, w, b));
+      const mine = tf.grads(loss((xi, wi, bi) => temporalConv(xi as tf.Tensor4D, wi, bi, dilation, stride)))([x, w, b]);
+      const ref = tf.grads(loss(reference))([x, w, b]);
+      mine.forEach((g, i) => close(g, ref[i]));
+    });
+  }
+
+  it('temporalConv gradient matches finite differences', () => {
+    const x = tf.variable(randn([1, 6, 2, 3]));
+    const w = randn([2, 3, 5, 1]);
+    const b = randn([2]);
+    const f = (): tf.Scalar => tf.sum(tf.square(temporalConv(x as unknown as tf.Tensor4D, w, b, 2, 1)));
+    const { grads } = tf.variableGrads(f, [x]);
+    const g = grads[x.name].dataSync();
+    const base = x.dataSync().slice();
+    const eps = 1e-2;
+    for (const i of [0, 7, 20, 35]) {
+      const at = (d: number): number => {
+        const v = base.slice();
+        v[i] += d;
+        x.assign(tf.tensor(v, x.shape));
+        return f().dataSync()[0];
+      };
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      expect(Math.abs(numeric - g[i])).toBeLessThan(1e-2 * Math.max(1, Math.abs(numeric)));
+    }
+  });
+
+  for (const stride of [1, 2]) {
+    it(`maxPoolTime3 (stride ${stride}) equals PyTorch-style max-pool 3×1 padding 1 on non-negative input`, () => {
+      const x = tf.relu(randn([2, 8, 3, 4])) as tf.Tensor4D;
+      const ref = tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [0, 0], [0, 0]]), [3, 1], [stride, 1], 'valid');
+      close(maxPoolTime3(x, stride), ref, 0);
+    });
+  }
+
+  it('evenFrames keeps frames 0, 2, 4, … for odd and even T', () => {
+    for (const T of [6, 7]) {
+      const x = randn([2, T, 3, 2]) as tf.Tensor4D;
+      close(evenFrames(x), tf.stridedSlice(x, [0, 0, 0, 0], x.shape, [1, 2, 1, 1]), 0);
+    }
+  });
+
+  it('aggregate computes out[b,t,u,c] = Σ_v R[b,u,v,c] x[b,t,v,c]', () => {
+    const [B, T, V, C] = [2, 3, 4, 5];
+    const R = randn([B, V, V, C]) as tf.Tensor4D;
+    const x = randn([B, T, V, C]) as tf.Tensor4D;
+    const r = R.arraySync();
+    const xs = x.arraySync();
+    const expected = xs.map((xb, b) => xb.map((xt) => xt.map((_, u) => Array.from({ length: C }, (_, c) => xt.reduce((s, xv, v) => s + r[b][u][v][c] * xv[c], 0)))));
+    close(aggregate(R, x), tf.tensor(expected));
+  });
+
+  it('BatchNorm in training uses batch statistics and moves the running ones (momentum 0.1, unbiased variance)', () => {
+    const store = new ParamStore();
+    const bn = new BatchNorm(store, 'bn', 2);
+    const x = tf.tensor([[1, 10], [2, 20], [3, 30], [6, 60]]);
+    const y = bn.apply(x, true);
+    // Mean (3, 30), biased variance (3.5, 350): standardised values, scale 1, shift 0.
+    close(y, tf.div(tf.sub(x, tf.tensor([3, 30])), tf.sqrt(tf.tensor([3.5 + 1e-5, 350 + 1e-5]))), 1e-5);
+    close(bn.runningMean, tf.tensor([0.3, 3]), 1e-6);
+    close(bn.runningVar, tf.tensor([0.9 + 0.1 * (14 / 3), 0.9 + 0.1 * (1400 / 3)]), 1e-4);
+    close(bn.apply(x, false), tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, 1e-5))), 1e-5);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * TEST FIXTURE ONLY: builds a recognizer .wasm from runtime-as/assembly with a tiny stand-in
+ * network (logits = W · per-channel mean of the input + b), so the runtime's preprocessing, ring
+ * buffer and ABI can be tested without the compiler. Real recognizers come from compileArtifact.
+ */
+import asc from 'assemblyscript/asc';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MODALITY_CODES } from '../../common/abi.ts';
+import type { Modality } from '../../common/artifact.ts';
+import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+
+const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../runtime-as/assembly');
+
+export interface FixtureConfig {
+  layout: LayoutName;
+  classes: number;
+  T: number;
+  M: number;
+  windowFrames: number;
+  sequenceCapacity: number;
+  modality: Modality;
+  centre: boolean;
+  testCropRatio: number;
+}
+
+/** The stand-in network's weights: deterministic, distinct per class and channel. */
+export function fixtureWeights(classes: number, C: number): { W: Float32Array; b: Float32Array } {
+  const W = new Float32Array(classes * C);
+  const b = new Float32Array(classes);
+  for (let k = 0; k < classes; k++) {
+    b[k] = Math.fround(0.01 * k);
+    for (let c = 0; c < C; c++) W[k * C + c] = Math.fround(Math.sin(1 + 3 * k + 7 * c) * 4);
+  }
+  return { W, b };
+}
+
+const list = (a: ArrayLike<number>): string => Array.from(a, (x) => (Number.isInteger(x) ? `${x}.0` : String(x))).join(', ');
+
+export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise<{ wasmPath: string; sidecarPath: string }> {
+  const layout = LAYOUTS[cfg.layout];
+  const C = layout.coords;
+  const V = layout.joints.length;
+  const { W, b } = fixtureWeights(cfg.classes, C);
+  const build = join(dir, 'build');
+  await mkdir(build, { recursive: true });
+  for (const f of await readdir(ASSEMBLY)) if (f.endsWith('.ts')) await copyFile(join(ASSEMBLY, f), join(build, f));
+  await writeFile(join(build, 'config.ts'), [
+    `export const NUM_CLASSES: i32 = ${cfg.classes};`,
+    `export const IN_C: i32 = ${C};`,
+    `export const MODEL_T: i32 = ${cfg.T};`,
+    `export const IN_V: i32 = ${V};`,
+    `export const IN_M: i32 = ${cfg.M};`,
+    `export const WINDOW_FRAMES: i32 = ${cfg.windowFrames};`,
+    `export const SEQUENCE_CAPACITY: i32 = ${cfg.sequenceCapacity};`,
+    `export const MODALITY: i32 = ${MODALITY_CODES[cfg.modality]};`,
+    `export const CENTRE_JOINT: i32 = ${layout.centre};`,
+    `export const CENTRE_COORDS: i32 = ${cfg.centre ? (cfg.layout === 'ntu25' ? 3 : 2) : 0};`,
+    `export const TEST_CROP_RATIO: f64 = ${cfg.testCropRatio};`,
+    `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
+    '',
+  ].join('\n'));
+  const per = cfg.T * V * cfg.M;
+  await writeFile(join(build, 'network.ts'), [
+    `const W: StaticArray<f32> = [${list(W)}];`,
+    `const B: StaticArray<f32> = [${list(b)}];`,
+    `export const NETWORK_MEMORY_BYTES: i32 = 0;`,
+    `export function network_forward(input: usize, logits: usize): void {`,
+    `  for (let k = 0; k < ${cfg.classes}; k++) {`,
+    `    let z: f32 = unchecked(B[k]);`,
+    `    for (let c = 0; c < ${C}; c++) {`,
+    `      let s: f32 = 0;`,
+    `      for (let i = 0; i < ${per}; i++) s += load<f32>(input + (<usize>(c * ${per} + i) << 2));`,
+    `      z += unchecked(W[k * ${C} + c]) * (s / ${per}.0);`,
+    `    }`,
+    `    store<f32>(logits + (<usize>k << 2), z);`,
+    `  }`,
+    `}`,
+    '',
+  ].join('\n'));
+  const wasmPath = join(dir, 'recognizer.wasm');
+  const out: string[] = [];
+  const sink = { write: (s: string | Uint8Array) => { out.push(String(s)); return true; } };
+  const { error } = await asc.main(
+    [join(build, 'recognizer.ts'), '--outFile', wasmPath, '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert'],
+    { stdout: sink as never, stderr: sink as never },
+  );
+  if (error) throw new Error(`asc failed: ${error.message}\n${out.join('')}`);
+  const sidecarPath = join(dir, 'recognizer.json');
+  await writeFile(sidecarPath, JSON.stringify({
+    format: 'cocodiff-recognizer',
+    version: 1,
+    classes: Array.from({ length: cfg.classes }, (_, k) => `action ${k}`),
+    layout: cfg.layout,
+    input: { C, T: cfg.T, V, M: cfg.M },
+    modality: cfg.modality,
+    preprocessing: { windowFrames: cfg.T, testCropRatio: cfg.testCropRatio, centre: cfg.centre },
+    windowFrames: cfg.windowFrames,
+  }));
+  return { wasmPath, sidecarPath };
+}

@@ -1,0 +1,166 @@
+/**
+ * The host API around a recognizer .wasm: loading (bytes, path, file URL, embedded section),
+ * refusals, the input adapters, and streaming (stride, smoothing, threshold, rejected frames).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COCO17, NTU25, OPENPOSE18 } from '../../common/layouts.ts';
+import { frameFromBodies, mapBody, Recognizer, SIDECAR_SECTION } from '../../runtime-as/host/index.ts';
+import { parseFrameLine } from '../../runtime-as/host/ndjson.ts';
+import { buildFixtureWasm, type FixtureConfig } from './fixture-wasm.ts';
+import { recording } from './synthetic-frames.ts';
+
+const CFG: FixtureConfig = { layout: 'ntu25', classes: 4, T: 16, M: 2, windowFrames: 20, sequenceCapacity: 64, modality: 'joint', centre: false, testCropRatio: 1 };
+let dir: string;
+let wasmPath: string;
+let sidecarPath: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cocodiff-host-'));
+  ({ wasmPath, sidecarPath } = await buildFixtureWasm(join(dir, 'ntu'), CFG));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Appends a custom section (id 0: name, payload) to a module's bytes. */
+function withCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return out;
+  };
+  const nameBytes = new TextEncoder().encode(name);
+  const body = [...leb(nameBytes.length), ...nameBytes, ...payload];
+  return new Uint8Array([...bytes, 0, ...leb(body.length), ...body]);
+}
+
+describe('loading', () => {
+  it('reads the sidecar next to a path or a file URL, and metadata from the exports', async () => {
+    for (const source of [wasmPath, pathToFileURL(wasmPath)]) {
+      const r = await Recognizer.load(source);
+      expect(r.labels).toEqual(['action 0', 'action 1', 'action 2', 'action 3']);
+      expect(r.info).toMatchObject({ layout: 'ntu25', joints: 25, persons: 2, coords: 3, modelFrames: 16, windowFrames: 20, sequenceCapacity: 64, modality: 'joint' });
+      expect(r.info.memoryBytes % 65536).toBe(0);
+    }
+  });
+
+  it('from bytes without a sidecar it names classes by index; an embedded section wins', async () => {
+    const bytes = new Uint8Array(await readFile(wasmPath));
+    const bare = await Recognizer.load(bytes);
+    expect(bare.labels[2]).toBe('class 2');
+    expect(bare.info.layout).toBeNull();
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8'));
+    sidecar.classes = ['wave', 'clap', 'jump', 'sit'];
+    const embedded = await Recognizer.load(withCustomSection(bytes, SIDECAR_SECTION, new TextEncoder().encode(JSON.stringify(sidecar))));
+    expect(embedded.labels).toEqual(['wave', 'clap', 'jump', 'sit']);
+  });
+
+  it('refuses a sidecar of another model and a .wasm that is no recognizer', async () => {
+    const other = join(dir, 'other.json');
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8'));
+    await writeFile(other, JSON.stringify({ ...sidecar, classes: ['a', 'b'] }));
+    await expect(Recognizer.load(wasmPath, { sidecar: other })).rejects.toThrow(/lists 2 classes, the .wasm has 4/);
+    const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    await expect(Recognizer.load(empty)).rejects.toThrow(/not a cocodiff recognizer/);
+    await expect(Recognizer.load(join(dir, 'missing.wasm'))).rejects.toThrow(/missing.wasm: cannot read the recognizer/);
+  });
+});
+
+describe('input adapters', () => {
+  const shape = { layout: 'ntu25' as const, persons: 2, joints: 25, coords: 3 };
+  const joints = Array.from({ length: 25 }, (_, v) => [v, v + 0.5, -v]);
+
+  it('accepts joints as arrays, objects or one flat list, and pads missing persons', () => {
+    const a = frameFromBodies([joints], shape);
+    const b = frameFromBodies([joints.map(([x, y, z]) => ({ x, y, z }))], shape);
+    const c = frameFromBodies([joints.flat()], shape);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(c)).toEqual(Array.from(a));
+    expect(a[3 * 7 + 1]).toBe(7.5);
+    expect(a.subarray(75).every((x) => x === 0)).toBe(true);
+  });
+
+  it('refuses wrong joint counts with the count expected', () => {
+    expect(() => frameFromBodies([joints.slice(0, 18)], shape)).toThrow(/body 0 \(ntu25, 25 joints\): 18 joints, expected 25/);
+    expect(() => frameFromBodies([[1, 2, 3]], shape)).toThrow(/3 numbers, expected 25 joints × 3 coordinates = 75/);
+  });
+
+  it('maps COCO-17 to OpenPose-18 by name, with the neck between the shoulders', () => {
+    const coco = Float32Array.from({ length: 17 * 3 }, (_, i) => 1 + i);
+    const op = mapBody(coco, COCO17, OPENPOSE18, 3);
+    const at = (layout: typeof COCO17, data: Float32Array, name: string): number[] => Array.from(data.subarray(layout.joints.indexOf(name) * 3, layout.joints.indexOf(name) * 3 + 3));
+    for (const name of ['nose', 'left_wrist', 'right_ankle', 'left_ear']) expect(at(OPENPOSE18, op, name)).toEqual(at(COCO17, coco, name));
+    const [l, r] = [at(COCO17, coco, 'left_shoulder'), at(COCO17, coco, 'right_shoulder')];
+    expect(at(OPENPOSE18, op, 'neck')).toEqual([(l[0] + r[0]) / 2, (l[1] + r[1]) / 2, Math.min(l[2], r[2])]);
+    const back = mapBody(op, OPENPOSE18, COCO17, 3);
+    expect(Array.from(back)).toEqual(Array.from(coco));
+    expect(() => mapBody(coco, COCO17, NTU25, 3)).toThrow(/cannot map coco17 joints to a model trained on ntu25/);
+  });
+
+  it('parses NDJSON frames and names the line of a bad one', () => {
+    expect(parseFrameLine('  ', 'stdin:1')).toBeNull();
+    expect(parseFrameLine('{"t": 33, "layout": "coco17", "bodies": []}', 'stdin:2')).toEqual({ t: 33, layout: 'coco17', bodies: [] });
+    expect(parseFrameLine('[[1,2,3]]', 'stdin:3')).toEqual({ bodies: [[1, 2, 3]] });
+    expect(() => parseFrameLine('{"bodies": [', 'stdin:4')).toThrow(/^stdin:4: not valid JSON/);
+    expect(() => parseFrameLine('{"layout": "ntu18", "bodies": []}', 'stdin:5')).toThrow(/stdin:5: field "layout"/);
+  });
+});
+
+describe('streaming', () => {
+  const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 21 });
+  const per = 2 * 25 * 3;
+  const frame = (f: number): Float32Array => seq.data.subarray(f * per, (f + 1) * per);
+
+  it('predicts every `stride` accepted frames; rejected frames do not count', async () => {
+    const r = await Recognizer.load(wasmPath, { stride: 5 });
+    const at: number[] = [];
+    for (let f = 0; f < 30; f++) {
+      if (f === 3) expect(r.push(Float32Array.from(frame(f), (x, i) => (i === 10 ? Number.NaN : x)))).toBeNull();
+      const p = r.push(frame(f));
+      if (p) at.push(p.frame);
+    }
+    expect(at).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(r.stats()).toMatchObject({ pushed: 31, rejected: 1 });
+  });
+
+  it('smooths exponentially and reports no action below the threshold', async () => {
+    const raw = await Recognizer.load(wasmPath, { stride: 10, alpha: 1 });
+    const smooth = await Recognizer.load(wasmPath, { stride: 10, alpha: 0.3 });
+    const strict = await Recognizer.load(wasmPath, { stride: 10, threshold: 0.99 });
+    const rawP: Float32Array[] = [];
+    const smoothP: Float32Array[] = [];
+    for (let f = 0; f < 60; f++) {
+      const p = raw.push(frame(f));
+      const q = smooth.push(frame(f));
+      const s = strict.push(frame(f));
+      if (p && q && s) {
+        rawP.push(p.probs);
+        smoothP.push(q.probs);
+        expect(s.action).toBeNull();
+        expect(p.action).toBe(p.top[0].label);
+      }
+    }
+    expect(rawP.length).toBe(6);
+    let expected = Array.from(rawP[0]);
+    for (let i = 1; i < rawP.length; i++) {
+      expected = expected.map((e, k) => 0.3 * rawP[i][k] + 0.7 * e);
+      expect(Array.from(smoothP[i]).map((x, k) => Math.abs(x - expected[k])).every((d) => d < 1e-6)).toBe(true);
+    }
+    expect(rawP.some((p, i) => i > 0 && Math.abs(p[0] - smoothP[i][0]) > 1e-4)).toBe(true);
+  });
+
+  it('takes bodies in another layout only when a mapping exists', async () => {
+    const r = await Recognizer.load(wasmPath);
+    expect(() => r.push([Array.from({ length: 17 }, () => [1, 2, 0.9])], 'coco17')).toThrow(/cannot map coco17 joints to a model trained on ntu25/);
+    expect(() => r.push(new Float32Array(100))).toThrow(/frame of 100 values: expected persons × 25 joints × 3 coordinates/);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * NumPy `.npz` archives: a zip of `.npy` members (np.savez stores them, np.savez_compressed
+ * deflates them). Only the central directory is read up front; a member is then read from its own
+ * byte range, whole (small arrays) or as a stream (CTR-GCN's 7 GB x_train), never the whole archive.
+ *
+ * Zip layout used: end-of-central-directory record (EOCD) at the end, optionally preceded by the
+ * ZIP64 EOCD locator and record when counts, sizes or offsets overflow 16/32 bits (numpy writes
+ * members > 4 GB as ZIP64); central directory entries; a local header before each member's data.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
+import { UserError } from '../../common/errors.ts';
+import { NpyRowReader, parseNpy, type NpyArray } from './npy.ts';
+
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_LOCAL = 0x04034b50;
+const STORED = 0;
+const DEFLATED = 8;
+
+export interface ZipEntry {
+  name: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+}
+
+export class ZipArchive {
+  private constructor(readonly path: string, private readonly fh: FileHandle, readonly entries: ZipEntry[]) {}
+
+  static async open(path: string): Promise<ZipArchive> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      throw new UserError(`${path}: cannot open (${(err as NodeJS.ErrnoException).code})`);
+    }
+    try {
+      return new ZipArchive(path, fh, await readCentralDirectory(path, fh));
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  entry(name: string): ZipEntry | undefined {
+    return this.entries.find((e) => e.name === name);
+  }
+
+  /** Where the member's (possibly compressed) bytes start, from its local header. */
+  private async dataStart(e: ZipEntry): Promise<number> {
+    const h = await readAt(this.fh, e.localHeaderOffset, 30);
+    if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new UserError(`${this.path}: member "${e.name}": no local header at byte ${e.localHeaderOffset} (corrupt zip)`);
+    return e.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  }
+
+  /** The whole member, inflated and CRC-checked. For small members. */
+  async read(e: ZipEntry): Promise<Uint8Array> {
+    const raw = await readAt(this.fh, await this.dataStart(e), e.compressedSize);
+    if (raw.length < e.compressedSize) throw new UserError(`${this.path}: member "${e.name}" is truncated (${raw.length} of ${e.compressedSize} bytes)`);
+    const data = e.method === STORED ? raw : inflateRawSync(raw);
+    if (data.length !== e.size || crc32(data) !== e.crc) throw new UserError(`${this.path}: member "${e.name}" is corrupt (size or CRC-32 does not match the directory)`);
+    return data;
+  }
+
+  /** The member as a stream of chunks; its size and CRC-32 are checked when the stream ends. */
+  async *stream(e: ZipEntry): AsyncGenerator<Uint8Array> {
+    const start = await this.dataStart(e);
+    const file = createReadStream(this.path, { start, end: start + e.compressedSize - 1, highWaterMark: 1 << 20 });
+    const source = e.method === STORED ? file : file.pipe(createInflateRaw());
+    let crc = 0;
+    let size = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        crc = crc32(chunk, crc);
+        size += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      file.destroy();
+      if (source !== file) source.destroy();
+    }
+    if (size !== e.size || crc !== e.crc) throw new UserError(`${this.path}: member "${e.name}" is corrupt or truncated (size or CRC-32 does not match the directory)`);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
+}
+
+async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEntry[]> {
+  const size = (await fh.stat()).size;
+  const corrupt = (what: string): UserError => new UserError(`${path}: not a valid zip/.npz (${what})`);
+  // The EOCD is 22 bytes plus a comment of at most 65535 bytes; search backwards for its signature.
+  const tailLen = Math.min(size, 22 + 65535);
+  const tail = await readAt(fh, size - tailLen, tailLen);
+  let at = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === SIG_EOCD) { at = i; break; }
+  }
+  if (at < 0) throw corrupt('no end-of-central-directory record');
+  let count = tail.readUInt16LE(at + 10);
+  let cdSize = tail.readUInt32LE(at + 12);
+  let cdOffset = tail.readUInt32LE(at + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const eocdPos = size - tailLen + at;
+    const loc = await readAt(fh, eocdPos - 20, 20);
+    if (loc.length !== 20 || loc.readUInt32LE(0) !== SIG_ZIP64_LOCATOR) throw corrupt('ZIP64 sizes without a ZIP64 locator');
+    const rec = await readAt(fh, Number(loc.readBigUInt64LE(8)), 56);
+    if (rec.length !== 56 || rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw corrupt('no ZIP64 end-of-central-directory record');
+    count = Number(rec.readBigUInt64LE(32));
+    cdSize = Number(rec.readBigUInt64LE(40));
+    cdOffset = Number(rec.readBigUInt64LE(48));
+  }
+  const cd = await readAt(fh, cdOffset, cdSize);
+  if (cd.length !== cdSize) throw corrupt('central directory runs past the end of the file (truncated)');
+  const entries: ZipEntry[] = [];
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) throw corrupt(`central directory entry ${i} is malformed`);
+    const flags = cd.readUInt16LE(p + 8);
+    const method = cd.readUInt16LE(p + 10);
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
+    let size = cd.readUInt32LE(p + 24);
+    let compressedSize = cd.readUInt32LE(p + 20);
+    let localHeaderOffset = cd.readUInt32LE(p + 42);
+    // ZIP64 extended information (extra id 1) holds, in this order, only the fields saturated above.
+    for (let x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen;) {
+      const id = cd.readUInt16LE(x);
+      const len = cd.readUInt16LE(x + 2);
+      if (id === 1) {
+        let q = x + 4;
+        const next = (): number => { const v = Number(cd.readBigUInt64LE(q)); q += 8; return v; };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
+      }
+      x += 4 + len;
+    }
+    if (flags & 1) throw new UserError(`${path}: member "${name}" is encrypted (not supported)`);
+    if (method !== STORED && method !== DEFLATED) throw new UserError(`${path}: member "${name}" uses compression method ${method} (expected 0 stored or 8 deflated)`);
+    entries.push({ name, method, crc: cd.readUInt32LE(p + 16), compressedSize, size, localHeaderOffset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+/** An `.npz`: its arrays by name (without the `.npy` suffix). */
+export class Npz {
+  private constructor(readonly zip: ZipArchive) {}
+
+  static async open(path: string): Promise<Npz> {
+    return new Npz(await ZipArchive.open(path));
+  }
+
+  get names(): string[] {
+    return this.zip.entries.filter((e) => e.name.endsWith('.npy')).map((e) => e.name.slice(0, -4));
+  }
+
+  has(name: string): boolean {
+    return this.zip.entry(`${name}.npy`) !== undefined;
+  }
+
+  private member(name: string): ZipEntry {
+    const e = this.zip.entry(`${name}.npy`);
+    if (!e) throw new UserError(`${this.zip.path}: no array "${name}" (holds ${this.names.join(', ') || 'no arrays'})`);
+    return e;
+  }
+
+  /** A whole array in memory. */
+  async array(name: string): Promise<NpyArray> {
+    return parseNpy(await this.zip.read(this.member(name)), `${this.zip.path}:${name}`);
+  }
+
+  /** An array read row by row from the archive. */
+  async rows(name: string): Promise<NpyRowReader> {
+    return NpyRowReader.open(this.zip.stream(this.member(name)), `${this.zip.path}:${name}`);
+  }
+
+  async close(): Promise<void> {
+    await this.zip.close();
+  }
+}

@@ -1,0 +1,28 @@
+/** One file to parse, as sent to a worker thread, and the reply. Shared by the pool and the worker. */
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../common/errors.ts';
+import type { Sequence } from '../../common/sequence.ts';
+import { parseSkeleton } from './ntu-skeleton.ts';
+import { parseKineticsJson } from './kinetics.ts';
+
+export type ParseTask =
+  | { kind: 'ntu-skeleton'; path: string }
+  | { kind: 'kinetics-json'; path: string; classes: number };
+
+export type ParseReply = { id: number; seq: Sequence } | { id: number; error: string; user: boolean };
+
+export async function parseTask(t: ParseTask): Promise<Sequence> {
+  switch (t.kind) {
+    case 'ntu-skeleton': return parseSkeleton(await readFile(t.path), t.path);
+    case 'kinetics-json': return parseKineticsJson(await readFile(t.path, 'utf8'), t.path, t.classes);
+  }
+}
+
+export async function replyTo(id: number, t: ParseTask): Promise<{ reply: ParseReply; transfer: ArrayBuffer[] }> {
+  try {
+    const seq = await parseTask(t);
+    return { reply: { id, seq }, transfer: [seq.data.buffer as ArrayBuffer] };
+  } catch (err) {
+    return { reply: { id, error: (err as Error).message, user: err instanceof UserError }, transfer: [] };
+  }
+}

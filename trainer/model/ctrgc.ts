@@ -1,0 +1,91 @@
+/**
+ * CTR-GCN's graph convolution (`unit_gcn` with three CTR-GC blocks, one per adjacency subset).
+ *
+ * For subset i, on x [B, T, V, in]:
+ *   x1, x2 = conv1(x), conv2(x) averaged over time           (relation features, [B, V, rel])
+ *   R[b, u, v, c] = alpha · conv4(tanh(x1[b, u] − x2[b, v]))[c] + PA[i][u, v]
+ *   out[b, t, u, c] = Σ_v R[b, u, v, c] · conv3(x)[b, t, v, c]
+ * The subsets' outputs are summed, batch-normalised, added to down(x) and passed through ReLU.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../common/rng.ts';
+import { constant, kaimingNormalFanOut } from './init.ts';
+import { BatchNorm } from './norm.ts';
+import { conv1x1, convMatrix, linear } from './ops.ts';
+import type { ParamStore } from './params.ts';
+
+/** Relation channels of CTR-GC: 8 for raw-coordinate input (3 or 9 channels), else in / reduction. */
+export function relChannels(inChannels: number, reduction: number): number {
+  return inChannels === 3 || inChannels === 9 ? 8 : Math.max(1, Math.floor(inChannels / reduction));
+}
+
+interface Conv {
+  weight: tf.Variable;
+  bias: tf.Variable;
+}
+
+function conv(store: ParamStore, rng: Rng, name: string, out: number, inC: number): Conv {
+  return {
+    weight: store.param(`${name}.weight`, [out, inC, 1, 1], kaimingNormalFanOut(rng, [out, inC, 1, 1])),
+    bias: store.param(`${name}.bias`, [out], constant([out], 0)),
+  };
+}
+
+export class GraphConv {
+  readonly subsets: Array<{ conv1: Conv; conv2: Conv; conv3: Conv; conv4: Conv }> = [];
+  readonly PA: tf.Variable;
+  readonly alpha: tf.Variable;
+  readonly down?: { conv: Conv; bn: BatchNorm };
+  readonly bn: BatchNorm;
+
+  /** `adjacency`: the layout's three normalised V × V subsets, the initial value of PA. */
+  constructor(store: ParamStore, rng: Rng, name: string, inC: number, outC: number, adjacency: Float32Array[], reduction: number) {
+    const V = Math.round(Math.sqrt(adjacency[0].length));
+    const rel = relChannels(inC, reduction);
+    // Declaration order follows the official module order, so namedWeights() lists like a state_dict.
+    this.PA = store.param(`${name}.PA`, [adjacency.length, V, V], Float32Array.from(adjacency.flatMap((a) => [...a])));
+    this.alpha = store.param(`${name}.alpha`, [1], constant([1], 0));
+    adjacency.forEach((_, i) => {
+      const p = `${name}.convs.${i}`;
+      this.subsets.push({
+        conv1: conv(store, rng, `${p}.conv1`, rel, inC),
+        conv2: conv(store, rng, `${p}.conv2`, rel, inC),
+        conv3: conv(store, rng, `${p}.conv3`, outC, inC),
+        conv4: conv(store, rng, `${p}.conv4`, outC, rel),
+      });
+    });
+    if (inC !== outC) this.down = { conv: conv(store, rng, `${name}.down.0`, outC, inC), bn: new BatchNorm(store, `${name}.down.1`, outC) };
+    // The official code starts the unit's output BN at 1e-6 so each unit begins close to its residual.
+    this.bn = new BatchNorm(store, `${name}.bn`, outC, 1e-6);
+  }
+
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const [B, T, V] = x.shape;
+    // conv1/conv2 are linear, so their temporal mean is the conv of the temporal mean: [B, V, in].
+    const xMean = tf.mean(x, 1);
+    let sum: tf.Tensor4D | undefined;
+    this.subsets.forEach((s, i) => {
+      const x1 = linear(xMean, convMatrix(s.conv1.weight), s.conv1.bias as tf.Tensor1D); // [B, V, rel]
+      const x2 = linear(xMean, convMatrix(s.conv2.weight), s.conv2.bias as tf.Tensor1D);
+      const rel = x1.shape[2]!;
+      const h = tf.tanh(tf.sub(x1.reshape([B, V, 1, rel]), x2.reshape([B, 1, V, rel]))); // [B, U, V, rel]
+      const r4 = linear(h, convMatrix(s.conv4.weight), s.conv4.bias as tf.Tensor1D); // [B, U, V, out]
+      const pa = this.PA.slice([i, 0, 0], [1, V, V]).reshape([1, V, V, 1]);
+      const R = tf.add(tf.mul(r4, this.alpha), pa) as tf.Tensor4D;
+      const x3 = conv1x1(x, s.conv3.weight, s.conv3.bias); // [B, T, V, out]
+      const y = aggregate(R, x3);
+      sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+    });
+    let y = this.bn.apply(sum!, training);
+    y = tf.add(y, this.down ? this.down.bn.apply(conv1x1(x, this.down.conv.weight, this.down.conv.bias), training) : x);
+    return tf.relu(y);
+  }
+}
+
+/** out[b, t, u, c] = Σ_v R[b, u, v, c] · x[b, t, v, c], as one batched matMul per (b, c). */
+export function aggregate(R: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor4D {
+  const [B, T, V, C] = x.shape;
+  const r = tf.transpose(R, [0, 3, 1, 2]).reshape([B * C, V, V]) as tf.Tensor3D; // [(b,c), u, v]
+  const xs = tf.transpose(x, [0, 3, 2, 1]).reshape([B * C, V, T]) as tf.Tensor3D; // [(b,c), v, t]
+  return tf.transpose(tf.matMul(r, xs).reshape([B, C, V, T]), [0, 3, 2, 1]) as tf.Tensor4D;
+}

@@ -1,0 +1,56 @@
+/**
+ * A TCN-GCN unit: relu(tcn1(gcn1(x)) + residual(x)). The residual is absent on the first unit,
+ * the identity when channels and frames are unchanged, else a strided 1×1 conv + BN (`unit_tcn`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../common/rng.ts';
+import { GraphConv } from './ctrgc.ts';
+import { constant, kaimingNormalFanOut } from './init.ts';
+import { BatchNorm } from './norm.ts';
+import { conv1x1, evenFrames } from './ops.ts';
+import type { ParamStore } from './params.ts';
+import { MultiScaleTcn } from './tcn.ts';
+
+export interface UnitShape {
+  inC: number;
+  outC: number;
+  stride: number;
+  residual: boolean;
+}
+
+export class Unit {
+  readonly gcn: GraphConv;
+  readonly tcn: MultiScaleTcn;
+  readonly residual?: { weight: tf.Variable; bias: tf.Variable; bn: BatchNorm };
+
+  constructor(
+    store: ParamStore,
+    rng: Rng,
+    name: string,
+    readonly shape: UnitShape,
+    adjacency: Float32Array[],
+    reduction: number,
+    kernel: number,
+    dilations: number[],
+  ) {
+    const { inC, outC, stride } = shape;
+    this.gcn = new GraphConv(store, rng, `${name}.gcn1`, inC, outC, adjacency, reduction);
+    this.tcn = new MultiScaleTcn(store, rng, `${name}.tcn1`, outC, stride, kernel, dilations);
+    if (shape.residual && (inC !== outC || stride !== 1)) {
+      this.residual = {
+        weight: store.param(`${name}.residual.conv.weight`, [outC, inC, 1, 1], kaimingNormalFanOut(rng, [outC, inC, 1, 1])),
+        bias: store.param(`${name}.residual.conv.bias`, [outC], constant([outC], 0)),
+        bn: new BatchNorm(store, `${name}.residual.bn`, outC),
+      };
+    }
+  }
+
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const y = this.tcn.apply(this.gcn.apply(x, training), training);
+    if (!this.shape.residual) return tf.relu(y);
+    if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
+    const r = this.residual;
+    const xs = this.shape.stride === 2 ? evenFrames(x) : x;
+    return tf.relu(tf.add(y, r.bn.apply(conv1x1(xs, r.weight, r.bias), training))) as tf.Tensor4D;
+  }
+}

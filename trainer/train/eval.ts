@@ -1,0 +1,81 @@
+/**
+ * `cocodiff eval`: test accuracy of one model, or of an ensemble that adds the softmax scores of
+ * several (e.g. the joint, bone, joint-motion and bone-motion streams, as the CTR-GCN papers do).
+ * Each model preprocesses the data as its own artifact says (modality, frames, persons).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readArtifact } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { LAYOUTS } from '../../common/layouts.ts';
+import { readCache, type Cache, type SplitName } from '../data/cache.ts';
+import { CtrGcnModel } from '../model/ctrgcn.ts';
+import { classificationReport, ensembleScores, type ClassificationReport } from './metrics.ts';
+import { writeConfusion } from './plots.ts';
+import { predict, type Predictions } from './predict.ts';
+
+/** A run directory means its artifact; anything else must be an artifact directory. */
+export function artifactDirOf(path: string): string {
+  return existsSync(join(path, 'model.json')) ? path : existsSync(join(path, 'run.json')) ? join(path, 'artifact') : path;
+}
+
+/** Logits of one artifact on a cache split, after checking that the two describe the same data. */
+export async function predictArtifact(path: string, cache: Cache, split: SplitName, batchSize: number, quiet = true): Promise<Predictions> {
+  const artifact = await readArtifact(artifactDirOf(path));
+  const m = artifact.model;
+  const idx = cache.index;
+  if (m.layout !== idx.layout) throw new UserError(`${artifact.dir}: model uses layout ${m.layout}, dataset ${cache.dir} has ${idx.layout}`);
+  if (m.input.C !== idx.coords) throw new UserError(`${artifact.dir}: model expects ${m.input.C} coordinates per joint, dataset ${cache.dir} has ${idx.coords}`);
+  if (m.classes.join('\n') !== idx.classes.join('\n')) {
+    throw new UserError(`${artifact.dir}: the model's ${m.classes.length} classes differ from the ${idx.classes.length} classes of dataset ${cache.dir}`);
+  }
+  const model = CtrGcnModel.fromArtifact(artifact);
+  try {
+    const pre = { frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout], cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre };
+    return await predict(model, cache, split, pre, batchSize, quiet ? undefined : `eval ${m.modality}`);
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface EvalOptions {
+  /** Run or artifact directories; more than one makes an ensemble. */
+  models: string[];
+  data: string;
+  split?: SplitName;
+  batch?: number;
+  /** Where confusion.svg / confusion.json / eval.json go; nothing is written without it. */
+  out?: string;
+  /** Per-model ensemble weights (default 1 each). */
+  weights?: number[];
+  quiet?: boolean;
+}
+
+export interface EvalResult {
+  classes: string[];
+  report: ClassificationReport;
+  /** Each member's own report, when there is more than one model. */
+  members: Array<{ model: string; top1: number; top5: number }>;
+}
+
+export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+  if (o.models.length === 0) throw new UserError('eval: name at least one run or artifact directory');
+  const split = o.split ?? 'test';
+  const cache = await readCache(o.data);
+  if (cache.index.splits[split].samples.length === 0) throw new UserError(`${o.data}: the ${split} split is empty`);
+  const k = cache.index.classes.length;
+  const all: Predictions[] = [];
+  for (const path of o.models) all.push(await predictArtifact(path, cache, split, o.batch ?? 32, o.quiet ?? false));
+  const labels = all[0].labels;
+  const scores = all.length === 1 ? all[0].logits : ensembleScores(all.map((p) => p.logits), k, o.weights);
+  const report = classificationReport(scores, labels, k);
+  const members = all.length === 1 ? [] : all.map((p, i) => {
+    const r = classificationReport(p.logits, labels, k);
+    return { model: o.models[i], top1: r.top1, top5: r.top5 };
+  });
+  if (o.out) {
+    const title = all.length === 1 ? `${split} split` : `ensemble of ${all.length}, ${split} split`;
+    await writeConfusion(o.out, report, cache.index.classes, title);
+  }
+  return { classes: cache.index.classes, report, members };
+}

@@ -1,0 +1,67 @@
+/**
+ * Writes the model artifact of a run: the backbone and classifier weights of the best (or last)
+ * epoch, named as the official CTR-GCN state_dict, with everything the compiler and the runtime
+ * need to preprocess input the way training did. The CoCoDiff branch never enters an artifact:
+ * only the checkpoint's `model` group is read.
+ */
+import { writeArtifact, type ModelJson, type Tensor } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
+import { readCheckpoint } from './checkpoint.ts';
+import { readRunFile, runPaths, type EpochMetrics } from './config.ts';
+
+export type ExportEpoch = 'best' | 'last';
+
+interface SavedMetrics {
+  epoch: number;
+  metrics?: EpochMetrics;
+  history?: EpochMetrics[];
+  best?: EpochMetrics | null;
+}
+
+export async function exportRun(runDir: string, outDir: string, which: ExportEpoch = 'best'): Promise<ModelJson> {
+  if (which !== 'best' && which !== 'last') throw new UserError(`--epoch: expected best or last, found "${which}"`);
+  const run = await readRunFile(runDir);
+  const paths = runPaths(runDir);
+  const ck = await readCheckpoint<SavedMetrics>(which === 'best' ? paths.best : paths.last).catch((err: Error) => {
+    throw new UserError(`${runDir}: no ${which} checkpoint to export (${err.message})`);
+  });
+  if (ck.state.epoch === 0) throw new UserError(`${runDir}: no epoch has finished yet; nothing trained to export`);
+  const weights = ck.groups.model;
+  if (!weights || weights.size === 0 || [...weights.values()].some((t) => !(t.data instanceof Float32Array))) {
+    throw new UserError(`${runDir}: the ${which} checkpoint holds no float32 model weights`);
+  }
+  const epochMetrics = ck.state.metrics ?? ck.state.history?.[ck.state.history.length - 1];
+  const { config, model } = run;
+  return writeArtifact(
+    outDir,
+    {
+      backbone: model.backbone,
+      layout: model.layout,
+      input: model.input,
+      modality: config.modality,
+      preprocessing: { windowFrames: model.input.T, testCropRatio: DEFAULT_TEST_CROP_RATIO, centre: true },
+      classes: run.classes,
+      provenance: {
+        trainer: 'cocodiff train',
+        dataset: run.dataset,
+        epoch: ck.state.epoch,
+        exported: which,
+        epochs: config.epochs,
+        seed: config.seed,
+        preset: config.preset,
+        width: config.width,
+        blocks: config.blocks,
+        batch: config.batch,
+        schedule: config.schedule,
+        optimizer: config.sgd,
+        cocodiff: config.cocodiff,
+        backend: run.backend,
+        started: run.started,
+        exportedAt: new Date().toISOString(),
+      },
+      metrics: epochMetrics ? { testTop1: epochMetrics.testTop1, testTop5: epochMetrics.testTop5, testLoss: epochMetrics.testLoss, trainTop1: epochMetrics.trainTop1 } : {},
+    },
+    weights as Map<string, Tensor>,
+  );
+}

@@ -1,0 +1,42 @@
+/** The run's pictures: training curves from the epoch metrics, and a confusion matrix. */
+import { writeFileAtomic } from '../../common/atomic.ts';
+import type { EpochMetrics } from './config.ts';
+import type { ClassificationReport } from './metrics.ts';
+import { chartsSvg, confusionSvg } from './svg.ts';
+
+const TRAIN = '#1f77b4';
+const TEST = '#d62728';
+
+export function curvesSvg(history: EpochMetrics[]): string {
+  const pts = (f: (m: EpochMetrics) => number | undefined): Array<[number, number]> => history.map((m) => [m.epoch, f(m) ?? NaN]);
+  return chartsSvg([
+    {
+      title: 'loss',
+      xLabel: 'epoch',
+      yLabel: 'cross-entropy',
+      series: [
+        { label: 'train (total)', colour: TRAIN, points: pts((m) => m.loss) },
+        { label: 'train (CE real)', colour: TRAIN, points: pts((m) => m.ceReal), dashed: true },
+        { label: 'test', colour: TEST, points: pts((m) => m.testLoss) },
+      ],
+    },
+    {
+      title: 'top-1 accuracy',
+      xLabel: 'epoch',
+      yLabel: 'top-1',
+      yRange: [0, 1],
+      series: [
+        { label: 'train', colour: TRAIN, points: pts((m) => m.trainTop1) },
+        { label: 'test', colour: TEST, points: pts((m) => m.testTop1) },
+      ],
+    },
+  ]);
+}
+
+/** Writes confusion.svg and confusion.json (matrix, per-class accuracy, top-1/top-5) into `dir`. */
+export async function writeConfusion(dir: string, report: ClassificationReport, classes: string[], title: string): Promise<void> {
+  const pct = (v: number): string => (100 * v).toFixed(1);
+  await writeFileAtomic(`${dir}/confusion.svg`, confusionSvg(report.confusion, classes, `${title}: top-1 ${pct(report.top1)} %, top-5 ${pct(report.top5)} %`));
+  const perClass = Object.fromEntries(classes.map((c, i) => [c, Number.isNaN(report.perClass[i]) ? null : report.perClass[i]]));
+  await writeFileAtomic(`${dir}/confusion.json`, JSON.stringify({ classes, samples: report.samples, top1: report.top1, top5: report.top5, perClass, confusion: report.confusion }, null, 1) + '\n');
+}

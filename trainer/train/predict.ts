@@ -1,0 +1,42 @@
+/**
+ * Runs a model over a whole cache split with test-time preprocessing and collects the logits.
+ * Shared by per-epoch validation in `train` and by `eval`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Cache, SplitName } from '../data/cache.ts';
+import { batches } from '../data/batches.ts';
+import type { PreprocessOptions } from '../data/preprocess.ts';
+import type { CtrGcnModel } from '../model/ctrgcn.ts';
+import { progress } from '../../common/progress.ts';
+
+export interface Predictions {
+  /** [N][K] row-major, in split order. */
+  logits: Float32Array;
+  labels: Int32Array;
+  numClasses: number;
+}
+
+export type TestPreprocess = Omit<PreprocessOptions, 'rng' | 'train' | 'cropRange' | 'rotate'>;
+
+export async function predict(model: CtrGcnModel, cache: Cache, split: SplitName, pre: TestPreprocess, batchSize: number, label?: string): Promise<Predictions> {
+  const n = cache.index.splits[split].samples.length;
+  const k = model.spec.numClasses;
+  const { C, T, V, M } = model.spec.input;
+  const logits = new Float32Array(n * k);
+  const labels = new Int32Array(n);
+  const bar = label ? progress(label, n) : undefined;
+  let done = 0;
+  for (const b of batches(cache, split, { batchSize, shuffle: false, preprocess: { ...pre, train: false } })) {
+    const out = tf.tidy(() => model.classify(model.features(tf.tensor(b.x, [b.size, C, T, V, M]), false), false));
+    const values = (await out.data()) as Float32Array;
+    out.dispose();
+    b.indices.forEach((i, j) => {
+      logits.set(values.subarray(j * k, (j + 1) * k), i * k);
+      labels[i] = b.labels[j];
+    });
+    done += b.size;
+    bar?.update(done);
+  }
+  bar?.stop();
+  return { logits, labels, numClasses: k };
+}
