@@ -5,6 +5,7 @@
 import type { ModelJson } from '../../common/artifact.ts';
 import { MODALITY_CODES } from '../../common/abi.ts';
 import { LAYOUTS } from '../../common/layouts.ts';
+import { centreCoords } from '../../trainer/data/preprocess.ts';
 
 export interface ConfigOptions {
   /** Frames the ring buffer keeps for `infer` (default: the model's window). */
@@ -13,11 +14,6 @@ export interface ConfigOptions {
   sequenceCapacity?: number;
 }
 
-/** 3D layouts centre x, y, z; 2D layouts (x, y, score) centre x and y only. */
-const centreCoords = (m: ModelJson): number => {
-  if (!m.preprocessing.centre) return 0;
-  return LAYOUTS[m.layout].coordNames[2] === 'score' ? 2 : 3;
-};
 
 export function generateConfig(m: ModelJson, opts: ConfigOptions = {}): string {
   const layout = LAYOUTS[m.layout];
@@ -32,7 +28,7 @@ export function generateConfig(m: ModelJson, opts: ConfigOptions = {}): string {
     `export const SEQUENCE_CAPACITY: i32 = ${opts.sequenceCapacity ?? 300};`,
     `export const MODALITY: i32 = ${MODALITY_CODES[m.modality]}; // ${m.modality}`,
     `export const CENTRE_JOINT: i32 = ${layout.centre}; // ${layout.joints[layout.centre]}`,
-    `export const CENTRE_COORDS: i32 = ${centreCoords(m)};`,
+    `export const CENTRE_COORDS: i32 = ${m.preprocessing.centre ? centreCoords(layout) : 0}; // 0: no centring`,
     `export const TEST_CROP_RATIO: f64 = ${m.preprocessing.testCropRatio};`,
     `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
     '',

@@ -205,9 +205,9 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           for (let s = 0; s < n; s++) {
             out.push(`      {`);
             out.push(`        const a0: usize = ${S('a')} + (${s * op.cout} + c) * ${V * Vp * 4};`);
-            out.push(`        const x0: usize = ${S('x3')} + (${s * op.cout} + c) * ${x3Row * 4} + t * ${V * 4};`);
+            out.push(`        const xrow: usize = ${S('x3')} + (${s * op.cout} + c) * ${x3Row * 4} + t * ${V * 4};`);
             out.push(`        for (let v: usize = 0; v < ${V}; v++) {`);
-            for (let q = 0; q < rows; q++) out.push(`          const x${q} = v128.load32_splat(x0 + (v << 2), ${q * V * 4});`);
+            for (let q = 0; q < rows; q++) out.push(`          const x${q} = v128.load32_splat(xrow + (v << 2), ${q * V * 4});`);
             out.push(`          const arow: usize = a0 + v * ${Vp * 4};`);
             for (const j of js) {
               out.push(`          const a${j} = v128.load(arow, ${j * 16});`);

@@ -12,4 +12,6 @@ export type { Body, FrameShape, JointValue } from './adapters.ts';
 export { parseSidecar, SIDECAR_FORMAT, SIDECAR_SECTION } from './sidecar.ts';
 export type { RecognizerSidecar } from './sidecar.ts';
 export { ABI_EXPORTS, ABI_VERSION, STATUS } from '../../common/abi.ts';
+export { LAYOUTS } from '../../common/layouts.ts';
+export type { JointLayout, LayoutName } from '../../common/layouts.ts';
 export type { Sequence } from '../../common/sequence.ts';

@@ -3,8 +3,11 @@
  * `<name>.json` beside it. Kept apart so the browser path of the host API never imports node:fs.
  */
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../../common/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
+
+export const pathOf = (url: URL): string => fileURLToPath(url);
 
 export function sidecarPathFor(wasmPath: string): string {
   return wasmPath.replace(/\.wasm$/i, '') + '.json';

@@ -88,6 +88,11 @@ export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
 const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
 const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
 const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
+/**
+ * Node-only file loading, imported on demand through a computed URL: bundlers leave it out of
+ * browser builds, and browsers never fetch it.
+ */
+const nodeLoader = (): Promise<typeof import('./node-load.ts')> => import(new URL('./node-load.ts', import.meta.url).href);
 
 export class Recognizer {
   readonly info: RecognizerInfo;
@@ -131,23 +136,24 @@ export class Recognizer {
   static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
     let bytes: Uint8Array | ArrayBuffer;
     let found: RecognizerSidecar | undefined;
-    if (typeof source === 'string' && inNode && !looksLikeUrl(source)) {
-      ({ bytes, sidecar: found } = await (await import('./node-load.ts')).readRecognizerFile(source));
-    } else if (typeof source === 'string' || source instanceof URL) {
-      const url = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
-      if (url.protocol === 'file:' && inNode) {
-        const { fileURLToPath } = await import('node:url');
-        return Recognizer.load(fileURLToPath(url), opts);
-      }
+    const base = typeof location !== 'undefined' ? location.href : undefined;
+    const url = typeof source === 'string' && (looksLikeUrl(source) || !inNode) ? new URL(source, base) : source instanceof URL ? source : null;
+    if (typeof source === 'string' && !url) {
+      ({ bytes, sidecar: found } = await (await nodeLoader()).readRecognizerFile(source));
+    } else if (url?.protocol === 'file:' && inNode) {
+      const node = await nodeLoader();
+      ({ bytes, sidecar: found } = await node.readRecognizerFile(node.pathOf(url)));
+    } else if (url) {
       bytes = await fetchBytes(url);
       found = await fetchSidecar(new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url), false);
     } else {
-      bytes = source;
+      bytes = source as Uint8Array | ArrayBuffer;
     }
     let sidecar: RecognizerSidecar | undefined;
-    if (opts.sidecar && typeof opts.sidecar === 'object' && !(opts.sidecar instanceof URL)) sidecar = opts.sidecar;
-    else if (typeof opts.sidecar === 'string' && inNode && !looksLikeUrl(opts.sidecar)) sidecar = await (await import('./node-load.ts')).readSidecarFile(opts.sidecar, true);
-    else if (opts.sidecar) sidecar = await fetchSidecar(new URL(String(opts.sidecar), typeof location !== 'undefined' ? location.href : undefined), true);
+    const given = opts.sidecar;
+    if (given && typeof given === 'object' && !(given instanceof URL)) sidecar = given;
+    else if (typeof given === 'string' && inNode && !looksLikeUrl(given)) sidecar = await (await nodeLoader()).readSidecarFile(given, true);
+    else if (given) sidecar = await fetchSidecar(new URL(String(given), base), true);
     const module = await WebAssembly.compile(bytes as BufferSource);
     sidecar ??= embeddedSidecar(module) ?? found;
     // The module imports at most env.abort, which only a failed assertion reaches.

@@ -11,7 +11,7 @@ export const SIDECAR_SECTION = 'cocodiff';
 
 export interface RecognizerSidecar {
   format: typeof SIDECAR_FORMAT;
-  version: number;
+  abiVersion?: number;
   classes: string[];
   layout: LayoutName;
   input: InputSpec;
@@ -19,6 +19,8 @@ export interface RecognizerSidecar {
   preprocessing: PreprocessSpec;
   /** Ring length of the compiled module (frames pushed before the oldest is dropped). */
   windowFrames?: number;
+  /** Frames `classify_sequence` takes at most. */
+  sequenceCapacity?: number;
   /** Free-form: the artifact it was compiled from, its checksum, compiler options. */
   source?: Record<string, unknown>;
 }

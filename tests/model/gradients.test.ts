@@ -5,7 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../trainer/backend.ts';
+import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
+import { Rng } from '../../common/rng.ts';
+import { checkpoint } from '../../trainer/model/checkpoint.ts';
+import { GraphConv } from '../../trainer/model/ctrgc.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
+import { ParamStore } from '../../trainer/model/params.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -40,4 +45,26 @@ describe('gradients on wasm', () => {
     expect(Array.from(after)).not.toEqual(Array.from(before));
     model.dispose();
   }, 120_000);
+});
+
+describe('checkpointed blocks', () => {
+  it('give the same gradients as the plain tape, and update batch-norm statistics once', () => {
+    const store = new ParamStore();
+    const gcn = new GraphConv(store, new Rng(3), 'g', 6, 8, spatialAdjacency(NTU25), 8);
+    const weights = store.trainableVariables();
+    weights.find((v) => v.name.startsWith('g.alpha'))!.assign(tf.scalar(0.7).reshape([1]));
+    const x = tf.randomNormal([2, 5, 25, 6], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const dy = tf.randomNormal([2, 5, 25, 8], 0, 1, 'float32', 10);
+    const gradsOf = (f: (x: tf.Tensor4D) => tf.Tensor) => tf.grads((xi: tf.Tensor, ...w: tf.Tensor[]) => tf.sum(tf.mul(f(xi as tf.Tensor4D), dy)))([x, ...weights]);
+    const stats = store.snapshot().get('g.bn.running_mean')!.data;
+    const plain = gradsOf((xi) => gcn.apply(xi, true));
+    const afterPlain = store.snapshot().get('g.bn.running_mean')!.data;
+    const ckpt = gradsOf((xi) => checkpoint((h, record) => gcn.apply(h, true, record), xi, weights));
+    const afterCkpt = store.snapshot().get('g.bn.running_mean')!.data;
+    plain.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, ckpt[i]))).dataSync()[0]).toBeLessThan(1e-5));
+    // One update per forward: (1 − 0.1)·m + 0.1·batch mean moved the statistics exactly as much again.
+    const step = afterPlain.map((v, i) => v - stats[i]);
+    afterCkpt.forEach((v, i) => expect(v - afterPlain[i]).toBeCloseTo(step[i] * 0.9, 5));
+    store.dispose();
+  }, 60_000);
 });

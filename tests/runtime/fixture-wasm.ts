@@ -90,7 +90,7 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
   const sidecarPath = join(dir, 'recognizer.json');
   await writeFile(sidecarPath, JSON.stringify({
     format: 'cocodiff-recognizer',
-    version: 1,
+    abiVersion: 1,
     classes: Array.from({ length: cfg.classes }, (_, k) => `action ${k}`),
     layout: cfg.layout,
     input: { C, T: cfg.T, V, M: cfg.M },

@@ -34,10 +34,25 @@ describe.each(DATASETS)('descriptions/$name.json', ({ name, labels }) => {
   it('gives every class its label first and at least 5 distinct paraphrases', () => {
     for (const c of classes) {
       expect(c.coarse[0], c.label).toBe(c.label);
+      // Paraphrases are lowercase like the labels, so case never separates two phrases.
+      for (const s of c.coarse.slice(1)) expect(s, c.label).toBe(s.toLowerCase());
       const phrases = c.coarse.map((s) => s.trim().toLowerCase());
       expect(phrases.every((s) => s.length > 0), c.label).toBe(true);
       expect(new Set(phrases).size, c.label).toBeGreaterThanOrEqual(MIN_COARSE);
     }
+  });
+
+  it('never gives one paraphrase to two classes (the coarse loss would pull them together)', () => {
+    const owner = new Map<string, string>();
+    const shared: string[] = [];
+    for (const c of classes) {
+      for (const s of new Set(c.coarse.map((p) => p.toLowerCase()))) {
+        const other = owner.get(s);
+        if (other !== undefined) shared.push(`"${s}": ${other} / ${c.label}`);
+        owner.set(s, c.label);
+      }
+    }
+    expect(shared).toEqual([]);
   });
 
   it('describes all six body parts with real sentences, not the bare label', () => {

@@ -66,12 +66,14 @@ async function removeStalePartials(out: string): Promise<void> {
  */
 async function writeCache(out: string, meta: CacheMeta, fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
   await removeStalePartials(out);
-  const writer = await CacheWriter.create(out, meta);
+  // Catch Ctrl-C before the partial directory exists, so no moment is left where it would survive.
   let interrupted = false;
   const onSignal = (): void => { interrupted = true; };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let writer: CacheWriter | null = null;
   try {
+    writer = await CacheWriter.create(out, meta);
     await fill(writer, () => {
       if (interrupted) throw new UserError(`interrupted: no cache written at ${out}`);
     });
@@ -79,7 +81,7 @@ async function writeCache(out: string, meta: CacheMeta, fill: (w: CacheWriter, c
     if (writer.count('train') + writer.count('test') === 0) throw new UserError('no sample left to write: nothing to cache');
     return await writer.commit();
   } catch (err) {
-    await writer.abort();
+    await writer?.abort();
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
@@ -161,8 +163,8 @@ export async function prepareKinetics(root: string, out: string, opts: PrepareOp
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
-/** Labels of a y array: one-hot (N, K) → argmax, or integers (N,). Returns the labels and K. */
-function decodeLabels(y: { shape: number[]; data: Float32Array }, field: string, file: string): { labels: Int32Array; classes: number } {
+/** Labels of a y array: one-hot (N, K) → argmax (K fixed by the shape), or integers (N,) (K open). */
+function decodeLabels(y: { shape: number[]; data: Float32Array }, field: string, file: string): { labels: Int32Array; classes: number | null } {
   if (y.shape.length === 2) {
     const [n, k] = y.shape;
     const labels = new Int32Array(n);
@@ -180,8 +182,7 @@ function decodeLabels(y: { shape: number[]; data: Float32Array }, field: string,
     labels.forEach((l, i) => {
       if (l !== y.data[i] || l < 0 || l >= 120) throw atField(file, `${field}[${i}]`, `label ${y.data[i]} out of range (expected an integer in 0..119)`);
     });
-    const max = labels.reduce((a, b) => Math.max(a, b), 0);
-    return { labels, classes: max < 60 ? 60 : 120 };
+    return { labels, classes: null };
   }
   throw atField(file, field, `expected shape (N, classes) one-hot or (N,) integer labels, found (${y.shape.join(', ')})`);
 }
@@ -197,14 +198,20 @@ export async function prepareNpz(file: string, out: string, opts: PrepareOptions
   try {
     const skipped: Record<string, number> = {};
     const ys: Partial<Record<SplitName, Int32Array>> = {};
+    // One-hot labels fix the class count by their width; integer labels leave it to the largest label.
     let classes = 0;
+    let fixedBy = '';
     for (const split of ['train', 'test'] as const) {
       const { labels, classes: k } = decodeLabels(await npz.array(`y_${split}`), `y_${split}`, file);
-      if (k !== 60 && k !== 120) throw atField(file, `y_${split}`, `${k} classes: expected 60 (NTU-60) or 120 (NTU-120)`);
-      if (classes && k !== classes) throw atField(file, `y_${split}`, `${k} classes while y_train has ${classes}`);
-      classes = Math.max(classes, k);
       ys[split] = labels;
+      if (k === null) continue;
+      if (k !== 60 && k !== 120) throw atField(file, `y_${split}`, `${k} classes: expected 60 (NTU-60) or 120 (NTU-120)`);
+      if (fixedBy && k !== classes) throw atField(file, `y_${split}`, `${k} classes while ${fixedBy} has ${classes}`);
+      classes = k;
+      fixedBy = `y_${split}`;
     }
+    const maxLabel = Math.max(...(['train', 'test'] as const).map((s) => ys[s]!.reduce((a, b) => Math.max(a, b), 0)));
+    if (!fixedBy) classes = maxLabel < 60 ? 60 : 120;
     const frameValues = NTU_PERSONS * NTU25.joints.length * 3;
     const readers = { train: await npz.rows('x_train'), test: await npz.rows('x_test') };
     for (const split of ['train', 'test'] as const) {

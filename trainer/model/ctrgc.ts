@@ -59,7 +59,7 @@ export class GraphConv {
     this.bn = new BatchNorm(store, `${name}.bn`, outC, 1e-6);
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, record = true): tf.Tensor4D {
     const [B, T, V] = x.shape;
     // conv1/conv2 are linear, so their temporal mean is the conv of the temporal mean: [B, V, in].
     const xMean = tf.mean(x, 1);
@@ -76,8 +76,8 @@ export class GraphConv {
       const y = aggregate(R, x3);
       sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
     });
-    let y = this.bn.apply(sum!, training);
-    y = tf.add(y, this.down ? this.down.bn.apply(conv1x1(x, this.down.conv.weight, this.down.conv.bias), training) : x);
+    let y = this.bn.apply(sum!, training, record);
+    y = tf.add(y, this.down ? this.down.bn.apply(conv1x1(x, this.down.conv.weight, this.down.conv.bias), training, record) : x);
     return tf.relu(y);
   }
 }

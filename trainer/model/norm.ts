@@ -24,11 +24,12 @@ export class BatchNorm {
     this.runningVar = store.buffer(`${name}.running_var`, [channels], constant([channels], 1));
   }
 
-  apply<T extends tf.Tensor>(x: T, training: boolean): T {
+  /** `record` false skips the running-statistics update (a checkpoint replay of the same batch). */
+  apply<T extends tf.Tensor>(x: T, training: boolean, record = true): T {
     if (!training) return tf.batchNorm(x, this.runningMean, this.runningVar, this.bias, this.weight, BN_EPS) as T;
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
-    this.track(mean, variance, x.size / x.shape[x.shape.length - 1]);
+    if (record) this.track(mean, variance, x.size / x.shape[x.shape.length - 1]);
     // Scale and offset are always passed: tfjs's batchNorm gradient needs them on every backend.
     return tf.batchNorm(x, mean, variance, this.bias, this.weight, BN_EPS) as T;
   }

@@ -32,6 +32,11 @@ export class ParamStore {
     return [...this.all.values()].filter((p) => p.trainable).map((p) => p.v);
   }
 
+  /** Trainable variables whose names start with `prefix` (one layer's weights). */
+  trainableUnder(prefix: string): tf.Variable[] {
+    return [...this.all].filter(([n, p]) => p.trainable && n.startsWith(prefix)).map(([, p]) => p.v);
+  }
+
   /** Name of each trainable variable, in the order of trainableVariables(). */
   trainableNames(): string[] {
     return [...this.all].filter(([, p]) => p.trainable).map(([n]) => n);

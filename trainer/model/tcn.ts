@@ -43,16 +43,16 @@ export class MultiScaleTcn {
     this.point = { pw: conv(`${p}.${n + 1}.0`, bc, channels, 1), bn: bn(`${p}.${n + 1}.1`, bc) };
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, record = true): tf.Tensor4D {
     const s = this.stride;
     const outs: tf.Tensor4D[] = this.dilated.map((b) => {
-      const h = tf.relu(b.bn1.apply(conv1x1(x, b.pw.weight, b.pw.bias), training));
-      return b.bn2.apply(temporalConv(h, b.conv.weight, b.conv.bias, b.dilation, s), training);
+      const h = tf.relu(b.bn1.apply(conv1x1(x, b.pw.weight, b.pw.bias), training, record));
+      return b.bn2.apply(temporalConv(h, b.conv.weight, b.conv.bias, b.dilation, s), training, record);
     });
-    const h = tf.relu(this.pool.bn1.apply(conv1x1(x, this.pool.pw.weight, this.pool.pw.bias), training));
-    outs.push(this.pool.bn2.apply(maxPoolTime3(h, s), training));
+    const h = tf.relu(this.pool.bn1.apply(conv1x1(x, this.pool.pw.weight, this.pool.pw.bias), training, record));
+    outs.push(this.pool.bn2.apply(maxPoolTime3(h, s), training, record));
     const xs = s === 2 ? evenFrames(x) : x;
-    outs.push(this.point.bn.apply(conv1x1(xs, this.point.pw.weight, this.point.pw.bias), training));
+    outs.push(this.point.bn.apply(conv1x1(xs, this.point.pw.weight, this.point.pw.bias), training, record));
     return tf.concat(outs, 3);
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
+import { checkpoint } from './checkpoint.ts';
 import { GraphConv } from './ctrgc.ts';
 import { constant, kaimingNormalFanOut } from './init.ts';
 import { BatchNorm } from './norm.ts';
@@ -22,6 +23,8 @@ export class Unit {
   readonly gcn: GraphConv;
   readonly tcn: MultiScaleTcn;
   readonly residual?: { weight: tf.Variable; bias: tf.Variable; bn: BatchNorm };
+  private readonly gcnWeights: tf.Variable[];
+  private readonly tcnWeights: tf.Variable[];
 
   constructor(
     store: ParamStore,
@@ -43,10 +46,16 @@ export class Unit {
         bn: new BatchNorm(store, `${name}.residual.bn`, outC),
       };
     }
+    this.gcnWeights = store.trainableUnder(`${name}.gcn1.`);
+    this.tcnWeights = store.trainableUnder(`${name}.tcn1.`);
   }
 
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = this.tcn.apply(this.gcn.apply(x, training), training);
+    // Training checkpoints the graph and temporal convs: only their inputs stay alive until the
+    // backward pass, which recomputes one of them at a time.
+    const y = training
+      ? checkpoint((h, record) => this.tcn.apply(h, true, record), checkpoint((h, record) => this.gcn.apply(h, true, record), x, this.gcnWeights), this.tcnWeights)
+      : this.tcn.apply(this.gcn.apply(x, false), false);
     if (!this.shape.residual) return tf.relu(y);
     if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
     const r = this.residual;

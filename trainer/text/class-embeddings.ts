@@ -85,7 +85,7 @@ export async function encodeCached(
   try {
     const rows = await encoder.embed(missing);
     missing.forEach((p, i) => vectors.set(p, rows[i]));
-    const next: PhraseCache = { format: CACHE_FORMAT, version: 1, encoder: encoder.name, dim: encoder.dim, phrases: { ...cache?.phrases } };
+    const next: PhraseCache = { format: CACHE_FORMAT, version: 1, encoder: encoderName, dim: encoder.dim, phrases: { ...cache?.phrases } };
     for (const [p, v] of vectors) next.phrases[p] = encode(v);
     await writeFileAtomic(cacheFile, JSON.stringify(next));
     return vectors;

@@ -64,8 +64,10 @@ function envelope(rng: Rng): (u: number) => number {
 
 /** A raised arm with the forearm up, swinging side to side at the elbow and shoulder. */
 function wavingArm(rng: Rng, subject: Subject): (pose: Pose, side: number, e: number, sec: number) => void {
-  const abd = deg(rng.uniform(75, 130));
-  const flex = deg(rng.uniform(0, 30));
+  // Raised to the side, or held up in front of the shoulder.
+  const forward = rng.next() < 0.35;
+  const abd = deg(forward ? rng.uniform(30, 60) : rng.uniform(75, 130));
+  const flex = deg(forward ? rng.uniform(50, 80) : rng.uniform(0, 30));
   const elbow = deg(rng.uniform(50, 90));
   const swing = deg(rng.uniform(15, 35)) * subject.amplitude;
   const hz = rng.uniform(1.5, 3) * subject.tempo;
@@ -119,7 +121,7 @@ function clap(rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion {
 
 function raiseArms(rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion {
   const sideways = rng.next() < 0.5;
-  const top = deg(rng.uniform(140, 175));
+  const top = deg(rng.uniform(95, 175)); // from shoulder height to straight up
   const a = rng.uniform(0.15, 0.4);
   const holdTillEnd = rng.next() < 0.4;
   const d = rng.uniform(0.7, 0.9);
@@ -224,15 +226,16 @@ function bow(rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion {
 
 function turnAround(rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion {
   const dir = rng.next() < 0.5 ? 1 : -1;
-  const total = dir * deg(rng.uniform(140, 200));
+  const total = dir * deg(rng.uniform(120, 200));
   const a = rng.uniform(0.05, 0.25);
   const d = rng.uniform(0.75, 0.95);
+  // Some turn to face away; others spin a full circle back to the camera.
+  const turns = rng.next() < 0.35 ? 2 : 1;
   const stepHz = rng.uniform(1.5, 2.2) * subject.tempo;
   return (u, sec) => {
     const pose = stand(sec);
-    const w = ramp(u, a, d);
     const moving = bump(u, a, a + 0.05, d - 0.05, d);
-    pose.yaw += total * w;
+    pose.yaw += turns * total * ramp(u, a, d);
     // Stepping on the spot while turning: the feet lift alternately.
     const step = Math.sin(2 * Math.PI * stepHz * sec);
     for (const side of [LEFT, RIGHT]) {
@@ -246,23 +249,26 @@ function turnAround(rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion {
 }
 
 /** Lowering onto (or rising from) a chair: s = 0 standing, 1 seated. */
-function seated(pose: Pose, s: number, hip: number, knee: number, lean: number): void {
+function seated(pose: Pose, s: number, hip: number, knee: number, lean: number, recline: number, handsOnThighs: boolean): void {
   // The trunk pitches forward most mid-way, when the weight moves over the feet.
-  crouch(pose, s * hip, s * knee, lean * Math.sin(Math.PI * s) + deg(8) * s);
-  for (const side of [LEFT, RIGHT]) pose.arms[side] = blendArm(pose.arms[side], { flex: deg(45), elbow: deg(50) }, s);
+  crouch(pose, s * hip, s * knee, lean * Math.sin(Math.PI * s) + recline * s);
+  if (handsOnThighs) for (const side of [LEFT, RIGHT]) pose.arms[side] = blendArm(pose.arms[side], { flex: deg(45), elbow: deg(50) }, s);
 }
 
 function sitOrStand(down: boolean) {
   return (rng: Rng, [subject]: Subject[], [stand]: Stand[]): Motion => {
-    const hip = deg(rng.uniform(80, 100));
-    const knee = deg(rng.uniform(80, 105));
+    // Seats of different heights; people sit upright, slouch forward or lean back.
+    const hip = deg(rng.uniform(70, 100));
+    const knee = deg(rng.uniform(65, 110));
     const lean = deg(rng.uniform(20, 45)) * subject.amplitude;
+    const recline = deg(rng.uniform(-12, 15));
+    const handsOnThighs = rng.next() < 0.6;
     const a = rng.uniform(0.1, 0.3);
     const d = rng.uniform(0.65, 0.9);
     return (u, sec) => {
       const pose = stand(sec);
       const s = ramp(u, a, d);
-      seated(pose, down ? s : 1 - s, hip, knee, lean);
+      seated(pose, down ? s : 1 - s, hip, knee, lean, recline, handsOnThighs);
       return [pose];
     };
   };

@@ -42,11 +42,12 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
   const stands = subjects.map((subject) => standing(subject, frames / FPS, rng));
   const motion = action.plan(rng, subjects, stands);
 
-  // Placement: viewpoint yaw ±45°, distance 2.5–3.5 m, camera 0.7–1.3 m up and tilted by a few degrees.
+  // Placement: viewpoint yaw ±45°, distance 2.5–3.5 m; the camera stands 0.5 to 2 m high (NTU's
+  // setups vary that much) and looks down more the higher it is.
   const view = rng.uniform(-Math.PI / 4, Math.PI / 4);
   const centre: Vec3 = [rng.uniform(-0.4, 0.4), 0, rng.uniform(2.5, 3.5)];
-  const cameraHeight = rng.uniform(0.7, 1.3);
-  const camera = rotX(rng.uniform(-0.17, 0.1));
+  const cameraHeight = rng.uniform(0.5, 2);
+  const camera = rotX(rng.uniform(-0.1, 0.05) - 0.2 * (cameraHeight - 1));
   const gap = rng.uniform(0.85, 1.25);
   const placements = subjects.map((subject, p) => {
     // A single person faces the camera (yaw π turns the body's +z towards the sensor); two people
@@ -89,7 +90,7 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
   return { frames, data };
 }
 
-const BYSTANDER_RATE = 0;
+const BYSTANDER_RATE = 0.05;
 
 /** A background person 1–2 m to the side of the performer, in view for part of the recording. */
 function extra(rng: Rng, frames: number, centre: Vec3, view: number) {

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNpy, readNpy } from '../../trainer/data/npy.ts';
+import { Npz, ZipArchive } from '../../trainer/data/npz.ts';
+import { prepareNpz } from '../../trainer/data/prepare.ts';
+import { readCache } from '../../trainer/data/cache.ts';
+import { ntuClassNames } from '../../trainer/data/ntu-names.ts';
+import { Rng } from '../../common/rng.ts';
+import { npyBytes, zipBytes } from '../helpers/npy-zip.ts';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'npz-'));
+
+describe('.npy parser', () => {
+  it.each([
+    ['<f4', [1.5, -2.25, 3e-8, 7]],
+    ['<f8', [0.1, -1e10, 2.5, 1 / 3]],
+    ['>f4', [1.5, -2.25, 3e-8, 7]],
+    ['<i4', [-3, 0, 7, 2147483647]],
+    ['<i8', [-3, 0, 7, 9007199254740991]],
+    ['|u1', [0, 1, 128, 255]],
+  ])('reads %s as float32', (descr, values) => {
+    const a = parseNpy(npyBytes(descr, [2, 2], values), 'a.npy');
+    expect(a.dtype).toBe(descr);
+    expect(a.shape).toEqual([2, 2]);
+    expect(Array.from(a.data)).toEqual(values.map(Math.fround));
+  });
+
+  it('reads version 2 headers, 1-D and 0-D shapes', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'v2.npy'), npyBytes('<f4', [3], [1, 2, 3], { version: 2 }));
+    expect(await readNpy(join(dir, 'v2.npy'))).toEqual({ dtype: '<f4', shape: [3], data: new Float32Array([1, 2, 3]) });
+    expect(parseNpy(npyBytes('<f8', [], [4.5]), 's.npy').data).toEqual(new Float32Array([4.5]));
+  });
+
+  it('names the field that is wrong', () => {
+    const c8 = npyBytes('<f4', [2], [1, 2]);
+    const withDescr = Buffer.from(c8.toString('latin1').replace("'<f4'", "'<c8'"), 'latin1');
+    expect(() => parseNpy(withDescr, 'c.npy')).toThrow(/^c\.npy: field "descr": unsupported dtype "<c8"/);
+    expect(() => parseNpy(npyBytes('<f4', [2, 2], [1, 2, 3, 4], { fortran: true }), 'f.npy')).toThrow('f.npy: field "fortran_order": expected False');
+    const badShape = Buffer.from(c8.toString('latin1').replace("(2,)", "(2, -1)"), 'latin1');
+    expect(() => parseNpy(badShape, 's.npy')).toThrow(/field "shape": expected a tuple of non-negative integers/);
+    expect(() => parseNpy(c8.subarray(0, c8.length - 1), 't.npy')).toThrow(/field "shape": \(2\) needs 8 data bytes, the file holds 7 \(truncated\)/);
+    expect(() => parseNpy(Buffer.from('PK\x03\x04 not an npy'), 'z.npy')).toThrow(/not a \.npy array/);
+  });
+});
+
+describe('.npz container', () => {
+  const a = npyBytes('<f4', [2, 3], [1, 2, 3, 4, 5, 6]);
+  const b = npyBytes('<f8', [4], [9, 8, 7, 6]);
+
+  it.each([
+    ['stored', false, false],
+    ['deflated', true, false],
+    ['deflated ZIP64', true, true],
+  ])('reads %s members, whole and row by row', async (_, deflate, zip64) => {
+    const path = join(tmp(), 'x.npz');
+    writeFileSync(path, zipBytes([{ name: 'a.npy', data: a, deflate }, { name: 'b.npy', data: b }], { zip64, comment: 'made by a test' }));
+    const npz = await Npz.open(path);
+    expect(npz.names).toEqual(['a', 'b']);
+    expect((await npz.array('b')).data).toEqual(new Float32Array([9, 8, 7, 6]));
+    const rows = await npz.rows('a');
+    expect(rows.header.shape).toEqual([2, 3]);
+    expect(Array.from(await rows.readRow(0))).toEqual([1, 2, 3]);
+    expect(Array.from(await rows.readRow(1))).toEqual([4, 5, 6]);
+    await expect(npz.array('c')).rejects.toThrow(/no array "c" \(holds a, b\)/);
+    await npz.close();
+  });
+
+  it('detects a corrupted member by its CRC-32 and a file that is not a zip', async () => {
+    const dir = tmp();
+    const zip = zipBytes([{ name: 'a.npy', data: a }]);
+    zip[30 + 'a.npy'.length + 100] ^= 0xff; // a data byte of the stored member
+    writeFileSync(join(dir, 'bad.npz'), zip);
+    const z = await ZipArchive.open(join(dir, 'bad.npz'));
+    await expect(z.read(z.entries[0])).rejects.toThrow(/member "a.npy" is corrupt/);
+    await z.close();
+    writeFileSync(join(dir, 'text.npz'), 'hello');
+    await expect(ZipArchive.open(join(dir, 'text.npz'))).rejects.toThrow(/no end-of-central-directory record/);
+  });
+});
+
+/** A CTR-GCN-style NTU .npz: x (N, T, 150) with zero-padded tails, y one-hot or integer. */
+function ctrgcnNpz(path: string, opts: { T: number; train: number[]; test: number[]; labels: number[]; oneHot: boolean; classes: number; zip64?: boolean }): Float32Array[] {
+  const rng = new Rng(11);
+  const rows: Float32Array[] = [];
+  const x = (lengths: number[]): Uint8Array => {
+    const data = new Float32Array(lengths.length * opts.T * 150);
+    lengths.forEach((len, i) => {
+      const row = data.subarray(i * opts.T * 150, (i + 1) * opts.T * 150);
+      for (let k = 0; k < len * 150; k++) row[k] = k % 150 >= 75 && i % 2 ? 0 : rng.uniform(-1, 1); // odd samples: one person
+      rows.push(row.slice(0, len * 150));
+    });
+    return npyBytes('<f4', [lengths.length, opts.T, 150], data);
+  };
+  const y = (from: number, n: number): Uint8Array => {
+    const ls = opts.labels.slice(from, from + n);
+    if (!opts.oneHot) return npyBytes('<i8', [n], ls);
+    const oh = new Float64Array(n * opts.classes);
+    ls.forEach((l, i) => (oh[i * opts.classes + l] = 1));
+    return npyBytes('<f8', [n, opts.classes], oh);
+  };
+  writeFileSync(path, zipBytes([
+    { name: 'x_train.npy', data: x(opts.train) },
+    { name: 'y_train.npy', data: y(0, opts.train.length), deflate: true },
+    { name: 'x_test.npy', data: x(opts.test), deflate: true },
+    { name: 'y_test.npy', data: y(opts.train.length, opts.test.length) },
+  ], { zip64: opts.zip64 }));
+  return rows;
+}
+
+describe('prepare npz', () => {
+  it('imports x/y into the cache with ragged valid frames, one-hot labels and NTU-60 names', async () => {
+    const dir = tmp();
+    const file = join(dir, 'NTU60_CS.npz');
+    const rows = ctrgcnNpz(file, { T: 20, train: [20, 7, 13], test: [5, 11], labels: [3, 59, 0, 17, 42], oneHot: true, classes: 60, zip64: true });
+    const r = await prepareNpz(file, join(dir, 'cache'), { quiet: true });
+    expect(r.index.benchmark).toBe('NTU60_CS');
+    const cache = await readCache(join(dir, 'cache'));
+    expect(cache.index.classes).toEqual(ntuClassNames(60));
+    const all = [0, 1, 2].map((i) => cache.sequence('train', i)).concat([0, 1].map((i) => cache.sequence('test', i)));
+    expect(all.map((s) => s.frames)).toEqual([20, 7, 13, 5, 11]);
+    expect(all.map((s) => s.label)).toEqual([3, 59, 0, 17, 42]);
+    all.forEach((s, i) => expect(s.data).toEqual(rows[i]));
+    expect(all[1].name).toBe('x_train[1]');
+  });
+
+  it('takes integer labels and picks NTU-120 names for labels beyond 59', async () => {
+    const dir = tmp();
+    const file = join(dir, 'NTU120_CSet.npz');
+    ctrgcnNpz(file, { T: 8, train: [8, 3], test: [4], labels: [119, 60, 2], oneHot: false, classes: 120 });
+    const r = await prepareNpz(file, join(dir, 'cache'), { quiet: true });
+    expect(r.index.classes).toEqual(ntuClassNames(120));
+    expect(r.index.splits.train.samples.map((s) => s.label)).toEqual([119, 60]);
+  });
+
+  it('rejects a label out of range and an x of the wrong shape, leaving no cache', async () => {
+    const dir = tmp();
+    const file = join(dir, 'bad.npz');
+    ctrgcnNpz(file, { T: 8, train: [8, 3], test: [4], labels: [5, 130, 2], oneHot: false, classes: 120 });
+    await expect(prepareNpz(file, join(dir, 'cache'), { quiet: true })).rejects.toThrow(`${file}: field "y_train[1]": label 130 out of range (expected an integer in 0..119)`);
+    const odd = join(dir, 'odd.npz');
+    writeFileSync(odd, zipBytes([
+      { name: 'x_train.npy', data: npyBytes('<f4', [1, 2, 149], new Float32Array(298).fill(1)) },
+      { name: 'y_train.npy', data: npyBytes('<i8', [1], [0]) },
+      { name: 'x_test.npy', data: npyBytes('<f4', [1, 2, 149], new Float32Array(298).fill(1)) },
+      { name: 'y_test.npy', data: npyBytes('<i8', [1], [0]) },
+    ]));
+    await expect(prepareNpz(odd, join(dir, 'cache'), { quiet: true })).rejects.toThrow(/odd\.npz:x_train: field "shape": expected \(N, frames, 150\)/);
+    expect(readdirSync(dir).sort()).toEqual(['bad.npz', 'odd.npz']);
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
+  });
+});
