@@ -102,8 +102,9 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   const report: AblationReport = existsSync(reportFile)
     ? (JSON.parse(await readFile(reportFile, 'utf8')) as AblationReport)
     : { format: 'cocodiff-ablation', version: 1, data: o.data, preset: o.preset ?? null, epochs: o.epochs ?? null, seeds: o.seeds, runs: [] };
-  for (const v of variants) {
-    for (let seed = 1; seed <= o.seeds; seed++) {
+  // Seeds outermost: an ablation stopped early still has every variant at the first seeds.
+  for (let seed = 1; seed <= o.seeds; seed++) {
+    for (const v of variants) {
       if (report.runs.some((r) => r.variant === v.name && r.seed === seed)) continue;
       const runDir = join(o.out, slug(v.name), `seed-${seed}`);
       const resume = existsSync(join(runDir, 'checkpoints', 'last', 'state.json'));

@@ -101,15 +101,17 @@ function trainStep(model: CtrGcnModel, branch: CoCoDiffBranch | null, sgd: Sgd, 
       return tf.add(ceReal, weightedLoss(l, branch.options)) as tf.Scalar;
     }, sgd.variables);
     const loss = value.dataSync()[0];
-    if (Number.isFinite(loss)) sgd.step(grads, lr);
-    value.dispose();
-    tf.dispose(grads);
-    if (!Number.isFinite(loss)) return null;
+    const finite = Number.isFinite(loss);
+    if (finite) sgd.step(grads, lr);
     const scalar = (t?: tf.Tensor): number | undefined => (t ? t.dataSync()[0] : undefined);
+    const terms = { loss, ceReal: scalar(kept.ceReal)!, ceGen: scalar(kept.ceGen), fine: scalar(kept.fine), coarse: scalar(kept.coarse) };
     const logits = kept.logits.dataSync() as Float32Array;
+    value.dispose(); // may be kept.ceReal itself: read everything first
+    tf.dispose(grads);
+    if (!finite) return null;
     let correct = 0;
     for (let i = 0; i < b.size; i++) if (argmax(logits, k, i) === b.labels[i]) correct++;
-    return { terms: { loss, ceReal: scalar(kept.ceReal)!, ceGen: scalar(kept.ceGen), fine: scalar(kept.fine), coarse: scalar(kept.coarse) }, correct };
+    return { terms, correct };
   } finally {
     tf.dispose([x, y, ...Object.values(kept)]);
   }

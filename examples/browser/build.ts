@@ -1,0 +1,36 @@
+/**
+ * Prepares the browser example for serving: cocodiff's host API bundled into one plain ES module
+ * (runtime.js, no bundler needed by the page), the page itself, the recognizer and a recording.
+ */
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { writeFileAtomic } from '../../common/atomic.ts';
+import type { Sequence } from '../../common/sequence.ts';
+import { sidecarPathFor } from '../../runtime-as/host/node-load.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const HOST_ENTRY = join(HERE, '../../runtime-as/host/index.ts');
+
+/** Bundles runtime-as/host/index.ts for browsers into `outFile`. */
+export async function buildBrowserRuntime(outFile: string): Promise<void> {
+  await build({ entryPoints: [HOST_ENTRY], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: outFile, logLevel: 'error' });
+}
+
+/** The page's recording format: the Sequence fields with the data as a plain list. */
+export function recordingJson(seq: Sequence): string {
+  const { layout, frames, persons, joints, coords, name, label } = seq;
+  return JSON.stringify({ layout, frames, persons, joints, coords, name, label, data: Array.from(seq.data, (x) => Math.round(x * 1e5) / 1e5) });
+}
+
+/** Writes everything the page needs into `dir`: index.html, app.js, runtime.js, recognizer.wasm (+ .json), recording.json. */
+export async function prepareSite(dir: string, wasmPath: string, recording: Sequence): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(HERE, 'index.html'), join(dir, 'index.html'));
+  await copyFile(join(HERE, 'app.js'), join(dir, 'app.js'));
+  await buildBrowserRuntime(join(dir, 'runtime.js'));
+  await copyFile(wasmPath, join(dir, 'recognizer.wasm'));
+  await copyFile(sidecarPathFor(wasmPath), join(dir, 'recognizer.json')).catch(() => undefined);
+  await writeFileAtomic(join(dir, 'recording.json'), recordingJson(recording));
+}

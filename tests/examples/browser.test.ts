@@ -1,0 +1,63 @@
+/**
+ * The browser example in a real headless Chromium: the page loads the .wasm through the bundled
+ * host API, replays a recording, and must show the label the recognizer gives in Node for the
+ * same frames. A screenshot is saved for a human to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { prepareSite } from '../../examples/browser/build.ts';
+import { sampleRecording, serveDir } from '../../examples/browser/serve.ts';
+import { Recognizer } from '../../runtime-as/host/index.ts';
+import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(tmpdir(), 'cocodiff-browser-example.png');
+let dir: string;
+let server: Server | undefined;
+let browser: Browser | undefined;
+let url: string;
+let wasmPath: string;
+const recording = sampleRecording(3, 1);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cocodiff-browser-'));
+  ({ wasmPath } = await buildFixtureWasm(join(dir, 'model'), { layout: 'ntu25', classes: 6, T: 32, M: 2, windowFrames: 48, sequenceCapacity: 300, modality: 'joint', centre: false, testCropRatio: 0.95 }));
+  await prepareSite(join(dir, 'site'), wasmPath, recording);
+  ({ server, url } = await serveDir(join(dir, 'site')));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await rm(dir, { recursive: true, force: true });
+});
+
+it.skipIf(!existsSync(CHROMIUM))('shows the label the recognizer computes, with its latency', async () => {
+  const page = await browser!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}?fps=400&stride=8`);
+  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+  const label = await page.textContent('#label');
+  const stats = await page.textContent('#stats');
+  await page.screenshot({ path: SCREENSHOT });
+  console.log(`browser example: "${label}"; ${stats}; screenshot ${SCREENSHOT}`);
+  expect(errors).toEqual([]);
+
+  // The same frames through the same .wasm in Node.
+  const r = await Recognizer.load(wasmPath, { stride: 8, alpha: 0.6 });
+  const per = recording.persons * recording.joints * recording.coords;
+  let last = null;
+  for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
+  expect(last?.action).toBeTruthy();
+  expect(label).toBe(last!.action);
+  expect(stats).toMatch(new RegExp(`frame ${recording.frames}/${recording.frames}\\s+inference \\d+\\.\\d+ ms`));
+});
