@@ -21,10 +21,8 @@ export interface Fma {
 export const fmaFor = (relaxed: boolean): Fma =>
   relaxed ? (acc, a, b) => `f32x4.relaxed_madd(${a}, ${b}, ${acc})` : (acc, a, b) => `f32x4.add(${acc}, f32x4.mul(${a}, ${b}))`;
 
-export interface ConvSite {
-  name: string;
-  /** Byte address expressions (without the base) of input column 0 for tap 0, output row 0 column 0. */
-  inAddr: number;
+/** The shape of a conv call site: everything but its addresses, which are the kernel's parameters. */
+export interface ConvShape {
   inRowBytes: number;
   /** Byte distance between consecutive temporal taps (dilation · V · 4); 0 for a 1×1 conv. */
   tapBytes: number;
@@ -33,16 +31,21 @@ export interface ConvSite {
   cout: number;
   /** Columns computed (multiple of 4). */
   cols: number;
-  outAddr: number;
   outRowBytes: number;
-  residual?: { addr: number; rowBytes: number };
+  /** Row stride of the residual added before the store, if any. */
+  resRowBytes?: number;
   relu: boolean;
-  weights: number;
-  bias: number;
 }
 
-/** A conv (or 1×1 matmul) over `cols` contiguous columns; arena addresses, weight offsets. */
-export function emitConv(s: ConvSite, fma: Fma): string {
+export const convKey = (s: ConvShape): string =>
+  `conv_k${s.K}_t${s.tapBytes}_i${s.cin}x${s.inRowBytes}_o${s.cout}x${s.outRowBytes}_c${s.cols}_r${s.resRowBytes ?? 0}${s.relu ? '_relu' : ''}`;
+
+/**
+ * `function name(x, o, r, w, b)`: a conv (a 1×1 matmul when K = 1) over `cols` contiguous columns.
+ * x: input column 0 of tap 0; o: output row 0 column 0; r: residual row 0 (unused without one);
+ * w: packed weights; b: bias. Call sites of the same shape share the function.
+ */
+export function emitConv(name: string, s: ConvShape, fma: Fma): string {
   const lines: string[] = [];
   const full = Math.floor(s.cout / 4);
   const restRows = s.cout % 4;
@@ -55,25 +58,39 @@ export function emitConv(s: ConvSite, fma: Fma): string {
     const acc = (r: number, j: number) => `a${r}_${j}`;
     out.push(`    for (let col: usize = ${colStartBytes}; col < ${colEndBytes}; col += ${nv * 16}) {`);
     for (let r = 0; r < rows; r++) for (let j = 0; j < nv; j++) out.push(`      let ${acc(r, j)} = b${r};`);
-    out.push(`      let x: usize = AR + ${s.inAddr} + col;`);
-    out.push(`      let w: usize = wblock;`);
+    out.push(`      let xp: usize = x + col;`);
+    out.push(`      let wp: usize = wblock;`);
     out.push(`      for (let ci = 0; ci < ${s.cin}; ci++) {`);
-    for (let k = 0; k < s.K; k++) {
-      for (let j = 0; j < nv; j++) out.push(`        const x${j}_${k} = v128.load(x, ${k * s.tapBytes + j * 16});`);
+    const tap = (k: number): string[] => {
+      const t: string[] = [];
+      const off = s.K > 3 ? 0 : k * s.tapBytes;
+      for (let j = 0; j < nv; j++) t.push(`        const x${j} = v128.load(xp, ${off + j * 16});`);
       for (let r = 0; r < rows; r++) {
-        out.push(`        const w${r}_${k} = v128.load32_splat(w, ${(k * 4 + r) * 4});`);
-        for (let j = 0; j < nv; j++) out.push(`        ${acc(r, j)} = ${fma(acc(r, j), `w${r}_${k}`, `x${j}_${k}`)};`);
+        t.push(`        const w${r} = v128.load32_splat(wp, ${s.K > 3 ? r * 4 : (k * 4 + r) * 4});`);
+        for (let j = 0; j < nv; j++) t.push(`        ${acc(r, j)} = ${fma(acc(r, j), `w${r}`, `x${j}`)};`);
       }
+      return t;
+    };
+    if (s.K > 3) {
+      // Long temporal kernels loop over their taps (one tap's code, not K copies: compile time and i-cache).
+      out.push(`      for (let k = 0; k < ${s.K}; k++) {`);
+      out.push(...tap(0).map((l) => '  ' + l));
+      out.push(`          xp += ${s.tapBytes};`);
+      out.push(`          wp += 16;`);
+      out.push(`      }`);
+      out.push(`        xp += ${s.inRowBytes - s.K * s.tapBytes};`);
+    } else {
+      for (let k = 0; k < s.K; k++) out.push(`        {`, ...tap(k), `        }`);
+      out.push(`        xp += ${s.inRowBytes};`);
+      out.push(`        wp += ${s.K * 16};`);
     }
-    out.push(`        x += ${s.inRowBytes};`);
-    out.push(`        w += ${s.K * 16};`);
     out.push(`      }`);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < nv; j++) {
         let v = acc(r, j);
-        if (s.residual) v = `f32x4.add(${v}, v128.load(AR + ${s.residual.addr} + (cb * 4 + ${r}) * ${s.residual.rowBytes} + col, ${j * 16}))`;
+        if (s.resRowBytes !== undefined) v = `f32x4.add(${v}, v128.load(r + (cb * 4 + ${r}) * ${s.resRowBytes} + col, ${j * 16}))`;
         if (s.relu) v = `f32x4.pmax(ZERO, ${v})`;
-        out.push(`      v128.store(AR + ${s.outAddr} + (cb * 4 + ${r}) * ${s.outRowBytes} + col, ${v}, ${j * 16});`);
+        out.push(`      v128.store(o + (cb * 4 + ${r}) * ${s.outRowBytes} + col, ${v}, ${j * 16});`);
       }
     }
     out.push(`    }`);
@@ -81,14 +98,14 @@ export function emitConv(s: ConvSite, fma: Fma): string {
   };
   const channelBlock = (rows: number): string[] => {
     const out: string[] = [];
-    out.push(`    const wblock: usize = WB + ${s.weights} + cb * ${blockWBytes};`);
-    for (let r = 0; r < rows; r++) out.push(`    const b${r} = v128.load32_splat(WB + ${s.bias} + cb * 16, ${r * 4});`);
+    out.push(`    const wblock: usize = w + cb * ${blockWBytes};`);
+    for (let r = 0; r < rows; r++) out.push(`    const b${r} = v128.load32_splat(b + cb * 16, ${r * 4});`);
     if (mainVecs > 0) out.push(...block(rows, CONV_NV, 0, mainVecs * 16));
     if (vecs > mainVecs) out.push(...block(rows, 1, mainVecs * 16, vecs * 16));
     return out;
   };
 
-  lines.push(`function ${s.name}(): void {`);
+  lines.push(`function ${name}(x: usize, o: usize, r: usize, w: usize, b: usize): void {`);
   if (full > 0) {
     lines.push(`  for (let cb: usize = 0; cb < ${full}; cb++) {`);
     lines.push(...channelBlock(4));

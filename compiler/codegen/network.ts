@@ -5,11 +5,11 @@
  * offsets of the memory plan. Nothing allocates.
  */
 import type { CtrgcOp, EpilogueOp, Graph, Op } from '../ir.ts';
-import { roundUp, tensorLayouts } from '../layout.ts';
+import { roundUp, tensorLayouts, type TensorLayout } from '../layout.ts';
 import { liveBuffers, planMemory } from '../memory-plan.ts';
-import { WeightBlob, packConvOp, packCtrgc, padTo4 } from '../pack.ts';
+import { WeightBlob, packConvOp, packCtrgc, padTo4, type PackedCtrgc } from '../pack.ts';
 import { emitExpandHalves } from '../f16.ts';
-import { emitConv, emitZeroPads, fmaFor } from './kernels.ts';
+import { convKey, emitConv, emitZeroPads, fmaFor, type ConvShape } from './kernels.ts';
 
 export interface GeneratedNetwork {
   source: string;
@@ -94,6 +94,120 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     return emitZeroPads(at(name), c0, n, l.rowStride * 4, l.padT * l.V * 4, l.T * l.V * 4);
   };
 
+  // Conv call sites of one shape share one kernel function.
+  const kernels = new Map<string, string>();
+  const convKernel = (shape: ConvShape): string => {
+    const key = convKey(shape);
+    if (!kernels.has(key)) kernels.set(key, emitConv(key, shape, fma));
+    return key;
+  };
+
+  /**
+   * `function key(x, d, r, sc, w)`: one CTR-GC unit (all subsets) of one shape. x input, d output,
+   * r residual, sc scratch (offsets `so`), w the packed weights (offsets relative to conv1's).
+   */
+  const emitCtrgcKernel = (
+    key: string, op: CtrgcOp, src: TensorLayout, dst: TensorLayout, resRowBytes: number | undefined,
+    so: Record<'xm' | 'x1' | 'x2' | 'th' | 'a' | 'x3', number>, x3Row: number, p: PackedCtrgc,
+  ): string => {
+    const n = op.subsets.length;
+    const T = src.T;
+    const js = Array.from({ length: Vp / 4 }, (_, j) => j);
+    const S = (k: keyof typeof so): string => `(sc + ${so[k]})`;
+    const W = (offset: number): string => `(w + ${offset - p.w1})`;
+    const conv3 = convKernel({
+      inRowBytes: src.rowStride * 4, tapBytes: 0, K: 1, cin: op.cin, cout: n * op.cout, cols: src.cols,
+      outRowBytes: x3Row * 4, relu: false,
+    });
+    const aggRows = (rows: number): string[] => {
+      const out: string[] = [];
+      for (const j of js) for (let q = 0; q < rows; q++) out.push(`      let p${q}_${j} = bias;`);
+      out.push(`      for (let s: usize = 0; s < ${n}; s++) {`);
+      out.push(`        const a0: usize = ${S('a')} + (s * ${op.cout} + c) * ${V * Vp * 4};`);
+      out.push(`        const xrow: usize = ${S('x3')} + (s * ${op.cout} + c) * ${x3Row * 4} + t * ${V * 4};`);
+      out.push(`        for (let v: usize = 0; v < ${V}; v++) {`);
+      for (let q = 0; q < rows; q++) out.push(`          const x${q} = v128.load32_splat(xrow + (v << 2), ${q * V * 4});`);
+      out.push(`          const arow: usize = a0 + v * ${Vp * 4};`);
+      for (const j of js) {
+        out.push(`          const a${j} = v128.load(arow, ${j * 16});`);
+        for (let q = 0; q < rows; q++) out.push(`          p${q}_${j} = ${fma(`p${q}_${j}`, `x${q}`, `a${j}`)};`);
+      }
+      out.push(`        }`);
+      out.push(`      }`);
+      // Stored row by row, in order: a row's lanes past V spill into the next row, which is stored after.
+      for (let q = 0; q < rows; q++) {
+        for (const j of js) {
+          let v = `p${q}_${j}`;
+          if (resRowBytes !== undefined) v = `f32x4.add(${v}, v128.load(rr + t * ${V * 4}, ${q * V * 4 + j * 16}))`;
+          if (op.relu) v = `f32x4.pmax(ZERO, ${v})`;
+          out.push(`      v128.store(dd + t * ${V * 4}, ${v}, ${q * V * 4 + j * 16});`);
+        }
+      }
+      return out;
+    };
+    const Teven = T - (T % 2);
+    return [
+      `function ${key}(x: usize, d: usize, r: usize, sc: usize, w: usize): void {`,
+      `  // time mean of the input (conv1 and conv2 are linear: mean, then project)`,
+      `  for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
+      `    const s: usize = x + ci * ${src.rowStride * 4};`,
+      ...js.map((j) => `    let m${j} = ZERO;`),
+      `    for (let t: usize = 0; t < ${T}; t++) {`,
+      ...js.map((j) => `      m${j} = f32x4.add(m${j}, v128.load(s + t * ${V * 4}, ${j * 16}));`),
+      `    }`,
+      ...js.map((j) => `    v128.store(${S('xm')} + ci * ${Vp * 4}, f32x4.mul(m${j}, f32x4.splat(${(1 / T).toPrecision(9)})), ${j * 16});`),
+      `  }`,
+      `  // conv1, conv2 of the mean, all subsets: X1/X2[s·R + r][u]`,
+      `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
+      ...js.map((j) => `    let p${j} = v128.load32_splat(${W(p.b1)} + (ir << 2));\n    let q${j} = v128.load32_splat(${W(p.b2)} + (ir << 2));`),
+      `    const w1: usize = ${W(p.w1)} + ir * ${op.cin * 4};`,
+      `    const w2: usize = ${W(p.w2)} + ir * ${op.cin * 4};`,
+      `    for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
+      `      const a = v128.load32_splat(w1 + (ci << 2));`,
+      `      const b = v128.load32_splat(w2 + (ci << 2));`,
+      `      const xm: usize = ${S('xm')} + ci * ${Vp * 4};`,
+      ...js.map((j) => `      const x${j} = v128.load(xm, ${j * 16});\n      p${j} = ${fma(`p${j}`, 'a', `x${j}`)};\n      q${j} = ${fma(`q${j}`, 'b', `x${j}`)};`),
+      `    }`,
+      ...js.map((j) => `    v128.store(${S('x1')} + ir * ${Vp * 4}, p${j}, ${j * 16});\n    v128.store(${S('x2')} + ir * ${Vp * 4}, q${j}, ${j * 16});`),
+      `  }`,
+      `  // TH[s·R + r][v][u] = tanh(X1[u] − X2[v])`,
+      `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
+      `    const x1: usize = ${S('x1')} + ir * ${Vp * 4};`,
+      `    for (let v: usize = 0; v < ${V}; v++) {`,
+      `      const b = load<f32>(${S('x2')} + ir * ${Vp * 4} + (v << 2));`,
+      `      const th: usize = ${S('th')} + (ir * ${V} + v) * ${Vp * 4};`,
+      `      for (let u: usize = 0; u < ${Vp}; u++) store<f32>(th + (u << 2), Mathf.tanh(load<f32>(x1 + (u << 2)) - b));`,
+      `    }`,
+      `  }`,
+      `  // A[s][c][v][u] = PA_s[u][v] + b4 + Σ_r W4[c][r] · TH[r][v][u]   (alpha folded into conv4)`,
+      `  for (let s: usize = 0; s < ${n}; s++) {`,
+      `    for (let c: usize = 0; c < ${op.cout}; c++) {`,
+      `      const bias = v128.load32_splat(${W(p.b4)} + ((s * ${op.cout} + c) << 2));`,
+      `      const wr: usize = ${W(p.w4)} + (s * ${op.cout} + c) * ${op.rel * 4};`,
+      `      for (let v: usize = 0; v < ${V}; v++) {`,
+      ...js.map((j) => `        let a${j} = f32x4.add(bias, v128.load(${W(p.paT)} + (s * ${V} + v) * ${Vp * 4}, ${j * 16}));`),
+      `        const th: usize = ${S('th')} + (s * ${op.rel * V} + v) * ${Vp * 4};`,
+      `        for (let r: usize = 0; r < ${op.rel}; r++) {`,
+      `          const k = v128.load32_splat(wr + (r << 2));`,
+      ...js.map((j) => `          a${j} = ${fma(`a${j}`, 'k', `v128.load(th + r * ${V * Vp * 4}, ${j * 16})`)};`),
+      `        }`,
+      ...js.map((j) => `        v128.store(${S('a')} + ((s * ${op.cout} + c) * ${V} + v) * ${Vp * 4}, a${j}, ${j * 16});`),
+      `      }`,
+      `    }`,
+      `  }`,
+      `  ${conv3}(x, ${S('x3')}, 0, ${W(p.conv3.weight)}, ${W(p.conv3.bias)});`,
+      `  // out[c][t][u] = Σ_s Σ_v A[s][c][v][u] · X3[s][c][t][v] + bias, two frames per step`,
+      `  for (let c: usize = 0; c < ${op.cout}; c++) {`,
+      `    const bias = v128.load32_splat(${W(p.bias)} + (c << 2));`,
+      `    const dd: usize = d + c * ${dst.rowStride * 4};`,
+      resRowBytes !== undefined ? `    const rr: usize = r + c * ${resRowBytes};` : '',
+      Teven > 0 ? `    for (let t: usize = 0; t < ${Teven}; t += 2) {\n${aggRows(2).join('\n')}\n    }` : '',
+      T % 2 ? `    {\n      const t: usize = ${T - 1};\n${aggRows(1).join('\n')}\n    }` : '',
+      `  }`,
+      `}`,
+    ].filter(Boolean).join('\n');
+  };
+
   let featureAddr = 0;
   graph.ops.forEach((op, i) => {
     const name = `op${i}`;
@@ -126,19 +240,17 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
         const src = L.get(op.in)!;
         const dst = L.get(op.out)!;
         const packed = packConvOp(blob, op);
-        fns.push(emitConv({
-          name: `${name}`,
-          inAddr: col0(op.in) - (op.pad * src.V * 4),
-          inRowBytes: src.rowStride * 4,
-          tapBytes: op.dilation * src.V * 4,
-          K: op.K, cin: op.cin, cout: op.cout,
-          cols: dst.cols,
-          outAddr: col0(op.out, op.outOffset),
-          outRowBytes: dst.rowStride * 4,
-          residual: residualOf(op),
-          relu: op.relu,
-          weights: packed.weight, bias: packed.bias,
-        }, fma).replace(/\n}$/, `\n${zeroPads(op.out, op.outOffset, op.cout)}\n}`));
+        const res = residualOf(op);
+        const kernel = convKernel({
+          inRowBytes: src.rowStride * 4, tapBytes: op.dilation * src.V * 4, K: op.K, cin: op.cin, cout: op.cout,
+          cols: dst.cols, outRowBytes: dst.rowStride * 4, resRowBytes: res?.rowBytes, relu: op.relu,
+        });
+        fns.push([
+          `function ${name}(): void {`,
+          `  ${kernel}(AR + ${col0(op.in) - op.pad * src.V * 4}, AR + ${col0(op.out, op.outOffset)}, AR + ${res?.addr ?? 0}, WB + ${packed.weight}, WB + ${packed.bias});`,
+          zeroPads(op.out, op.outOffset, op.cout),
+          `}`,
+        ].filter(Boolean).join('\n'));
         calls.push(`${name}();`);
         return;
       }
@@ -183,111 +295,14 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
       }
       case 'ctrgc': {
         const { offsets: so, x3Row } = ctrgcScratch(op);
-        const base = plan.offsets.get(`#scratch${i}`)!;
-        const S = (k: keyof typeof so): string => `(AR + ${base + so[k]})`;
         const src = L.get(op.in)!;
         const dst = L.get(op.out)!;
         if (src.padT !== 0 || dst.padT !== 0) throw new Error(`codegen: CTR-GC ${op.out} expects unpadded tensors`);
         const p = packCtrgc(blob, op, V);
-        const n = op.subsets.length;
-        const nu = Vp / 4;
-        const T = src.T;
-        const js = Array.from({ length: nu }, (_, j) => j);
-        fns.push(emitConv({
-          name: `${name}_conv3`, inAddr: col0(op.in), inRowBytes: src.rowStride * 4, tapBytes: 0, K: 1,
-          cin: op.cin, cout: n * op.cout, cols: src.cols, outAddr: base + so.x3, outRowBytes: x3Row * 4,
-          relu: false, weights: p.conv3.weight, bias: p.conv3.bias,
-        }, fma));
         const res = residualOf(op);
-        const aggRows = (rows: number): string[] => {
-          const out: string[] = [];
-          for (const j of js) for (let q = 0; q < rows; q++) out.push(`      let p${q}_${j} = bias;`);
-          for (let s = 0; s < n; s++) {
-            out.push(`      {`);
-            out.push(`        const a0: usize = ${S('a')} + (${s * op.cout} + c) * ${V * Vp * 4};`);
-            out.push(`        const xrow: usize = ${S('x3')} + (${s * op.cout} + c) * ${x3Row * 4} + t * ${V * 4};`);
-            out.push(`        for (let v: usize = 0; v < ${V}; v++) {`);
-            for (let q = 0; q < rows; q++) out.push(`          const x${q} = v128.load32_splat(xrow + (v << 2), ${q * V * 4});`);
-            out.push(`          const arow: usize = a0 + v * ${Vp * 4};`);
-            for (const j of js) {
-              out.push(`          const a${j} = v128.load(arow, ${j * 16});`);
-              for (let q = 0; q < rows; q++) out.push(`          p${q}_${j} = ${fma(`p${q}_${j}`, `x${q}`, `a${j}`)};`);
-            }
-            out.push(`        }`);
-            out.push(`      }`);
-          }
-          // Stored row by row, in order: a row's lanes past V spill into the next row, which is stored after.
-          for (let q = 0; q < rows; q++) {
-            for (const j of js) {
-              let v = `p${q}_${j}`;
-              if (res) v = `f32x4.add(${v}, v128.load(r + t * ${V * 4}, ${q * V * 4 + j * 16}))`;
-              if (op.relu) v = `f32x4.pmax(ZERO, ${v})`;
-              out.push(`      v128.store(d + t * ${V * 4}, ${v}, ${q * V * 4 + j * 16});`);
-            }
-          }
-          return out;
-        };
-        const Teven = T - (T % 2);
-        fns.push([
-          `function ${name}(): void {`,
-          `  // time mean of the input (conv1 and conv2 are linear: mean then project)`,
-          `  for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
-          `    const s: usize = AR + ${col0(op.in)} + ci * ${src.rowStride * 4};`,
-          ...js.map((j) => `    let m${j} = ZERO;`),
-          `    for (let t: usize = 0; t < ${T}; t++) {`,
-          ...js.map((j) => `      m${j} = f32x4.add(m${j}, v128.load(s + t * ${V * 4}, ${j * 16}));`),
-          `    }`,
-          ...js.map((j) => `    v128.store(${S('xm')} + ci * ${Vp * 4}, f32x4.mul(m${j}, f32x4.splat(${(1 / T).toPrecision(9)})), ${j * 16});`),
-          `  }`,
-          `  // conv1, conv2 of the mean, all subsets: X1/X2[s·R + r][u]`,
-          `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
-          ...js.map((j) => `    let p${j} = v128.load32_splat(WB + ${p.b1} + (ir << 2));\n    let q${j} = v128.load32_splat(WB + ${p.b2} + (ir << 2));`),
-          `    const w1: usize = WB + ${p.w1} + ir * ${op.cin * 4};`,
-          `    const w2: usize = WB + ${p.w2} + ir * ${op.cin * 4};`,
-          `    for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
-          `      const a = v128.load32_splat(w1 + (ci << 2));`,
-          `      const b = v128.load32_splat(w2 + (ci << 2));`,
-          `      const xm: usize = ${S('xm')} + ci * ${Vp * 4};`,
-          ...js.map((j) => `      const x${j} = v128.load(xm, ${j * 16});\n      p${j} = ${fma(`p${j}`, 'a', `x${j}`)};\n      q${j} = ${fma(`q${j}`, 'b', `x${j}`)};`),
-          `    }`,
-          ...js.map((j) => `    v128.store(${S('x1')} + ir * ${Vp * 4}, p${j}, ${j * 16});\n    v128.store(${S('x2')} + ir * ${Vp * 4}, q${j}, ${j * 16});`),
-          `  }`,
-          `  // TH[s·R + r][v][u] = tanh(X1[u] − X2[v])`,
-          `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
-          `    const x1: usize = ${S('x1')} + ir * ${Vp * 4};`,
-          `    for (let v: usize = 0; v < ${V}; v++) {`,
-          `      const b = load<f32>(${S('x2')} + ir * ${Vp * 4} + (v << 2));`,
-          `      const th: usize = ${S('th')} + (ir * ${V} + v) * ${Vp * 4};`,
-          `      for (let u: usize = 0; u < ${Vp}; u++) store<f32>(th + (u << 2), Mathf.tanh(load<f32>(x1 + (u << 2)) - b));`,
-          `    }`,
-          `  }`,
-          `  // A[s][c][v][u] = PA_s[u][v] + b4 + Σ_r W4[c][r] · TH[r][v][u]   (alpha folded into conv4)`,
-          ...Array.from({ length: n }, (_, s) => [
-            `  for (let c: usize = 0; c < ${op.cout}; c++) {`,
-            `    const bias = v128.load32_splat(WB + ${p.b4} + ((${s * op.cout} + c) << 2));`,
-            `    const w: usize = WB + ${p.w4} + (${s * op.cout} + c) * ${op.rel * 4};`,
-            `    for (let v: usize = 0; v < ${V}; v++) {`,
-            ...js.map((j) => `      let a${j} = f32x4.add(bias, v128.load(WB + ${p.paT} + ${s * V * Vp * 4} + v * ${Vp * 4}, ${j * 16}));`),
-            `      const th: usize = ${S('th')} + ${s * op.rel * V * Vp * 4} + v * ${Vp * 4};`,
-            `      for (let r: usize = 0; r < ${op.rel}; r++) {`,
-            `        const k = v128.load32_splat(w + (r << 2));`,
-            ...js.map((j) => `        a${j} = ${fma(`a${j}`, 'k', `v128.load(th + r * ${V * Vp * 4}, ${j * 16})`)};`),
-            `      }`,
-            ...js.map((j) => `      v128.store(${S('a')} + ((${s * op.cout} + c) * ${V} + v) * ${Vp * 4}, a${j}, ${j * 16});`),
-            `    }`,
-            `  }`,
-          ].join('\n')),
-          `  ${name}_conv3();`,
-          `  // out[c][t][u] = Σ_s Σ_v A[s][c][v][u] · X3[s][c][t][v] + bias, two frames per step`,
-          `  for (let c: usize = 0; c < ${op.cout}; c++) {`,
-          `    const bias = v128.load32_splat(WB + ${p.bias} + (c << 2));`,
-          `    const d: usize = AR + ${col0(op.out, op.outOffset)} + c * ${dst.rowStride * 4};`,
-          res ? `    const r: usize = AR + ${res.addr} + c * ${res.rowBytes};` : '',
-          Teven > 0 ? `    for (let t: usize = 0; t < ${Teven}; t += 2) {\n${aggRows(2).join('\n')}\n    }` : '',
-          T % 2 ? `    {\n      const t: usize = ${T - 1};\n${aggRows(1).join('\n')}\n    }` : '',
-          `  }`,
-          `}`,
-        ].filter(Boolean).join('\n'));
+        const key = `ctrgc_i${op.cin}x${src.rowStride}_o${op.cout}x${dst.rowStride}_r${op.rel}_s${op.subsets.length}_t${src.T}_v${V}_r${res?.rowBytes ?? 0}${op.relu ? '_relu' : ''}`;
+        if (!kernels.has(key)) kernels.set(key, emitCtrgcKernel(key, op, src, dst, res?.rowBytes, so, x3Row, p));
+        fns.push(`function ${name}(): void {\n  ${key}(AR + ${col0(op.in)}, AR + ${col0(op.out, op.outOffset)}, AR + ${res?.addr ?? 0}, AR + ${plan.offsets.get(`#scratch${i}`)!}, WB + ${p.w1});\n}`);
         calls.push(`${name}();`);
         return;
       }
@@ -348,6 +363,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     `export const NETWORK_OP_COUNT: i32 = ${graph.ops.length};`,
     '',
     opts.f16 ? emitExpandHalves(segmentBase, WEIGHTS_BASE, weights.length) : '',
+    ...kernels.values(),
     ...fns,
     '',
     `export function network_forward(input: usize, logits: usize): void {`,

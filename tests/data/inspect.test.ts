@@ -1,18 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { register } from '../../cli/commands/inspect.ts';
+import { UserError } from '../../common/errors.ts';
 import { formatReport, inspectPath } from '../../trainer/data/inspect.ts';
 import { CacheWriter } from '../../trainer/data/cache.ts';
 import { range, skeletonText, swingingBody } from '../helpers/ntu-fixtures.ts';
 import { npyBytes } from '../helpers/npy-zip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
-const cli = fileURLToPath(new URL('../../bin/cocodiff.js', import.meta.url));
-const run = promisify(execFile);
 
 describe('inspect', () => {
   it('reports an NTU .skeleton: frames, valid frames, label with class name, coordinate ranges', async () => {
@@ -54,14 +52,25 @@ describe('inspect', () => {
     expect(await inspectPath(cacheDir)).toMatchObject({ format: 'cache', frames: 5, validFrames: 2, samples: { train: 1, test: 1 }, classes: 2, ranges: { x: [2, 2] } });
   });
 
-  it('prints one JSON object from the command line, and one clean error line for bad input', async () => {
+  it('prints one JSON object from the command, and fails with a UserError naming file and line', async () => {
     const path = join(dir, 'S002C002P002R001A001.skeleton');
     writeFileSync(path, skeletonText(3, [swingingBody('1', range(0, 3), 0, 0.2)], '\n'));
-    const { stdout } = await run(process.execPath, [cli, 'inspect', path, '--json']);
-    expect(JSON.parse(stdout)).toMatchObject({ format: 'ntu-skeleton', frames: 3, persons: 2, joints: 25, layout: 'ntu25' });
-    writeFileSync(join(dir, 'S002C002P002R001A002.skeleton'), '3\n1\n');
-    const err = await run(process.execPath, [cli, 'inspect', join(dir, 'S002C002P002R001A002.skeleton')]).catch((e) => e);
-    expect(err.code).toBe(1);
-    expect(err.stderr).toBe(`cocodiff: ${join(dir, 'S002C002P002R001A002.skeleton')}:3: file ends early: expected the body info line of frame 1 of 3, body 1 of 1 (truncated file?)\n`);
+    // The command as cli/main.ts wires it (the whole binary also loads tfjs, too slow for this file).
+    const program = new Command('cocodiff').exitOverride();
+    register(program);
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void printed.push(s));
+    try {
+      await program.parseAsync(['inspect', path, '--json'], { from: 'user' });
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed).toHaveLength(1);
+    expect(JSON.parse(printed[0])).toMatchObject({ format: 'ntu-skeleton', frames: 3, persons: 2, joints: 25, layout: 'ntu25' });
+    const bad = join(dir, 'S002C002P002R001A002.skeleton');
+    writeFileSync(bad, '3\n1\n');
+    const err = await program.parseAsync(['inspect', bad], { from: 'user' }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(`${bad}:3: file ends early: expected the body info line of frame 1 of 3, body 1 of 1 (truncated file?)`);
   });
 });

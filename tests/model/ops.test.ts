@@ -104,6 +104,23 @@ describe('model ops', () => {
     close(aggregate(R, x), tf.tensor(expected));
   });
 
+  it('BatchNorm training gradient equals the gradient of tf.moments + tf.batchNorm', () => {
+    const store = new ParamStore();
+    const bn = new BatchNorm(store, 'bn', 3, Float32Array.from([0.5, 1.5, -2]));
+    bn.bias.assign(tf.tensor1d([0.1, -0.2, 0.3]));
+    const x = randn([2, 4, 5, 3]);
+    const dy = randn([2, 4, 5, 3]);
+    const reference = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const { mean, variance } = tf.moments(xi, [0, 1, 2]);
+      return tf.batchNorm(xi, mean, variance, b, g, 1e-5);
+    };
+    const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), dy));
+    close(bn.apply(x, true, false), reference(x, bn.weight, bn.bias), 1e-5);
+    const mine = tf.grads(loss((xi) => bn.apply(xi, true, false)))([x, bn.weight, bn.bias]);
+    const ref = tf.grads(loss(reference))([x, bn.weight, bn.bias]);
+    mine.forEach((g, i) => close(g, ref[i], 1e-4));
+  });
+
   it('BatchNorm in training uses batch statistics and moves the running ones (momentum 0.1, unbiased variance)', () => {
     const store = new ParamStore();
     const bn = new BatchNorm(store, 'bn', 2);

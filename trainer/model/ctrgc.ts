@@ -60,32 +60,37 @@ export class GraphConv {
   }
 
   apply(x: tf.Tensor4D, training: boolean, record = true): tf.Tensor4D {
-    const [B, T, V] = x.shape;
+    const [B, , V] = x.shape;
+    const K = this.subsets.length;
     // conv1/conv2 are linear, so their temporal mean is the conv of the temporal mean: [B, V, in].
     const xMean = tf.mean(x, 1);
-    let sum: tf.Tensor4D | undefined;
-    this.subsets.forEach((s, i) => {
+    const R = this.subsets.map((s, i) => {
       const x1 = linear(xMean, convMatrix(s.conv1.weight), s.conv1.bias as tf.Tensor1D); // [B, V, rel]
       const x2 = linear(xMean, convMatrix(s.conv2.weight), s.conv2.bias as tf.Tensor1D);
       const rel = x1.shape[2]!;
       const h = tf.tanh(tf.sub(x1.reshape([B, V, 1, rel]), x2.reshape([B, 1, V, rel]))); // [B, U, V, rel]
-      const r4 = linear(h, convMatrix(s.conv4.weight), s.conv4.bias as tf.Tensor1D); // [B, U, V, out]
+      const refinement = linear(h, convMatrix(s.conv4.weight), s.conv4.bias as tf.Tensor1D); // [B, U, V, out]
       const pa = this.PA.slice([i, 0, 0], [1, V, V]).reshape([1, V, V, 1]);
-      const R = tf.add(tf.mul(r4, this.alpha), pa) as tf.Tensor4D;
-      const x3 = conv1x1(x, s.conv3.weight, s.conv3.bias); // [B, T, V, out]
-      const y = aggregate(R, x3);
-      sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+      return tf.add(tf.mul(refinement, this.alpha), pa).reshape([B * V * V, 1, -1]);
     });
-    let y = this.bn.apply(sum!, training, record);
+    const outC = R[0].shape[2]!;
+    // The subsets' sum Σ_i Σ_v R_i[u, v] x3_i[v] is one contraction over (v, i): all conv3s run as
+    // one matMul, and the aggregation as one batched matMul over K·V.
+    const w3 = tf.concat(this.subsets.map((s) => convMatrix(s.conv3.weight)), 1) as tf.Tensor2D;
+    const b3 = tf.concat(this.subsets.map((s) => s.conv3.bias), 0) as tf.Tensor1D;
+    const x3 = linear(x, w3, b3).reshape([B, -1, V * K, outC]) as tf.Tensor4D; // [B, T, (v, i), out]
+    const sum = aggregate(tf.concat(R, 1).reshape([B, V, V * K, outC]) as tf.Tensor4D, x3);
+    let y = this.bn.apply(sum, training, record);
     y = tf.add(y, this.down ? this.down.bn.apply(conv1x1(x, this.down.conv.weight, this.down.conv.bias), training, record) : x);
     return tf.relu(y);
   }
 }
 
-/** out[b, t, u, c] = Σ_v R[b, u, v, c] · x[b, t, v, c], as one batched matMul per (b, c). */
+/** out[b, t, u, c] = Σ_w R[b, u, w, c] · x[b, t, w, c], as one batched matMul over (b, c). */
 export function aggregate(R: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor4D {
-  const [B, T, V, C] = x.shape;
-  const r = tf.transpose(R, [0, 3, 1, 2]).reshape([B * C, V, V]) as tf.Tensor3D; // [(b,c), u, v]
-  const xs = tf.transpose(x, [0, 3, 2, 1]).reshape([B * C, V, T]) as tf.Tensor3D; // [(b,c), v, t]
-  return tf.transpose(tf.matMul(r, xs).reshape([B, C, V, T]), [0, 3, 2, 1]) as tf.Tensor4D;
+  const [B, T, W, C] = x.shape;
+  const U = R.shape[1];
+  const r = tf.transpose(R, [0, 3, 1, 2]).reshape([B * C, U, W]) as tf.Tensor3D; // [(b,c), u, w]
+  const xs = tf.transpose(x, [0, 3, 2, 1]).reshape([B * C, W, T]) as tf.Tensor3D; // [(b,c), w, t]
+  return tf.transpose(tf.matMul(r, xs).reshape([B, C, U, T]), [0, 3, 2, 1]) as tf.Tensor4D;
 }

@@ -56,19 +56,68 @@ export function evenFrames(x: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * Temporal convolution (kernel k × 1, dilation d, "same" padding d·(k−1)/2, stride 1 or 2) of
- * [B, T, V, in] with an official weight [out, in, k, 1], as im2col + one 2-D matMul.
- * Stride 2 is the stride-1 result at the even frames, so only those rows are multiplied.
+ * [B, T, V, in] with an official weight [out, in, k, 1]. The forward pass is tfjs's conv2d (XNNPACK
+ * on wasm, no im2col copy); the gradient is spelled out because the wasm backend has no
+ * Conv2DBackpropFilter: the input gradient is the same convolution of the (zero-interleaved, for
+ * stride 2) output gradient with the flipped, transposed kernel, and the weight gradient is one
+ * 2-D matMul of the im2col columns with the output gradient.
  */
 export function temporalConv(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, dilation: number, stride: number): tf.Tensor4D {
+  return temporalConvOp(dilation, stride)(x, w, b);
+}
+
+type TemporalConvFn = (x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor) => tf.Tensor4D;
+const temporalConvOps = new Map<string, TemporalConvFn>();
+
+function temporalConvOp(dilation: number, stride: number): TemporalConvFn {
+  const key = `${dilation}/${stride}`;
+  let op = temporalConvOps.get(key);
+  if (!op) {
+    op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [x, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
+      save([x, w]);
+      const filter = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D; // [k, 1, in, out]
+      return {
+        value: tf.add(convTime(x, filter, dilation, stride), b),
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => temporalConvGrads(dy as tf.Tensor4D, xs as tf.Tensor4D, ws as tf.Tensor4D, dilation, stride),
+      };
+    }) as unknown as TemporalConvFn;
+    temporalConvOps.set(key, op);
+  }
+  return op;
+}
+
+/** conv2d over time with "same" padding; tfjs refuses stride 2 with dilation 2, so that case keeps even frames. */
+function convTime(x: tf.Tensor4D, filter: tf.Tensor4D, dilation: number, stride: number): tf.Tensor4D {
+  const pad = (dilation * (filter.shape[0] - 1)) >> 1;
+  const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [0, 0], [0, 0]];
+  if (stride === 2 && dilation > 1) return evenFrames(tf.conv2d(x, filter, 1, padding, 'NHWC', [dilation, 1]));
+  return tf.conv2d(x, filter, [stride, 1], padding, 'NHWC', [dilation, 1]);
+}
+
+function temporalConvGrads(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, dilation: number, stride: number): tf.Tensor[] {
   const [B, T, V, C] = x.shape;
-  const k = w.shape[2]!;
+  const [out, , k] = w.shape;
   const pad = (dilation * (k - 1)) >> 1;
+  // Stride 2 is the stride-1 output at even frames: put zeros back at the odd ones.
+  const dyFull = stride === 2 ? interleaveZeros(dy, T) : dy;
+  const flipped = tf.reverse(tf.transpose(w, [2, 3, 0, 1]), 0) as tf.Tensor4D; // [k, 1, out, in]
+  const dx = convTime(dyFull, flipped, dilation, 1);
   const padded = tf.pad(x, [[0, 0], [pad, pad], [0, 0], [0, 0]]);
   const taps: tf.Tensor4D[] = [];
   for (let i = 0; i < k; i++) taps.push(padded.slice([0, i * dilation, 0, 0], [B, T, V, C]));
   let cols = tf.concat(taps, 3);
   if (stride === 2) cols = evenFrames(cols);
-  return linear(cols, convMatrix(w), b as tf.Tensor1D) as tf.Tensor4D;
+  const dw = tf.matMul(tf.transpose(cols.reshape([-1, k * C])), dy.reshape([-1, out])); // [k·in, out]
+  const dwOfficial = tf.transpose(dw.reshape([k, C, out, 1]), [2, 1, 0, 3]);
+  return [dx, dwOfficial, tf.sum(dy, [0, 1, 2])];
+}
+
+/** [B, ceil(T/2), V, C] → [B, T, V, C] with the values at even frames and zeros at odd ones. */
+function interleaveZeros(x: tf.Tensor4D, T: number): tf.Tensor4D {
+  const [B, half, V, C] = x.shape;
+  const spread = tf.pad(x.reshape([B, half, 1, V * C]), [[0, 0], [0, 0], [0, 1], [0, 0]]).reshape([B, 2 * half, V, C]) as tf.Tensor4D;
+  return 2 * half === T ? spread : (spread.slice([0, 0, 0, 0], [B, T, V, C]) as tf.Tensor4D);
 }
 
 /**

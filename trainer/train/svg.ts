@@ -26,8 +26,6 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
-
 /** Tick values: 5 or so round numbers covering [lo, hi]. */
 function ticks(lo: number, hi: number): number[] {
   const span = hi - lo || 1;
@@ -55,12 +53,14 @@ function chartGroup(c: Chart, x0: number, y0: number, w: number, h: number): str
   const sy = (y: number): number => y0 + pad.t + ph - ((y - yLo) / (yHi - yLo)) * ph;
   const parts: string[] = [];
   parts.push(`<text x="${x0 + pad.l + pw / 2}" y="${y0 + 18}" text-anchor="middle" font-size="14" ${FONT}>${escapeXml(c.title)}</text>`);
-  for (const t of ticks(yLo, yHi)) {
+  const yTicks = ticks(yLo, yHi);
+  const decimals = yTicks.length > 1 ? Math.max(0, -Math.floor(Math.log10(yTicks[1] - yTicks[0]) + 1e-9)) : 0;
+  for (const t of yTicks) {
     parts.push(`<line x1="${x0 + pad.l}" x2="${x0 + pad.l + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x0 + pad.l - 6}" y="${sy(t) + 4}" text-anchor="end" font-size="11" ${FONT}>${fmt(t)}</text>`);
+    parts.push(`<text x="${x0 + pad.l - 6}" y="${sy(t) + 4}" text-anchor="end" font-size="11" ${FONT}>${t.toFixed(decimals)}</text>`);
   }
   for (const t of ticks(xLo, xHi).filter((v) => Number.isInteger(v))) {
-    parts.push(`<text x="${sx(t)}" y="${y0 + pad.t + ph + 16}" text-anchor="middle" font-size="11" ${FONT}>${fmt(t)}</text>`);
+    parts.push(`<text x="${sx(t)}" y="${y0 + pad.t + ph + 16}" text-anchor="middle" font-size="11" ${FONT}>${t}</text>`);
   }
   parts.push(`<rect x="${x0 + pad.l}" y="${y0 + pad.t}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
   parts.push(`<text x="${x0 + pad.l + pw / 2}" y="${y0 + h - 6}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(c.xLabel)}</text>`);
@@ -103,7 +103,7 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
   const labelW = Math.min(220, 12 + 6.5 * Math.max(...classes.map((c) => c.length)));
   const top = 40 + labelW;
   const left = labelW + 30;
-  const w = left + k * cell + 20;
+  const w = Math.max(left + k * cell + 20, left + 7 * title.length);
   const h = top + k * cell + 20;
   const labelFont = Math.min(12, cell - 2);
   const parts: string[] = [];

@@ -52,7 +52,7 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
   const placements = subjects.map((subject, p) => {
     // A single person faces the camera (yaw π turns the body's +z towards the sensor); two people
     // face each other along a line across the view.
-    const facing = (subjects.length === 1 ? Math.PI + view : view + (p === 0 ? Math.PI / 2 : -Math.PI / 2)) + 0.15 * rng.normal();
+    const facing = (subjects.length === 1 ? Math.PI + view : view + (p === 0 ? Math.PI / 2 : -Math.PI / 2)) + 0.25 * rng.normal();
     const turn = rotY(facing);
     const offset: Vec3 = subjects.length === 1 ? [0, 0, 0] : apply(turn, [0, 0, -gap / 2]);
     return { subject, turn, origin: [centre[0] + offset[0], 0, centre[2] + offset[2]] as Vec3 };

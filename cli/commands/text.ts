@@ -1,0 +1,80 @@
+/**
+ * `cocodiff text`: the class descriptions CoCoDiff trains with.
+ *   text check FILE|DATASET        validate a descriptions file (or a built-in one) and summarise it
+ *   text import --synonyms --parts convert `label,syn...` + `label;head;hand;arm;hip;leg;foot` files
+ *   text embed FILE|DATASET        encode every class once with the built-in encoder and write the
+ *                                  embeddings JSON that `train --text-embeddings` reads
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../common/atomic.ts';
+import { UserError } from '../../common/errors.ts';
+import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
+import { BUILTIN_DATASETS, loadDescriptions } from '../../trainer/text/descriptions.ts';
+import { importDescriptions } from '../../trainer/text/importers.ts';
+
+export function register(program: Command): void {
+  const text = program
+    .command('text')
+    .description('Class descriptions for CoCoDiff: check, import from other projects\' files, precompute embeddings');
+
+  text
+    .command('check')
+    .description(`Validate a descriptions JSON, or a built-in one (${BUILTIN_DATASETS.join(', ')})`)
+    .argument('<file-or-dataset>')
+    .action(async (what: string) => {
+      const d = await loadDescriptions(what);
+      const coarse = d.classes.map((c) => c.coarse.length);
+      console.log(`${what}: ${d.dataset}, ${d.classes.length} classes, ${Math.min(...coarse)}–${Math.max(...coarse)} coarse phrases per class, all six body parts described`);
+    });
+
+  text
+    .command('import')
+    .description('Build a descriptions JSON from a `label,syn1, syn2, ...` file and a `label;head;hand;arm;hip;leg;foot` file')
+    .requiredOption('--synonyms <file>', 'one class per line: label,synonym, synonym, ...')
+    .requiredOption('--parts <file>', 'one class per line: label;head;hand;arm;hip;leg;foot')
+    .requiredOption('--out <file>', 'descriptions JSON to write')
+    .option('--dataset <name>', 'dataset name stored in the file', 'custom')
+    .option('--classes <file>', 'class names, one per line: keep exactly these, in this order (default: the parts file\'s)')
+    .action(async (f: { synonyms: string; parts: string; out: string; dataset: string; classes?: string }) => {
+      const classes = f.classes ? await readClassList(f.classes) : undefined;
+      const d = await importDescriptions({ synonymsFile: f.synonyms, partsFile: f.parts, dataset: f.dataset, classes });
+      await writeFileAtomic(f.out, JSON.stringify(d, null, 2) + '\n');
+      console.log(`${f.out}: ${d.classes.length} classes`);
+    });
+
+  text
+    .command('embed')
+    .description('Encode each class\'s coarse and fine text with the built-in Universal Sentence Encoder lite; writes {dim, classes: {label: {coarse, fine}}}')
+    .argument('<file-or-dataset>', 'descriptions JSON or built-in dataset')
+    .requiredOption('--out <file>', 'embeddings JSON to write')
+    .action(async (what: string, f: { out: string }) => {
+      const d = await loadDescriptions(what);
+      const labels = d.classes.map((c) => c.label);
+      // The phrase cache lives in a scratch folder: this command's output is the cache.
+      const scratch = await mkdtemp(join(tmpdir(), 'cocodiff-embed-'));
+      try {
+        const e = await classTextEmbeddings({ classes: labels, runDir: scratch, textFile: what });
+        const row = (a: Float32Array, k: number) => Array.from(a.subarray(k * e.dim, (k + 1) * e.dim));
+        const classes = Object.fromEntries(labels.map((l, k) => [l, { coarse: row(e.coarse, k), fine: row(e.fine, k) }]));
+        await writeFileAtomic(f.out, JSON.stringify({ dim: e.dim, classes }) + '\n');
+        console.log(`${f.out}: ${labels.length} classes × ${e.dim}-d coarse and fine vectors`);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    });
+}
+
+async function readClassList(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  const names = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (names.length === 0) throw new UserError(`${file}: no class names`);
+  return names;
+}

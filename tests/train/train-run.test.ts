@@ -1,0 +1,96 @@
+/**
+ * A short real training run on a tiny synthetic cache: the loss falls, every run file appears, and
+ * the artifact loads back into a model that computes bit-identical logits.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readArtifact } from '../../common/artifact.ts';
+import { Rng } from '../../common/rng.ts';
+import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
+import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
+import { readCheckpoint } from '../../trainer/train/checkpoint.ts';
+import type { EpochMetrics } from '../../trainer/train/config.ts';
+import { exportRun } from '../../trainer/train/export.ts';
+import { runTraining, type TrainResult } from '../../trainer/train/train.ts';
+import type { Tensor } from '../../common/artifact.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'cocodiff-train-'));
+const data = join(root, 'synth');
+const runDir = join(root, 'run');
+let result: TrainResult;
+const epochs: EpochMetrics[] = [];
+
+beforeAll(async () => {
+  await writeSyntheticDataset(data, { perClass: 8, classes: 5, seed: 5 });
+  result = await runTraining({
+    data, out: runDir, preset: 'synth-quick', width: 0.125, blocks: 2, frames: 16, batch: 8, epochs: 6, lr: 0.2, seed: 1,
+    backend: 'wasm', quiet: true, onEpoch: (m) => epochs.push(m),
+  });
+}, 240_000);
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('a short synthetic training run', () => {
+  it('lowers the training loss', () => {
+    expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    const first = epochs[0].loss;
+    const lastTwo = Math.min(epochs[4].loss, epochs[5].loss);
+    expect(lastTwo).toBeLessThan(0.8 * first);
+    expect(epochs.every((m) => Number.isFinite(m.testLoss) && m.testTop1 >= 0 && m.testTop1 <= m.testTop5)).toBe(true);
+  });
+
+  it('follows the preset schedule: 2 warm-up epochs, then the base rate', () => {
+    expect(epochs.map((m) => m.lr)).toEqual([0.1, 0.2, 0.2, 0.2, 0.2, 0.2].map((v) => expect.closeTo(v, 9)));
+  });
+
+  it('writes metrics.jsonl, curves.svg, confusion.svg/json and reports the best epoch', async () => {
+    const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(epochs);
+    const best = Math.max(...epochs.map((m) => m.testTop1));
+    expect(result.bestTop1).toBe(best);
+    expect(result.lastTop1).toBe(epochs[5].testTop1);
+    const curves = await readFile(join(runDir, 'curves.svg'), 'utf8');
+    expect(curves).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect((curves.match(/<polyline /g) ?? []).length).toBe(5); // 3 loss series + 2 accuracy series
+    const confusion = JSON.parse(await readFile(join(runDir, 'confusion.json'), 'utf8'));
+    const bestEpoch = epochs.find((m) => m.testTop1 === best)!;
+    expect(confusion.top1).toBe(bestEpoch.testTop1);
+    expect(confusion.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(confusion.samples);
+    const svg = await readFile(join(runDir, 'confusion.svg'), 'utf8');
+    for (const c of confusion.classes) expect(svg).toContain(`>${c}</text>`);
+  });
+
+  it('writes an artifact of the best epoch that reloads to bit-identical logits, with no CoCoDiff or optimiser state', async () => {
+    const artifact = await readArtifact(result.artifactDir);
+    const best = await readCheckpoint<{ epoch: number }>(join(runDir, 'checkpoints', 'best'));
+    expect(artifact.model.provenance.epoch).toBe(best.state.epoch);
+    expect(artifact.model.metrics.testTop1).toBe(result.bestTop1);
+    expect(artifact.model.preprocessing).toEqual({ windowFrames: 16, testCropRatio: 0.95, centre: true });
+
+    const reference = CtrGcnModel.create({ backbone: artifact.model.backbone, input: artifact.model.input, layout: artifact.model.layout, numClasses: 5 }, 99);
+    expect([...artifact.weights.keys()].sort()).toEqual([...reference.weightShapes().keys()].sort());
+    reference.loadNamedWeights(best.groups.model as Map<string, Tensor>);
+    const loaded = CtrGcnModel.fromArtifact(artifact);
+    const rng = new Rng(7);
+    const x = tf.tensor(Float32Array.from({ length: 2 * 3 * 16 * 25 * 2 }, () => rng.normal()), [2, 3, 16, 25, 2]);
+    const logits = (m: CtrGcnModel) => tf.tidy(() => m.classify(m.features(x, false), false).dataSync());
+    expect(Array.from(logits(loaded))).toEqual(Array.from(logits(reference)));
+    tf.dispose(x);
+    loaded.dispose();
+    reference.dispose();
+  });
+
+  it('exports the last epoch on demand, and refuses what is not a run', async () => {
+    const out = join(root, 'last-artifact');
+    const m = await exportRun(runDir, out, 'last');
+    expect(m.provenance.epoch).toBe(6);
+    expect(m.metrics.testTop1).toBe(epochs[5].testTop1);
+    await expect(exportRun(join(root, 'nowhere'), join(root, 'x'))).rejects.toThrow(/not a training run/);
+  });
+
+  it('refuses to overwrite the run without --resume', async () => {
+    await expect(runTraining({ data, out: runDir, epochs: 1, backend: 'wasm', quiet: true })).rejects.toThrow(/already holds a training run; continue it with --resume/);
+  });
+});
