@@ -4,7 +4,7 @@
  * (pushing every frame, inferring every `stride`-th). Synthetic frames, timed on the wall clock.
  */
 import { Rng } from '../../common/rng.ts';
-import type { Recognizer } from './recognizer.ts';
+import { Recognizer, type LoadOptions, type RecognizerSource } from './recognizer.ts';
 import { quantile } from './stream-eval.ts';
 
 export interface StreamBench {
@@ -52,4 +52,9 @@ export function formatStreamBench(name: string, b: StreamBench): string[] {
     `  inference             ${b.inferMs.toFixed(2)} ms median, ${b.inferP99Ms.toFixed(2)} ms p99 (preprocessing + network + softmax)`,
     `  sustained on 1 core   ${Math.round(b.framesPerSecond).toLocaleString('en-US')} frames/s (${(b.framesPerSecond / 30).toFixed(0)} cameras at 30 fps)`,
   ];
+}
+
+/** Loads a recognizer (bytes or path) and benchmarks its streaming; for `cocodiff bench`. */
+export async function benchStreamModule(source: RecognizerSource, opts: { stride?: number; inferences?: number; sidecar?: LoadOptions['sidecar'] } = {}): Promise<StreamBench> {
+  return benchStream(await Recognizer.load(source, { sidecar: opts.sidecar }), opts);
 }

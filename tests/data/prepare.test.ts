@@ -18,6 +18,8 @@ describe('prepare ntu', () => {
     writeFileSync(join(raw, 'S001C002P005R002A008.skeleton'), one); // on the missing-skeleton list
     writeFileSync(join(raw, 'S018C001P008R001A061.skeleton'), one); // NTU-120 action
     writeFileSync(join(raw, 'notes.txt'), 'not a skeleton');
+    mkdirSync(join(raw, 'copy'));
+    writeFileSync(join(raw, 'copy', `${names[0]}.skeleton`), one); // the same sample twice
     return names;
   });
 
@@ -25,7 +27,7 @@ describe('prepare ntu', () => {
     const names = await made;
     const out = join(tmp(), 'cache');
     const r = await prepareNtu(raw, 'xsub', out, { threads: 0, quiet: true });
-    expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'action outside 1..60': 1 });
+    expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'action outside 1..60': 1, 'duplicate file name': 1 });
     const cache = await readCache(out);
     expect(cache.index).toMatchObject({ layout: 'ntu25', persons: 2, joints: 25, coords: 3, benchmark: 'xsub', classes: ntuClassNames(60) });
     const sorted = [...names].sort();
@@ -56,7 +58,7 @@ describe('prepare ntu', () => {
     await made;
     const out = join(tmp(), 'c120');
     const r = await prepareNtu(raw, 'xset120', out, { threads: 0, quiet: true });
-    expect(r.skipped).toEqual({ 'official missing-skeleton list': 1 });
+    expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'duplicate file name': 1 });
     expect(r.index.classes).toHaveLength(120);
     expect(r.index.splits.train.samples.map((s) => s.name)).toContain('S018C001P008R001A061');
   });
@@ -86,5 +88,23 @@ describe('prepare ntu', () => {
     await expect(prepareNtu(bad, 'xview', fresh, { threads: 2, quiet: true })).rejects.toThrow(/file ends early/);
     expect(existsSync(fresh)).toBe(false);
     expect(readdirSync(parent)).toEqual(['cache']);
+  });
+
+  it('stops on an abort (what Ctrl-C triggers) part-way through, leaving no cache and no partial directory', async () => {
+    await made;
+    const parent = tmp();
+    const out = join(parent, 'cache');
+    const stop = new AbortController();
+    // Abort as soon as the partial cache exists, i.e. while files are being parsed and written.
+    const poll = setInterval(() => {
+      if (readdirSync(parent).some((n) => n.endsWith('.partial'))) stop.abort();
+    }, 1);
+    try {
+      await expect(prepareNtu(raw, 'xsub', out, { threads: 2, quiet: true, signal: stop.signal })).rejects.toThrow(`interrupted: no cache written at ${out}`);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(stop.signal.aborted).toBe(true);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

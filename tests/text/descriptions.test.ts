@@ -39,6 +39,7 @@ describe('the project\'s descriptions', () => {
     ['synthetic', SYNTH_CLASSES.map((c) => c.label)],
     ['ntu120', NTU120],
     ['ntu60', NTU120.slice(0, 60)],
+    ['kinetics400', referenceLines('trainer/data/reference/kinetics400_label_map.txt')],
   ];
   it.each(builtin)('%s covers every class with ≥ 6 coarse phrases and all six body parts', async (name, labels) => {
     const d = await loadDescriptions(name);
@@ -53,6 +54,8 @@ describe('the project\'s descriptions', () => {
 
   it('finds the dataset whose labels match the training classes', async () => {
     expect((await descriptionsFor(SYNTH_CLASSES.slice(0, 5).map((c) => c.label))).dataset).toBe('synthetic');
+    const kinetics = referenceLines('trainer/data/reference/kinetics400_label_map.txt');
+    expect((await descriptionsFor(kinetics)).dataset).toBe('kinetics400');
     const ntu = await descriptionsFor(NTU120.slice(0, 60));
     expect(ntu.dataset).toBe('ntu120');
     expect(ntu.classes.map((c) => c.label)).toEqual(NTU120.slice(0, 60));

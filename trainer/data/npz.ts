@@ -9,6 +9,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { UserError } from '../../common/errors.ts';
 import { NpyRowReader, parseNpy, type NpyArray } from './npy.ts';
@@ -72,7 +73,8 @@ export class ZipArchive {
   async *stream(e: ZipEntry): AsyncGenerator<Uint8Array> {
     const start = await this.dataStart(e);
     const file = createReadStream(this.path, { start, end: start + e.compressedSize - 1, highWaterMark: 1 << 20 });
-    const source = e.method === STORED ? file : file.pipe(createInflateRaw());
+    // pipeline (unlike pipe) passes a read error on to the inflater, so the loop below sees it.
+    const source = e.method === STORED ? file : pipeline(file, createInflateRaw(), () => {});
     let crc = 0;
     let size = 0;
     try {

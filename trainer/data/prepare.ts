@@ -28,6 +28,8 @@ export interface PrepareOptions {
   /** Worker threads for parsing; 0 parses on the calling thread. Default: the cores available. */
   threads?: number;
   quiet?: boolean;
+  /** Stops the run like Ctrl-C does (SIGINT and SIGTERM are always watched). */
+  signal?: AbortSignal;
 }
 
 /** Recursively lists files whose name ends with `ext`, sorted, so the cache order is reproducible. */
@@ -64,20 +66,25 @@ async function removeStalePartials(out: string): Promise<void> {
  * Runs `fill` against a new CacheWriter and commits it; on any error or SIGINT the writer is
  * aborted, so nothing appears at `out`.
  */
-async function writeCache(out: string, meta: CacheMeta, fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
+async function writeCache(out: string, meta: CacheMeta, signal: AbortSignal | undefined, fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
   await removeStalePartials(out);
   // Catch Ctrl-C before the partial directory exists, so no moment is left where it would survive.
+  // A second Ctrl-C exits at once; the partial directory it leaves is removed by the next run.
   let interrupted = false;
-  const onSignal = (): void => { interrupted = true; };
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let writer: CacheWriter | null = null;
   try {
     writer = await CacheWriter.create(out, meta);
-    await fill(writer, () => {
-      if (interrupted) throw new UserError(`interrupted: no cache written at ${out}`);
-    });
-    if (interrupted) throw new UserError(`interrupted: no cache written at ${out}`);
+    const check = (): void => {
+      if (interrupted || signal?.aborted) throw new UserError(`interrupted: no cache written at ${out}`);
+    };
+    await fill(writer, check);
+    check();
     if (writer.count('train') + writer.count('test') === 0) throw new UserError('no sample left to write: nothing to cache');
     return await writer.commit();
   } catch (err) {
@@ -119,9 +126,13 @@ export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: stri
   const skipped: Record<string, number> = {};
   const tasks: ParseTask[] = [];
   const splitOf: SplitName[] = [];
+  // The same sample can sit in two sub-folders (e.g. the NTU-60 and NTU-120 downloads unpacked side by side).
+  const seen = new Set<string>();
   for (const path of files) {
     const n = parseNtuName(path);
     if (!n) { bump(skipped, 'name not SsssCcccPpppRrrrAaaa'); continue; }
+    if (seen.has(basename(path))) { bump(skipped, 'duplicate file name'); continue; }
+    seen.add(basename(path));
     const split = ntuSplit(n, benchmark);
     if (!split) { bump(skipped, `action outside 1..${classes}`); continue; }
     if (missing.has(basename(path, '.skeleton'))) { bump(skipped, 'official missing-skeleton list'); continue; }
@@ -131,7 +142,7 @@ export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: stri
   const index = await writeCache(out, {
     layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
     classes: ntuClassNames(classes), benchmark, source: raw,
-  }, (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, opts));
+  }, opts.signal, (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
@@ -159,7 +170,7 @@ export async function prepareKinetics(root: string, out: string, opts: PrepareOp
   const index = await writeCache(out, {
     layout: 'openpose18', persons: KINETICS_PERSONS, joints: OPENPOSE18.joints.length, coords: 3,
     classes, benchmark: 'kinetics', source: root,
-  }, (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, opts));
+  }, opts.signal, (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
@@ -223,7 +234,7 @@ export async function prepareNpz(file: string, out: string, opts: PrepareOptions
     const index = await writeCache(out, {
       layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
       classes: ntuClassNames(classes as 60 | 120), benchmark: basename(file, '.npz'), source: file,
-    }, async (w, check) => {
+    }, opts.signal, async (w, check) => {
       const bar = opts.quiet ? null : progress('prepare npz', total);
       let done = 0;
       try {

@@ -9,7 +9,7 @@ import type { Rng } from '../../../common/rng.ts';
 import { NTU25 } from '../../../common/layouts.ts';
 import type { Sequence } from '../../../common/sequence.ts';
 import type { ActionClass } from './actions.ts';
-import { makeSubject, type Subject } from './body.ts';
+import type { Subject } from './body.ts';
 import { apply, forwardKinematics, rotX, rotY, type Vec3 } from './kinematics.ts';
 import { standing } from './posture.ts';
 
@@ -58,8 +58,6 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
     return { subject, turn, origin: [centre[0] + offset[0], 0, centre[2] + offset[2]] as Vec3 };
   });
   const slots = subjects.length === 2 && rng.next() < 0.5 ? [1, 0] : [0, 1];
-  // Now and then the tracker also picks up somebody standing in the background of a one-person action.
-  const bystander = subjects.length === 1 && rng.next() < BYSTANDER_RATE ? extra(rng, frames, centre, view) : undefined;
 
   const data = new Float32Array(frames * 2 * V * 3);
   for (let f = 0; f < frames; f++) {
@@ -76,33 +74,8 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
       }
     });
   }
-  if (bystander) {
-    const stand = standing(bystander.subject, frames / FPS, rng);
-    for (let f = bystander.from; f < bystander.to; f++) {
-      const joints = forwardKinematics(bystander.subject.body, stand(f / FPS));
-      for (let v = 0; v < V; v++) {
-        const w = apply(bystander.turn, joints[v]);
-        data.set(apply(camera, [bystander.origin[0] + w[0], w[1] - cameraHeight, bystander.origin[2] + w[2]]), ((f * 2 + 1) * V + v) * 3);
-      }
-    }
-  }
-  sensor(data, frames, subjects.length + (bystander ? 1 : 0), rng);
+  sensor(data, frames, subjects.length, rng);
   return { frames, data };
-}
-
-const BYSTANDER_RATE = 0.05;
-
-/** A background person 1–2 m to the side of the performer, in view for part of the recording. */
-function extra(rng: Rng, frames: number, centre: Vec3, view: number) {
-  const side = rng.next() < 0.5 ? -1 : 1;
-  const from = rng.int(Math.floor(frames / 2));
-  return {
-    subject: makeSubject(-1, rng),
-    turn: rotY(Math.PI + view + rng.uniform(-1, 1)),
-    origin: [centre[0] + side * rng.uniform(1, 2), 0, centre[2] + rng.uniform(0, 1.5)] as Vec3,
-    from,
-    to: Math.min(frames, from + Math.floor(frames / 3) + rng.int(frames)),
-  };
 }
 
 /**
