@@ -54,10 +54,13 @@ describe('prepare ntu', () => {
     for (const f of ['index.json', 'train.bin', 'test.bin']) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f)))).toBe(true);
   });
 
-  it('uses all 120 classes and the NTU-120 missing list for xset120', async () => {
+  it('uses all 120 classes and the NTU-120 missing list for xset120, clearing stale partial caches', async () => {
     await made;
     const out = join(tmp(), 'c120');
+    // A partial cache left by a run that was killed outright (no process has this pid) is cleared.
+    mkdirSync(join(out, '..', '.c120.2147483647.partial'));
     const r = await prepareNtu(raw, 'xset120', out, { threads: 0, quiet: true });
+    expect(readdirSync(join(out, '..'))).toEqual(['c120']);
     expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'duplicate file name': 1 });
     expect(r.index.classes).toHaveLength(120);
     expect(r.index.splits.train.samples.map((s) => s.name)).toContain('S018C001P008R001A061');

@@ -17,7 +17,7 @@ describe('tokenizer on a small vocabulary', () => {
 
   it('picks the best-scoring segmentation, not the longest first piece', () => {
     // ▁abc alone scores −5; ▁ab + c scores −2.
-    expect(tk.pieceStrings('abc', vocab)).toEqual([`${W}ab`, 'c']);
+    expect(tk.pieceStrings('abc')).toEqual([`${W}ab`, 'c']);
   });
 
   it('maps uncovered characters to the unknown id, one id per run', () => {
@@ -30,12 +30,12 @@ describe('tokenizer on the USE-lite vocabulary', async () => {
   const tk = new Tokenizer(vocab);
 
   it('keeps common words whole', () => {
-    expect(tk.pieceStrings('drink water', vocab)).toEqual([`${W}drink`, `${W}water`]);
-    expect(tk.pieceStrings('kick something', vocab)).toEqual([`${W}kick`, `${W}something`]);
+    expect(tk.pieceStrings('drink water')).toEqual([`${W}drink`, `${W}water`]);
+    expect(tk.pieceStrings('kick something')).toEqual([`${W}kick`, `${W}something`]);
   });
 
   it('splits rare words into known pieces that spell the word', () => {
-    const pieces = tk.pieceStrings('unbelievable', vocab);
+    const pieces = tk.pieceStrings('unbelievable');
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join('')).toBe(`${W}unbelievable`);
   });

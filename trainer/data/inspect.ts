@@ -23,8 +23,8 @@ export interface InspectReport {
   joints: number;
   coords: number;
   layout: LayoutName;
-  /** Frames in which at least one person is present. */
-  validFrames: number;
+  /** Frames in which at least one person is present (not counted for an .npz, which is only listed). */
+  validFrames?: number;
   label?: number;
   className?: string;
   /** min and max of each coordinate over present persons, keyed by coordinate name. */
@@ -37,7 +37,7 @@ export interface InspectReport {
 }
 
 /** Frames with any non-zero value, and coordinate ranges over the persons present in them. */
-function summarise(seq: Sequence): Pick<InspectReport, 'validFrames' | 'ranges'> {
+function summarise(seq: Sequence): { validFrames: number; ranges: Record<string, [number, number]> } {
   const { joints, coords, persons } = seq;
   const names = LAYOUTS[seq.layout].coordNames;
   const lo = new Array(coords).fill(Infinity);
@@ -99,7 +99,7 @@ async function inspectNpz(path: string): Promise<InspectReport> {
     const xs = arrays.filter((a) => /^x_(train|test)$/.test(a.name) && a.shape.length === 3);
     if (xs.length === 0) throw new UserError(`${path}: no x_train / x_test arrays of shape (N, frames, 150) (holds ${arrays.map((a) => a.name).join(', ') || 'nothing'})`);
     return {
-      format: 'npz', path, frames: xs[0].shape[1], persons: 2, joints: 25, coords: 3, layout: 'ntu25', validFrames: NaN,
+      format: 'npz', path, frames: xs[0].shape[1], persons: 2, joints: 25, coords: 3, layout: 'ntu25',
       samples: Object.fromEntries(xs.map((a) => [a.name.slice(2), a.shape[0]])), arrays,
     };
   } finally {
@@ -122,7 +122,7 @@ async function inspectCache(dir: string): Promise<InspectReport> {
       const sum = summarise(seq);
       frames += seq.frames;
       valid += sum.validFrames;
-      Object.values(sum.ranges ?? {}).forEach(([a, b], c) => { lo[c] = Math.min(lo[c], a); hi[c] = Math.max(hi[c], b); });
+      Object.values(sum.ranges).forEach(([a, b], c) => { lo[c] = Math.min(lo[c], a); hi[c] = Math.max(hi[c], b); });
     }
   }
   const names = LAYOUTS[ix.layout].coordNames;
@@ -172,7 +172,7 @@ export function formatReport(r: InspectReport): string {
     `${r.path}`,
     `  format      ${r.format}`,
     `  layout      ${r.layout} (${r.joints} joints × ${r.coords} coords, ${r.persons} persons)`,
-    `  frames      ${r.frames}${Number.isNaN(r.validFrames) ? '' : ` (${r.validFrames} valid)`}`,
+    `  frames      ${r.frames}${r.validFrames === undefined ? '' : ` (${r.validFrames} valid)`}`,
   ];
   if (r.label !== undefined) lines.push(`  label       ${r.label}${r.className ? ` (${r.className})` : ''}`);
   if (r.samples) lines.push(`  samples     ${Object.entries(r.samples).map(([k, v]) => `${k} ${v}`).join(', ')}${r.classes ? `, ${r.classes} classes` : ''}${r.benchmark ? `, benchmark ${r.benchmark}` : ''}`);

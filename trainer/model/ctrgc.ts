@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
-import { constant, kaimingNormalFanOut } from './init.ts';
+import { constant, declareConv as conv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, convMatrix, linear } from './ops.ts';
 import type { ParamStore } from './params.ts';
@@ -17,18 +17,6 @@ import type { ParamStore } from './params.ts';
 /** Relation channels of CTR-GC: 8 for raw-coordinate input (3 or 9 channels), else in / reduction. */
 export function relChannels(inChannels: number, reduction: number): number {
   return inChannels === 3 || inChannels === 9 ? 8 : Math.max(1, Math.floor(inChannels / reduction));
-}
-
-interface Conv {
-  weight: tf.Variable;
-  bias: tf.Variable;
-}
-
-function conv(store: ParamStore, rng: Rng, name: string, out: number, inC: number): Conv {
-  return {
-    weight: store.param(`${name}.weight`, [out, inC, 1, 1], kaimingNormalFanOut(rng, [out, inC, 1, 1])),
-    bias: store.param(`${name}.bias`, [out], constant([out], 0)),
-  };
 }
 
 export class GraphConv {

@@ -8,15 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
-import { constant, kaimingNormalFanOut, normal } from './init.ts';
+import { declareConv, normal, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, evenFrames, maxPoolTime3, temporalConv } from './ops.ts';
 import type { ParamStore } from './params.ts';
-
-interface Conv {
-  weight: tf.Variable;
-  bias: tf.Variable;
-}
 
 export class MultiScaleTcn {
   readonly dilated: Array<{ pw: Conv; bn1: BatchNorm; conv: Conv; bn2: BatchNorm; dilation: number }> = [];
@@ -26,10 +21,7 @@ export class MultiScaleTcn {
   constructor(store: ParamStore, rng: Rng, name: string, channels: number, private readonly stride: number, kernel: number, dilations: number[]) {
     const bc = channels / (dilations.length + 2);
     if (!Number.isInteger(bc)) throw new Error(`${name}: ${channels} channels do not split into ${dilations.length + 2} branches`);
-    const conv = (n: string, out: number, inC: number, k: number): Conv => ({
-      weight: store.param(`${n}.weight`, [out, inC, k, 1], kaimingNormalFanOut(rng, [out, inC, k, 1])),
-      bias: store.param(`${n}.bias`, [out], constant([out], 0)),
-    });
+    const conv = (n: string, out: number, inC: number, k: number): Conv => declareConv(store, rng, n, out, inC, k);
     const bn = (n: string, c: number): BatchNorm => new BatchNorm(store, n, c, normal(rng, [c], 1, 0.02));
     dilations.forEach((dilation, i) => {
       const p = `${name}.branches.${i}`;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
 import { checkpoint } from './checkpoint.ts';
 import { GraphConv } from './ctrgc.ts';
-import { constant, kaimingNormalFanOut } from './init.ts';
+import { declareConv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, evenFrames } from './ops.ts';
 import type { ParamStore } from './params.ts';
@@ -22,7 +22,7 @@ export interface UnitShape {
 export class Unit {
   readonly gcn: GraphConv;
   readonly tcn: MultiScaleTcn;
-  readonly residual?: { weight: tf.Variable; bias: tf.Variable; bn: BatchNorm };
+  readonly residual?: { conv: Conv; bn: BatchNorm };
   private readonly gcnWeights: tf.Variable[];
   private readonly tcnWeights: tf.Variable[];
 
@@ -40,11 +40,7 @@ export class Unit {
     this.gcn = new GraphConv(store, rng, `${name}.gcn1`, inC, outC, adjacency, reduction);
     this.tcn = new MultiScaleTcn(store, rng, `${name}.tcn1`, outC, stride, kernel, dilations);
     if (shape.residual && (inC !== outC || stride !== 1)) {
-      this.residual = {
-        weight: store.param(`${name}.residual.conv.weight`, [outC, inC, 1, 1], kaimingNormalFanOut(rng, [outC, inC, 1, 1])),
-        bias: store.param(`${name}.residual.conv.bias`, [outC], constant([outC], 0)),
-        bn: new BatchNorm(store, `${name}.residual.bn`, outC),
-      };
+      this.residual = { conv: declareConv(store, rng, `${name}.residual.conv`, outC, inC), bn: new BatchNorm(store, `${name}.residual.bn`, outC) };
     }
     this.gcnWeights = store.trainableUnder(`${name}.gcn1.`);
     this.tcnWeights = store.trainableUnder(`${name}.tcn1.`);
@@ -60,6 +56,6 @@ export class Unit {
     if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
     const r = this.residual;
     const xs = this.shape.stride === 2 ? evenFrames(x) : x;
-    return tf.relu(tf.add(y, r.bn.apply(conv1x1(xs, r.weight, r.bias), training))) as tf.Tensor4D;
+    return tf.relu(tf.add(y, r.bn.apply(conv1x1(xs, r.conv.weight, r.conv.bias), training))) as tf.Tensor4D;
   }
 }

@@ -17,7 +17,7 @@ export class Tokenizer {
   /** Below every real piece, so an unknown character is chosen only when nothing else fits. */
   private readonly unknownScore: number;
 
-  constructor(vocab: ReadonlyArray<readonly [string, number]>) {
+  constructor(private readonly vocab: ReadonlyArray<readonly [string, number]>) {
     let maxLen = 1;
     let minScore = 0;
     vocab.forEach(([piece, score], id) => {
@@ -70,7 +70,7 @@ export class Tokenizer {
   }
 
   /** The pieces themselves (for debugging and tests). */
-  pieceStrings(text: string, vocab: ReadonlyArray<readonly [string, number]>): string[] {
-    return this.encode(text).map((id) => vocab[id][0]);
+  pieceStrings(text: string): string[] {
+    return this.encode(text).map((id) => this.vocab[id][0]);
   }
 }

@@ -36,8 +36,8 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
   const frames = Math.min(MAX_FRAMES, Math.max(MIN_FRAMES, Math.round(seconds * FPS)));
   // The action starts after a short idle lead-in and may end before the recording does; time warping
   // makes its speed uneven the way people are.
-  const start = rng.uniform(0, 0.3);
-  const end = rng.uniform(0.7, 1);
+  const start = rng.uniform(0, 0.35);
+  const end = rng.uniform(0.65, 1);
   const warp = Math.exp(rng.uniform(-0.5, 0.5));
   const stands = subjects.map((subject) => standing(subject, frames / FPS, rng));
   const motion = action.plan(rng, subjects, stands);
@@ -52,7 +52,7 @@ export function record(action: ActionClass, subjects: Subject[], rng: Rng): Reco
   const placements = subjects.map((subject, p) => {
     // A single person faces the camera (yaw π turns the body's +z towards the sensor); two people
     // face each other along a line across the view.
-    const facing = (subjects.length === 1 ? Math.PI + view : view + (p === 0 ? Math.PI / 2 : -Math.PI / 2)) + 0.25 * rng.normal();
+    const facing = (subjects.length === 1 ? Math.PI + view : view + (p === 0 ? Math.PI / 2 : -Math.PI / 2)) + 0.35 * rng.normal();
     const turn = rotY(facing);
     const offset: Vec3 = subjects.length === 1 ? [0, 0, 0] : apply(turn, [0, 0, -gap / 2]);
     return { subject, turn, origin: [centre[0] + offset[0], 0, centre[2] + offset[2]] as Vec3 };
