@@ -45,7 +45,6 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   let diagnostics = '';
   const sink = { write: (s: string | Uint8Array) => void (diagnostics += typeof s === 'string' ? s : Buffer.from(s).toString()) };
   const flags = ['--enable', 'simd', ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : [])];
-  const t0 = performance.now();
   const { error } = await asc.main(
     [input.entry, '--outFile', 'module.wasm', ...flags, '--runtime', 'stub', '-O3', '--noAssert', '--memoryBase', String(input.memoryBase)],
     {
@@ -60,8 +59,6 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   );
   if (error || !binary) throw new Error(`asc failed: ${error?.message ?? 'no output'}\n${diagnostics.slice(0, 4000)}`);
 
-  if (process.env.COCODIFF_BUILD_TIMES) console.error(`asc ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const t1 = performance.now();
   const module = binaryen.readBinary(binary);
   try {
     module.setFeatures(binaryen.Features.All);
@@ -73,7 +70,6 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   } finally {
     module.dispose();
   }
-  if (process.env.COCODIFF_BUILD_TIMES) console.error(`binaryen ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   return addDataSegment(binary, input.segment.offset, input.segment.bytes);
 }
 

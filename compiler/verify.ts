@@ -21,7 +21,8 @@ export interface WasmNetwork {
 }
 
 export async function instantiateNetwork(wasm: Uint8Array): Promise<WasmNetwork> {
-  const { instance } = await WebAssembly.instantiate(wasm, {
+  const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, {
     env: { abort: () => { throw new Error('recognizer: abort'); } },
   });
   const ex = instance.exports as Record<string, unknown>;

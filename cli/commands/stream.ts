@@ -58,20 +58,7 @@ Examples:
         if (p) console.log(formatPrediction(p, at));
       };
       if (flags.input === '-') {
-        const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-        let n = 0;
-        for await (const line of lines) {
-          const where = `stdin:${++n}`;
-          const frame = parseFrameLine(line, where);
-          if (!frame) continue;
-          let p: Prediction | null;
-          try {
-            p = recognizer.push(frame.bodies, frame.layout);
-          } catch (err) {
-            throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
-          }
-          show(p, frame.t !== undefined ? frame.t / 1000 : (performance.now() - start) / 1000);
-        }
+        await streamNdjson(recognizer, createInterface({ input: process.stdin, crlfDelay: Infinity }), 'stdin', show, start);
       } else {
         const seq = await loadRecording(flags.input, recognizer.info.layout);
         const per = seq.persons * seq.joints * seq.coords;
@@ -87,6 +74,23 @@ Examples:
       const s = recognizer.stats();
       console.log(`${s.pushed} frames pushed, ${s.rejected} rejected (NaN/inf), memory ${(s.memoryBytes / 1024).toFixed(0)} KiB`);
     });
+}
+
+/** Pushes NDJSON frames (format: runtime-as/host/ndjson.ts) as they arrive; errors name the line. */
+export async function streamNdjson(recognizer: Recognizer, lines: AsyncIterable<string>, name: string, show: (p: Prediction | null, seconds: number) => void, start = performance.now()): Promise<void> {
+  let n = 0;
+  for await (const line of lines) {
+    const where = `${name}:${++n}`;
+    const frame = parseFrameLine(line, where);
+    if (!frame) continue;
+    let p: Prediction | null;
+    try {
+      p = recognizer.push(frame.bodies, frame.layout);
+    } catch (err) {
+      throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
+    }
+    show(p, frame.t !== undefined ? frame.t / 1000 : (performance.now() - start) / 1000);
+  }
 }
 
 export function formatPrediction(p: Prediction, seconds: number): string {

@@ -229,7 +229,8 @@ export class Recognizer {
         if (flat.length % (V * C) !== 0) throw new UserError(`frame of ${flat.length} values: expected persons × ${V} joints × ${C} coordinates`);
         buf.fill(0);
         const n = Math.min(flat.length, M * V * C);
-        for (let i = 0; i < n; i++) buf[i] = flat[i];
+        if (flat instanceof Float32Array) buf.set(flat.subarray(0, n));
+        else for (let i = 0; i < n; i++) buf[i] = flat[i];
       }
     } else {
       frameFromBodies(frame as ArrayLike<Body>, this.shape(), source, buf);

@@ -98,8 +98,8 @@ describe('centring', () => {
     centre(clip, NTU25);
     const at = (f: number, p: number, v: number) => Array.from(clip.data.subarray(((f * 2 + p) * 25 + v) * 3, ((f * 2 + p) * 25 + v) * 3 + 3));
     expect(at(1, 0, NTU25.centre)).toEqual([0, 0, 0]);
-    expect(at(1, 0, 0)).toEqual([4, 3, 2]);
-    expect(at(0, 1, 3)).toEqual([4, 3, 2]); // person 1 in frame 0 shifted by the same origin
+    expect(at(1, 0, 0)).toEqual([4, 4, 4]);
+    expect(at(0, 1, 3)).toEqual([4, 4, 4]); // person 1 in frame 0 shifted by the same origin
     expect(at(0, 0, 3)).toEqual([0, 0, 0]); // absent person stays zero
     expect(at(2, 1, 3)).toEqual([0, 0, 0]);
   });

@@ -23,6 +23,7 @@ export class Unit {
   readonly gcn: GraphConv;
   readonly tcn: MultiScaleTcn;
   readonly residual?: { conv: Conv; bn: BatchNorm };
+  private readonly weights: tf.Variable[];
   private readonly gcnWeights: tf.Variable[];
   private readonly tcnWeights: tf.Variable[];
 
@@ -42,20 +43,33 @@ export class Unit {
     if (shape.residual && (inC !== outC || stride !== 1)) {
       this.residual = { conv: declareConv(store, rng, `${name}.residual.conv`, outC, inC), bn: new BatchNorm(store, `${name}.residual.bn`, outC) };
     }
+    this.weights = store.trainableUnder(`${name}.`);
     this.gcnWeights = store.trainableUnder(`${name}.gcn1.`);
     this.tcnWeights = store.trainableUnder(`${name}.tcn1.`);
   }
 
+  /**
+   * Training checkpoints at two levels. The whole unit keeps only its input until the backward pass
+   * (tfjs would otherwise keep about ten activations per unit); its replay checkpoints the graph
+   * and the temporal conv again, because tfjs keeps every gradient of a backward pass until it
+   * ends, so a whole unit's backward at once would need several times the memory of its halves.
+   */
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    // Training checkpoints the graph and temporal convs: only their inputs stay alive until the
-    // backward pass, which recomputes one of them at a time.
+    return training ? checkpoint((h, record) => this.forward(h, true, record), x, this.weights) : this.forward(x, false, false);
+  }
+
+  private forward(x: tf.Tensor4D, training: boolean, record: boolean): tf.Tensor4D {
     const y = training
-      ? checkpoint((h, record) => this.tcn.apply(h, true, record), checkpoint((h, record) => this.gcn.apply(h, true, record), x, this.gcnWeights), this.tcnWeights)
+      ? checkpoint(
+          (h, again) => this.tcn.apply(h, true, record && again),
+          checkpoint((h, again) => this.gcn.apply(h, true, record && again), x, this.gcnWeights),
+          this.tcnWeights,
+        )
       : this.tcn.apply(this.gcn.apply(x, false), false);
     if (!this.shape.residual) return tf.relu(y);
     if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
     const r = this.residual;
     const xs = this.shape.stride === 2 ? evenFrames(x) : x;
-    return tf.relu(tf.add(y, r.bn.apply(conv1x1(xs, r.conv.weight, r.conv.bias), training))) as tf.Tensor4D;
+    return tf.relu(tf.add(y, r.bn.apply(conv1x1(xs, r.conv.weight, r.conv.bias), training, record))) as tf.Tensor4D;
   }
 }

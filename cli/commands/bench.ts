@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { UserError } from '../../common/errors.ts';
+import { benchArtifact, formatTable } from '../../compiler/bench.ts';
+import { loadArtifact } from '../../compiler/load.ts';
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends) and a SIMD matmul micro-kernel, with a per-layer breakdown')
+    .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
+    .option('--runs <n>', 'timed runs per measurement (median reported)', '20')
+    .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
+    .action(async (dir: string, f: { runs: string; skipCpu?: boolean }) => {
+      const runs = Number(f.runs);
+      if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs: expected a positive integer, found "${f.runs}"`);
+      const { artifact, graph } = await loadArtifact(dir);
+      const { rows, layers } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
+      console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
+      console.log(formatTable(rows));
+      console.log('\nper layer (both persons):');
+      console.log(formatTable(layers));
+    });
+}

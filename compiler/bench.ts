@@ -1,0 +1,200 @@
+/**
+ * `cocodiff bench`: the compiled .wasm against tfjs (wasm and cpu backends) on the same weights and
+ * input, against a register-blocked SIMD matmul micro-kernel built by the same toolchain (the
+ * practical peak of one core), and per layer. Results are rows of a table, so other parts (the
+ * runtime's streaming figures) can add rows.
+ */
+import type { Artifact } from '../common/artifact.ts';
+import { Rng } from '../common/rng.ts';
+import { buildWasm } from './build.ts';
+import { compileModule } from './index.ts';
+import { countMacs, type Graph } from './ir.ts';
+import { instantiateNetwork } from './verify.ts';
+
+export interface BenchRow {
+  name: string;
+  value: string;
+  note?: string;
+}
+
+export function formatTable(rows: BenchRow[]): string {
+  const w0 = Math.max(...rows.map((r) => r.name.length));
+  const w1 = Math.max(...rows.map((r) => r.value.length));
+  return rows.map((r) => `${r.name.padEnd(w0)}  ${r.value.padStart(w1)}${r.note ? `  ${r.note}` : ''}`).join('\n');
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Median milliseconds of `fn` over `runs` calls, after `warmup` calls (V8 tiers wasm up while warming). */
+export function timeMedian(fn: () => void, runs: number, warmup = 3): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    fn();
+    t.push(performance.now() - s);
+  }
+  return median(t);
+}
+
+/** Relaxed SIMD is opt-in in Node 20: set the V8 flag, then ask the engine whether it validates f32x4.relaxed_madd. */
+export async function relaxedSimdAvailable(): Promise<boolean> {
+  const v8 = await import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  // (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd)
+  const body = [0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x85, 0x02, 0x0b];
+  const module = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+    0x03, 0x02, 0x01, 0x00, // func 0: type 0
+    0x0a, body.length + 2, 0x01, body.length, ...body,
+  ]);
+  return WebAssembly.validate(module);
+}
+
+/**
+ * The reference micro-kernel: C[64×256] = A[64×K]·B[K×256] with K = 256, all in cache, 4 rows × 3
+ * vectors of C per register block, A broadcast, B streamed: the inner loop of a good SIMD GEMM.
+ */
+const MICROKERNEL = `
+const M: usize = 64; const N: usize = 256; const K: usize = 256;
+const A: usize = memory.data(<i32>(M * K * 4), 64);
+const B: usize = memory.data(<i32>(K * N * 4), 64);
+const C: usize = memory.data(<i32>(M * N * 4), 64);
+export function fill(): void {
+  for (let i: usize = 0; i < M * K; i++) store<f32>(A + (i << 2), <f32>(i % 7) * 0.1);
+  for (let i: usize = 0; i < K * N; i++) store<f32>(B + (i << 2), <f32>(i % 5) * 0.1);
+}
+export function flops(): f64 { return <f64>(2 * M * N * K); }
+export function matmul(): void {
+  for (let i: usize = 0; i < M; i += 4) {
+    for (let j: usize = 0; j < N - 8; j += 12) {
+      let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+      let c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+      let a: usize = A + i * K * 4;
+      let b: usize = B + (j << 2);
+      for (let k: usize = 0; k < K; k++) {
+        const b0 = v128.load(b); const b1 = v128.load(b, 16); const b2 = v128.load(b, 32);
+        let s = v128.load32_splat(a);
+        c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1)); c02 = f32x4.add(c02, f32x4.mul(s, b2));
+        s = v128.load32_splat(a, K * 4);
+        c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1)); c12 = f32x4.add(c12, f32x4.mul(s, b2));
+        s = v128.load32_splat(a, K * 8);
+        c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1)); c22 = f32x4.add(c22, f32x4.mul(s, b2));
+        s = v128.load32_splat(a, K * 12);
+        c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1)); c32 = f32x4.add(c32, f32x4.mul(s, b2));
+        a += 4; b += N * 4;
+      }
+      const c: usize = C + (i * N + j) * 4;
+      v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+      v128.store(c, c10, N * 4); v128.store(c, c11, N * 4 + 16); v128.store(c, c12, N * 4 + 32);
+      v128.store(c, c20, N * 8); v128.store(c, c21, N * 8 + 16); v128.store(c, c22, N * 8 + 32);
+      v128.store(c, c30, N * 12); v128.store(c, c31, N * 12 + 16); v128.store(c, c32, N * 12 + 32);
+    }
+  }
+}
+`;
+
+export async function microkernelGflops(runs: number): Promise<number> {
+  const wasm = await buildWasm({ sources: { 'microkernel.ts': MICROKERNEL }, entry: 'microkernel.ts', memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) } });
+  const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>), { env: { abort() {} } });
+  const ex = exports as { fill(): void; flops(): number; matmul(): void };
+  ex.fill();
+  // ~ N·M·K·2 = 8.4 MFLOP per call: repeat to get millisecond-scale samples
+  const reps = 20;
+  const ms = timeMedian(() => { for (let r = 0; r < reps; r++) ex.matmul(); }, runs, 5);
+  // the j loop stops at N − 8 in steps of 12: 21 blocks of 12 columns = 252 of 256
+  return ((ex.flops() * 252) / 256 * reps) / (ms * 1e6);
+}
+
+export interface BenchOptions {
+  runs?: number;
+  /** Skip tfjs cpu (slow: seconds per run on the full model). */
+  skipCpu?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BenchResult {
+  rows: BenchRow[];
+  layers: BenchRow[];
+}
+
+export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
+  const runs = opts.runs ?? 20;
+  const log = opts.log ?? (() => {});
+  const { C, T, V, M } = artifact.model.input;
+  const rng = new Rng(42);
+  const x = new Float32Array(C * T * V * M).map(() => rng.normal() * 0.5);
+  const gflop = (2 * countMacs(graph)) / 1e9;
+  const rows: BenchRow[] = [];
+
+  log('compiling (SIMD, profiling build) ...');
+  const compileStart = performance.now();
+  const built = await compileModule(artifact, graph, { profile: true });
+  const compileSeconds = (performance.now() - compileStart) / 1000;
+  const net = await instantiateNetwork(built.wasm);
+  const wasmMs = timeMedian(() => net.logits(x), runs, 5);
+  rows.push({ name: '.wasm SIMD', value: `${wasmMs.toFixed(1)} ms`, note: `${(gflop / (wasmMs / 1000)).toFixed(1)} GFLOP/s` });
+
+  let relaxedMs: number | undefined;
+  if (await relaxedSimdAvailable()) {
+    log('compiling (relaxed SIMD) ...');
+    const relaxed = await compileModule(artifact, graph, { relaxedSimd: true });
+    const rnet = await instantiateNetwork(relaxed.wasm);
+    relaxedMs = timeMedian(() => rnet.logits(x), runs, 5);
+    rows.push({ name: '.wasm relaxed SIMD', value: `${relaxedMs.toFixed(1)} ms`, note: `${(gflop / (relaxedMs / 1000)).toFixed(1)} GFLOP/s` });
+  } else {
+    rows.push({ name: '.wasm relaxed SIMD', value: 'n/a', note: 'engine has no relaxed SIMD' });
+  }
+  const best = Math.min(wasmMs, relaxedMs ?? Infinity);
+
+  log('tfjs ...');
+  const tf = await import('@tensorflow/tfjs');
+  const { selectBackend } = await import('../trainer/backend.ts');
+  const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
+  const tfjsMs = async (backend: 'wasm' | 'cpu', n: number): Promise<number> => {
+    await selectBackend(backend);
+    const model = CtrGcnModel.fromArtifact(artifact);
+    const input = tf.tensor(x, [1, C, T, V, M]);
+    const ms = timeMedian(() => tf.tidy(() => model.classify(model.features(input, false), false).dataSync()), n, 1);
+    input.dispose();
+    model.dispose();
+    return ms;
+  };
+  const tfWasm = await tfjsMs('wasm', Math.max(3, Math.min(runs, 10)));
+  rows.push({ name: 'tfjs wasm', value: `${tfWasm.toFixed(1)} ms`, note: `.wasm is ${(tfWasm / best).toFixed(2)}× faster` });
+  if (!opts.skipCpu) {
+    const tfCpu = await tfjsMs('cpu', 3);
+    rows.push({ name: 'tfjs cpu', value: `${tfCpu.toFixed(1)} ms`, note: `.wasm is ${(tfCpu / best).toFixed(2)}× faster` });
+  }
+
+  log('micro-kernel ...');
+  const peak = await microkernelGflops(runs);
+  const reached = gflop / (best / 1000);
+  rows.push({ name: 'model', value: `${gflop.toFixed(2)} GFLOP`, note: `${(gflop / 2).toFixed(2)} G multiply-adds per inference` });
+  rows.push({ name: 'GFLOP/s .wasm (best)', value: reached.toFixed(1), note: `${((100 * reached) / peak).toFixed(0)} % of the micro-kernel` });
+  rows.push({ name: 'GFLOP/s micro-kernel', value: peak.toFixed(1), note: 'register-blocked f32x4 matmul 64×256×256, same toolchain' });
+  const memory = net.memory.buffer.byteLength;
+  rows.push({ name: '.wasm size', value: `${(built.wasm.length / 1024).toFixed(0)} KiB` });
+  rows.push({ name: 'linear memory', value: `${(memory / 1048576).toFixed(1)} MiB`, note: `weights ${(built.network.weights.length * 4 / 1048576).toFixed(1)} MiB, arena ${(built.network.arenaBytes / 1048576).toFixed(1)} MiB` });
+  rows.push({ name: 'compile time', value: `${compileSeconds.toFixed(1)} s` });
+
+  // Per layer: each op of the profiling build on its own (person 0's activations are in place after a full run).
+  const ex = net.exports as Record<string, (...a: number[]) => number>;
+  const ops = built.graph.ops;
+  const poolAt = ops.findIndex((op) => op.kind === 'pool');
+  const perLayer = new Map<string, number>();
+  net.logits(x);
+  ops.forEach((_, i) => {
+    const ms = timeMedian(() => ex.network_run_op(i, ex.input_ptr(), ex.logits_ptr(), 0), Math.max(3, Math.floor(runs / 4)), 1);
+    const layer = built.network.opLayers[i];
+    perLayer.set(layer, (perLayer.get(layer) ?? 0) + ms * (i <= poolAt ? M : 1));
+  });
+  net.logits(x); // leave the feature buffer consistent
+  const total = [...perLayer.values()].reduce((a, b) => a + b, 0);
+  const layers = [...perLayer].map(([name, ms]) => ({ name, value: `${ms.toFixed(2)} ms`, note: `${((100 * ms) / total).toFixed(0)} %` }));
+  return { rows, layers };
+}

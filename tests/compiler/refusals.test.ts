@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readArtifact, writeArtifact } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { compileArtifact } from '../../compiler/index.ts';
+import { loadArtifact } from '../../compiler/load.ts';
+import { writeRandomArtifact } from './artifacts.ts';
+
+describe('compiler refusals', () => {
+  let dir: string;
+  const good = (): string => join(dir, 'good');
+  /** A copy of the good artifact with its weights or metadata changed. */
+  const variant = async (name: string, edit: (a: Awaited<ReturnType<typeof readArtifact>>) => void): Promise<string> => {
+    const a = await readArtifact(good());
+    edit(a);
+    const { format: _f, version: _v, weightsFile: _w, weightsSha256: _s, weights: _m, ...meta } = a.model;
+    await writeArtifact(join(dir, name), meta, a.weights);
+    return join(dir, name);
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cocodiff-refuse-'));
+    await writeRandomArtifact(good(), { width: 0.25, blocks: 5, T: 16, seed: 2 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the unmodified artifact', async () => {
+    const { graph } = await loadArtifact(good());
+    expect(graph.ops.length).toBeGreaterThan(10);
+  });
+
+  it('refuses a weight that belongs to no known op, naming it', async () => {
+    const d = await variant('extra', (a) => a.weights.set('l3.gcn1.attention.weight', { shape: [4], data: new Float32Array(4) }));
+    await expect(loadArtifact(d)).rejects.toThrow(UserError);
+    await expect(loadArtifact(d)).rejects.toThrow(/l3\.gcn1\.attention\.weight.*no op this compiler knows/);
+  });
+
+  it('refuses weights of the wrong size, naming the weight and both shapes', async () => {
+    const d = await variant('shape', (a) => a.weights.set('l2.tcn1.branches.0.3.conv.weight', { shape: [4, 4, 3, 1], data: new Float32Array(48) }));
+    await expect(loadArtifact(d)).rejects.toThrow(/"l2\.tcn1\.branches\.0\.3\.conv\.weight" has shape \[4,4,3,1\], expected \[4,4,5,1\]/);
+  });
+
+  it('refuses a missing weight', async () => {
+    const d = await variant('missing', (a) => a.weights.delete('fc.bias'));
+    await expect(loadArtifact(d)).rejects.toThrow(/weight "fc\.bias" is missing/);
+  });
+
+  it('refuses a frame count that does not divide by the strides', async () => {
+    const d = await variant('frames', (a) => {
+      a.model.input.T = 15;
+      a.model.preprocessing.windowFrames = 15;
+    });
+    await expect(loadArtifact(d)).rejects.toThrow(/input\.T.*15 frames do not divide by the units' total temporal stride 2/);
+  });
+
+  it('refuses corrupted weights (checksum mismatch), naming the tensor', async () => {
+    const d = await variant('corrupt', () => {});
+    const bin = join(d, 'weights.bin');
+    const bytes = readFileSync(bin);
+    bytes[bytes.length - 3] ^= 0x40; // inside fc.bias, the last tensor
+    writeFileSync(bin, bytes);
+    await expect(loadArtifact(d)).rejects.toThrow(/"fc\.bias" does not match its sha256/);
+  });
+
+  it('refuses bad flags before doing any work', async () => {
+    await expect(compileArtifact(good(), { out: join(dir, 'x.bin') })).rejects.toThrow(/-o\/--out: expected a path ending in \.wasm/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), weights: 'f8' as 'f16' })).rejects.toThrow(/--weights: expected f32 or f16/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 0 })).rejects.toThrow(/--window-frames: expected a positive integer/);
+  });
+});

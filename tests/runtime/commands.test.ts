@@ -1,0 +1,83 @@
+/**
+ * `cocodiff run` and `cocodiff stream`, driven in-process through commander (as cli/main.ts does):
+ * the printed top classes and predictions are the recognizer's, and bad input gives a message
+ * that names the file or line.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import * as run from '../../cli/commands/run.ts';
+import * as stream from '../../cli/commands/stream.ts';
+import { Recognizer } from '../../runtime-as/host/index.ts';
+import { buildFixtureWasm } from './fixture-wasm.ts';
+import { recording } from './synthetic-frames.ts';
+
+let dir: string;
+let wasmPath: string;
+const seq = recording({ layout: 'ntu25', frames: 50, persons: 2, seed: 9 });
+
+/** A .npy file of a Sequence, shape [F, M, V, C]. */
+function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
+async function cli(...args: string[]): Promise<string[]> {
+  const program = new Command('cocodiff').exitOverride();
+  run.register(program);
+  stream.register(program);
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    await program.parseAsync(['node', 'cocodiff', ...args]);
+  } finally {
+    log.mockRestore();
+  }
+  return lines;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cocodiff-cmd-'));
+  ({ wasmPath } = await buildFixtureWasm(dir, { layout: 'ntu25', classes: 6, T: 32, M: 2, windowFrames: 40, sequenceCapacity: 300, modality: 'joint', centre: false, testCropRatio: 0.95 }));
+  await writeFile(join(dir, 'rec.npy'), npyBytes(seq.data, [seq.frames, 2, 25, 3]));
+  await writeFile(join(dir, 'bad.npy'), npyBytes(new Float32Array(50 * 7), [50, 7]));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('run prints the top-5 of a recording', async () => {
+  const lines = await cli('run', wasmPath, '--input', join(dir, 'rec.npy'));
+  const want = (await Recognizer.load(wasmPath)).classify({ ...seq, name: 'rec' }).top;
+  expect(lines[0]).toMatch(/rec\.npy: 50 frames, ntu25, 2 person slot\(s\); inference \d+\.\d\d ms$/);
+  expect(lines.slice(1)).toEqual(want.map((c, i) => `  ${i + 1}. ${c.label.padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`));
+  await expect(cli('run', wasmPath, '--input', join(dir, 'bad.npy'))).rejects.toThrow(/bad\.npy: shape \[50,7\]: rows of 7 values are not persons × 25 joints × 3/);
+  await expect(cli('run', wasmPath, '--input', join(dir, 'rec.txt'))).rejects.toThrow(/rec\.txt: unknown recording type/);
+});
+
+it('stream replays a recording and prints a prediction every stride frames', async () => {
+  const lines = await cli('stream', wasmPath, '--input', join(dir, 'rec.npy'), '--stride', '10', '--no-realtime');
+  const predictions = lines.filter((l) => /^\s+\d+\.\d{3}s\s+frame\s+\d+\s/.test(l));
+  expect(predictions.map((l) => Number(/frame\s+(\d+)/.exec(l)![1]))).toEqual([10, 20, 30, 40, 50]);
+  expect(predictions[0]).toMatch(/^\s+0\.300s\s+frame\s+10\s+action \d.*infer \d+\.\d\d ms$/);
+  expect(lines.at(-1)).toMatch(/^50 frames pushed, 0 rejected \(NaN\/inf\), memory \d+ KiB$/);
+});
+
+it('NDJSON frames: predictions at the frames\' timestamps; a bad frame names its line', async () => {
+  const r = await Recognizer.load(wasmPath, { stride: 2 });
+  const body = Array.from({ length: 25 }, (_, v) => [v / 10, 1, 2]);
+  const frames = [`{"t": 0, "bodies": [${JSON.stringify(body)}]}`, '', `{"t": 100, "bodies": []}`, `[${JSON.stringify(body.flat())}]`];
+  const shown: number[] = [];
+  await stream.streamNdjson(r, (async function* () { yield* frames; })(), 'stdin', (p, s) => p && shown.push(s));
+  expect(shown).toEqual([0.1]);
+  expect(r.stats()).toMatchObject({ pushed: 3, validFrames: 2 });
+  const bad = [frames[0], '{"bodies": [[1, 2, 3]]}'];
+  await expect(stream.streamNdjson(r, (async function* () { yield* bad; })(), 'stdin', () => {})).rejects.toThrow(/^stdin:2: body 0 \(ntu25, 25 joints\): 3 numbers, expected 25 joints × 3 coordinates = 75$/);
+});
