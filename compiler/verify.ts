@@ -75,6 +75,8 @@ export interface VerifyOptions {
   /** Dataset cache directory: its first test samples are checked too. */
   data?: string;
   randomInputs?: number;
+  /** tfjs backend of the reference model (default auto: native if installed, else wasm). */
+  backend?: 'auto' | 'wasm' | 'cpu';
   log?: (line: string) => void;
 }
 
@@ -123,7 +125,9 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
 
   if (opts.tfjs) {
     const tf = await import('@tensorflow/tfjs');
+    const { selectBackend } = await import('../trainer/backend.ts');
     const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
+    await selectBackend(opts.backend ?? 'auto');
     const model = CtrGcnModel.fromArtifact(artifact);
     const inputs: Array<{ label: string; x: Float32Array }> = [];
     const rng = new Rng(1234);

@@ -11,13 +11,8 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
-import { compileArtifact } from '../../compiler/index.ts';
 import { Recognizer } from '../../runtime-as/host/index.ts';
 import { mean, quantile, streamRecordings } from '../../runtime-as/host/stream-eval.ts';
-import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
-import { readCache } from '../../trainer/data/cache.ts';
-import { SYNTH_CLASSES, writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
-import { runTraining } from '../../trainer/train/train.ts';
 
 const MARKER = 'demo.json';
 
@@ -35,7 +30,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('the whole pipeline in one go: synthetic data → train with CoCoDiff → compile to .wasm → stream the test set through it')
     .option('-o, --out <dir>', 'where the dataset, the run, the artifact and the .wasm go', 'demo-output')
-    .option('--quick', 'a smaller dataset and fewer epochs (a smoke test, about a minute)')
+    .option('--quick', 'a smoke test: 8 recordings per class and 2 epochs')
     .option('--per-class <n>', 'synthetic recordings per class (default 18; --quick 8)')
     .option('--epochs <n>', 'training epochs (default: the synth-quick preset\'s; --quick 2)')
     .option('--seed <n>', 'seed of the dataset and the training', '1')
@@ -43,6 +38,14 @@ export function register(program: Command): void {
     .addHelpText('after', '\nEverything the demo writes stays in --out; running it again replaces a previous demo there.')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
+      // The trainer (tfjs) and the compiler load only when the demo runs, not with every command.
+      const [{ compileArtifact }, { DEFAULT_COCODIFF_OPTIONS }, { readCache }, { SYNTH_CLASSES, writeSyntheticDataset }, { runTraining }] = await Promise.all([
+        import('../../compiler/index.ts'),
+        import('../../trainer/cocodiff/types.ts'),
+        import('../../trainer/data/cache.ts'),
+        import('../../trainer/data/synth/index.ts'),
+        import('../../trainer/train/train.ts'),
+      ]);
       const out = resolve(flags.out);
       await clearPreviousDemo(out);
       await writeFileAtomic(join(out, MARKER), JSON.stringify({ startedAt: new Date().toISOString() }) + '\n');
@@ -91,7 +94,7 @@ export function register(program: Command): void {
         '',
         'Next:',
         `  cocodiff stream ${compiled.wasmPath} --input <recording> --fps 30`,
-        `  node examples/depth-camera/app.ts ${compiled.wasmPath}`,
+        `  npx tsx examples/depth-camera/app.ts ${compiled.wasmPath}`,
       ];
       console.log(lines.join('\n'));
       await writeFileAtomic(join(out, MARKER), JSON.stringify({

@@ -15,9 +15,10 @@ import * as run from './run.ts';
 import * as stream from './stream.ts';
 import * as demo from './demo.ts';
 import * as compile from './compile.ts';
+import * as bench from './bench.ts';
 
 /** Every subcommand module, in the order `--help` lists them. Each exports `register(program)`. */
-const modules: Array<{ register(program: Command): void }> = [synth, prepare, inspect, baseline, modelInfo, importCtrgcn, forward, train, evaluate, exportCmd, ablate, text, compile, run, stream, demo];
+const modules: Array<{ register(program: Command): void }> = [synth, prepare, inspect, baseline, modelInfo, importCtrgcn, forward, train, evaluate, exportCmd, ablate, text, compile, bench, run, stream, demo];
 
 export function registerCommands(program: Command): void {
   for (const m of modules) m.register(program);

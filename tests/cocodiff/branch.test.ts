@@ -31,7 +31,7 @@ function batch(seed: number) {
 const norm = (t: tf.Tensor) => tf.norm(t).dataSync()[0];
 
 describe('CoCoDiff branch', () => {
-  it('gradients reach every denoiser and text weight and the classifier, but not a detached backbone', () => {
+  it('gradients reach every denoiser and text weight (fine + coarse) and the classifier (CE on x̂0), but not a detached backbone', () => {
     const branch = new DiffusionBranch(OPTIONS, F, text(1), 7);
     const classifier = new Dense('fc', F, K, new Rng(2));
     const { feature, labels } = batch(3);

@@ -17,7 +17,7 @@ import type { CoCoDiffBranch, CoCoDiffLosses, CoCoDiffOptions } from './types.ts
 const INITIAL_TEMPERATURE = 0.07;
 const MAX_LOGIT_SCALE = 100;
 
-/** Identity in the forward pass, zero gradient: x0 as a fixed target. */
+/** Identity in the forward pass, zero gradient: a fixed target or a sample the loss must not move. */
 const detach = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x = args[0] as tf.Tensor;
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
@@ -82,7 +82,10 @@ export class DiffusionBranch implements CoCoDiffBranch {
             tf.minimum(tf.exp(this.logitScale), MAX_LOGIT_SCALE) as tf.Scalar,
           )
         : zero;
-    const ceGen = o.genCe ? crossEntropy(classify(x0Hat), y) : zero;
+    // The generated features are extra training samples for the classifier only. Letting this CE
+    // reach the denoiser lets it "win" by inflating x̂0 along the class direction: on synth-quick the
+    // fine loss and the logits then diverged within 3 epochs. The denoiser learns from fine + coarse.
+    const ceGen = o.genCe ? crossEntropy(classify(detach(x0Hat) as tf.Tensor2D), y) : zero;
     return { ceGen, fine, coarse };
   }
 

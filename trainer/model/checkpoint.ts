@@ -34,9 +34,13 @@ function replay(block: Block, x: tf.Tensor4D, weights: tf.Variable[], dy: tf.Ten
   const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
   const outerTape = engine.state.activeTape;
   try {
-    const xs: tf.Tensor[] = [x, ...weights];
-    const { grads } = tf.engine().gradients(() => block(x, false), xs, dy, true);
-    return grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
+    // tidy: tfjs calls custom gradients outside any scope of their own, so the replayed output and
+    // temporaries would otherwise live until the whole backward pass ends.
+    return tf.tidy(() => {
+      const xs: tf.Tensor[] = [x, ...weights];
+      const { grads } = tf.engine().gradients(() => block(x, false), xs, dy, true);
+      return grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
+    });
   } finally {
     engine.state.activeTape = outerTape;
   }

@@ -74,12 +74,13 @@ function batchNormTrain(
     save([xhat, inv, g]);
     return {
       value: tf.add(tf.mul(xhat, g), b),
-      gradFunc: (dy: tf.Tensor, [xh, iv, gs]: tf.Tensor[]) => {
-        const dBeta = columnSums(dy as tf.Tensor2D);
-        const dGamma = columnSums(tf.mul(dy, xh) as tf.Tensor2D);
-        const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dBeta), tf.mul(xh, dGamma)), tf.mul(gs, iv).div(n));
-        return [dx, dGamma.reshape([-1]), dBeta.reshape([-1])];
-      },
+      gradFunc: (dy: tf.Tensor, [xh, iv, gs]: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const dBeta = columnSums(dy as tf.Tensor2D);
+          const dGamma = columnSums(tf.mul(dy, xh) as tf.Tensor2D);
+          const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dBeta), tf.mul(xh, dGamma)), tf.mul(gs, iv).div(n));
+          return [dx, dGamma.reshape([-1]), dBeta.reshape([-1])];
+        }),
     };
   }) as unknown as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
   return op(x, gamma, beta);

@@ -9,16 +9,17 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * x [rows, in] · w [in, out] with a gradient made of explicit transposes and plain 2-D matMuls
  * (tfjs's own MatMul gradient uses transpose flags, which the wasm backend runs as a scalar loop).
+ *
+ * Every gradient function here runs in tf.tidy: tfjs calls custom gradients outside any scope of
+ * their own, so their temporaries would otherwise live until the whole backward pass ends.
  */
 export const matMul2d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([x, w]);
   return {
     value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D),
-      tf.matMul(tf.transpose(xs) as tf.Tensor2D, dy as tf.Tensor2D),
-    ],
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) =>
+      tf.tidy(() => [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, dy as tf.Tensor2D)]),
   };
 }) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
@@ -79,7 +80,7 @@ function temporalConvOp(dilation: number, stride: number): TemporalConvFn {
       const filter = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D; // [k, 1, in, out]
       return {
         value: tf.add(convTime(x, filter, dilation, stride), b),
-        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => temporalConvGrads(dy as tf.Tensor4D, xs as tf.Tensor4D, ws as tf.Tensor4D, dilation, stride),
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => tf.tidy(() => temporalConvGrads(dy as tf.Tensor4D, xs as tf.Tensor4D, ws as tf.Tensor4D, dilation, stride)),
       };
     }) as unknown as TemporalConvFn;
     temporalConvOps.set(key, op);

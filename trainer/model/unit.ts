@@ -61,8 +61,8 @@ export class Unit {
   private forward(x: tf.Tensor4D, training: boolean, record: boolean): tf.Tensor4D {
     const y = training
       ? checkpoint(
-          (h, again) => this.tcn.apply(h, true, record && again),
-          checkpoint((h, again) => this.gcn.apply(h, true, record && again), x, this.gcnWeights),
+          (h, first) => this.tcn.apply(h, true, record && first),
+          checkpoint((h, first) => this.gcn.apply(h, true, record && first), x, this.gcnWeights),
           this.tcnWeights,
         )
       : this.tcn.apply(this.gcn.apply(x, false), false);

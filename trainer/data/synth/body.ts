@@ -82,8 +82,8 @@ export function makeSubject(id: number, rng: Rng): Subject {
     id,
     body: makeBody(height, rng),
     rightHanded: rng.next() < 0.85,
-    amplitude: rng.uniform(0.8, 1.2),
-    tempo: rng.uniform(0.8, 1.25),
+    amplitude: rng.uniform(0.7, 1.3),
+    tempo: rng.uniform(0.75, 1.3),
     posture: rng.uniform(-0.05, 0.12),
     stance: rng.uniform(0.0, 0.12),
   };

@@ -7,10 +7,10 @@
 import type { Rng } from '../../../common/rng.ts';
 import type { Stand } from './actions.ts';
 import type { Subject } from './body.ts';
-import { LEFT, RIGHT, restPose, type ArmAngles } from './kinematics.ts';
+import { LEFT, RIGHT, restArm, restPose, type ArmAngles } from './kinematics.ts';
 
 const deg = (d: number): number => (d * Math.PI) / 180;
-const arm = (a: Partial<ArmAngles>): ArmAngles => ({ flex: 0, abd: 0.08, horiz: 0, twist: 0, elbow: 0.15, wrist: 0, ...a });
+const arm = (a: Partial<ArmAngles>): ArmAngles => ({ ...restArm(), ...a });
 
 /** Resting arm postures, [left, right] (each side mirrored by the kinematics), with how common they are. */
 const POSTURES: { weight: number; arms: [ArmAngles, ArmAngles] }[] = [
