@@ -3,7 +3,7 @@
  * the generated .wasm are checked against. Straightforward loops, double-precision accumulation,
  * float32 storage (as the kernels store), no layout tricks.
  */
-import { BN_EPS, isEpilogueOp, type EpilogueOp, type Graph, type Op } from './ir.ts';
+import { BN_EPS, type EpilogueOp, type Graph, type Op } from './ir.ts';
 
 /** Runs the network on one [C][T][V][M] input; returns the logits. */
 export function interpret(graph: Graph, input: Float32Array): Float32Array {
@@ -217,7 +217,6 @@ function epilogue(
   graph: Graph, op: EpilogueOp, env: Map<string, Float32Array>, y: Float32Array,
   value: (c: number, t: number, v: number) => number, channels: number,
 ): void {
-  if (!isEpilogueOp(op)) throw new Error('unreachable');
   const { T, V } = graph.tensors.get(op.out)!;
   const res = op.residual ? env.get(op.residual.tensor) : undefined;
   if (op.residual && !res) throw new Error(`interpret: residual ${op.residual.tensor} read before it was written`);
