@@ -50,7 +50,7 @@ export function formatStreamBench(name: string, b: StreamBench): string[] {
     `streaming (${name}, stride ${b.stride})`,
     `  push_frame            ${b.pushUs.toFixed(2)} µs per frame`,
     `  inference             ${b.inferMs.toFixed(2)} ms median, ${b.inferP99Ms.toFixed(2)} ms p99 (preprocessing + network + softmax)`,
-    `  sustained on 1 core   ${Math.round(b.framesPerSecond).toLocaleString('en-US')} frames/s (${(b.framesPerSecond / 30).toFixed(0)} cameras at 30 fps)`,
+    `  sustained on 1 core   ${Math.round(b.framesPerSecond).toLocaleString('en-US')} frames/s (${(b.framesPerSecond / 30).toFixed(1)} cameras at 30 fps)`,
   ];
 }
 

@@ -102,6 +102,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   const report: AblationReport = existsSync(reportFile)
     ? (JSON.parse(await readFile(reportFile, 'utf8')) as AblationReport)
     : { format: 'cocodiff-ablation', version: 1, data: o.data, preset: o.preset ?? null, epochs: o.epochs ?? null, seeds: o.seeds, runs: [] };
+  report.seeds = Math.max(report.seeds, o.seeds); // a continued ablation may add seeds
   // Seeds outermost: an ablation stopped early still has every variant at the first seeds.
   for (let seed = 1; seed <= o.seeds; seed++) {
     for (const v of variants) {
