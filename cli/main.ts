@@ -11,9 +11,8 @@ const program = new Command('cocodiff')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
 
-registerCommands(program);
-
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (process.env.COCODIFF_DEBUG) console.error(err);

@@ -1,25 +1,45 @@
 import type { Command } from 'commander';
-import * as synth from './synth.ts';
-import * as prepare from './prepare.ts';
-import * as inspect from './inspect.ts';
-import * as baseline from './baseline.ts';
-import * as modelInfo from './model-info.ts';
-import * as importCtrgcn from './import-ctrgcn.ts';
-import * as forward from './forward.ts';
-import * as train from './train.ts';
-import * as evaluate from './eval.ts';
-import * as exportCmd from './export.ts';
-import * as ablate from './ablate.ts';
-import * as text from './text.ts';
-import * as run from './run.ts';
-import * as stream from './stream.ts';
-import * as demo from './demo.ts';
-import * as compile from './compile.ts';
-import * as bench from './bench.ts';
 
-/** Every subcommand module, in the order `--help` lists them. Each exports `register(program)`. */
-const modules: Array<{ register(program: Command): void }> = [synth, prepare, inspect, baseline, modelInfo, importCtrgcn, forward, train, evaluate, exportCmd, ablate, text, compile, bench, run, stream, demo];
+interface CommandModule {
+  register(program: Command): void;
+}
 
-export function registerCommands(program: Command): void {
-  for (const m of modules) m.register(program);
+/**
+ * Every subcommand, in the order `--help` lists them, with a one-line summary for that list.
+ * A module is imported only when its command runs: the trainer pulls in tfjs and the compiler
+ * pulls in asc and binaryen, which `cocodiff inspect` should not wait for.
+ */
+export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<CommandModule> }> = [
+  { name: 'demo', summary: 'synthetic data → train with CoCoDiff → compile → stream recognition, end to end', load: () => import('./demo.ts') },
+  { name: 'synth', summary: 'generate the synthetic NTU-25 dataset as a dataset cache', load: () => import('./synth.ts') },
+  { name: 'prepare', summary: 'convert NTU RGB+D .skeleton, CTR-GCN .npz or Kinetics-Skeleton into a dataset cache', load: () => import('./prepare.ts') },
+  { name: 'inspect', summary: 'show what a skeleton file, .npy array or dataset cache holds', load: () => import('./inspect.ts') },
+  { name: 'baseline', summary: 'nearest-centroid accuracy on raw joints: the figure a model must beat', load: () => import('./baseline.ts') },
+  { name: 'model-info', summary: 'parameter count and multiply-adds of a CTR-GCN configuration', load: () => import('./model-info.ts') },
+  { name: 'import-ctrgcn', summary: "import weights trained by the official CTR-GCN code as a model artifact", load: () => import('./import-ctrgcn.ts') },
+  { name: 'forward', summary: 'run the network alone on a raw float32 tensor and print the logits', load: () => import('./forward.ts') },
+  { name: 'train', summary: 'train CTR-GCN (optionally with CoCoDiff) on a dataset cache', load: () => import('./train.ts') },
+  { name: 'eval', summary: 'top-1, top-5, per-class accuracy and confusion matrix of runs or artifacts (ensembles too)', load: () => import('./eval.ts') },
+  { name: 'export', summary: "write a run's model artifact (inference weights only)", load: () => import('./export.ts') },
+  { name: 'ablate', summary: "CoCoDiff's ablation: each variant over several seeds, as a table", load: () => import('./ablate.ts') },
+  { name: 'text', summary: 'check, import and embed class descriptions', load: () => import('./text.ts') },
+  { name: 'compile', summary: 'compile a model artifact into one self-contained SIMD recognizer .wasm', load: () => import('./compile.ts') },
+  { name: 'bench', summary: 'latency of the .wasm against tfjs wasm and cpu, GFLOP/s, streaming figures', load: () => import('./bench.ts') },
+  { name: 'run', summary: 'classify a whole recording with a recognizer .wasm', load: () => import('./run.ts') },
+  { name: 'stream', summary: 'replay a recording (or NDJSON frames on stdin) as a live stream', load: () => import('./stream.ts') },
+];
+
+/**
+ * Registers the command named on the command line with all its options; with no known command
+ * (`cocodiff`, `cocodiff --help`), lists every command by its summary without loading any.
+ */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const wanted = words[0] === 'help' ? words[1] : words[0];
+  const chosen = COMMANDS.find((c) => c.name === wanted);
+  if (chosen) {
+    (await chosen.load()).register(program);
+    return;
+  }
+  for (const c of COMMANDS) program.command(c.name).description(c.summary);
 }
