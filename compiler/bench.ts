@@ -9,6 +9,7 @@ import { Rng } from '../common/rng.ts';
 import { buildWasm } from './build.ts';
 import { compileModule } from './index.ts';
 import { countMacs, type Graph } from './ir.ts';
+import type { Sidecar } from './emit.ts';
 import { instantiateNetwork } from './verify.ts';
 
 export interface BenchRow {
@@ -120,6 +121,8 @@ export interface BenchOptions {
 export interface BenchResult {
   rows: BenchRow[];
   layers: BenchRow[];
+  /** The module that was timed (a profiling build: the ABI plus per-op exports), for streaming figures. */
+  module: { wasm: Uint8Array; sidecar: Sidecar };
 }
 
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
@@ -196,5 +199,5 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   net.logits(x); // leave the feature buffer consistent
   const total = [...perLayer.values()].reduce((a, b) => a + b, 0);
   const layers = [...perLayer].map(([name, ms]) => ({ name, value: `${ms.toFixed(2)} ms`, note: `${((100 * ms) / total).toFixed(0)} %` }));
-  return { rows, layers };
+  return { rows, layers, module: { wasm: built.wasm, sidecar: built.sidecar } };
 }

@@ -4,16 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { ABI_VERSION } from '../common/abi.ts';
-import type { Artifact } from '../common/artifact.ts';
+import type { Artifact, InputSpec, Modality, PreprocessSpec } from '../common/artifact.ts';
+import type { LayoutName } from '../common/layouts.ts';
 
 export interface Sidecar {
   format: 'cocodiff-recognizer';
   abiVersion: number;
   classes: string[];
-  layout: string;
-  input: { C: number; T: number; V: number; M: number };
-  modality: string;
-  preprocessing: { windowFrames: number; testCropRatio: number; centre: boolean };
+  layout: LayoutName;
+  input: InputSpec;
+  modality: Modality;
+  preprocessing: PreprocessSpec;
   windowFrames: number;
   sequenceCapacity: number;
   weights: 'f32' | 'f16';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
+import { benchStreamModule, formatStreamBench } from '../../runtime-as/host/bench-stream.ts';
 
 export function register(program: Command): void {
   program
@@ -10,14 +11,19 @@ export function register(program: Command): void {
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
     .option('--runs <n>', 'timed runs per measurement (median reported)', '20')
     .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
-    .action(async (dir: string, f: { runs: string; skipCpu?: boolean }) => {
+    .option('--stride <n>', 'streaming: infer every n pushed frames', '8')
+    .action(async (dir: string, f: { runs: string; skipCpu?: boolean; stride: string }) => {
       const runs = Number(f.runs);
       if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs: expected a positive integer, found "${f.runs}"`);
       const { artifact, graph } = await loadArtifact(dir);
-      const { rows, layers } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
+      const stride = Number(f.stride);
+      if (!Number.isInteger(stride) || stride < 1) throw new UserError(`--stride: expected a positive integer, found "${f.stride}"`);
+      const { rows, layers, module } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
       console.log('\nper layer (both persons):');
       console.log(formatTable(layers));
+      const streaming = await benchStreamModule(module.wasm, { stride, sidecar: module.sidecar });
+      console.log('\n' + formatStreamBench(dir, streaming).join('\n'));
     });
 }
