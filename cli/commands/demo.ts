@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .description('the whole pipeline in one go: synthetic data → train with CoCoDiff → compile to .wasm → stream the test set through it')
     .option('-o, --out <dir>', 'where the dataset, the run, the artifact and the .wasm go', 'demo-output')
     .option('--quick', 'a smoke test: 8 recordings per class and 2 epochs')
-    .option('--per-class <n>', 'synthetic recordings per class (default 18; --quick 8)')
+    .option('--per-class <n>', 'synthetic recordings per class (default 40; --quick 8)')
     .option('--epochs <n>', 'training epochs (default: the synth-quick preset\'s; --quick 2)')
     .option('--seed <n>', 'seed of the dataset and the training', '1')
     .option('--stride <n>', 'streaming: predict every n frames', '8')
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       await clearPreviousDemo(out);
       await writeFileAtomic(join(out, MARKER), JSON.stringify({ startedAt: new Date().toISOString() }) + '\n');
       const seed = Number(flags.seed);
-      const perClass = Number(flags.perClass ?? (flags.quick ? 8 : 18));
+      const perClass = Number(flags.perClass ?? (flags.quick ? 8 : 40));
       const epochs = flags.epochs !== undefined ? Number(flags.epochs) : flags.quick ? 2 : undefined;
       if (!(perClass >= 3)) throw new UserError(`--per-class: expected an integer ≥ 3, found "${flags.perClass}"`);
 

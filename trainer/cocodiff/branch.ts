@@ -15,6 +15,12 @@ import type { CoCoDiffBranch, CoCoDiffLosses, CoCoDiffOptions } from './types.ts
 
 /** CLIP's initial temperature; the logit scale 1/τ is learned in log space and capped at 100. */
 const INITIAL_TEMPERATURE = 0.07;
+
+/** Rescales each row of `x` to the L2 norm of the same row of `like`. */
+function matchNorm(x: tf.Tensor2D, like: tf.Tensor2D): tf.Tensor2D {
+  const norm = (a: tf.Tensor2D) => tf.sqrt(tf.add(tf.sum(tf.square(a), 1, true), 1e-12));
+  return tf.mul(x, tf.div(norm(like), norm(x))) as tf.Tensor2D;
+}
 const MAX_LOGIT_SCALE = 100;
 
 /** Identity in the forward pass, zero gradient: a fixed target or a sample the loss must not move. */
@@ -85,7 +91,11 @@ export class DiffusionBranch implements CoCoDiffBranch {
     // The generated features are extra training samples for the classifier only. Letting this CE
     // reach the denoiser lets it "win" by inflating x̂0 along the class direction: on synth-quick the
     // fine loss and the logits then diverged within 3 epochs. The denoiser learns from fine + coarse.
-    const ceGen = o.genCe ? crossEntropy(classify(detach(x0Hat) as tf.Tensor2D), y) : zero;
+    // Each x̂0 is also brought to the norm of the real feature it came from: early in training the
+    // denoiser's outputs are many times larger than real features, and their gradients wrecked the
+    // classifier (real CE above chance level for the whole synth-quick run). Direction, which is
+    // where the class and the diversity live, is kept.
+    const ceGen = o.genCe ? crossEntropy(classify(matchNorm(detach(x0Hat) as tf.Tensor2D, x0)), y) : zero;
     return { ceGen, fine, coarse };
   }
 
