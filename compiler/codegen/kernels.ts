@@ -9,9 +9,10 @@
  * and the epilogue (residual add, ReLU) applied in registers before the single store.
  */
 
-/** Conv micro-kernel block: 4 output channels × NV vectors (4·NV columns). 4×3 keeps 12 accumulators,
- * 3 inputs and a broadcast weight within x86's 16 vector registers. */
-export const CONV_NV = 3;
+/** Conv micro-kernel block: 4 output channels × NV vectors (4·NV columns). 4×2 keeps 8 accumulators,
+ * 2 inputs and a broadcast weight well inside x86-64's 16 vector registers; 4×3 spilled under V8
+ * (full CTR-GCN: 145 ms at 4×3, 102 ms at 4×2 on this machine). */
+export const CONV_NV = 2;
 
 export interface Fma {
   /** acc + a·b as an AssemblyScript expression. */
