@@ -3,7 +3,7 @@
  *
  *   h = in(x_t)
  *   each block b:  h ← h + out_b(SiLU(fc_b(LayerNorm(h)) + cond_b([time(t) ; fineText])))
- *   x̂0 = final(LayerNorm(h))
+ *   x̂0 = final(LayerNorm(h) / √width)
  *
  * cond_b projects the concatenation of the sinusoidal time embedding and the class's fine-text vector,
  * which is the sum of a time projection and a text projection: both are added inside every block, so
@@ -50,7 +50,10 @@ export class Denoiser {
       const pre = tf.add(b.fc.apply(layerNorm(h)), b.cond.apply(condInput)) as tf.Tensor2D;
       h = tf.add(h, b.out.apply(silu(pre)));
     }
-    return this.final.apply(layerNorm(h));
+    // Unit-norm rows (not unit variance) into the output map: with W-wide unit-variance inputs the
+    // fine loss's curvature grows with W, and SGD at the backbone's learning rate and momentum
+    // diverged on it (fine loss in the thousands after one synth-quick epoch).
+    return this.final.apply(tf.mul(layerNorm(h), 1 / Math.sqrt(this.shape.width)) as tf.Tensor2D);
   }
 
   layers(): Dense[] {
