@@ -4,24 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ABI_VERSION } from '../common/abi.ts';
-import type { Artifact, InputSpec, Modality, PreprocessSpec } from '../common/artifact.ts';
-import type { LayoutName } from '../common/layouts.ts';
+import type { Artifact } from '../common/artifact.ts';
+import { SIDECAR_FORMAT, type CompiledSidecar } from '../common/sidecar.ts';
 
-export interface Sidecar {
-  format: 'cocodiff-recognizer';
-  abiVersion: number;
-  classes: string[];
-  layout: LayoutName;
-  input: InputSpec;
-  modality: Modality;
-  preprocessing: PreprocessSpec;
-  windowFrames: number;
-  sequenceCapacity: number;
-  weights: 'f32' | 'f16';
-  relaxedSimd: boolean;
-  wasmSha256: string;
-  source: { artifact: string; weightsSha256: string; provenance: Record<string, unknown> };
-}
+export type Sidecar = CompiledSidecar;
 
 export function makeSidecar(
   artifact: Artifact, wasm: Uint8Array,
@@ -29,7 +15,7 @@ export function makeSidecar(
 ): Sidecar {
   const m = artifact.model;
   return {
-    format: 'cocodiff-recognizer',
+    format: SIDECAR_FORMAT,
     abiVersion: ABI_VERSION,
     classes: m.classes,
     layout: m.layout,
