@@ -35,7 +35,8 @@ export function streamRecordings(recognizer: Recognizer, recordings: Iterable<Se
     const last = recognizer.predict();
     score.latenciesMs.push(last.latencyMs);
     if (last.top[0]?.index === seq.label) score.finalCorrect++;
-    onRecording?.(++score.recordings);
+    score.recordings++;
+    onRecording?.(score.recordings);
   }
   return score;
 }
