@@ -35,6 +35,23 @@ export async function runtimeSources(): Promise<Record<string, string>> {
   return files;
 }
 
+/**
+ * The asc options of every build, from the package's asconfig.json: the one place they are written,
+ * so that `npx asc <emit-as dir>/recognizer.ts --config asconfig.json` builds what `compile` builds.
+ */
+async function ascFlags(): Promise<string[]> {
+  const { options } = JSON.parse(await readFile(join(import.meta.dirname, '..', 'asconfig.json'), 'utf8')) as {
+    options: { enable: string[]; runtime: string; optimizeLevel: number; shrinkLevel: number; noAssert: boolean };
+  };
+  return [
+    ...options.enable.flatMap((feature) => ['--enable', feature]),
+    '--runtime', options.runtime,
+    '--optimizeLevel', String(options.optimizeLevel),
+    '--shrinkLevel', String(options.shrinkLevel),
+    ...(options.noAssert ? ['--noAssert'] : []),
+  ];
+}
+
 export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   const files = { ...(await runtimeSources()), ...input.sources };
   if (!(input.entry in files)) throw new Error(`build: entry ${input.entry} is not among the sources (${Object.keys(files).join(', ')})`);
@@ -44,9 +61,9 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   let diagnostics = '';
   const sink = { write: (s: string | Uint8Array) => void (diagnostics += typeof s === 'string' ? s : Buffer.from(s).toString()) };
-  const flags = ['--enable', 'simd', ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : [])];
+  const flags = [...(await ascFlags()), ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : [])];
   const { error } = await asc.main(
-    [input.entry, '--outFile', 'module.wasm', ...flags, '--runtime', 'stub', '-O3', '--noAssert', '--memoryBase', String(input.memoryBase)],
+    [input.entry, '--outFile', 'module.wasm', ...flags, '--memoryBase', String(input.memoryBase)],
     {
       readFile: (name: string) => files[name.replace(/^\.\//, '')] ?? null,
       writeFile: (name: string, contents: Uint8Array | string) => {
