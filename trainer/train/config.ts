@@ -61,7 +61,9 @@ export interface EpochMetrics {
   testLoss: number;
   testTop1: number;
   testTop5: number;
+  /** Wall time of the epoch (training and test) and the mean of its training steps. */
   seconds: number;
+  msPerStep: number;
 }
 
 export interface RunConfig {

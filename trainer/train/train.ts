@@ -37,9 +37,9 @@ export interface TrainResult {
   artifactDir: string;
   bestTop1: number;
   lastTop1: number;
-  /** Wall time of this invocation (a resumed run counts only its own part). */
+  /** Wall time of the run's epochs, summed over every session of a resumed run. */
   wallSeconds: number;
-  /** Mean time of one optimisation step (forward, backward, update) in this invocation. */
+  /** Mean time of one optimisation step (forward, backward, update), over the run's epochs. */
   msPerStep: number;
 }
 
@@ -118,7 +118,6 @@ function trainStep(model: CtrGcnModel, branch: CoCoDiffBranch | null, sgd: Sgd, 
 }
 
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
-  const started = performance.now();
   const runDir = resolve(opts.out);
   const paths = runPaths(runDir);
   const log = opts.quiet ? () => {} : (line: string) => console.error(line);
@@ -201,8 +200,6 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout };
   const dropLast = trainCount >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
   const stepsPerEpoch = batchCount(cache, 'train', config.batch, dropLast);
-  let stepMs = 0;
-  let stepsRun = 0;
   try {
     for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
       const epochStart = performance.now();
@@ -212,12 +209,12 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
       let correct = 0;
       let seen = 0;
       let step = 0;
+      let stepMs = 0;
       for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, preprocess: { ...pre, train: true } })) {
         if (opts.signal?.aborted) throw new UserError(`interrupted at epoch ${epoch + 1} step ${step + 1}; continue with \`cocodiff train --resume --out ${runDir}\` (last checkpoint: after epoch ${state.epoch})`);
         const t = performance.now();
         const r = trainStep(model, branch, sgd, b, lr);
         stepMs += performance.now() - t;
-        stepsRun++;
         step++;
         if (!r) throw new UserError(`non-finite loss at epoch ${epoch + 1} step ${step}; last good checkpoint kept at ${paths.last} (after epoch ${state.epoch})`);
         for (const key of Object.keys(sums) as Array<keyof LossTerms>) sums[key] += (r.terms[key] ?? 0) * b.size;
@@ -242,6 +239,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
         testTop1: report.top1,
         testTop5: report.top5,
         seconds: (performance.now() - epochStart) / 1000,
+        msPerStep: stepMs / Math.max(step, 1),
       };
       const improved = !state.best || metrics.testTop1 > state.best.testTop1;
       state = { epoch: epoch + 1, rng: rng.state(), best: improved ? metrics : state.best, history: [...state.history, metrics] };
@@ -270,7 +268,8 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     artifactDir: paths.artifact,
     bestTop1: state.best.testTop1,
     lastTop1: state.history[state.history.length - 1].testTop1,
-    wallSeconds: (performance.now() - started) / 1000,
-    msPerStep: stepsRun ? stepMs / stepsRun : NaN,
+    // Over the whole run, earlier sessions of a resumed run included.
+    wallSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0),
+    msPerStep: state.history.reduce((sum, m) => sum + m.msPerStep, 0) / state.history.length,
   };
 }
