@@ -3,7 +3,7 @@
  * + both) over several seeds, as a table of test top-1 (mean ± std) and wall time.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { positiveInt } from '../options.ts';
 import { runAblation, VARIANTS, writeTables } from '../../trainer/cocodiff/ablation.ts';
 import type { BackendName } from '../../trainer/backend.ts';
 import type { PresetName } from '../../trainer/train/config.ts';
@@ -21,14 +21,6 @@ interface Flags {
   denoiserBlocks?: number;
   text?: string;
   textEmbeddings?: string;
-}
-
-function positiveInt(flag: string) {
-  return (text: string): number => {
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag}: expected a positive integer, found "${text}"`);
-    return v;
-  };
 }
 
 export function register(program: Command): void {

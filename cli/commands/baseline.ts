@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { positiveInt } from '../options.ts';
 import { progress } from '../../common/progress.ts';
 import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
 import { readCache } from '../../trainer/data/cache.ts';
@@ -9,12 +9,11 @@ export function register(program: Command): void {
     .command('baseline')
     .description('Nearest-centroid classifier on raw joints (test-time preprocessing, joint modality): the accuracy a learned model must beat')
     .requiredOption('--data <dir>', 'dataset cache (from `cocodiff prepare` or `cocodiff synth`)')
-    .option('--frames <t>', 'frames after the crop and resize', '64')
+    .option('--frames <t>', 'frames after the crop and resize', positiveInt('--frames'), 64)
     .addOption(new Option('--split <name>', 'split to score').choices(['train', 'test']).default('test'))
     .option('--per-class', 'also print the accuracy of each class')
-    .action(async (f: { data: string; frames: string; split: 'train' | 'test'; perClass?: boolean }) => {
-      const frames = Number(f.frames);
-      if (!Number.isInteger(frames) || frames < 1) throw new UserError(`--frames: expected a positive integer, found "${f.frames}"`);
+    .action(async (f: { data: string; frames: number; split: 'train' | 'test'; perClass?: boolean }) => {
+      const { frames } = f;
       const cache = await readCache(f.data);
       const total = cache.index.splits.train.samples.length + cache.index.splits[f.split].samples.length;
       const bar = progress('baseline', total);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { benchStreamModule, formatStreamBench } from '../../runtime-as/host/bench-stream.ts';
@@ -9,15 +9,12 @@ export function register(program: Command): void {
     .command('bench')
     .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends) and a SIMD matmul micro-kernel, with a per-layer breakdown')
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
-    .option('--runs <n>', 'timed runs per measurement (median reported)', '20')
+    .option('--runs <n>', 'timed runs per measurement (median reported)', positiveInt('--runs'), 20)
     .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
-    .option('--stride <n>', 'streaming: infer every n pushed frames', '8')
-    .action(async (dir: string, f: { runs: string; skipCpu?: boolean; stride: string }) => {
-      const runs = Number(f.runs);
-      if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs: expected a positive integer, found "${f.runs}"`);
+    .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
+    .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number }) => {
+      const { runs, stride } = f;
       const { artifact, graph } = await loadArtifact(dir);
-      const stride = Number(f.stride);
-      if (!Number.isInteger(stride) || stride < 1) throw new UserError(`--stride: expected a positive integer, found "${f.stride}"`);
       const { rows, layers, module } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
-
-const positiveInt = (flag: string) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, found "${text}"`);
-  return n;
-};
+import { positiveInt } from '../options.ts';
 
 export function register(program: Command): void {
   program

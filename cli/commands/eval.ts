@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../../common/errors.ts';
+import { positiveInt } from '../options.ts';
 import { selectBackend, type BackendName } from '../../trainer/backend.ts';
 import { evaluate } from '../../trainer/train/eval.ts';
 
@@ -14,13 +15,12 @@ export function register(program: Command): void {
     .option('--ensemble <models...>', 'more run/artifact directories whose softmax scores are added (e.g. the other modalities)')
     .option('--weights <w...>', 'ensemble weights, one per model in order (default 1 each)')
     .addOption(new Option('--split <name>', 'split to evaluate').choices(['train', 'test']).default('test'))
-    .option('--batch <n>', 'batch size', '32')
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
     .option('--out <dir>', 'write confusion.svg and confusion.json here')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; split: 'train' | 'test'; batch: string; out?: string; backend: BackendName }) => {
+    .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; split: 'train' | 'test'; batch: number; out?: string; backend: BackendName }) => {
       const models = [model, ...(f.ensemble ?? [])];
-      const batch = Number(f.batch);
-      if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch: expected a positive integer, found "${f.batch}"`);
+      const { batch } = f;
       const weights = f.weights?.map((w) => {
         const v = Number(w);
         if (!Number.isFinite(v)) throw new UserError(`--weights: expected numbers, found "${w}"`);

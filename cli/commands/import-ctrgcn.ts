@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { positiveInt } from '../options.ts';
 import { MODALITIES, type Modality } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { importCtrGcn } from '../../trainer/model/import-ctrgcn.ts';
@@ -11,13 +12,12 @@ export function register(program: Command): void {
     .requiredOption('--manifest <file>', 'JSON manifest: {weights: {file?, tensors: [{name, shape, offset (bytes), length (floats)}]}}')
     .option('--weights <file>', 'float32 little-endian blob (default: the manifest\'s weights.file, next to it)')
     .requiredOption('--out <dir>', 'artifact directory to write (replaced atomically)')
-    .option('--frames <t>', 'frames per sample the model is used with', '64')
+    .option('--frames <t>', 'frames per sample the model is used with', positiveInt('--frames'), 64)
     .option('--classes <file>', 'class names, one per line (default: NTU-60 / NTU-120 names for 60 / 120 classes)')
     .option('--modality <m>', `input modality the weights were trained on (${MODALITIES.join(', ')})`, 'joint')
     .addHelpText('after', '\nThe configuration (joints, persons, channels, classes) is read off the tensor shapes; any missing,\nextra or mis-shaped tensor is refused by name. num_batches_tracked counters are ignored.')
-    .action(async (f: { manifest: string; weights?: string; out: string; frames: string; classes?: string; modality: string }) => {
-      const frames = Number(f.frames);
-      if (!Number.isInteger(frames) || frames < 1) throw new UserError(`--frames: expected a positive integer, found "${f.frames}"`);
+    .action(async (f: { manifest: string; weights?: string; out: string; frames: number; classes?: string; modality: string }) => {
+      const { frames } = f;
       if (!(MODALITIES as readonly string[]).includes(f.modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${f.modality}"`);
       let classes: string[] | undefined;
       if (f.classes) {

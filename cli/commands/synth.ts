@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
+import { positiveInt } from '../options.ts';
 import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
 import { SYNTH_CLASSES, writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { SPLITS } from '../../trainer/data/cache.ts';
-
-function positiveInt(flag: string, value: string, max = Infinity): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserError(`${flag}: expected an integer in 1..${max}, found "${value}"`);
-  return n;
-}
 
 export function register(program: Command): void {
   program
@@ -20,8 +15,8 @@ export function register(program: Command): void {
     .option('--seed <s>', 'random seed (same seed, same bytes)', '1')
     .addHelpText('after', `\nClasses, in order:\n${SYNTH_CLASSES.map((c, i) => `  ${String(i + 1).padStart(2)}. ${c.label}: ${c.description}`).join('\n')}`)
     .action(async (f: { out: string; classes: string; perClass: string; seed: string }) => {
-      const classes = positiveInt('--classes', f.classes, SYNTH_CLASSES.length);
-      const perClass = positiveInt('--per-class', f.perClass);
+      const classes = positiveInt('--classes', SYNTH_CLASSES.length)(f.classes);
+      const perClass = positiveInt('--per-class')(f.perClass);
       const seed = Number(f.seed);
       if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, found "${f.seed}"`);
       const bar = progress('synth', classes * perClass);

@@ -1,0 +1,15 @@
+import { UserError } from '../common/errors.ts';
+
+/**
+ * A commander argument parser for an integer flag in 1..max. Bad values throw a UserError naming
+ * the flag and what it got, which cli/main.ts prints as one line.
+ */
+export function positiveInt(flag: string, max = Infinity): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new UserError(`${flag}: expected ${max === Infinity ? 'a positive integer' : `an integer in 1..${max}`}, found "${text}"`);
+    }
+    return n;
+  };
+}
