@@ -9,7 +9,7 @@ import { Rng } from '../common/rng.ts';
 import { buildWasm } from './build.ts';
 import { compileModule } from './index.ts';
 import { countMacs, type Graph } from './ir.ts';
-import type { Sidecar } from './emit.ts';
+import type { CompiledSidecar } from '../common/sidecar.ts';
 import { instantiateNetwork } from './verify.ts';
 
 export interface BenchRow {
@@ -122,7 +122,7 @@ export interface BenchResult {
   rows: BenchRow[];
   layers: BenchRow[];
   /** The module that was timed (a profiling build: the ABI plus per-op exports), for streaming figures. */
-  module: { wasm: Uint8Array; sidecar: Sidecar };
+  module: { wasm: Uint8Array; sidecar: CompiledSidecar };
 }
 
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {

@@ -7,12 +7,10 @@ import { ABI_VERSION } from '../common/abi.ts';
 import type { Artifact } from '../common/artifact.ts';
 import { SIDECAR_FORMAT, type CompiledSidecar } from '../common/sidecar.ts';
 
-export type Sidecar = CompiledSidecar;
-
 export function makeSidecar(
   artifact: Artifact, wasm: Uint8Array,
   opts: { windowFrames: number; sequenceCapacity: number; weights: 'f32' | 'f16'; relaxedSimd: boolean },
-): Sidecar {
+): CompiledSidecar {
   const m = artifact.model;
   return {
     format: SIDECAR_FORMAT,

@@ -12,7 +12,8 @@ import { UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
-import { makeSidecar, type Sidecar } from './emit.ts';
+import type { CompiledSidecar } from '../common/sidecar.ts';
+import { makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
 import { loadArtifact } from './load.ts';
 import { runPasses } from './passes/index.ts';
@@ -44,7 +45,7 @@ export interface CompileResult {
 
 export interface BuiltModule {
   wasm: Uint8Array;
-  sidecar: Sidecar;
+  sidecar: CompiledSidecar;
   graph: Graph;
   network: GeneratedNetwork;
 }
