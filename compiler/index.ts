@@ -61,15 +61,15 @@ export async function compileModule(
   if (!Number.isInteger(windowFrames) || windowFrames < 1) throw new UserError(`--window-frames: expected a positive integer, found ${windowFrames}`);
   const sequenceCapacity = opts.sequenceCapacity ?? 300;
   const lowered = runPasses(graph);
-  const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16' });
+  const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
     'network.ts': network.source,
     'config.ts': generateConfig(artifact.model, { windowFrames, sequenceCapacity }),
   };
   let entry = 'recognizer.ts';
   if (opts.profile) {
-    // The profiling build also exports each op on its own, for per-layer timings.
-    sources['profile.ts'] = `export * from './recognizer';\nexport { network_run_op } from './network';\n`;
+    // The profiling build times every step of the network (it imports the clock env.now).
+    sources['profile.ts'] = `export * from './recognizer';\nexport { network_profile_ptr } from './network';\n`;
     entry = 'profile.ts';
   }
   const segment = weights === 'f16' ? packF16(network.weights) : new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
@@ -85,13 +85,14 @@ export async function compileModule(
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
   const start = performance.now();
   if (!opts.out || !opts.out.endsWith('.wasm')) throw new UserError(`-o/--out: expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
+  if (opts.verifyData && !opts.verify) throw new UserError('--data: only used with --verify');
   const { artifact, graph } = await loadArtifact(artifactDir);
+  const verify = opts.verify || opts.reference ? await import('./verify.ts') : undefined;
+  // A wrong --data cache fails here, before the build rather than after it.
+  const data = verify && opts.verifyData ? await verify.readDatasetSamples(artifact, opts.verifyData) : undefined;
   const built = await compileModule(artifact, graph, opts);
   const sidecarPath = join(dirname(opts.out), basename(opts.out, '.wasm') + '.json');
-  if (opts.verify || opts.reference) {
-    const { verifyModule } = await import('./verify.ts');
-    await verifyModule(artifact, graph, built.wasm, { tfjs: Boolean(opts.verify), reference: opts.reference, data: opts.verifyData });
-  }
+  if (verify) await verify.verifyModule(artifact, graph, built.wasm, { tfjs: Boolean(opts.verify), reference: opts.reference, data });
   await writeFileAtomic(opts.out, built.wasm);
   await writeFileAtomic(sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n');
   return { wasmPath: opts.out, sidecarPath, wasmBytes: built.wasm.length, seconds: (performance.now() - start) / 1000 };

@@ -205,24 +205,3 @@ export function bnAffine(bn: BatchNorm): { scale: Float32Array; shift: Float32Ar
 export function cloneGraph(g: Graph): Graph {
   return { ...g, input: { ...g.input }, tensors: new Map(g.tensors), ops: g.ops.map((op) => structuredClone(op)) };
 }
-
-/** Multiply-adds of one inference (all persons), for GFLOP/s figures. */
-export function countMacs(g: Graph): number {
-  let macs = 0;
-  const t = (name: string): TensorInfo => g.tensors.get(name)!;
-  for (const op of g.ops) {
-    if (op.kind === 'conv') {
-      const o = t(op.out);
-      macs += g.input.M * op.cout * op.cin * op.K * o.T * o.V;
-    } else if (op.kind === 'ctrgc') {
-      const i = t(op.in);
-      const S = i.T * i.V;
-      const n = op.subsets.length;
-      // conv3, aggregation, conv4 expansion, conv1+conv2 on the time mean
-      macs += g.input.M * n * (op.cout * op.cin * S + op.cout * S * i.V + op.cout * op.rel * i.V * i.V + 2 * op.rel * op.cin * i.V);
-    } else if (op.kind === 'linear') {
-      macs += op.weight.length;
-    }
-  }
-  return macs;
-}

@@ -5,8 +5,10 @@
  *   conv     [⌈Cout/4⌉][Cin][K][4]   four output channels' weights for one input column side by side,
  *                                     so the micro-kernel broadcasts them with 4 consecutive load32_splat;
  *                                     padded with zero channels to a multiple of 4
- *   ctrgc    conv1/conv2 [s][R][Cin], conv3 packed as a conv of s·Cout channels,
- *            conv4 [s][Cout][R], PA transposed and padded to [s][V][⌈V/4⌉·4] (column v, joints u in lanes)
+ *   ctrgc    conv1/conv2 [s][R][Cin], conv3 packed as a conv of s·Cout channels, conv4 packed as a
+ *            conv of Cout channels per subset (its input rows are the R tanh maps of V·Vp values),
+ *            PA transposed and padded to [s][V][Vp], Vp = ⌈V/4⌉·4 (row v, joints u in lanes), so that
+ *            one subset's PA is one V·Vp row the conv4 kernel adds to every output channel
  */
 import type { ConvOp, CtrgcOp } from './ir.ts';
 import { roundUp } from './layout.ts';
@@ -72,8 +74,10 @@ export function packConvOp(blob: WeightBlob, op: Pick<ConvOp, 'weight' | 'bias' 
 export interface PackedCtrgc {
   w1: number; b1: number; w2: number; b2: number;
   conv3: PackedConv;
-  w4: number; b4: number;
-  paT: number;
+  /** Per subset. */
+  conv4: PackedConv[];
+  /** Per subset: byte offset of its [V][Vp] transposed topology. */
+  paT: number[];
   bias: number;
 }
 
@@ -94,12 +98,13 @@ export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number): PackedCtrgc
     for (let u = 0; u < V; u++) for (let v = 0; v < V; v++) paT[(i * V + v) * Vp + u] = s.pa[u * V + v];
   });
   const n = op.subsets.length;
+  const paBase = blob.add(paT);
   return {
     w1: blob.add(cat((s) => s.w1)), b1: blob.add(cat((s) => s.b1)),
     w2: blob.add(cat((s) => s.w2)), b2: blob.add(cat((s) => s.b2)),
     conv3: packConvOp(blob, { weight: cat((s) => s.w3), bias: cat((s) => s.b3), cout: n * op.cout, cin: op.cin, K: 1 }),
-    w4: blob.add(cat((s) => s.w4)), b4: blob.add(cat((s) => s.b4)),
-    paT: blob.add(paT),
+    conv4: op.subsets.map((s) => packConvOp(blob, { weight: s.w4, bias: s.b4, cout: op.cout, cin: op.rel, K: 1 })),
+    paT: op.subsets.map((_, i) => paBase + i * V * Vp * 4),
     bias: blob.add(padTo4(op.bias)),
   };
 }

@@ -3,10 +3,11 @@
  * dataset samples) and against logits computed elsewhere. Probabilities are compared, as apps see
  * them; a difference above the tolerance is an error, not a warning.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ABI_EXPORTS } from '../common/abi.ts';
 import type { Artifact } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
+import { UserError, atField } from '../common/errors.ts';
 import { Rng } from '../common/rng.ts';
 import type { Graph } from './ir.ts';
 
@@ -20,10 +21,11 @@ export interface WasmNetwork {
   logits(input: Float32Array): Float32Array;
 }
 
-export async function instantiateNetwork(wasm: Uint8Array): Promise<WasmNetwork> {
+/** `env` adds imports beyond `abort` (the benchmark's profiling build imports the clock `now`). */
+export async function instantiateNetwork(wasm: Uint8Array, env: Record<string, (...a: never[]) => unknown> = {}): Promise<WasmNetwork> {
   const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, {
-    env: { abort: () => { throw new Error('recognizer: abort'); } },
+    env: { abort: () => { throw new Error('recognizer: abort'); }, ...env },
   });
   const ex = instance.exports as Record<string, unknown>;
   const fn = (name: string) => ex[name] as (...args: number[]) => number;
@@ -69,15 +71,36 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>): Difference 
   return { maxAbs, maxRel };
 }
 
+/** A dataset sample as the network sees it, named for the report. */
+export interface DatasetSample {
+  /** Where it came from, e.g. `data/synth test 17`. */
+  name: string;
+  /** The class name of its label, as the cache lists it. */
+  className: string;
+  /** Preprocessed input [C][T][V][M]. */
+  x: Float32Array;
+}
+
+/** Dataset samples `--verify --data` checks. */
+export const VERIFY_DATA_SAMPLES = 4;
+
 export interface VerifyOptions {
   tfjs: boolean;
   reference?: { input: string; logits: string };
-  /** Dataset cache directory: its first test samples are checked too. */
-  data?: string;
+  /**
+   * Dataset cache directory whose test samples (train samples when it has no test split) are checked
+   * too, or those samples already read by `readDatasetSamples`.
+   */
+  data?: string | DatasetSample[];
   randomInputs?: number;
   /** tfjs backend of the reference model (default auto: native if installed, else wasm). */
   backend?: 'auto' | 'wasm' | 'cpu';
   log?: (line: string) => void;
+}
+
+/** One comparison the report printed. */
+export interface VerifyCheck extends Difference {
+  label: string;
 }
 
 async function readF32(path: string, what: string): Promise<Float32Array> {
@@ -91,17 +114,23 @@ async function readF32(path: string, what: string): Promise<Float32Array> {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
 
-/** Throws a UserError naming the worst case when the module and a reference disagree beyond the tolerance. */
-export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint8Array, opts: VerifyOptions): Promise<void> {
+/**
+ * Throws a UserError naming the worst case when the module and a reference disagree beyond the
+ * tolerance; otherwise returns every comparison it printed.
+ */
+export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint8Array, opts: VerifyOptions): Promise<VerifyCheck[]> {
   const log = opts.log ?? ((line: string) => console.log(line));
+  // Read the dataset first: a bad cache should not cost a tfjs model build.
+  const samples = typeof opts.data === 'string' ? await readDatasetSamples(artifact, opts.data) : opts.data ?? [];
   const net = await instantiateNetwork(wasm);
   const { C, T, V, M } = artifact.model.input;
   const size = C * T * V * M;
-  const failures: string[] = [];
-  const report = (label: string, d: Difference): void => {
-    log(`verify ${label}: max |Δp| ${d.maxAbs.toExponential(2)}, max rel ${d.maxRel.toExponential(2)}`);
-    if (!(d.maxAbs <= VERIFY_TOLERANCE)) failures.push(`${label}: max |Δp| ${d.maxAbs.toExponential(2)} > ${VERIFY_TOLERANCE}`);
+  const checks: VerifyCheck[] = [];
+  const report = (label: string, d: Difference, note = ''): void => {
+    log(`verify ${label}: max |Δp| ${d.maxAbs.toExponential(2)}, max rel ${d.maxRel.toExponential(2)}${note}`);
+    checks.push({ label, ...d });
   };
+  const worse = (a: Difference, b: Difference): Difference => ({ maxAbs: Math.max(a.maxAbs, b.maxAbs), maxRel: Math.max(a.maxRel, b.maxRel) });
 
   if (opts.reference) {
     const input = await readF32(opts.reference.input, 'inputs');
@@ -115,8 +144,7 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
     for (let i = 0; i < n; i++) {
       const got = net.logits(input.subarray(i * size, (i + 1) * size));
       const ref = logits.subarray(i * K, (i + 1) * K);
-      const d = compare(softmax(got), softmax(ref));
-      worst = { maxAbs: Math.max(worst.maxAbs, d.maxAbs), maxRel: Math.max(worst.maxRel, d.maxRel) };
+      worst = worse(worst, compare(softmax(got), softmax(ref)));
       worstLogit = Math.max(worstLogit, compare(got, ref).maxAbs);
     }
     log(`verify reference logits: max |Δlogit| ${worstLogit.toExponential(2)} over ${n} input(s)`);
@@ -129,39 +157,76 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
     const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
     await selectBackend(opts.backend ?? 'auto');
     const model = CtrGcnModel.fromArtifact(artifact);
-    const inputs: Array<{ label: string; x: Float32Array }> = [];
-    const rng = new Rng(1234);
-    for (let i = 0; i < (opts.randomInputs ?? 3); i++) {
-      const x = new Float32Array(size);
-      for (let j = 0; j < size; j++) x[j] = rng.normal() * 0.5;
-      inputs.push({ label: `random ${i}`, x });
+    const classes = artifact.model.classes;
+    const run = (x: Float32Array): { got: Float64Array; ref: Float64Array } => ({
+      got: softmax(net.logits(x)),
+      ref: softmax(tf.tidy(() => model.classify(model.features(tf.tensor(x, [1, C, T, V, M]), false), false).dataSync())),
+    });
+    const argmax = (p: Float64Array): number => p.indexOf(Math.max(...p));
+    try {
+      const n = opts.randomInputs ?? 3;
+      if (n > 0) {
+        const rng = new Rng(1234);
+        let worst: Difference = { maxAbs: 0, maxRel: 0 };
+        for (let i = 0; i < n; i++) {
+          const x = new Float32Array(size);
+          for (let j = 0; j < size; j++) x[j] = rng.normal() * 0.5;
+          const { got, ref } = run(x);
+          worst = worse(worst, compare(got, ref));
+        }
+        report(`tfjs ${tf.getBackend()} (${n} random inputs)`, worst);
+      }
+      for (const s of samples) {
+        const { got, ref } = run(s.x);
+        // Both predictions, so a disagreement near a tie shows up next to the difference that caused it.
+        report(`tfjs ${tf.getBackend()}, ${s.name} "${s.className}"`, compare(got, ref), `; module predicts "${classes[argmax(got)]}", tfjs "${classes[argmax(ref)]}"`);
+      }
+    } finally {
+      model.dispose();
     }
-    if (opts.data) inputs.push(...(await datasetInputs(artifact, opts.data, 4)));
-    let worst: Difference = { maxAbs: 0, maxRel: 0 };
-    for (const { x } of inputs) {
-      const ref = tf.tidy(() => model.classify(model.features(tf.tensor(x, [1, C, T, V, M]), false), false).dataSync());
-      const d = compare(softmax(net.logits(x)), softmax(ref));
-      worst = { maxAbs: Math.max(worst.maxAbs, d.maxAbs), maxRel: Math.max(worst.maxRel, d.maxRel) };
-    }
-    model.dispose();
-    report(`tfjs ${tf.getBackend()} (${inputs.length} inputs)`, worst);
   }
-  if (failures.length) throw new UserError(`verify failed: ${failures.join('; ')}`);
+  const failures = checks.filter((c) => !(c.maxAbs <= VERIFY_TOLERANCE));
+  if (failures.length) {
+    throw new UserError(`verify failed: ${failures.map((c) => `${c.label}: max |Δp| ${c.maxAbs.toExponential(2)} > ${VERIFY_TOLERANCE}`).join('; ')}`);
+  }
+  return checks;
 }
 
-/** Preprocessed test samples of a dataset cache, as the network input. */
-async function datasetInputs(artifact: Artifact, dir: string, count: number): Promise<Array<{ label: string; x: Float32Array }>> {
+/**
+ * Preprocessed samples of a dataset cache, spread evenly over its test split so that they cover
+ * several classes (the train split when the test split is empty: any recording exercises the
+ * module, held out or not). The cache must have the artifact's layout and coordinates.
+ */
+export async function readDatasetSamples(artifact: Artifact, dir: string, count = VERIFY_DATA_SAMPLES): Promise<DatasetSample[]> {
   const { readCache } = await import('../trainer/data/cache.ts');
   const { preprocess } = await import('../trainer/data/preprocess.ts');
   const { LAYOUTS } = await import('../common/layouts.ts');
+  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
+  if (!isDir) throw new UserError(`--data ${dir}: no such directory (expected a dataset cache made by \`cocodiff synth\` or \`cocodiff prepare\`)`);
   const cache = await readCache(dir);
+  const index = cache.index;
+  const indexPath = join(dir, 'index.json');
   const m = artifact.model;
-  const n = Math.min(count, cache.index.splits.test.samples.length);
-  return Array.from({ length: n }, (_, i) => ({
-    label: `${dir} test ${i}`,
-    x: preprocess(cache.sequence('test', i), {
-      frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout],
-      train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre,
-    }),
-  }));
+  if (index.layout !== m.layout) {
+    throw atField(indexPath, 'layout', `expected "${m.layout}" (the layout of ${join(artifact.dir, 'model.json')}), found "${index.layout}"`);
+  }
+  if (index.coords !== m.input.C) {
+    throw atField(indexPath, 'coords', `expected ${m.input.C} (input.C of ${join(artifact.dir, 'model.json')}), found ${index.coords}`);
+  }
+  const split = index.splits.test.samples.length > 0 ? 'test' : 'train';
+  const available = index.splits[split].samples.length;
+  if (available === 0) throw atField(indexPath, 'splits', 'expected at least one sample in the test or train split, found none');
+  const n = Math.min(count, available);
+  return Array.from({ length: n }, (_, i) => {
+    const k = Math.floor((i * available) / n);
+    const seq = cache.sequence(split, k);
+    return {
+      name: `${dir} ${split} ${k}`,
+      className: index.classes[seq.label!],
+      x: preprocess(seq, {
+        frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout],
+        train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre,
+      }),
+    };
+  });
 }

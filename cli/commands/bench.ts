@@ -15,11 +15,14 @@ export function register(program: Command): void {
     .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number }) => {
       const { runs, stride } = f;
       const { artifact, graph } = await loadArtifact(dir);
-      const { rows, layers, module } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
+      const { rows, layers, kernels, module } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
+      const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
-      console.log('\nper layer (both persons):');
+      console.log(`\nper layer (profiling build, ${persons} person(s)):`);
       console.log(formatTable(layers));
+      console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
+      console.log(formatTable(kernels));
       const streaming = await benchStreamModule(module.wasm, { stride, sidecar: module.sidecar });
       console.log('\n' + formatStreamBench(dir, streaming).join('\n'));
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
+import { VERIFY_DATA_SAMPLES } from '../../compiler/verify.ts';
 import { positiveInt } from '../options.ts';
 
 export function register(program: Command): void {
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the model\'s window)', positiveInt('--window-frames'))
     .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity'), 300)
     .option('--verify', 'run the tfjs model and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
-    .option('--data <cache>', 'dataset cache whose test samples --verify also checks')
+    .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
     .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')
     .action(async (dir: string, f: {
       out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; windowFrames?: number; sequenceCapacity: number;
@@ -23,7 +24,6 @@ export function register(program: Command): void {
     }) => {
       if (f.weights !== 'f32' && f.weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found "${f.weights}"`);
       if (f.reference && f.reference.length !== 2) throw new UserError(`--reference: expected two files, INPUT.bin LOGITS.bin, found ${f.reference.length}`);
-      if (f.data && !f.verify) throw new UserError('--data: only used with --verify');
       if (f.relaxedSimd) {
         const v8 = await import('node:v8');
         v8.setFlagsFromString('--experimental-wasm-relaxed-simd');

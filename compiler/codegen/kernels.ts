@@ -33,13 +33,13 @@ export interface ConvShape {
   /** Columns computed (multiple of 4). */
   cols: number;
   outRowBytes: number;
-  /** Row stride of the residual added before the store, if any. */
+  /** Row stride of the residual added before the store, if any; 0 adds one row to every output channel. */
   resRowBytes?: number;
   relu: boolean;
 }
 
 export const convKey = (s: ConvShape): string =>
-  `conv_k${s.K}_t${s.tapBytes}_i${s.cin}x${s.inRowBytes}_o${s.cout}x${s.outRowBytes}_c${s.cols}_r${s.resRowBytes ?? 0}${s.relu ? '_relu' : ''}`;
+  `conv_k${s.K}_t${s.tapBytes}_i${s.cin}x${s.inRowBytes}_o${s.cout}x${s.outRowBytes}_c${s.cols}${s.resRowBytes === undefined ? '' : `_r${s.resRowBytes}`}${s.relu ? '_relu' : ''}`;
 
 /**
  * `function name(x, o, r, w, b)`: a conv (a 1×1 matmul when K = 1) over `cols` contiguous columns.

@@ -1,15 +1,28 @@
 /**
- * Lowered IR → `network.ts`: one AssemblyScript function per op, called in order by
- * `network_forward(input, logits)` once per person, then the classifier. Weights sit at the literal
+ * Lowered IR → `network.ts`: one AssemblyScript call per op (four for a CTR-GC, see ctrgc.ts), in
+ * order in `network_forward(input, logits)`, once per person up to the pooling, then the classifier. Weights sit at the literal
  * address WB (a data segment the build inserts there), activations in the static arena AR at the
  * offsets of the memory plan. Nothing allocates.
  */
-import type { CtrgcOp, EpilogueOp, Graph, Op } from '../ir.ts';
-import { roundUp, tensorLayouts, type TensorLayout } from '../layout.ts';
+import type { EpilogueOp, Graph, Op } from '../ir.ts';
+import { roundUp, tensorLayouts } from '../layout.ts';
 import { liveBuffers, planMemory } from '../memory-plan.ts';
-import { WeightBlob, packConvOp, packCtrgc, padTo4, type PackedCtrgc } from '../pack.ts';
+import { WeightBlob, packConvOp, packCtrgc, padTo4 } from '../pack.ts';
 import { emitExpandHalves } from '../f16.ts';
-import { convKey, emitConv, emitZeroPads, fmaFor, type ConvShape } from './kernels.ts';
+import { TANH4, ctrgcScratch, ctrgcSteps, type KernelSink } from './ctrgc.ts';
+import { convKey, emitConv, emitZeroPads, fmaFor } from './kernels.ts';
+
+/** One call in `network_forward`, as the per-kernel profile groups it. */
+export interface Step {
+  /** The unit it belongs to: input, l1 … l10, head. */
+  layer: string;
+  /** The kernel family, e.g. "conv 1×1", "conv 5×1", "ctrgc aggregate". */
+  kernel: string;
+  /** Multiply-adds of one call. */
+  macs: number;
+  /** Runs once per person (everything up to the pooling) rather than once per inference. */
+  perPerson: boolean;
+}
 
 export interface GeneratedNetwork {
   source: string;
@@ -21,18 +34,34 @@ export interface GeneratedNetwork {
   /** First byte after the weights: asc's --memoryBase, where its own static data starts. */
   memoryBase: number;
   arenaBytes: number;
-  /** Per op function: the unit it belongs to (l1 … l10, head), for per-layer timings. */
-  opLayers: string[];
+  /** The calls of `network_forward`, in order; a profiling build times each (`network_profile_ptr`). */
+  steps: Step[];
 }
 
 export interface CodegenOptions {
   relaxedSimd?: boolean;
   /** The segment holds half floats, expanded into the f32 weight area at instantiation. */
   f16?: boolean;
+  /**
+   * Profiling build: every step adds its milliseconds to an f64 slot (exported `network_profile_ptr`),
+   * read from the host clock `env.now`. Only the benchmark builds it; the shipped ABI imports nothing
+   * but `env.abort`.
+   */
+  profile?: boolean;
 }
 
 /** Where the weights start; below it only the never-used null page corner. */
 export const WEIGHTS_BASE = 1024;
+
+const PROFILE_PRELUDE = (steps: number): string => [
+  `@external("env", "now") declare function now(): f64;`,
+  `const PROFILE: usize = memory.data(${steps * 8}, 8);`,
+  `/** Milliseconds spent in each step, summed over every call since instantiation. */`,
+  `export function network_profile_ptr(): usize { return PROFILE; }`,
+].join('\n');
+
+const timed = (call: string, i: number): string =>
+  `{ const t0 = now(); ${call} store<f64>(PROFILE, load<f64>(PROFILE, ${i * 8}) + (now() - t0), ${i * 8}); }`;
 
 export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): GeneratedNetwork {
   for (const op of graph.ops) {
@@ -45,32 +74,10 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
   const fma = fmaFor(Boolean(opts.relaxedSimd));
   const L = tensorLayouts(graph);
   const { V, M } = graph.input;
-  const Vp = roundUp(V, 4);
 
-  // Scratch of each CTR-GC: time mean, conv1/conv2 of it, tanh table, refined topology, conv3 output.
-  const ctrgcScratch = (op: CtrgcOp) => {
-    const n = op.subsets.length;
-    const src = L.get(op.in)!;
-    const x3Row = src.cols + 4;
-    const parts = {
-      xm: op.cin * Vp * 4,
-      x1: n * op.rel * Vp * 4,
-      x2: n * op.rel * Vp * 4,
-      th: n * op.rel * V * Vp * 4,
-      a: n * op.cout * V * Vp * 4,
-      x3: n * op.cout * x3Row * 4,
-    };
-    let at = 0;
-    const offsets = {} as Record<keyof typeof parts, number>;
-    for (const k of Object.keys(parts) as Array<keyof typeof parts>) {
-      offsets[k] = at;
-      at += roundUp(parts[k], 64);
-    }
-    return { offsets, bytes: at, x3Row };
-  };
   const scratch = new Map<number, number>();
   graph.ops.forEach((op, i) => {
-    if (op.kind === 'ctrgc') scratch.set(i, ctrgcScratch(op).bytes);
+    if (op.kind === 'ctrgc') scratch.set(i, ctrgcScratch(op, L.get(op.in)!).bytes);
   });
   const sizes = new Map([...L].map(([name, l]) => [name, l.bytes]));
   const plan = planMemory(liveBuffers(graph, sizes, scratch));
@@ -79,7 +86,8 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
   const blob = new WeightBlob();
   const fns: string[] = [];
   const calls: string[] = [];
-  const opLayers: string[] = [];
+  const steps: Step[] = [];
+  const poolIndex = graph.ops.findIndex((op) => op.kind === 'pool');
   const layerOf = (op: Op): string => (op.kind === 'linear' || op.kind === 'pool' ? 'head' : op.kind === 'input' ? 'input' : op.out.split('.')[0]);
 
   /** Address of column 0 (first real frame) of channel `c` of a tensor. */
@@ -94,124 +102,24 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     return emitZeroPads(at(name), c0, n, l.rowStride * 4, l.padT * l.V * 4, l.T * l.V * 4);
   };
 
-  // Conv call sites of one shape share one kernel function.
+  // Kernels of one shape are emitted once and shared by their call sites.
   const kernels = new Map<string, string>();
-  const convKernel = (shape: ConvShape): string => {
-    const key = convKey(shape);
-    if (!kernels.has(key)) kernels.set(key, emitConv(key, shape, fma));
-    return key;
-  };
-
-  /**
-   * `function key(x, d, r, sc, w)`: one CTR-GC unit (all subsets) of one shape. x input, d output,
-   * r residual, sc scratch (offsets `so`), w the packed weights (offsets relative to conv1's).
-   */
-  const emitCtrgcKernel = (
-    key: string, op: CtrgcOp, src: TensorLayout, dst: TensorLayout, resRowBytes: number | undefined,
-    so: Record<'xm' | 'x1' | 'x2' | 'th' | 'a' | 'x3', number>, x3Row: number, p: PackedCtrgc,
-  ): string => {
-    const n = op.subsets.length;
-    const T = src.T;
-    const js = Array.from({ length: Vp / 4 }, (_, j) => j);
-    const S = (k: keyof typeof so): string => `(sc + ${so[k]})`;
-    const W = (offset: number): string => `(w + ${offset - p.w1})`;
-    const conv3 = convKernel({
-      inRowBytes: src.rowStride * 4, tapBytes: 0, K: 1, cin: op.cin, cout: n * op.cout, cols: src.cols,
-      outRowBytes: x3Row * 4, relu: false,
-    });
-    const aggRows = (rows: number): string[] => {
-      const out: string[] = [];
-      for (const j of js) for (let q = 0; q < rows; q++) out.push(`      let p${q}_${j} = bias;`);
-      out.push(`      for (let s: usize = 0; s < ${n}; s++) {`);
-      out.push(`        const a0: usize = ${S('a')} + (s * ${op.cout} + c) * ${V * Vp * 4};`);
-      out.push(`        const xrow: usize = ${S('x3')} + (s * ${op.cout} + c) * ${x3Row * 4} + t * ${V * 4};`);
-      out.push(`        for (let v: usize = 0; v < ${V}; v++) {`);
-      for (let q = 0; q < rows; q++) out.push(`          const x${q} = v128.load32_splat(xrow + (v << 2), ${q * V * 4});`);
-      out.push(`          const arow: usize = a0 + v * ${Vp * 4};`);
-      for (const j of js) {
-        out.push(`          const a${j} = v128.load(arow, ${j * 16});`);
-        for (let q = 0; q < rows; q++) out.push(`          p${q}_${j} = ${fma(`p${q}_${j}`, `x${q}`, `a${j}`)};`);
-      }
-      out.push(`        }`);
-      out.push(`      }`);
-      // Stored row by row, in order: a row's lanes past V spill into the next row, which is stored after.
-      for (let q = 0; q < rows; q++) {
-        for (const j of js) {
-          let v = `p${q}_${j}`;
-          if (resRowBytes !== undefined) v = `f32x4.add(${v}, v128.load(rr + t * ${V * 4}, ${q * V * 4 + j * 16}))`;
-          if (op.relu) v = `f32x4.pmax(ZERO, ${v})`;
-          out.push(`      v128.store(dd + t * ${V * 4}, ${v}, ${q * V * 4 + j * 16});`);
-        }
-      }
-      return out;
-    };
-    const Teven = T - (T % 2);
-    return [
-      `function ${key}(x: usize, d: usize, r: usize, sc: usize, w: usize): void {`,
-      `  // time mean of the input (conv1 and conv2 are linear: mean, then project)`,
-      `  for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
-      `    const s: usize = x + ci * ${src.rowStride * 4};`,
-      ...js.map((j) => `    let m${j} = ZERO;`),
-      `    for (let t: usize = 0; t < ${T}; t++) {`,
-      ...js.map((j) => `      m${j} = f32x4.add(m${j}, v128.load(s + t * ${V * 4}, ${j * 16}));`),
-      `    }`,
-      ...js.map((j) => `    v128.store(${S('xm')} + ci * ${Vp * 4}, f32x4.mul(m${j}, f32x4.splat(${(1 / T).toPrecision(9)})), ${j * 16});`),
-      `  }`,
-      `  // conv1, conv2 of the mean, all subsets: X1/X2[s·R + r][u]`,
-      `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
-      ...js.map((j) => `    let p${j} = v128.load32_splat(${W(p.b1)} + (ir << 2));\n    let q${j} = v128.load32_splat(${W(p.b2)} + (ir << 2));`),
-      `    const w1: usize = ${W(p.w1)} + ir * ${op.cin * 4};`,
-      `    const w2: usize = ${W(p.w2)} + ir * ${op.cin * 4};`,
-      `    for (let ci: usize = 0; ci < ${op.cin}; ci++) {`,
-      `      const a = v128.load32_splat(w1 + (ci << 2));`,
-      `      const b = v128.load32_splat(w2 + (ci << 2));`,
-      `      const xm: usize = ${S('xm')} + ci * ${Vp * 4};`,
-      ...js.map((j) => `      const x${j} = v128.load(xm, ${j * 16});\n      p${j} = ${fma(`p${j}`, 'a', `x${j}`)};\n      q${j} = ${fma(`q${j}`, 'b', `x${j}`)};`),
-      `    }`,
-      ...js.map((j) => `    v128.store(${S('x1')} + ir * ${Vp * 4}, p${j}, ${j * 16});\n    v128.store(${S('x2')} + ir * ${Vp * 4}, q${j}, ${j * 16});`),
-      `  }`,
-      `  // TH[s·R + r][v][u] = tanh(X1[u] − X2[v])`,
-      `  for (let ir: usize = 0; ir < ${n * op.rel}; ir++) {`,
-      `    const x1: usize = ${S('x1')} + ir * ${Vp * 4};`,
-      `    for (let v: usize = 0; v < ${V}; v++) {`,
-      `      const b = load<f32>(${S('x2')} + ir * ${Vp * 4} + (v << 2));`,
-      `      const th: usize = ${S('th')} + (ir * ${V} + v) * ${Vp * 4};`,
-      `      for (let u: usize = 0; u < ${Vp}; u++) store<f32>(th + (u << 2), Mathf.tanh(load<f32>(x1 + (u << 2)) - b));`,
-      `    }`,
-      `  }`,
-      `  // A[s][c][v][u] = PA_s[u][v] + b4 + Σ_r W4[c][r] · TH[r][v][u]   (alpha folded into conv4)`,
-      `  for (let s: usize = 0; s < ${n}; s++) {`,
-      `    for (let c: usize = 0; c < ${op.cout}; c++) {`,
-      `      const bias = v128.load32_splat(${W(p.b4)} + ((s * ${op.cout} + c) << 2));`,
-      `      const wr: usize = ${W(p.w4)} + (s * ${op.cout} + c) * ${op.rel * 4};`,
-      `      for (let v: usize = 0; v < ${V}; v++) {`,
-      ...js.map((j) => `        let a${j} = f32x4.add(bias, v128.load(${W(p.paT)} + (s * ${V} + v) * ${Vp * 4}, ${j * 16}));`),
-      `        const th: usize = ${S('th')} + (s * ${op.rel * V} + v) * ${Vp * 4};`,
-      `        for (let r: usize = 0; r < ${op.rel}; r++) {`,
-      `          const k = v128.load32_splat(wr + (r << 2));`,
-      ...js.map((j) => `          a${j} = ${fma(`a${j}`, 'k', `v128.load(th + r * ${V * Vp * 4}, ${j * 16})`)};`),
-      `        }`,
-      ...js.map((j) => `        v128.store(${S('a')} + ((s * ${op.cout} + c) * ${V} + v) * ${Vp * 4}, a${j}, ${j * 16});`),
-      `      }`,
-      `    }`,
-      `  }`,
-      `  ${conv3}(x, ${S('x3')}, 0, ${W(p.conv3.weight)}, ${W(p.conv3.bias)});`,
-      `  // out[c][t][u] = Σ_s Σ_v A[s][c][v][u] · X3[s][c][t][v] + bias, two frames per step`,
-      `  for (let c: usize = 0; c < ${op.cout}; c++) {`,
-      `    const bias = v128.load32_splat(${W(p.bias)} + (c << 2));`,
-      `    const dd: usize = d + c * ${dst.rowStride * 4};`,
-      resRowBytes !== undefined ? `    const rr: usize = r + c * ${resRowBytes};` : '',
-      Teven > 0 ? `    for (let t: usize = 0; t < ${Teven}; t += 2) {\n${aggRows(2).join('\n')}\n    }` : '',
-      T % 2 ? `    {\n      const t: usize = ${T - 1};\n${aggRows(1).join('\n')}\n    }` : '',
-      `  }`,
-      `}`,
-    ].filter(Boolean).join('\n');
+  const sink: KernelSink = {
+    fma,
+    conv: (shape) => sink.add(convKey(shape), (name) => emitConv(name, shape, fma)),
+    add: (name, emit) => {
+      if (!kernels.has(name)) kernels.set(name, emit(name));
+      return name;
+    },
   };
 
   let featureAddr = 0;
   graph.ops.forEach((op, i) => {
     const name = `op${i}`;
-    opLayers.push(layerOf(op));
+    const step = (kernel: string, macs: number, call: string): void => {
+      calls.push(call);
+      steps.push({ layer: layerOf(op), kernel, macs, perPerson: i <= poolIndex });
+    };
     switch (op.kind) {
       case 'input': {
         const { C, T } = graph.input;
@@ -233,7 +141,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           zeroPads(op.out, 0, C),
           `}`,
         ].join('\n'));
-        calls.push(`${name}(input, m);`);
+        step('input', 0, `${name}(input, m);`);
         return;
       }
       case 'conv': {
@@ -241,7 +149,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
         const dst = L.get(op.out)!;
         const packed = packConvOp(blob, op);
         const res = residualOf(op);
-        const kernel = convKernel({
+        const kernel = sink.conv({
           inRowBytes: src.rowStride * 4, tapBytes: op.dilation * src.V * 4, K: op.K, cin: op.cin, cout: op.cout,
           cols: dst.cols, outRowBytes: dst.rowStride * 4, resRowBytes: res?.rowBytes, relu: op.relu,
         });
@@ -251,7 +159,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           zeroPads(op.out, op.outOffset, op.cout),
           `}`,
         ].filter(Boolean).join('\n'));
-        calls.push(`${name}();`);
+        step(`conv ${op.K}×1`, op.cout * op.cin * op.K * dst.T * dst.V, `${name}();`);
         return;
       }
       case 'maxpool':
@@ -290,20 +198,23 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           zeroPads(op.out, op.outOffset, src.C),
           `}`,
         ].filter(Boolean).join('\n'));
-        calls.push(`${name}();`);
+        step(op.kind, 0, `${name}();`);
         return;
       }
       case 'ctrgc': {
-        const { offsets: so, x3Row } = ctrgcScratch(op);
         const src = L.get(op.in)!;
         const dst = L.get(op.out)!;
         if (src.padT !== 0 || dst.padT !== 0) throw new Error(`codegen: CTR-GC ${op.out} expects unpadded tensors`);
-        const p = packCtrgc(blob, op, V);
         const res = residualOf(op);
-        const key = `ctrgc_i${op.cin}x${src.rowStride}_o${op.cout}x${dst.rowStride}_r${op.rel}_s${op.subsets.length}_t${src.T}_v${V}_r${res?.rowBytes ?? 0}${op.relu ? '_relu' : ''}`;
-        if (!kernels.has(key)) kernels.set(key, emitCtrgcKernel(key, op, src, dst, res?.rowBytes, so, x3Row, p));
-        fns.push(`function ${name}(): void {\n  ${key}(AR + ${col0(op.in)}, AR + ${col0(op.out, op.outOffset)}, AR + ${res?.addr ?? 0}, AR + ${plan.offsets.get(`#scratch${i}`)!}, WB + ${p.w1});\n}`);
-        calls.push(`${name}();`);
+        const parts = ctrgcSteps({
+          op, src, dst,
+          x: `AR + ${col0(op.in)}`,
+          d: `AR + ${col0(op.out, op.outOffset)}`,
+          residual: res ? { addr: `AR + ${res.addr}`, rowBytes: res.rowBytes } : undefined,
+          scratch: `AR + ${at(`#scratch${i}`)}`,
+          packed: packCtrgc(blob, op, V),
+        }, sink);
+        for (const part of parts) step(part.kernel, part.macs, part.call);
         return;
       }
       case 'pool': {
@@ -321,7 +232,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           `  }`,
           `}`,
         ].join('\n'));
-        calls.push(`${name}();`);
+        step('pool', 0, `${name}();`);
         return;
       }
       case 'linear': {
@@ -339,7 +250,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           `  }`,
           `}`,
         ].join('\n'));
-        calls.push(`${name}(logits);`);
+        step('linear', op.weight.length, `${name}(logits);`);
         return;
       }
       default:
@@ -347,7 +258,8 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     }
   });
 
-  const poolIndex = graph.ops.findIndex((op) => op.kind === 'pool');
+  const perPerson = steps.filter((s) => s.perPerson).length;
+  const body = opts.profile ? calls.map(timed) : calls;
   const featureC = graph.tensors.get(graph.ops[poolIndex].out)!.C;
   const weights = blob.toFloat32();
   const f32Bytes = weights.length * 4;
@@ -360,30 +272,24 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     `const AR: usize = memory.data(${plan.arenaBytes + 64}, 64);`,
     `const ZERO = f32x4.splat(0);`,
     `export const NETWORK_MEMORY_BYTES: i32 = ${plan.arenaBytes + 64 + memoryBase - WEIGHTS_BASE};`,
-    `export const NETWORK_OP_COUNT: i32 = ${graph.ops.length};`,
     '',
     opts.f16 ? emitExpandHalves(segmentBase, WEIGHTS_BASE, weights.length) : '',
+    opts.profile ? PROFILE_PRELUDE(steps.length) : '',
+    TANH4,
     ...kernels.values(),
     ...fns,
     '',
     `export function network_forward(input: usize, logits: usize): void {`,
     `  memory.fill(AR + ${featureAddr}, 0, ${featureC * 4});`,
     `  for (let m: usize = 0; m < ${M}; m++) {`,
-    ...calls.slice(0, poolIndex + 1).map((c) => `    ${c}`),
+    ...body.slice(0, perPerson).map((c) => `    ${c}`),
     `  }`,
-    ...calls.slice(poolIndex + 1).map((c) => `  ${c}`),
-    `}`,
-    '',
-    `/** Runs op i alone for person m (profiling builds export it to time each layer). */`,
-    `export function network_run_op(i: i32, input: usize, logits: usize, m: usize): void {`,
-    `  switch (i) {`,
-    ...calls.map((c, i) => `    case ${i}: ${c} break;`),
-    `  }`,
+    ...body.slice(perPerson).map((c) => `  ${c}`),
     `}`,
     '',
   ].join('\n');
   return {
     source, weights, weightsBase: WEIGHTS_BASE, segmentBase, memoryBase,
-    arenaBytes: plan.arenaBytes, opLayers,
+    arenaBytes: plan.arenaBytes, steps,
   };
 }
