@@ -168,32 +168,42 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
         const dst = L.get(op.out)!;
         const res = residualOf(op);
         const affine = op.kind === 'maxpool' && op.scale ? { scale: blob.add(op.scale), shift: blob.add(op.shift!) } : undefined;
-        const body: string[] = [];
         const sv = src.V * 4;
-        if (op.kind === 'maxpool') {
-          body.push(`        let y = load<f32>(s + t0 * ${sv} + (v << 2));`);
-          body.push(`        if (t0 > 0) y = Mathf.max(y, load<f32>(s + (t0 - 1) * ${sv} + (v << 2)));`);
-          body.push(`        if (t0 + 1 < ${src.T}) y = Mathf.max(y, load<f32>(s + (t0 + 1) * ${sv} + (v << 2)));`);
-          if (affine) body.push(`        y = y * sc + sh;`);
-        } else {
-          body.push(`        let y = load<f32>(s + t0 * ${sv} + (v << 2));`);
+        // One frame is ⌈V/4⌉ vectors of joints; a frame's last vector spills lanes past V into the next
+        // frame's first joints (or the row's slack), which the next frame rewrites: frames run in order.
+        // The pool's padding never wins, so a missing neighbour frame is simply left out.
+        const frame = (prev: boolean, next: boolean): string[] => Array.from({ length: roundUp(V, 4) / 4 }, (_, j) => {
+          let y = `v128.load(s + t0 * ${sv}, ${j * 16})`;
+          if (prev) y = `f32x4.max(${y}, v128.load(s + (t0 - 1) * ${sv}, ${j * 16}))`;
+          if (next) y = `f32x4.max(${y}, v128.load(s + (t0 + 1) * ${sv}, ${j * 16}))`;
+          if (affine) y = `f32x4.add(f32x4.mul(${y}, sc), sh)`;
+          if (res) y = `f32x4.add(${y}, v128.load(r + t * ${V * 4}, ${j * 16}))`;
+          if (op.relu) y = `f32x4.pmax(ZERO, ${y})`;
+          return `        v128.store(d + t * ${V * 4}, ${y}, ${j * 16});`;
+        });
+        // Runs of output frames with the same neighbours, each one loop.
+        const runs: Array<{ from: number; to: number; prev: boolean; next: boolean }> = [];
+        for (let t = 0; t < dst.T; t++) {
+          const t0 = t * op.stride;
+          const prev = op.kind === 'maxpool' && t0 > 0;
+          const next = op.kind === 'maxpool' && t0 + 1 < src.T;
+          const last = runs[runs.length - 1];
+          if (last && last.prev === prev && last.next === next) last.to = t + 1;
+          else runs.push({ from: t, to: t + 1, prev, next });
         }
-        if (res) body.push(`        y += load<f32>(r + ((t * ${V} + v) << 2));`);
-        if (op.relu) body.push(`        y = Mathf.max(y, 0);`);
-        body.push(`        store<f32>(d + ((t * ${V} + v) << 2), y);`);
         fns.push([
           `function ${name}(): void {`,
           `  for (let c: usize = 0; c < ${src.C}; c++) {`,
           `    const s: usize = AR + ${col0(op.in)} + c * ${src.rowStride * 4};`,
           `    const d: usize = AR + ${col0(op.out, op.outOffset)} + c * ${dst.rowStride * 4};`,
           res ? `    const r: usize = AR + ${res.addr} + c * ${res.rowBytes};` : '',
-          affine ? `    const sc = load<f32>(WB + ${affine.scale} + (c << 2));\n    const sh = load<f32>(WB + ${affine.shift} + (c << 2));` : '',
-          `    for (let t: usize = 0; t < ${dst.T}; t++) {`,
-          `      const t0: usize = t * ${op.stride};`,
-          `      for (let v: usize = 0; v < ${V}; v++) {`,
-          ...body,
-          `      }`,
-          `    }`,
+          affine ? `    const sc = v128.load32_splat(WB + ${affine.scale} + (c << 2));\n    const sh = v128.load32_splat(WB + ${affine.shift} + (c << 2));` : '',
+          ...runs.flatMap((run) => [
+            `    for (let t: usize = ${run.from}; t < ${run.to}; t++) {`,
+            `      const t0: usize = t * ${op.stride};`,
+            ...frame(run.prev, run.next),
+            `    }`,
+          ]),
           `  }`,
           zeroPads(op.out, op.outOffset, src.C),
           `}`,
