@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,12 +33,32 @@ describe('compiler refusals', () => {
   it('refuses a weight that belongs to no known op, naming it', async () => {
     const d = await variant('extra', (a) => a.weights.set('l3.gcn1.attention.weight', { shape: [4], data: new Float32Array(4) }));
     await expect(loadArtifact(d)).rejects.toThrow(UserError);
-    await expect(loadArtifact(d)).rejects.toThrow(/l3\.gcn1\.attention\.weight.*no op this compiler knows/);
+    await expect(loadArtifact(d)).rejects.toThrow(/extra[/\\]model\.json: weight "l3\.gcn1\.attention\.weight" belongs to no op this compiler knows for backbone "ctrgcn"/);
+  });
+
+  it('refuses a backbone type it has no ops for', async () => {
+    const d = await variant('backbone', (a) => {
+      (a.model.backbone as { type: string }).type = 'stgcn';
+    });
+    await expect(loadArtifact(d)).rejects.toThrow(UserError);
+    await expect(loadArtifact(d)).rejects.toThrow(/backbone[/\\]model\.json: field "backbone\.type": expected "ctrgcn", found "stgcn"/);
   });
 
   it('refuses weights of the wrong size, naming the weight and both shapes', async () => {
     const d = await variant('shape', (a) => a.weights.set('l2.tcn1.branches.0.3.conv.weight', { shape: [4, 4, 3, 1], data: new Float32Array(48) }));
-    await expect(loadArtifact(d)).rejects.toThrow(/"l2\.tcn1\.branches\.0\.3\.conv\.weight" has shape \[4,4,3,1\], expected \[4,4,5,1\]/);
+    await expect(loadArtifact(d)).rejects.toThrow(/shape[/\\]model\.json: weight "l2\.tcn1\.branches\.0\.3\.conv\.weight" has shape \[4,4,3,1\], expected \[4,4,5,1\]/);
+  });
+
+  it('refuses a weights.bin shorter or longer than the manifest, naming both sizes', async () => {
+    const bytes = readFileSync(join(good(), 'weights.bin')).length;
+    const short = await variant('short', () => {});
+    truncateSync(join(short, 'weights.bin'), bytes - 4);
+    const long = await variant('long', () => {});
+    appendFileSync(join(long, 'weights.bin'), new Uint8Array(4));
+    for (const [d, found] of [[short, bytes - 4], [long, bytes + 4]] as const) {
+      await expect(loadArtifact(d)).rejects.toThrow(UserError);
+      await expect(loadArtifact(d)).rejects.toThrow(new RegExp(`weights\\.bin: ${found} bytes, but the manifest in model\\.json describes ${bytes} \\(truncated or mismatched weights\\)`));
+    }
   });
 
   it('refuses a missing weight', async () => {
@@ -51,7 +71,7 @@ describe('compiler refusals', () => {
       a.model.input.T = 15;
       a.model.preprocessing.windowFrames = 15;
     });
-    await expect(loadArtifact(d)).rejects.toThrow(/input\.T.*15 frames do not divide by the units' total temporal stride 2/);
+    await expect(loadArtifact(d)).rejects.toThrow(/frames[/\\]model\.json: field "input\.T": 15 frames do not divide by the units' total temporal stride 2/);
   });
 
   it('refuses corrupted weights (checksum mismatch), naming the tensor', async () => {
@@ -60,7 +80,26 @@ describe('compiler refusals', () => {
     const bytes = readFileSync(bin);
     bytes[bytes.length - 3] ^= 0x40; // inside fc.bias, the last tensor
     writeFileSync(bin, bytes);
-    await expect(loadArtifact(d)).rejects.toThrow(/"fc\.bias" does not match its sha256/);
+    await expect(loadArtifact(d)).rejects.toThrow(/corrupt[/\\]weights\.bin: weight "fc\.bias" does not match its sha256 in model\.json/);
+  });
+
+  it('refuses a model.json whose weightsSha256 does not match weights.bin', async () => {
+    const d = await variant('checksum', () => {});
+    const json = join(d, 'model.json');
+    const m = JSON.parse(readFileSync(json, 'utf8'));
+    m.weightsSha256 = m.weightsSha256.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    writeFileSync(json, JSON.stringify(m));
+    await expect(loadArtifact(d)).rejects.toThrow(UserError);
+    await expect(loadArtifact(d)).rejects.toThrow(/checksum[/\\]weights\.bin: does not match weightsSha256 in model\.json/);
+  });
+
+  it('refuses a truncated model.json, naming it', async () => {
+    const d = await variant('truncated', () => {});
+    const json = join(d, 'model.json');
+    const text = readFileSync(json, 'utf8');
+    writeFileSync(json, text.slice(0, text.length / 2));
+    await expect(loadArtifact(d)).rejects.toThrow(UserError);
+    await expect(loadArtifact(d)).rejects.toThrow(/truncated[/\\]model\.json: not valid JSON/);
   });
 
   it('refuses bad flags before doing any work', async () => {
