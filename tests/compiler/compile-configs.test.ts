@@ -33,3 +33,28 @@ describe('compile: openpose18, M = 2, K = 400, T = 48', () => {
     expect(Array.from(net.logits(x))).toEqual(Array.from(got));
   }, 300_000);
 });
+
+// COCO-17 (V = 17: five vectors of joints, an odd one left for the aggregation's 4 × 1 block) at 38
+// frames: 38 and 19 frames leave 2 and 3 frames after the aggregation's 4-frame blocks, and
+// T·V = 646 and 323 end mid-vector in the convs.
+describe('compile: coco17, M = 1, T = 38', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cocodiff-configs-'));
+    await writeRandomArtifact(join(dir, 'model'), { width: 0.25, blocks: 5, layout: 'coco17', T: 38, M: 1, K: 7, seed: 11 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('matches the interpreter within 1e-4', async () => {
+    const { artifact, graph } = await loadArtifact(join(dir, 'model'));
+    const net = await instantiateNetwork((await compileModule(artifact, graph)).wasm);
+    for (const seed of [5, 6]) {
+      const x = randomInput(3 * 38 * 17, seed);
+      const ref = interpret(graph, x);
+      const got = net.logits(x);
+      let worst = 0;
+      for (let k = 0; k < 7; k++) worst = Math.max(worst, Math.abs(got[k] - ref[k]));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  }, 300_000);
+});

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchArtifact } from '../../compiler/bench.ts';
+import { compileModule } from '../../compiler/index.ts';
+import { loadArtifact } from '../../compiler/load.ts';
+import { instantiateNetwork } from '../../compiler/verify.ts';
+import { randomInput, writeRandomArtifact } from './artifacts.ts';
+
+describe('profiling build and bench', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cocodiff-profile-'));
+    await writeRandomArtifact(join(dir, 'model'), { width: 0.25, blocks: 5, T: 32, M: 2, K: 6, seed: 3 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('times every step without changing the answer', async () => {
+    const { artifact, graph } = await loadArtifact(join(dir, 'model'));
+    const plain = await compileModule(artifact, graph);
+    const profiled = await compileModule(artifact, graph, { profile: true });
+    // The shipped build imports nothing but env.abort; only the profiling build reads the clock.
+    const imports = (wasm: Uint8Array) => WebAssembly.Module.imports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((i) => `${i.module}.${i.name}`);
+    for (const name of imports(plain.wasm)) expect(name).toBe('env.abort');
+    expect(imports(profiled.wasm)).toContain('env.now');
+
+    let clock = 0;
+    const a = await instantiateNetwork(plain.wasm);
+    const b = await instantiateNetwork(profiled.wasm, { now: () => (clock += 0.5) });
+    const x = randomInput(3 * 32 * 25 * 2, 8);
+    expect(Array.from(b.logits(x))).toEqual(Array.from(a.logits(x)));
+
+    // With a clock that advances 0.5 ms per read, each step call costs exactly 0.5 ms: the slots
+    // count the calls, M per person-step and 1 per classifier step.
+    const { steps } = profiled.network;
+    const slots = new Float64Array(b.memory.buffer, (b.exports.network_profile_ptr as () => number)(), steps.length);
+    steps.forEach((s, i) => expect(slots[i]).toBe(s.perPerson ? 2 * 0.5 : 0.5));
+    const kinds = new Set(steps.map((s) => s.kernel));
+    for (const k of ['ctrgc topology', 'ctrgc conv4', 'ctrgc conv3', 'ctrgc aggregate', 'conv 1×1', 'conv 5×1', 'maxpool', 'linear']) expect(kinds).toContain(k);
+    expect(new Set(steps.map((s) => s.layer))).toEqual(new Set(['input', 'l1', 'l2', 'l3', 'l4', 'l5', 'head']));
+  }, 300_000);
+
+  it('bench prints the latency table, per-layer and per-kernel breakdowns', async () => {
+    const { artifact, graph } = await loadArtifact(join(dir, 'model'));
+    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, skipCpu: true });
+    const names = rows.map((r) => r.name);
+    for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
+    expect(layers.map((l) => l.name)).toEqual(['input', 'l1', 'l2', 'l3', 'l4', 'l5', 'head']);
+    expect(kernels.map((k) => k.name)).toContain('ctrgc aggregate');
+    for (const r of [...layers, ...kernels]) expect(Number.parseFloat(r.value)).toBeGreaterThanOrEqual(0);
+  }, 300_000);
+});
