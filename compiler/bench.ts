@@ -26,22 +26,32 @@ export function formatTable(rows: BenchRow[]): string {
   return rows.map((r) => `${r.name.padEnd(w0)}  ${r.value.padStart(w1)}${r.note ? `  ${r.note}` : ''}`).join('\n');
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Median milliseconds of `fn` over `runs` calls, after `warmup` calls (V8 tiers wasm up while warming). */
-export function timeMedian(fn: () => void, runs: number, warmup = 3): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = performance.now();
-    fn();
-    t.push(performance.now() - s);
+/**
+ * Milliseconds of each function, called in turns (one call of each per round) after `warmup`
+ * rounds. These machines are shared and change speed mid-run (the same kernel measured 52 and
+ * 33 GFLOP/s minutes apart); in turns, a slow spell slows every peer of a round alike, so per-round
+ * ratios stay meaningful when the absolute times do not.
+ */
+export function timeRounds(fns: Array<() => void>, rounds: number, warmup = 3): number[][] {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const samples = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      const s = performance.now();
+      fn();
+      samples[i].push(performance.now() - s);
+    });
   }
-  return median(t);
+  return samples;
 }
+
+/** Median of the per-round ratios a[r] / b[r]. */
+export const medianRatio = (a: number[], b: number[]): number => median(a.map((x, r) => x / b[r]));
 
 /** Relaxed SIMD is opt-in in Node 20: set the V8 flag, then ask the engine whether it validates f32x4.relaxed_madd. */
 export async function relaxedSimdAvailable(): Promise<boolean> {
@@ -64,7 +74,7 @@ export async function relaxedSimdAvailable(): Promise<boolean> {
  * 4 × 2 and not 4 × 3: twelve accumulators plus the B vectors and the broadcast overflow x86-64's
  * sixteen vector registers, and the spills cost three quarters of the speed (measured: 12 vs 51 GFLOP/s).
  */
-const microkernel = (fma: Fma): string => `
+export const microkernel = (fma: Fma): string => `
 const M: usize = 64; const N: usize = 256; const K: usize = 256;
 const A: usize = memory.data(<i32>(M * K * 4), 64);
 const B: usize = memory.data(<i32>(K * N * 4), 64);
@@ -102,8 +112,8 @@ export function matmul(): void {
 }
 `;
 
-/** GFLOP/s of the micro-kernel, with plain f32x4 mul + add or (relaxed) f32x4.relaxed_madd, as the network kernels are built. */
-export async function microkernelGflops(runs: number, relaxedSimd = false): Promise<number> {
+/** One timed unit of the micro-kernel (20 matmuls, ~170 MFLOP), built as the network kernels are: plain f32x4 mul + add, or relaxed_madd. */
+export async function microkernel20(relaxedSimd = false): Promise<{ run: () => void; flop: number }> {
   const wasm = await buildWasm({
     sources: { 'microkernel.ts': microkernel(fmaFor(relaxedSimd)) }, entry: 'microkernel.ts',
     memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) }, relaxedSimd,
@@ -111,10 +121,8 @@ export async function microkernelGflops(runs: number, relaxedSimd = false): Prom
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>), { env: { abort() {} } });
   const ex = exports as { fill(): void; flops(): number; matmul(): void };
   ex.fill();
-  // ~ N·M·K·2 = 8.4 MFLOP per call: repeat to get millisecond-scale samples
   const reps = 20;
-  const ms = timeMedian(() => { for (let r = 0; r < reps; r++) ex.matmul(); }, runs, 5);
-  return (ex.flops() * reps) / (ms * 1e6);
+  return { run: () => { for (let r = 0; r < reps; r++) ex.matmul(); }, flop: ex.flops() * reps };
 }
 
 export interface BenchOptions {
@@ -152,52 +160,47 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   const compileSeconds = (performance.now() - compileStart) / 1000;
   const executedGflop = (2 * built.network.steps.reduce((n, s) => n + s.macs * (s.perPerson ? M : 1), 0)) / 1e9;
   const net = await instantiateNetwork(built.wasm);
-  const wasmMs = timeMedian(() => net.logits(x), runs, 5);
-  rows.push({ name: '.wasm SIMD', value: `${wasmMs.toFixed(1)} ms`, note: `${(gflop / (wasmMs / 1000)).toFixed(1)} GFLOP/s` });
-
-  let relaxedMs: number | undefined;
+  const variants = [{ label: 'SIMD', infer: () => void net.logits(x), peak: await microkernel20(false) }];
   if (await relaxedSimdAvailable()) {
     log('compiling (relaxed SIMD) ...');
-    const relaxed = await compileModule(artifact, graph, { relaxedSimd: true });
-    const rnet = await instantiateNetwork(relaxed.wasm);
-    relaxedMs = timeMedian(() => rnet.logits(x), runs, 5);
-    rows.push({ name: '.wasm relaxed SIMD', value: `${relaxedMs.toFixed(1)} ms`, note: `${(gflop / (relaxedMs / 1000)).toFixed(1)} GFLOP/s` });
-  } else {
-    rows.push({ name: '.wasm relaxed SIMD', value: 'n/a', note: 'engine has no relaxed SIMD' });
+    const relaxed = await instantiateNetwork((await compileModule(artifact, graph, { relaxedSimd: true })).wasm);
+    variants.push({ label: 'relaxed', infer: () => void relaxed.logits(x), peak: await microkernel20(true) });
   }
-  const best = Math.min(wasmMs, relaxedMs ?? Infinity);
+
+  log('timing the .wasm and the micro-kernels in turns ...');
+  const samples = timeRounds(variants.flatMap((v) => [v.infer, v.peak.run]), runs, 5);
+  const timed = variants.map((v, i) => ({ ...v, ms: median(samples[2 * i]), samples: samples[2 * i], peakSamples: samples[2 * i + 1] }));
+  for (const v of timed) {
+    rows.push({ name: `.wasm ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${v.ms.toFixed(1)} ms`, note: `${(gflop / (v.ms / 1000)).toFixed(1)} GFLOP/s` });
+  }
+  if (timed.length === 1) rows.push({ name: '.wasm relaxed SIMD', value: 'n/a', note: 'engine has no relaxed SIMD' });
+  const best = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
 
   log('tfjs ...');
   const tf = await import('@tensorflow/tfjs');
   const { selectBackend } = await import('../trainer/backend.ts');
   const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
-  const tfjsMs = async (backend: 'wasm' | 'cpu', n: number): Promise<number> => {
+  // tfjs and the best .wasm in turns: the "× faster" is the median of per-round ratios.
+  const tfjsRow = async (backend: 'wasm' | 'cpu', rounds: number): Promise<void> => {
     await selectBackend(backend);
     const model = CtrGcnModel.fromArtifact(artifact);
     const input = tf.tensor(x, [1, C, T, V, M]);
-    const ms = timeMedian(() => tf.tidy(() => model.classify(model.features(input, false), false).dataSync()), n, 1);
+    const [tfjs, wasm] = timeRounds([() => void tf.tidy(() => model.classify(model.features(input, false), false).dataSync()), best.infer], rounds, 1);
     input.dispose();
     model.dispose();
-    return ms;
+    rows.push({ name: `tfjs ${backend}`, value: `${median(tfjs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(tfjs, wasm).toFixed(2)}× faster` });
   };
-  const tfWasm = await tfjsMs('wasm', Math.max(3, Math.min(runs, 10)));
-  rows.push({ name: 'tfjs wasm', value: `${tfWasm.toFixed(1)} ms`, note: `.wasm is ${(tfWasm / best).toFixed(2)}× faster` });
-  if (!opts.skipCpu) {
-    const tfCpu = await tfjsMs('cpu', 3);
-    rows.push({ name: 'tfjs cpu', value: `${tfCpu.toFixed(1)} ms`, note: `.wasm is ${(tfCpu / best).toFixed(2)}× faster` });
-  }
+  await tfjsRow('wasm', Math.max(3, Math.min(runs, 10)));
+  if (!opts.skipCpu) await tfjsRow('cpu', 3);
 
-  log('micro-kernel ...');
   rows.push({ name: 'model', value: `${gflop.toFixed(2)} GFLOP`, note: `as published (${(gflop / 2).toFixed(2)} G multiply-adds); the compiled graph executes ${executedGflop.toFixed(2)} GFLOP` });
   // Like against like: the SIMD build against the SIMD micro-kernel, relaxed against relaxed.
-  const rate = async (label: string, ms: number, relaxed: boolean): Promise<void> => {
-    const peak = await microkernelGflops(runs, relaxed);
-    const reached = gflop / (ms / 1000);
-    rows.push({ name: `GFLOP/s .wasm ${label}`, value: reached.toFixed(1), note: `${((100 * reached) / peak).toFixed(0)} % of the ${label} micro-kernel (executed: ${(executedGflop / (ms / 1000)).toFixed(1)} GFLOP/s)` });
-    rows.push({ name: `GFLOP/s micro-kernel ${label}`, value: peak.toFixed(1), note: 'register-blocked (4×2 f32x4) matmul 64×256×256, same toolchain' });
-  };
-  await rate('SIMD', wasmMs, false);
-  if (relaxedMs !== undefined) await rate('relaxed', relaxedMs, true);
+  for (const v of timed) {
+    const peak = v.peak.flop / 1e6 / median(v.peakSamples);
+    const share = ((gflop * 1e9) / v.peak.flop) * medianRatio(v.peakSamples, v.samples);
+    rows.push({ name: `GFLOP/s .wasm ${v.label}`, value: (gflop / (v.ms / 1000)).toFixed(1), note: `${(100 * share).toFixed(0)} % of the ${v.label} micro-kernel (executed: ${(executedGflop / (v.ms / 1000)).toFixed(1)} GFLOP/s)` });
+    rows.push({ name: `GFLOP/s micro-kernel ${v.label}`, value: peak.toFixed(1), note: 'register-blocked (4×2 f32x4) matmul 64×256×256, same toolchain' });
+  }
   const memory = net.memory.buffer.byteLength;
   rows.push({ name: '.wasm size', value: `${(built.wasm.length / 1024).toFixed(0)} KiB` });
   rows.push({ name: 'linear memory', value: `${(memory / 1048576).toFixed(1)} MiB`, note: `weights ${(built.network.weights.length * 4 / 1048576).toFixed(1)} MiB, arena ${(built.network.arenaBytes / 1048576).toFixed(1)} MiB` });
