@@ -26,7 +26,7 @@ export interface CompileOptions {
   weights?: 'f32' | 'f16';
   /** Keep the AssemblyScript the build compiled in this directory. */
   emitAs?: string;
-  /** Frames the streaming ring keeps (default: the model's window). */
+  /** Frames the streaming ring keeps (default: the artifact's preprocessing.windowFrames). */
   windowFrames?: number;
   sequenceCapacity?: number;
   /** Check the .wasm against the tfjs model (and `reference`) after building; throws above tolerance. */

@@ -66,12 +66,8 @@ export function register(program: Command): void {
       console.error(`  best top-1 ${(100 * trained.bestTop1).toFixed(1)} %, ${trained.wallSeconds.toFixed(0)} s → ${trained.artifactDir}`);
 
       step(3, 'compiling to WebAssembly');
-      // The model saw each whole recording resized to its T frames; a streaming window of T raw
-      // frames would show it a few times faster motion than it learned. Window = the median
-      // training recording, so a window spans what one training sample spanned.
-      const lengths = index.splits.train.samples.map((e) => e.frames).sort((a, b) => a - b);
-      const windowFrames = lengths[lengths.length >> 1];
-      const compiled = await compileArtifact(trained.artifactDir, { out: join(out, 'recognizer.wasm'), windowFrames });
+      // The streaming window is the artifact's: the median training recording (see PreprocessSpec).
+      const compiled = await compileArtifact(trained.artifactDir, { out: join(out, 'recognizer.wasm') });
       console.error(`  ${(compiled.wasmBytes / 1024).toFixed(0)} KiB in ${compiled.seconds.toFixed(1)} s → ${compiled.wasmPath}`);
 
       step(4, `streaming the held-out test recordings through the .wasm (stride ${flags.stride})`);

@@ -8,7 +8,7 @@ import { LAYOUTS } from '../../common/layouts.ts';
 import { centreCoords } from '../../trainer/data/preprocess.ts';
 
 export interface ConfigOptions {
-  /** Frames the ring buffer keeps for `infer` (default: the model's window). */
+  /** Frames the ring buffer keeps for `infer` (default: the artifact's preprocessing.windowFrames). */
   windowFrames?: number;
   /** Frames `classify_sequence` accepts at most. */
   sequenceCapacity?: number;

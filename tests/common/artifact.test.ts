@@ -71,6 +71,7 @@ describe('model artifact', () => {
     ['a mis-sized weight', (m: any) => (m.weights[1].bytes = 12), /field "weights\[1\]\.bytes": weight "fc\.bias"/],
     ['a duplicate weight', (m: any) => (m.weights[1].name = 'fc.weight'), /duplicate weight "fc\.weight"/],
     ['joints vs layout', (m: any) => (m.input.V = 18), /field "input\.V": layout ntu25 has 25 joints/],
+    ['streaming window', (m: any) => (m.preprocessing.windowFrames = 0), /field "preprocessing\.windowFrames": expected a positive integer, found 0/],
   ])('refuses a model.json with a bad %s, naming the field', async (_what, mutate, expected) => {
     const dir = await freshArtifact(`bad-${String(_what).replace(/\W/g, '')}`);
     const model = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));

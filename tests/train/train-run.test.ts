@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../common/artifact.ts';
 import { Rng } from '../../common/rng.ts';
+import { readCache } from '../../trainer/data/cache.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { readCheckpoint } from '../../trainer/train/checkpoint.ts';
@@ -67,7 +68,10 @@ describe('a short synthetic training run', () => {
     const best = await readCheckpoint<{ epoch: number }>(join(runDir, 'checkpoints', 'best'));
     expect(artifact.model.provenance.epoch).toBe(best.state.epoch);
     expect(artifact.model.metrics.testTop1).toBe(result.bestTop1);
-    expect(artifact.model.preprocessing).toEqual({ windowFrames: 16, testCropRatio: 0.95, centre: true });
+    // The streaming window is the median training recording, not the network's 16 frames.
+    const lengths = (await readCache(data)).index.splits.train.samples.map((e) => e.frames).sort((a, b) => a - b);
+    expect(lengths[0]).not.toBe(lengths[lengths.length - 1]);
+    expect(artifact.model.preprocessing).toEqual({ windowFrames: lengths[lengths.length >> 1], testCropRatio: 0.95, centre: true });
 
     const reference = CtrGcnModel.create({ backbone: artifact.model.backbone, input: artifact.model.input, layout: artifact.model.layout, numClasses: 5 }, 99);
     expect([...artifact.weights.keys()].sort()).toEqual([...reference.weightShapes().keys()].sort());

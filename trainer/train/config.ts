@@ -158,6 +158,8 @@ export interface RunFile {
   model: ModelSpec;
   classes: string[];
   dataset: { dir: string; source: string; benchmark: string | null };
+  /** Median valid-frame count of the training recordings: the streaming window of an exported model. */
+  recordingFrames?: number;
   backend: string;
   started: string;
 }

@@ -40,7 +40,8 @@ export async function exportRun(runDir: string, outDir: string, which: ExportEpo
       layout: model.layout,
       input: model.input,
       modality: config.modality,
-      preprocessing: { windowFrames: model.input.T, testCropRatio: DEFAULT_TEST_CROP_RATIO, centre: true },
+      // Runs from before recordingFrames was kept stream the model's own T frames.
+      preprocessing: { windowFrames: run.recordingFrames ?? model.input.T, testCropRatio: DEFAULT_TEST_CROP_RATIO, centre: true },
       classes: run.classes,
       provenance: {
         trainer: 'cocodiff train',

@@ -142,7 +142,12 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
       layout: layout.name,
       numClasses: cacheIndex.classes.length,
     };
-    run = { config, model, classes: cacheIndex.classes, dataset: { dir: resolve(config.data), source: cacheIndex.source, benchmark: cacheIndex.benchmark }, backend: '', started: new Date().toISOString() };
+    const lengths = cacheIndex.splits.train.samples.map((s) => s.frames).sort((a, b) => a - b);
+    run = {
+      config, model, classes: cacheIndex.classes,
+      dataset: { dir: resolve(config.data), source: cacheIndex.source, benchmark: cacheIndex.benchmark },
+      recordingFrames: lengths[lengths.length >> 1], backend: '', started: new Date().toISOString(),
+    };
   }
   const { config } = run;
   const backend = await selectBackend(opts.backend ?? 'auto');
