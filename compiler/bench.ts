@@ -207,48 +207,62 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   rows.push({ name: 'compile time', value: `${compileSeconds.toFixed(1)} s` });
 
   log('profiling each step ...');
-  const { layers, kernels } = await profileSteps(artifact, graph, x, runs);
+  const { layers, kernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak);
   return { rows, layers, kernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
 }
 
 /**
  * Per-step timings from the profiling build, which reads the host clock around every call of
  * network_forward: in place, on real activations, with caches as a full inference leaves them.
- * Each step's figure is its median over `runs` inferences; the tables sum steps by unit and by kernel.
+ * Each round is one inference and one run of the SIMD micro-kernel, so each kernel family's rate
+ * is also given as a median per-round share of the micro-kernel's, which holds when the machine's
+ * speed does not.
  */
-async function profileSteps(artifact: Artifact, graph: Graph, x: Float32Array, runs: number): Promise<{ layers: BenchRow[]; kernels: BenchRow[] }> {
+async function profileSteps(
+  artifact: Artifact, graph: Graph, x: Float32Array, runs: number, peak: { run: () => void; flop: number },
+): Promise<{ layers: BenchRow[]; kernels: BenchRow[] }> {
   const built = await compileModule(artifact, graph, { profile: true });
   const net = await instantiateNetwork(built.wasm, { now: () => performance.now() });
   const { steps } = built.network;
   const slots = () => new Float64Array(net.memory.buffer, (net.exports.network_profile_ptr as () => number)(), steps.length).slice();
-  for (let i = 0; i < 3; i++) net.logits(x);
-  const perRun = steps.map(() => [] as number[]);
-  for (let r = 0; r < runs; r++) {
-    const before = slots();
-    net.logits(x);
-    const after = slots();
-    steps.forEach((_, i) => perRun[i].push(after[i] - before[i]));
-  }
-  const ms = perRun.map(median);
+  let before = slots();
+  const stepMs: number[][] = []; // [round][step]
+  const [, peakMs] = timeRounds([
+    () => {
+      net.logits(x);
+      const after = slots();
+      stepMs.push(Array.from(after, (v, i) => v - before[i]));
+      before = after;
+    },
+    peak.run,
+  ], runs, 3);
+  const measured = stepMs.slice(-runs); // the warm-up rounds recorded too
   const M = artifact.model.input.M;
-  const total = ms.reduce((a, b) => a + b, 0);
   const group = (key: (i: number) => string) => {
-    const sums = new Map<string, { ms: number; macs: number }>();
+    const groups = new Map<string, { steps: number[]; macs: number }>();
     steps.forEach((s, i) => {
-      const g = sums.get(key(i)) ?? { ms: 0, macs: 0 };
-      g.ms += ms[i];
+      const g = groups.get(key(i)) ?? { steps: [], macs: 0 };
+      g.steps.push(i);
       g.macs += s.macs * (s.perPerson ? M : 1);
-      sums.set(key(i), g);
+      groups.set(key(i), g);
     });
-    return sums;
+    return [...groups].map(([name, g]) => {
+      const perRound = measured.map((round) => g.steps.reduce((t, i) => t + round[i], 0));
+      return { name, macs: g.macs, perRound, ms: median(perRound) };
+    });
   };
+  const total = median(measured.map((round) => round.reduce((a, b) => a + b, 0)));
   const pct = (v: number) => `${((100 * v) / total).toFixed(0)} %`;
-  const layers = [...group((i) => steps[i].layer)].map(([name, g]) => ({ name, value: `${g.ms.toFixed(2)} ms`, note: pct(g.ms) }));
-  const kernels = [...group((i) => steps[i].kernel)]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .map(([name, g]) => ({
-      name, value: `${g.ms.toFixed(2)} ms`,
-      note: `${pct(g.ms).padStart(5)}${g.macs ? `  ${((2 * g.macs) / (g.ms * 1e6)).toFixed(1)} GFLOP/s on ${(g.macs / 1e6).toFixed(0)} M multiply-adds` : ''}`,
-    }));
+  const layers = group((i) => steps[i].layer).map((g) => ({ name: g.name, value: `${g.ms.toFixed(2)} ms`, note: pct(g.ms) }));
+  const kernels = group((i) => steps[i].kernel)
+    .sort((a, b) => b.ms - a.ms)
+    .map((g) => {
+      // share = (2·macs / t_kernel) / (flop_peak / t_peak), per round
+      const share = (2 * g.macs / peak.flop) * medianRatio(peakMs, g.perRound);
+      return {
+        name: g.name, value: `${g.ms.toFixed(2)} ms`,
+        note: `${pct(g.ms).padStart(5)}${g.macs ? `  ${((2 * g.macs) / (g.ms * 1e6)).toFixed(1).padStart(5)} GFLOP/s, ${(100 * share).toFixed(0).padStart(3)} % of the micro-kernel, ${(g.macs / 1e6).toFixed(0)} M multiply-adds` : ''}`,
+      };
+    });
   return { layers, kernels };
 }
