@@ -1,9 +1,10 @@
 /**
  * Rewrites strided convolutions into stride-1 ones the matmul kernel runs over contiguous frames:
- *   K×1 conv, stride s → dense conv at stride 1, then `subsample` (which takes over the epilogue);
- *   1×1 conv, stride s → `subsample` of the input, then the conv (s times fewer multiply-adds).
- * The dense temporal conv computes s times the frames it keeps; in CTR-GCN that is two small branch
- * convs out of twenty, cheaper than a strided kernel that cannot vectorise across frames.
+ *   dilation and padding multiples of s (every 1×1 conv) → `subsample` of the input, then the conv
+ *     with dilation/s and padding/s: every tap lands on a kept frame (s times fewer multiply-adds);
+ *   any other K×1 conv → dense conv at stride 1, then `subsample` (which takes over the epilogue).
+ * The dense case computes s times the frames it keeps; in CTR-GCN that is one small branch conv
+ * (dilation 1) in each strided unit, cheaper than a strided kernel that cannot vectorise across frames.
  */
 import { cloneGraph, type ConvOp, type Graph, type Op } from '../ir.ts';
 
@@ -16,13 +17,14 @@ export function lowerStrides(graph: Graph): Graph {
       continue;
     }
     const src = g.tensors.get(op.in)!;
-    if (op.K === 1) {
-      const sub = `${op.in}@stride${op.stride}`;
+    const s = op.stride;
+    if (op.K === 1 || (op.dilation % s === 0 && op.pad % s === 0)) {
+      const sub = `${op.in}@stride${s}`;
       if (!g.tensors.has(sub)) {
-        g.tensors.set(sub, { C: src.C, T: src.T / op.stride, V: src.V });
-        ops.push({ kind: 'subsample', in: op.in, out: sub, stride: op.stride, outOffset: 0, relu: false });
+        g.tensors.set(sub, { C: src.C, T: src.T / s, V: src.V });
+        ops.push({ kind: 'subsample', in: op.in, out: sub, stride: s, outOffset: 0, relu: false });
       }
-      ops.push({ ...op, in: sub, stride: 1 });
+      ops.push({ ...op, in: sub, stride: 1, dilation: op.K === 1 ? 1 : op.dilation / s, pad: op.pad / s });
     } else {
       const dense = `${op.out}@dense`;
       g.tensors.set(dense, { C: op.cout, T: src.T, V: src.V });

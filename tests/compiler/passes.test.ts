@@ -57,6 +57,18 @@ describe('compiler passes', () => {
     expect(input && input.kind === 'input' && input.scale && !input.bn).toBeTruthy();
   });
 
+  it('computes only the frames a strided conv keeps, except where a tap falls between them', () => {
+    // Unit 5 has stride 2: its dilation-2 branch conv (taps on even offsets) and its 1×1 convs read a
+    // subsampled input; only the dilation-1 branch conv runs densely and is subsampled after.
+    const lowered = runPasses(graph);
+    const strided = graph.ops.filter((op) => op.kind === 'conv' && op.stride === 2);
+    expect(strided.map((op) => op.kind === 'conv' && [op.K, op.dilation]).sort()).toEqual([[1, 1], [1, 1], [5, 1], [5, 2]]);
+    const dense = lowered.ops.filter((op) => op.kind === 'conv' && op.out.endsWith('@dense'));
+    expect(dense.map((op) => op.kind === 'conv' && op.dilation)).toEqual([1]);
+    const d2 = lowered.ops.find((op) => op.kind === 'conv' && op.K === 5 && op.in.endsWith('@stride2'));
+    expect(d2 && d2.kind === 'conv' && [d2.dilation, d2.pad]).toEqual([1, 2]);
+  });
+
   it('the memory plan never lets two live buffers overlap, and reuses memory', () => {
     const lowered = runPasses(graph);
     const layouts = tensorLayouts(lowered);
