@@ -8,7 +8,7 @@ import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { aggregate } from '../../trainer/model/ctrgc.ts';
 import { BatchNorm } from '../../trainer/model/norm.ts';
-import { evenFrames, matMul2d, maxPoolTime3, temporalConv } from '../../trainer/model/ops.ts';
+import { concatChannels, evenFrames, matMul2d, maxPoolTime3, stackParts, temporalConv } from '../../trainer/model/ops.ts';
 import { ParamStore } from '../../trainer/model/params.ts';
 
 const rng = new Rng(7);
@@ -94,14 +94,33 @@ describe('model ops', () => {
     }
   });
 
-  it('aggregate computes out[b,t,u,c] = Σ_v R[b,u,v,c] x[b,t,v,c]', () => {
-    const [B, T, V, C] = [2, 3, 4, 5];
-    const R = randn([B, V, V, C]) as tf.Tensor4D;
-    const x = randn([B, T, V, C]) as tf.Tensor4D;
+  it('aggregate computes out[b,t,u,c] = Σ_w R[w,b,u,c] x[b,t,w,c], value and gradients', () => {
+    const [B, T, U, W, C] = [2, 3, 4, 5, 3];
+    const R = randn([W, B, U, C]) as tf.Tensor4D;
+    const x = randn([B, T, W, C]) as tf.Tensor4D;
     const r = R.arraySync();
     const xs = x.arraySync();
-    const expected = xs.map((xb, b) => xb.map((xt) => xt.map((_, u) => Array.from({ length: C }, (_, c) => xt.reduce((s, xv, v) => s + r[b][u][v][c] * xv[c], 0)))));
+    const expected = xs.map((xb, b) => xb.map((xt) => Array.from({ length: U }, (_, u) => Array.from({ length: C }, (_, c) => xt.reduce((s, xw, w) => s + r[w][b][u][c] * xw[c], 0)))));
     close(aggregate(R, x), tf.tensor(expected));
+    // Reference gradient: the same sum as broadcast products, differentiated by tfjs.
+    const reference = (Ri: tf.Tensor, xi: tf.Tensor): tf.Tensor =>
+      tf.sum(tf.mul(tf.transpose(Ri, [1, 2, 0, 3]).reshape([B, 1, U, W, C]), xi.reshape([B, T, 1, W, C])), 3);
+    const dy = randn([B, T, U, C]);
+    const loss = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), dy));
+    const mine = tf.grads(loss((a, b) => aggregate(a as tf.Tensor4D, b as tf.Tensor4D)))([R, x]);
+    const ref = tf.grads(loss(reference))([R, x]);
+    mine.forEach((g, i) => close(g, ref[i]));
+  });
+
+  it('concatChannels and stackParts equal tf.concat and tf.stack, value and gradients', () => {
+    const parts = [randn([2, 3, 4, 2]), randn([2, 3, 4, 2]), randn([2, 3, 4, 2])];
+    const dyCat = randn([2, 3, 4, 6]);
+    const dyStack = randn([3, 2, 3, 4, 2]);
+    close(concatChannels(parts), tf.concat(parts, 3), 0);
+    close(stackParts(parts), tf.stack(parts), 0);
+    const grads = (f: (...t: tf.Tensor[]) => tf.Tensor, dy: tf.Tensor) => tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), dy)))(parts);
+    grads((...t) => concatChannels(t), dyCat).forEach((g, i) => close(g, grads((...t) => tf.concat(t, 3), dyCat)[i], 0));
+    grads((...t) => stackParts(t), dyStack).forEach((g, i) => close(g, grads((...t) => tf.stack(t), dyStack)[i], 0));
   });
 
   it('BatchNorm training gradient equals the gradient of tf.moments + tf.batchNorm', () => {

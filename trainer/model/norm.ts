@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constant } from './init.ts';
+import { columnMeans } from './ops.ts';
 import type { ParamStore } from './params.ts';
 
 export const BN_EPS = 1e-5;
@@ -44,15 +45,11 @@ export class BatchNorm {
   }
 }
 
-/** Column sums of [rows, C] as a 2-D matMul with a ones row: far faster than tf.sum on wasm. */
-function columnSums(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(tf.ones([1, x.shape[0]]), x);
-}
-
 /**
  * Training-mode batch-norm of [rows, C] with batch statistics, as one custom-gradient op: tfjs's
  * own batchNorm gradient tiles full-size tensors and reduces with tf.sum, several times slower on
- * wasm. With x̂ = (x − mean)·inv, inv = 1/sqrt(var + eps), the gradient is
+ * wasm; every reduction here is a column mean (an average pool). With x̂ = (x − mean)·inv,
+ * inv = 1/sqrt(var + eps), the gradient is
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·inv/n · (n·dy − dβ − x̂·dγ).
  * `stats` receives the batch mean and biased variance (for the running statistics).
  */
@@ -65,9 +62,9 @@ function batchNormTrain(
   const n = x.shape[0];
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xs, g, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const mean = columnSums(xs).div(n);
+    const mean = columnMeans(xs);
     const centred = tf.sub(xs, mean);
-    const variance = columnSums(tf.square(centred) as tf.Tensor2D).div(n);
+    const variance = columnMeans(tf.square(centred) as tf.Tensor2D);
     const inv = tf.rsqrt(tf.add(variance, BN_EPS));
     const xhat = tf.mul(centred, inv) as tf.Tensor2D;
     stats(mean.reshape([-1]), variance.reshape([-1]), n);
@@ -76,10 +73,11 @@ function batchNormTrain(
       value: tf.add(tf.mul(xhat, g), b),
       gradFunc: (dy: tf.Tensor, [xh, iv, gs]: tf.Tensor[]) =>
         tf.tidy(() => {
-          const dBeta = columnSums(dy as tf.Tensor2D);
-          const dGamma = columnSums(tf.mul(dy, xh) as tf.Tensor2D);
-          const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dBeta), tf.mul(xh, dGamma)), tf.mul(gs, iv).div(n));
-          return [dx, dGamma.reshape([-1]), dBeta.reshape([-1])];
+          // With the column means m(dy) = dβ / n and m(dy·x̂) = dγ / n: dx = γ·inv · (dy − m(dy) − x̂·m(dy·x̂)).
+          const meanDy = columnMeans(dy as tf.Tensor2D);
+          const meanDyXhat = columnMeans(tf.mul(dy, xh) as tf.Tensor2D);
+          const dx = tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat)), tf.mul(gs, iv));
+          return [dx, meanDyXhat.mul(n).reshape([-1]), meanDy.mul(n).reshape([-1])];
         }),
     };
   }) as unknown as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;

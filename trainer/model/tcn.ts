@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
 import { declareConv, normal, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
-import { conv1x1, evenFrames, maxPoolTime3, temporalConv } from './ops.ts';
+import { concatChannels, conv1x1, evenFrames, maxPoolTime3, temporalConv } from './ops.ts';
 import type { ParamStore } from './params.ts';
 
 export class MultiScaleTcn {
@@ -45,6 +45,6 @@ export class MultiScaleTcn {
     outs.push(this.pool.bn2.apply(maxPoolTime3(h, s), training, record));
     const xs = s === 2 ? evenFrames(x) : x;
     outs.push(this.point.bn.apply(conv1x1(xs, this.point.pw.weight, this.point.pw.bias), training, record));
-    return tf.concat(outs, 3);
+    return concatChannels(outs) as tf.Tensor4D;
   }
 }
