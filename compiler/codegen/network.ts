@@ -237,8 +237,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           `    const s: usize = AR + ${col0(op.in)} + c * ${src.rowStride * 4};`,
           `    let acc: f32 = 0;`,
           `    for (let i: usize = 0; i < ${TV}; i++) acc += load<f32>(s + (i << 2));`,
-          `    const f: usize = AR + ${featureAddr} + (c << 2);`,
-          `    store<f32>(f, load<f32>(f) + acc * ${(1 / (TV * M)).toPrecision(9)});`,
+          `    store<f32>(CONTRIB + (c << 2), acc * ${(1 / (TV * M)).toPrecision(9)});`,
           `  }`,
           `}`,
         ].join('\n'));
@@ -271,6 +270,32 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
   const perPerson = steps.filter((s) => s.perPerson).length;
   const body = opts.profile ? calls.map(timed) : calls;
   const featureC = graph.tensors.get(graph.ops[poolIndex].out)!.C;
+  const contribBytes = roundUp(featureC * 4, 64);
+  // A person slot that is all zeros (nobody there: most NTU actions have one actor in two slots)
+  // always contributes the same pooled feature, one per slot (the data batch-norm differs by slot).
+  // It is computed the first time, by the same code, and reused: bit-identical answers, half the
+  // work for a single actor.
+  const personLoop = M > 1 ? [
+    `  for (let m: usize = 0; m < ${M}; m++) {`,
+    `    const empty = personIsEmpty(input, m);`,
+    `    const saved: usize = EMPTY_CONTRIB + m * ${contribBytes};`,
+    `    if (empty && load<u8>(EMPTY_READY + m)) {`,
+    `      memory.copy(CONTRIB, saved, ${featureC * 4});`,
+    `    } else {`,
+    ...body.slice(0, perPerson).map((c) => `      ${c}`),
+    `      if (empty) {`,
+    `        memory.copy(saved, CONTRIB, ${featureC * 4});`,
+    `        store<u8>(EMPTY_READY + m, 1);`,
+    `      }`,
+    `    }`,
+    `    addContribution();`,
+    `  }`,
+  ] : [
+    `  const m: usize = 0;`,
+    ...body.slice(0, perPerson).map((c) => `  ${c}`),
+    `  addContribution();`,
+  ];
+  const { C: inC, T: inT } = graph.input;
   const weights = blob.toFloat32();
   const f32Bytes = weights.length * 4;
   const segmentBase = opts.f16 ? roundUp(WEIGHTS_BASE + f32Bytes, 64) : WEIGHTS_BASE;
@@ -281,7 +306,10 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     `const WB: usize = ${WEIGHTS_BASE};`,
     `const AR: usize = memory.data(${plan.arenaBytes + 64}, 64);`,
     `const ZERO = f32x4.splat(0);`,
-    `export const NETWORK_MEMORY_BYTES: i32 = ${plan.arenaBytes + 64 + memoryBase - WEIGHTS_BASE};`,
+    `/** One person's share of the pooled feature, and the share of an empty person slot once known. */`,
+    `const CONTRIB: usize = memory.data(${contribBytes}, 64);`,
+    M > 1 ? `const EMPTY_CONTRIB: usize = memory.data(${M * contribBytes}, 64);\nconst EMPTY_READY: usize = memory.data(${M}); // byte m: slot m's empty share is saved` : '',
+    `export const NETWORK_MEMORY_BYTES: i32 = ${plan.arenaBytes + 64 + (M > 1 ? M + 1 : 1) * contribBytes + memoryBase - WEIGHTS_BASE};`,
     '',
     opts.f16 ? emitExpandHalves(segmentBase, WEIGHTS_BASE, weights.length) : '',
     opts.profile ? PROFILE_PRELUDE(steps.length) : '',
@@ -289,11 +317,22 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     ...kernels.values(),
     ...fns,
     '',
+    M > 1 ? [
+      `function personIsEmpty(input: usize, m: usize): bool {`,
+      `  for (let i: usize = 0; i < ${inC * inT * V}; i++) if (load<f32>(input + ((i * ${M} + m) << 2)) != 0) return false;`,
+      `  return true;`,
+      `}`,
+    ].join('\n') : '',
+    `function addContribution(): void {`,
+    `  for (let c: usize = 0; c < ${featureC}; c++) {`,
+    `    const f: usize = AR + ${featureAddr} + (c << 2);`,
+    `    store<f32>(f, load<f32>(f) + load<f32>(CONTRIB + (c << 2)));`,
+    `  }`,
+    `}`,
+    '',
     `export function network_forward(input: usize, logits: usize): void {`,
     `  memory.fill(AR + ${featureAddr}, 0, ${featureC * 4});`,
-    `  for (let m: usize = 0; m < ${M}; m++) {`,
-    ...body.slice(0, perPerson).map((c) => `    ${c}`),
-    `  }`,
+    ...personLoop,
     ...body.slice(perPerson).map((c) => `  ${c}`),
     `}`,
     '',
