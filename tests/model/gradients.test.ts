@@ -10,7 +10,9 @@ import { Rng } from '../../common/rng.ts';
 import { checkpoint } from '../../trainer/model/checkpoint.ts';
 import { GraphConv } from '../../trainer/model/ctrgc.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
+import { conv1x1, evenFrames } from '../../trainer/model/ops.ts';
 import { ParamStore } from '../../trainer/model/params.ts';
+import { Unit } from '../../trainer/model/unit.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -59,12 +61,32 @@ describe('checkpointed blocks', () => {
     const stats = store.snapshot().get('g.bn.running_mean')!.data;
     const plain = gradsOf((xi) => gcn.apply(xi, true));
     const afterPlain = store.snapshot().get('g.bn.running_mean')!.data;
-    const ckpt = gradsOf((xi) => checkpoint((h, record) => gcn.apply(h, true, record), xi, weights));
+    // One stage; its replay reuses the aggregation's output kept by the first run.
+    const ckpt = gradsOf((xi) => checkpoint([{ weights, run: (h, _x, record, memo) => gcn.apply(h, true, record, memo) }], xi));
     const afterCkpt = store.snapshot().get('g.bn.running_mean')!.data;
     plain.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, ckpt[i]))).dataSync()[0]).toBeLessThan(1e-5));
     // One update per forward: (1 − 0.1)·m + 0.1·batch mean moved the statistics exactly as much again.
     const step = afterPlain.map((v, i) => v - stats[i]);
     afterCkpt.forEach((v, i) => expect(v - afterPlain[i]).toBeCloseTo(step[i] * 0.9, 5));
+    store.dispose();
+  }, 60_000);
+
+  it('in two stages with a residual (a strided TCN-GCN unit) give the plain tape\'s gradients', () => {
+    const store = new ParamStore();
+    const unit = new Unit(store, new Rng(4), 'u', { inC: 6, outC: 8, stride: 2, residual: true }, spatialAdjacency(NTU25), 8, 5, [1, 2]);
+    const weights = store.trainableVariables();
+    weights.find((v) => v.name.startsWith('u.gcn1.alpha'))!.assign(tf.scalar(0.7).reshape([1]));
+    const x = tf.randomNormal([2, 6, 25, 6], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const dy = tf.randomNormal([2, 3, 25, 8], 0, 1, 'float32', 12);
+    const gradsOf = (f: (x: tf.Tensor4D) => tf.Tensor) => tf.grads((xi: tf.Tensor, ...w: tf.Tensor[]) => tf.sum(tf.mul(f(xi as tf.Tensor4D), dy)))([x, ...weights]);
+    const r = unit.residual!;
+    const plain = gradsOf((xi) => {
+      const y = unit.tcn.apply(unit.gcn.apply(xi, true), true);
+      return tf.relu(tf.add(y, r.bn.apply(conv1x1(evenFrames(xi), r.conv.weight, r.conv.bias), true)));
+    });
+    const ckpt = gradsOf((xi) => unit.apply(xi, true));
+    expect(ckpt).toHaveLength(plain.length);
+    plain.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, ckpt[i]))).dataSync()[0]).toBeLessThan(1e-5));
     store.dispose();
   }, 60_000);
 });

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
+import type { Memo } from './checkpoint.ts';
 import { constant, declareConv as conv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, convMatrix, linear, stackParts } from './ops.ts';
@@ -47,7 +48,11 @@ export class GraphConv {
     this.bn = new BatchNorm(store, `${name}.bn`, outC, 1e-6);
   }
 
-  apply(x: tf.Tensor4D, training: boolean, record = true): tf.Tensor4D {
+  /**
+   * `memo` (a checkpoint's) keeps the aggregation's output for the replay: the depthwise conv is the
+   * graph conv's costliest forward op, and its output is one activation.
+   */
+  apply(x: tf.Tensor4D, training: boolean, record = true, memo?: Memo): tf.Tensor4D {
     const [B, , V] = x.shape;
     const K = this.subsets.length;
     // conv1/conv2 are linear, so their temporal mean is the conv of the temporal mean: [B, V, in].
@@ -70,7 +75,7 @@ export class GraphConv {
     const b3 = tf.concat(this.subsets.map((s) => s.conv3.bias), 0) as tf.Tensor1D;
     const x3 = linear(x, w3, b3).reshape([B, -1, V * K, outC]) as tf.Tensor4D; // [B, T, (v, i), out]
     const Rs = tf.transpose(stackParts(R), [1, 0, 2]).reshape([V * K, B, V, outC]) as tf.Tensor4D; // [(v, i), B, U, out]
-    const sum = aggregate(Rs, x3);
+    const sum = memo ? memo.through((known?: tf.Tensor4D) => aggregate(Rs, x3, known)) : aggregate(Rs, x3);
     let y = this.bn.apply(sum, training, record);
     y = tf.add(y, this.down ? this.down.bn.apply(conv1x1(x, this.down.conv.weight, this.down.conv.bias), training, record) : x);
     return tf.relu(y);
@@ -87,27 +92,32 @@ export class GraphConv {
  *   dx[b, t, w, c] = Σ_u dy[b, t, u, c] · R[w, b, u, c]   (kernel over u)
  *   dR[w, b, u, c] = Σ_t x[b, t, w, c] · dy[b, t, u, c]   (kernel over t)
  * The transposes around the convs move whole rows of c or (b, c) where the layouts allow it.
+ * `known`, the output of an earlier call on the same R and x (a checkpoint replay), skips the
+ * forward conv; the gradient still needs R and x.
  */
-export const aggregate = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [R, x, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+export function aggregate(R: tf.Tensor4D, x: tf.Tensor4D, known?: tf.Tensor4D): tf.Tensor4D {
   const [B, T, W, C] = x.shape;
   const U = R.shape[2];
-  const filter = tf.transpose(R, [0, 1, 3, 2]).reshape([1, W, B * C, U]) as tf.Tensor4D; // [·, w, (b, c), u]
-  const input = tf.transpose(x.reshape([B, T * W, C]), [1, 0, 2]).reshape([1, T, W, B * C]) as tf.Tensor4D; // [·, t, w, (b, c)]
-  save([filter, input]);
-  const out = tf.depthwiseConv2d(input, filter, 1, 'valid').reshape([T, B, C, U]);
-  return {
-    value: tf.transpose(out, [1, 0, 3, 2]),
-    gradFunc: (dy: tf.Tensor, [f, xin]: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const dyT = tf.transpose(dy.reshape([B, T * U, C]), [1, 0, 2]).reshape([T, U, B * C]); // [t, u, (b, c)]
-        const fT = tf.transpose(f.reshape([W, B * C, U]), [2, 1, 0]).reshape([1, U, B * C, W]) as tf.Tensor4D;
-        const dxT = tf.depthwiseConv2d(dyT.reshape([1, T, U, B * C]) as tf.Tensor4D, fT, 1, 'valid').reshape([T, B, C, W]);
-        const dx = tf.transpose(dxT, [1, 0, 3, 2]);
-        const xW = tf.transpose(xin.reshape([T, W, B * C]), [1, 0, 2]).reshape([1, W, T, B * C]) as tf.Tensor4D;
-        const dyF = tf.transpose(dyT, [0, 2, 1]).reshape([1, T, B * C, U]) as tf.Tensor4D;
-        const dR = tf.transpose(tf.depthwiseConv2d(xW, dyF, 1, 'valid').reshape([W, B, C, U]), [0, 1, 3, 2]);
-        return [dR, dx];
-      }),
-  };
-}) as unknown as (R: tf.Tensor4D, x: tf.Tensor4D) => tf.Tensor4D;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [r, xs, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    const filter = tf.transpose(r, [0, 1, 3, 2]).reshape([1, W, B * C, U]) as tf.Tensor4D; // [·, w, (b, c), u]
+    const input = tf.transpose(xs.reshape([B, T * W, C]), [1, 0, 2]).reshape([1, T, W, B * C]) as tf.Tensor4D; // [·, t, w, (b, c)]
+    save([filter, input]);
+    const value = known ? tf.clone(known) : tf.transpose(tf.depthwiseConv2d(input, filter, 1, 'valid').reshape([T, B, C, U]), [1, 0, 3, 2]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [f, xin]: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const dyT = tf.transpose(dy.reshape([B, T * U, C]), [1, 0, 2]).reshape([T, U, B * C]); // [t, u, (b, c)]
+          const fT = tf.transpose(f.reshape([W, B * C, U]), [2, 1, 0]).reshape([1, U, B * C, W]) as tf.Tensor4D;
+          const dxT = tf.depthwiseConv2d(dyT.reshape([1, T, U, B * C]) as tf.Tensor4D, fT, 1, 'valid').reshape([T, B, C, W]);
+          const dx = tf.transpose(dxT, [1, 0, 3, 2]);
+          const xW = tf.transpose(xin.reshape([T, W, B * C]), [1, 0, 2]).reshape([1, W, T, B * C]) as tf.Tensor4D;
+          const dyF = tf.transpose(dyT, [0, 2, 1]).reshape([1, T, B * C, U]) as tf.Tensor4D;
+          const dR = tf.transpose(tf.depthwiseConv2d(xW, dyF, 1, 'valid').reshape([W, B, C, U]), [0, 1, 3, 2]);
+          return [dR, dx];
+        }),
+    };
+  }) as unknown as (R: tf.Tensor4D, x: tf.Tensor4D) => tf.Tensor4D;
+  return op(R, x);
+}

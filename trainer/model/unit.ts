@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
-import { checkpoint } from './checkpoint.ts';
+import { checkpoint, type Stage } from './checkpoint.ts';
 import { GraphConv } from './ctrgc.ts';
 import { declareConv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
@@ -23,9 +23,8 @@ export class Unit {
   readonly gcn: GraphConv;
   readonly tcn: MultiScaleTcn;
   readonly residual?: { conv: Conv; bn: BatchNorm };
-  private readonly weights: tf.Variable[];
-  private readonly gcnWeights: tf.Variable[];
-  private readonly tcnWeights: tf.Variable[];
+  /** The checkpointed stages of training: the graph conv, then the temporal conv with the residual. */
+  private readonly stages: Stage[];
 
   constructor(
     store: ParamStore,
@@ -43,29 +42,27 @@ export class Unit {
     if (shape.residual && (inC !== outC || stride !== 1)) {
       this.residual = { conv: declareConv(store, rng, `${name}.residual.conv`, outC, inC), bn: new BatchNorm(store, `${name}.residual.bn`, outC) };
     }
-    this.weights = store.trainableUnder(`${name}.`);
-    this.gcnWeights = store.trainableUnder(`${name}.gcn1.`);
-    this.tcnWeights = store.trainableUnder(`${name}.tcn1.`);
+    const gcnWeights = store.trainableUnder(`${name}.gcn1.`);
+    this.stages = [
+      { weights: gcnWeights, run: (h, _x, record, memo) => this.gcn.apply(h, true, record, memo) },
+      {
+        weights: store.trainableUnder(`${name}.`).filter((w) => !gcnWeights.includes(w)),
+        run: (h, x, record) => this.output(this.tcn.apply(h, true, record), x, true, record),
+      },
+    ];
   }
 
   /**
-   * Training checkpoints at two levels. The whole unit keeps only its input until the backward pass
-   * (tfjs would otherwise keep about ten activations per unit); its replay checkpoints the graph
-   * and the temporal conv again, because tfjs keeps every gradient of a backward pass until it
-   * ends, so a whole unit's backward at once would need several times the memory of its halves.
+   * Training checkpoints the unit in two stages (see checkpoint.ts): it keeps its input, the graph
+   * conv's output and the aggregation's output (three activations) instead of the about ten tfjs
+   * would keep, and its backward replays the temporal conv with the residual, then the graph conv.
    */
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return training ? checkpoint((h, record) => this.forward(h, true, record), x, this.weights) : this.forward(x, false, false);
+    return training ? checkpoint(this.stages, x) : this.output(this.tcn.apply(this.gcn.apply(x, false), false), x, false, false);
   }
 
-  private forward(x: tf.Tensor4D, training: boolean, record: boolean): tf.Tensor4D {
-    const y = training
-      ? checkpoint(
-          (h, first) => this.tcn.apply(h, true, record && first),
-          checkpoint((h, first) => this.gcn.apply(h, true, record && first), x, this.gcnWeights),
-          this.tcnWeights,
-        )
-      : this.tcn.apply(this.gcn.apply(x, false), false);
+  /** relu(y + residual(x)), y the temporal conv's output. */
+  private output(y: tf.Tensor4D, x: tf.Tensor4D, training: boolean, record: boolean): tf.Tensor4D {
     if (!this.shape.residual) return tf.relu(y);
     if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
     const r = this.residual;
