@@ -7,7 +7,7 @@ import { benchStreamModule, formatStreamBench } from '../../runtime-as/host/benc
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends) and a SIMD matmul micro-kernel, with a per-layer breakdown')
+    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns')
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
     .option('--runs <n>', 'timed runs per measurement (median reported)', positiveInt('--runs'), 20)
     .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
