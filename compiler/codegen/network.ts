@@ -309,7 +309,6 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     `/** One person's share of the pooled feature, and the share of an empty person slot once known. */`,
     `const CONTRIB: usize = memory.data(${contribBytes}, 64);`,
     M > 1 ? `const EMPTY_CONTRIB: usize = memory.data(${M * contribBytes}, 64);\nconst EMPTY_READY: usize = memory.data(${M}); // byte m: slot m's empty share is saved` : '',
-    `export const NETWORK_MEMORY_BYTES: i32 = ${plan.arenaBytes + 64 + (M > 1 ? M + 1 : 1) * contribBytes + memoryBase - WEIGHTS_BASE};`,
     '',
     opts.f16 ? emitExpandHalves(segmentBase, WEIGHTS_BASE, weights.length) : '',
     opts.profile ? PROFILE_PRELUDE(steps.length) : '',

@@ -65,7 +65,6 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
   await writeFile(join(build, 'network.ts'), [
     `const W: StaticArray<f32> = [${list(W)}];`,
     `const B: StaticArray<f32> = [${list(b)}];`,
-    `export const NETWORK_MEMORY_BYTES: i32 = 0;`,
     `export function network_forward(input: usize, logits: usize): void {`,
     `  for (let k = 0; k < ${cfg.classes}; k++) {`,
     `    let z: f32 = unchecked(B[k]);`,
