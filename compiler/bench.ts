@@ -8,6 +8,7 @@ import type { Artifact } from '../common/artifact.ts';
 import { Rng } from '../common/rng.ts';
 import { buildWasm } from './build.ts';
 import { fmaFor, type Fma } from './codegen/kernels.ts';
+import type { Step } from './codegen/network.ts';
 import { compileModule } from './index.ts';
 import type { Graph } from './ir.ts';
 import { countCost } from '../trainer/model/count.ts';
@@ -49,6 +50,9 @@ export function timeRounds(fns: Array<() => void>, rounds: number, warmup = 3): 
   }
   return samples;
 }
+
+/** Multiply-adds a step does per inference: once per person up to the pooling, else once. */
+const inferenceMacs = (s: Step, persons: number): number => s.macs * (s.perPerson ? persons : 1);
 
 /** Median of the per-round ratios a[r] / b[r]. */
 export const medianRatio = (a: number[], b: number[]): number => median(a.map((x, r) => x / b[r]));
@@ -158,7 +162,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   const compileStart = performance.now();
   const built = await compileModule(artifact, graph);
   const compileSeconds = (performance.now() - compileStart) / 1000;
-  const executedGflop = (2 * built.network.steps.reduce((n, s) => n + s.macs * (s.perPerson ? M : 1), 0)) / 1e9;
+  const executedGflop = (2 * built.network.steps.reduce((n, s) => n + inferenceMacs(s, M), 0)) / 1e9;
   const net = await instantiateNetwork(built.wasm);
   const variants = [{ label: 'SIMD', infer: () => void net.logits(x), peak: await microkernel20(false) }];
   if (await relaxedSimdAvailable()) {
@@ -249,7 +253,7 @@ async function profileSteps(
     steps.forEach((s, i) => {
       const g = groups.get(key(i)) ?? { steps: [], macs: 0 };
       g.steps.push(i);
-      g.macs += s.macs * (s.perPerson ? M : 1);
+      g.macs += inferenceMacs(s, M);
       groups.set(key(i), g);
     });
     return [...groups].map(([name, g]) => {

@@ -52,7 +52,10 @@ async function ascFlags(): Promise<string[]> {
   ];
 }
 
-/** binaryen's flexible-inline size: small helpers (tanh4, load/store wrappers) still inline. */
+/**
+ * Largest function binaryen inlines into its only caller. Small helpers (tanh4,
+ * personIsEmpty, addContribution) still inline; kernels stay functions of their own (see buildWasm).
+ */
 const ONE_CALLER_INLINE_MAX_SIZE = 20;
 
 export async function buildWasm(input: BuildInput): Promise<Uint8Array> {

@@ -17,7 +17,7 @@
 import type { CtrgcOp } from '../ir.ts';
 import { roundUp, type TensorLayout } from '../layout.ts';
 import type { PackedCtrgc } from '../pack.ts';
-import type { ConvShape, Fma } from './kernels.ts';
+import { epilogue, type ConvShape, type Fma } from './kernels.ts';
 
 const PARTS = ['xm', 'x1', 'x2', 'th', 'a', 'x3'] as const;
 type Part = (typeof PARTS)[number];
@@ -112,7 +112,7 @@ export function ctrgcSteps(site: CtrgcSite, sink: KernelSink): CtrgcCall[] {
   const at = (part: Part, bytes = 0): string => `${site.scratch} + ${so[part] + bytes}`;
   const W = (offset: number): string => `WB + ${offset}`;
 
-  const topology = sink.add(`ctrgc_topology_i${op.cin}x${src.rowStride}_r${n}x${op.rel}_t${T}_v${V}`, (name) => emitTopology(name, op, src, sink.fma));
+  const topology = sink.add(`ctrgc_topology_i${op.cin}x${src.rowStride}_r${n}x${op.rel}_t${T}_v${V}`, (name) => emitTopology(name, op, src, so, sink.fma));
   const conv4 = sink.conv({
     inRowBytes: V * Vp * 4, tapBytes: 0, K: 1, cin: op.rel, cout: op.cout, cols: V * Vp, outRowBytes: V * Vp * 4,
     resRowBytes: 0, relu: false,
@@ -150,11 +150,10 @@ export function ctrgcSteps(site: CtrgcSite, sink: KernelSink): CtrgcCall[] {
 }
 
 /** `(x, sc, w1, b1, w2, b2)`: xm, X1, X2 and TH in the scratch at `sc` (laid out as ctrgcScratch says). */
-function emitTopology(name: string, op: CtrgcOp, src: TensorLayout, fma: Fma): string {
+function emitTopology(name: string, op: CtrgcOp, src: TensorLayout, so: CtrgcScratch['offsets'], fma: Fma): string {
   const { V, T } = src;
   const Vp = roundUp(V, 4);
   const nR = op.subsets.length * op.rel;
-  const { offsets: so } = ctrgcScratch(op, src);
   const js = Array.from({ length: Vp / 4 }, (_, j) => j);
   const S = (part: Part): string => `(sc + ${so[part]})`;
   return [
@@ -225,9 +224,8 @@ function emitAggregate(name: string, op: CtrgcOp, src: TensorLayout, dst: Tensor
     out.push(`        }`);
     for (let q = 0; q < frames; q++) {
       for (const j of cols) {
-        let v = acc(q, j);
-        if (resRowBytes !== undefined) v = `f32x4.add(${v}, v128.load(rr + t * ${V * 4}, ${q * V * 4 + j * 16}))`;
-        if (op.relu) v = `f32x4.pmax(ZERO, ${v})`;
+        const res = resRowBytes === undefined ? undefined : `v128.load(rr + t * ${V * 4}, ${q * V * 4 + j * 16})`;
+        const v = epilogue(acc(q, j), res, op.relu);
         out.push(`        v128.store(dd + t * ${V * 4}, ${v}, ${q * V * 4 + j * 16});`);
       }
     }

@@ -19,6 +19,15 @@ export interface Fma {
   (acc: string, a: string, b: string): string;
 }
 
+/**
+ * The IR's epilogue on one vector, in registers before its single store: + residual (the vector
+ * `residual` loads, if any), then ReLU.
+ */
+export const epilogue = (value: string, residual: string | undefined, relu: boolean): string => {
+  const v = residual === undefined ? value : `f32x4.add(${value}, ${residual})`;
+  return relu ? `f32x4.pmax(ZERO, ${v})` : v;
+};
+
 export const fmaFor = (relaxed: boolean): Fma =>
   relaxed ? (acc, a, b) => `f32x4.relaxed_madd(${a}, ${b}, ${acc})` : (acc, a, b) => `f32x4.add(${acc}, f32x4.mul(${a}, ${b}))`;
 
@@ -88,9 +97,8 @@ export function emitConv(name: string, s: ConvShape, fma: Fma): string {
     out.push(`      }`);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < nv; j++) {
-        let v = acc(r, j);
-        if (s.resRowBytes !== undefined) v = `f32x4.add(${v}, v128.load(r + (cb * 4 + ${r}) * ${s.resRowBytes} + col, ${j * 16}))`;
-        if (s.relu) v = `f32x4.pmax(ZERO, ${v})`;
+        const res = s.resRowBytes === undefined ? undefined : `v128.load(r + (cb * 4 + ${r}) * ${s.resRowBytes} + col, ${j * 16})`;
+        const v = epilogue(acc(r, j), res, s.relu);
         out.push(`      v128.store(o + (cb * 4 + ${r}) * ${s.outRowBytes} + col, ${v}, ${j * 16});`);
       }
     }

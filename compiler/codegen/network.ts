@@ -10,7 +10,7 @@ import { liveBuffers, planMemory } from '../memory-plan.ts';
 import { WeightBlob, packConvOp, packCtrgc, padTo4 } from '../pack.ts';
 import { emitExpandHalves } from '../f16.ts';
 import { TANH4, ctrgcScratch, ctrgcSteps, type KernelSink } from './ctrgc.ts';
-import { convKey, emitConv, emitZeroPads, fmaFor } from './kernels.ts';
+import { convKey, emitConv, emitZeroPads, epilogue, fmaFor } from './kernels.ts';
 
 /** One call in `network_forward`, as the per-kernel profile groups it. */
 export interface Step {
@@ -177,8 +177,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
           if (prev) y = `f32x4.max(${y}, v128.load(s + (t0 - 1) * ${sv}, ${j * 16}))`;
           if (next) y = `f32x4.max(${y}, v128.load(s + (t0 + 1) * ${sv}, ${j * 16}))`;
           if (affine) y = `f32x4.add(f32x4.mul(${y}, sc), sh)`;
-          if (res) y = `f32x4.add(${y}, v128.load(r + t * ${V * 4}, ${j * 16}))`;
-          if (op.relu) y = `f32x4.pmax(ZERO, ${y})`;
+          y = epilogue(y, res ? `v128.load(r + t * ${V * 4}, ${j * 16})` : undefined, op.relu);
           return `        v128.store(d + t * ${V * 4}, ${y}, ${j * 16});`;
         });
         // Runs of output frames with the same neighbours, each one loop.
