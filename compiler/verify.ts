@@ -199,8 +199,7 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
  */
 export async function readDatasetSamples(artifact: Artifact, dir: string, count = VERIFY_DATA_SAMPLES): Promise<DatasetSample[]> {
   const { readCache } = await import('../trainer/data/cache.ts');
-  const { preprocess } = await import('../trainer/data/preprocess.ts');
-  const { LAYOUTS } = await import('../common/layouts.ts');
+  const { preprocess, testPreprocessOptions } = await import('../trainer/data/preprocess.ts');
   const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
   if (!isDir) throw new UserError(`--data ${dir}: no such directory (expected a dataset cache made by \`cocodiff synth\` or \`cocodiff prepare\`)`);
   const cache = await readCache(dir);
@@ -223,10 +222,7 @@ export async function readDatasetSamples(artifact: Artifact, dir: string, count 
     return {
       name: `${dir} ${split} ${k}`,
       className: index.classes[seq.label!],
-      x: preprocess(seq, {
-        frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout],
-        train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre,
-      }),
+      x: preprocess(seq, testPreprocessOptions(m)),
     };
   });
 }

@@ -11,9 +11,9 @@
  *   6.   rotate        random 3D rotation (training, 3D layouts only)
  *   7.   applyModality joint, bone, joint-motion, bone-motion
  */
-import type { Modality } from '../../common/artifact.ts';
+import type { Modality, ModelJson } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import type { JointLayout } from '../../common/layouts.ts';
+import { LAYOUTS, type JointLayout } from '../../common/layouts.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Sequence } from '../../common/sequence.ts';
 
@@ -244,6 +244,14 @@ export function applyModality(x: Float32Array, modality: Modality, C: number, T:
 }
 
 /** The whole pipeline: Sequence [F][P][V][C] → network input [C][T][V][M]. */
+/** The test-time preprocessing a model artifact was trained for: what its recognizer runs in wasm. */
+export function testPreprocessOptions(m: Pick<ModelJson, 'input' | 'modality' | 'layout' | 'preprocessing'>): PreprocessOptions {
+  return {
+    frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout],
+    train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre,
+  };
+}
+
 export function preprocess(seq: Sequence, opts: PreprocessOptions): Float32Array {
   const { frames: T, persons: M, layout } = opts;
   const V = layout.joints.length;

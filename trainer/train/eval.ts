@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import { LAYOUTS } from '../../common/layouts.ts';
 import { readCache, type Cache, type SplitName } from '../data/cache.ts';
+import { testPreprocessOptions } from '../data/preprocess.ts';
 import { CtrGcnModel } from '../model/ctrgcn.ts';
 import { classificationReport, ensembleScores, type ClassificationReport } from './metrics.ts';
 import { writeConfusion } from './plots.ts';
@@ -31,8 +31,7 @@ export async function predictArtifact(path: string, cache: Cache, split: SplitNa
   }
   const model = CtrGcnModel.fromArtifact(artifact);
   try {
-    const pre = { frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout], cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre };
-    return await predict(model, cache, split, pre, batchSize, quiet ? undefined : `eval ${m.modality}`);
+    return await predict(model, cache, split, testPreprocessOptions(m), batchSize, quiet ? undefined : `eval ${m.modality}`);
   } finally {
     model.dispose();
   }
