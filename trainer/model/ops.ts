@@ -35,9 +35,14 @@ export function columnMeans(x: tf.Tensor2D): tf.Tensor2D {
   return tf.avgPool(x.reshape([1, 1, rows, C]) as tf.Tensor4D, [1, rows], 1, 'valid').reshape([1, C]) as tf.Tensor2D;
 }
 
+/** Column sums of [rows, C] as [C]: a bias gradient, by way of columnMeans (tf.sum is slow on wasm). */
+function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  return columnMeans(x).mul(x.shape[0]).reshape([-1]) as tf.Tensor1D;
+}
+
 /**
- * x [rows, in] · w [in, out] + b [out], as matMul2d, with the bias gradient as a column mean times
- * rows (tfjs's own gradient of the broadcast add reduces with tf.sum, slow on wasm).
+ * x [rows, in] · w [in, out] + b [out], as matMul2d, with the bias gradient by columnSums
+ * (tfjs's own gradient of the broadcast add reduces with tf.sum, slow on wasm).
  */
 const matMulBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
@@ -47,7 +52,7 @@ const matMulBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
     gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) =>
       tf.tidy(() => {
         const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, d), columnMeans(d).mul(d.shape[0]).reshape([-1])];
+        return [tf.matMul(d, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, d), columnSums(d)];
       }),
   };
 }) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -141,8 +146,7 @@ function temporalConvGrads(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, dila
   const filter = tf.transpose(dyFull, [1, 2, 0, 3]) as tf.Tensor4D; // [T, V, B, out]
   const dw = tf.conv2d(input, filter, [dilation, 1], 'valid'); // [in, k, 1, out]
   const dwOfficial = tf.transpose(dw, [3, 0, 1, 2]);
-  const dy2d = dy.reshape([-1, out]) as tf.Tensor2D;
-  return [dx, dwOfficial, columnMeans(dy2d).mul(dy2d.shape[0]).reshape([-1])];
+  return [dx, dwOfficial, columnSums(dy.reshape([-1, out]) as tf.Tensor2D)];
 }
 
 /**
