@@ -12,9 +12,9 @@ import { extname } from 'node:path';
 import { UserError } from '../../common/errors.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
-import { loadKineticsJson } from '../../trainer/data/kinetics.ts';
-import { readNpy } from '../../trainer/data/npy.ts';
-import { loadSkeletonFile } from '../../trainer/data/ntu-skeleton.ts';
+import { loadKineticsJson } from '../../common/formats/kinetics.ts';
+import { readNpy } from '../../common/formats/npy.ts';
+import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
 
 export async function loadRecording(path: string, layoutHint?: LayoutName | null): Promise<Sequence> {
   const ext = extname(path).toLowerCase();

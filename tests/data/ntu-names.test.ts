@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { benchmarkClasses, ntuClassNames, ntuMissingSamples, ntuSplit, parseBenchmark, parseNtuName } from '../../trainer/data/ntu-names.ts';
+import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { benchmarkClasses, ntuClassNames, ntuMissingSamples, ntuSplit, parseBenchmark } from '../../trainer/data/ntu-names.ts';
 
 const name = (s: string) => parseNtuName(s)!;
 

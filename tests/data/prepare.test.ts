@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareNtu } from '../../trainer/data/prepare.ts';
 import { readCache } from '../../trainer/data/cache.ts';
-import { loadSkeletonFile } from '../../trainer/data/ntu-skeleton.ts';
-import { ntuClassNames, ntuSplit, parseNtuName } from '../../trainer/data/ntu-names.ts';
+import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
+import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { ntuClassNames, ntuSplit } from '../../trainer/data/ntu-names.ts';
 import { range, skeletonText, swingingBody, writeNtuFolder } from '../helpers/ntu-fixtures.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'prep-'));

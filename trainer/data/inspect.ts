@@ -8,10 +8,12 @@ import { UserError, atField } from '../../common/errors.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { readCache, SPLITS } from './cache.ts';
-import { loadSkeletonFile } from './ntu-skeleton.ts';
-import { ntuClassNames, parseNtuName } from './ntu-names.ts';
-import { kineticsClassNames, loadKineticsJson } from './kinetics.ts';
-import { readNpy } from './npy.ts';
+import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
+import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { loadKineticsJson } from '../../common/formats/kinetics.ts';
+import { ntuClassNames } from './ntu-names.ts';
+import { kineticsClassNames } from './kinetics.ts';
+import { readNpy } from '../../common/formats/npy.ts';
 import { Npz } from './npz.ts';
 
 export interface InspectReport {

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { UserError } from '../../common/errors.ts';
-import { NpyRowReader, parseNpy, type NpyArray } from './npy.ts';
+import { NpyRowReader, parseNpy, type NpyArray } from '../../common/formats/npy.ts';
 
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;

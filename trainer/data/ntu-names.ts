@@ -5,29 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../common/errors.ts';
-
-export interface NtuName {
-  setup: number;
-  camera: number;
-  performer: number;
-  replication: number;
-  /** 1-based action number as in the file name (A001 = 1). */
-  action: number;
-}
+import { parseNtuName, type NtuName } from '../../common/formats/ntu-name.ts';
 
 export type NtuBenchmark = 'xsub' | 'xview' | 'xsub120' | 'xset120';
 export const NTU_BENCHMARKS: readonly NtuBenchmark[] = ['xsub', 'xview', 'xsub120', 'xset120'];
-
-const NAME = /^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})$/;
-
-/** Parses a sample name or a file name such as `S001C002P003R002A013.skeleton`; null if it is neither. */
-export function parseNtuName(fileOrName: string): NtuName | null {
-  const base = fileOrName.replace(/^.*[\\/]/, '').replace(/\.skeleton$/, '');
-  const m = NAME.exec(base);
-  if (!m) return null;
-  const [setup, camera, performer, replication, action] = m.slice(1).map(Number);
-  return { setup, camera, performer, replication, action };
-}
 
 // Training performers of the cross-subject benchmarks (Shahroudy et al. 2016; Liu et al. 2019).
 const XSUB60_TRAIN = new Set([1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38]);
@@ -72,7 +53,7 @@ export function ntuClassNames(count: 60 | 120): string[] {
  */
 export function ntuMissingSamples(classes: 60 | 120): Set<string> {
   const file = classes === 60 ? 'NTU_RGBD_samples_with_missing_skeletons.txt' : 'NTU_RGBD120_samples_with_missing_skeletons.txt';
-  return new Set(referenceLines(file).filter((l) => NAME.test(l)));
+  return new Set(referenceLines(file).filter((l) => parseNtuName(l) !== null));
 }
 
 export function parseBenchmark(s: string): NtuBenchmark {

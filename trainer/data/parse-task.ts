@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors.ts';
 import type { Sequence } from '../../common/sequence.ts';
-import { parseSkeleton } from './ntu-skeleton.ts';
-import { parseKineticsJson } from './kinetics.ts';
+import { parseSkeleton } from '../../common/formats/ntu-skeleton.ts';
+import { parseKineticsJson } from '../../common/formats/kinetics.ts';
 
 export type ParseTask =
   | { kind: 'ntu-skeleton'; path: string }

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError, atField } from '../../common/errors.ts';
-import { readNpy } from '../data/npy.ts';
+import { readNpy } from '../../common/formats/npy.ts';
 import { normaliseLabel } from './descriptions.ts';
 
 /** Per class, in training-class order: [K × dim] row-major. */

@@ -4,7 +4,7 @@
  * Every array is converted to float32, the one element type the trainer uses.
  */
 import { readFile } from 'node:fs/promises';
-import { atField, UserError } from '../../common/errors.ts';
+import { atField, UserError } from '../errors.ts';
 
 export interface NpyHeader {
   /** The `descr` string as written, e.g. "<f4". */

@@ -13,10 +13,10 @@
  * files (see prepare.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { atLine } from '../../common/errors.ts';
-import type { Sequence } from '../../common/sequence.ts';
-import { NTU25 } from '../../common/layouts.ts';
-import { parseNtuName } from './ntu-names.ts';
+import { atLine } from '../errors.ts';
+import type { Sequence } from '../sequence.ts';
+import { NTU25 } from '../layouts.ts';
+import { parseNtuName } from './ntu-name.ts';
 
 const JOINTS = NTU25.joints.length;
 const BODY_INFO_VALUES = 10;
