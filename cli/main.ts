@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { UserError } from '../common/errors.ts';
+import { printableLines } from '../common/terminal.ts';
 import { registerCommands } from './commands/index.ts';
 
 const program = new Command('cocodiff')
@@ -17,6 +18,7 @@ try {
 } catch (err) {
   if (process.env.COCODIFF_DEBUG) console.error(err);
   const message = err instanceof Error ? err.message : String(err);
-  console.error(`cocodiff: ${err instanceof UserError ? '' : 'internal error: '}${message}`);
+  // Messages quote file contents (names, values): no control character reaches the terminal.
+  console.error(`cocodiff: ${err instanceof UserError ? '' : 'internal error: '}${printableLines(message)}`);
   process.exitCode = 1;
 }

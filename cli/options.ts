@@ -13,3 +13,6 @@ export function positiveInt(flag: string, max = Infinity): (text: string) => num
     return n;
   };
 }
+
+/** The help of every `--force`: what it may replace, and what it never will. */
+export const FORCE_HELP = 'replace what an earlier cocodiff run wrote at --out (a directory holding anything else, or the inputs, is never replaced)';

@@ -106,8 +106,12 @@ export interface Artifact {
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Writes an artifact atomically: the directory appears whole or not at all. */
-export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Map<string, Tensor>): Promise<ModelJson> {
+/**
+ * Writes an artifact atomically: the directory appears whole or not at all. An existing directory
+ * is replaced only when it is an earlier artifact and `force` is set, never when it holds one of
+ * `inputs` (common/output-dir.ts).
+ */
+export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Map<string, Tensor>, opts: { force?: boolean; inputs?: readonly string[] } = {}): Promise<ModelJson> {
   const entries: WeightEntry[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -133,7 +137,7 @@ export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Ma
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(tmp, 'weights.bin'), blob);
     await writeFile(join(tmp, 'model.json'), JSON.stringify(model, null, 2) + '\n');
-  });
+  }, { kind: 'model artifact', ...opts });
   return model;
 }
 

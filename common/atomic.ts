@@ -1,15 +1,20 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkOutputDir, readOutputMarker, writeOutputMarker, type OutputOptions } from './output-dir.ts';
 
-function tmpName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/**
+ * Temporary siblings of an output: `.NAME.PID.RAND.tmp` while it is built, `.NAME.PID.RAND.old` for
+ * the version being replaced during a directory swap. The PID tells a live writer's from a dead one's.
+ */
+function siblingName(path: string, suffix: 'tmp' | 'old'): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`);
 }
 
 /** Writes a file so that readers see either the old content or the new one, never a half. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = tmpName(path);
+  const tmp = siblingName(path, 'tmp');
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
@@ -19,17 +24,80 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-/**
- * Builds a whole directory in a temporary sibling, then swaps it into place. A run killed
- * half-way leaves only a `.tmp` sibling (ignored, removed by the next run), never a half directory.
- */
-export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true });
-  const tmp = tmpName(dir);
-  const old = tmpName(dir);
-  await mkdir(tmp, { recursive: true });
+/** Temporary directories this process is building or swapping right now: never stale. */
+const inProgress = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
-    await fill(tmp);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Finishes or undoes a directory swap that a crash interrupted, then removes stale temporaries.
+ * The swap (commitDirAtomic) renames `dir → .old`, then `.tmp → dir`; the `.tmp` holds its output
+ * marker, written last, only once it is complete. So when `dir` is missing, a complete `.tmp` left
+ * by a dead writer is the newest version and is moved into place; failing that, an `.old` is put
+ * back. Every other temporary of a dead writer (or of this process, from an earlier failed
+ * attempt) is removed. Readers call this too, so a crash never looks like "no output".
+ */
+export async function recoverDirAtomic(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}.`;
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return;
+  }
+  const stale: { path: string; kind: 'tmp' | 'old'; complete: boolean; mtime: number }[] = [];
+  for (const n of names) {
+    const m = n.startsWith(prefix) ? /^\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/.exec(n.slice(prefix.length - 1)) : null;
+    if (!m) continue;
+    const path = join(parent, n);
+    if (inProgress.has(path) || (Number(m[1]) !== process.pid && isAlive(Number(m[1])))) continue;
+    const st = await lstat(path).catch(() => null);
+    if (!st?.isDirectory()) continue;
+    stale.push({ path, kind: m[2] as 'tmp' | 'old', complete: (await readOutputMarker(path)) !== null, mtime: st.mtimeMs });
+  }
+  if (stale.length === 0) return;
+  const exists = await lstat(dir).then(() => true, () => false);
+  if (!exists) {
+    const newest = (kind: 'tmp' | 'old') => stale.filter((s) => s.kind === kind && s.complete).sort((a, b) => b.mtime - a.mtime)[0];
+    const keep = newest('tmp') ?? newest('old');
+    if (keep) {
+      await rename(keep.path, dir);
+      stale.splice(stale.indexOf(keep), 1);
+    }
+  }
+  for (const s of stale) await rm(s.path, { recursive: true, force: true });
+}
+
+/** Starts a directory output: checks that `dir` may be replaced, and makes the temporary sibling to fill. */
+export async function beginDirAtomic(dir: string, opts: OutputOptions): Promise<string> {
+  await mkdir(dirname(dir), { recursive: true });
+  await recoverDirAtomic(dir);
+  await checkOutputDir(dir, opts);
+  const tmp = siblingName(dir, 'tmp');
+  inProgress.add(tmp);
+  await mkdir(tmp);
+  return tmp;
+}
+
+/**
+ * Finishes a directory output: marks the filled temporary complete, checks `dir` again (it may
+ * have changed while the output was built), and swaps the temporary into place.
+ */
+export async function commitDirAtomic(tmp: string, dir: string, opts: OutputOptions): Promise<void> {
+  await writeOutputMarker(tmp, opts.kind);
+  await checkOutputDir(dir, opts);
+  const old = siblingName(dir, 'old');
+  inProgress.add(old);
+  try {
     let hadOld = false;
     try {
       await rename(dir, old);
@@ -37,10 +105,37 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      if (hadOld) await rename(old, dir).catch(() => {});
+      throw err;
+    }
     if (hadOld) await rm(old, { recursive: true, force: true });
+  } finally {
+    inProgress.delete(old);
+    inProgress.delete(tmp);
+  }
+}
+
+/** Drops an output that will not be committed. */
+export async function abortDirAtomic(tmp: string): Promise<void> {
+  await rm(tmp, { recursive: true, force: true });
+  inProgress.delete(tmp);
+}
+
+/**
+ * Builds a whole directory in a temporary sibling, then swaps it into place (see beginDirAtomic and
+ * commitDirAtomic). A run killed half-way leaves only temporaries, which the next write or read of
+ * `dir` finishes or removes (recoverDirAtomic), never a half directory.
+ */
+export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>, opts: OutputOptions): Promise<void> {
+  const tmp = await beginDirAtomic(dir, opts);
+  try {
+    await fill(tmp);
+    await commitDirAtomic(tmp, dir, opts);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    await abortDirAtomic(tmp);
     throw err;
   }
 }

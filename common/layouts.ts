@@ -81,12 +81,20 @@ export const COCO17: JointLayout = {
   coordNames: ['x', 'y', 'score'],
 };
 
-export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = { ntu25: NTU25, openpose18: OPENPOSE18, coco17: COCO17 };
+/**
+ * By name. No prototype: layout names come from files, and `"__proto__" in LAYOUTS` or
+ * `LAYOUTS["toString"]` must not find anything.
+ */
+export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = Object.freeze(Object.assign(Object.create(null), { ntu25: NTU25, openpose18: OPENPOSE18, coco17: COCO17 }));
+
+/** True when `name` (read from a file or a flag) is a layout's name. */
+export function isLayoutName(name: unknown): name is LayoutName {
+  return typeof name === 'string' && Object.hasOwn(LAYOUTS, name);
+}
 
 export function layoutByName(name: string): JointLayout {
-  const layout = (LAYOUTS as Record<string, JointLayout>)[name];
-  if (!layout) throw new Error(`unknown joint layout "${name}" (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
-  return layout;
+  if (!isLayoutName(name)) throw new Error(`unknown joint layout ${JSON.stringify(name)} (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
+  return LAYOUTS[name];
 }
 
 /** Inward edges (child → parent), the root's self-loop left out. */

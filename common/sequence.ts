@@ -24,3 +24,24 @@ export interface Sequence {
 export function frameSize(s: Pick<Sequence, 'persons' | 'joints' | 'coords'>): number {
   return s.persons * s.joints * s.coords;
 }
+
+/**
+ * Where in a sequence flat index i lies, 1-based as users count: "frame 3, person 1, joint 12".
+ * Errors about a value name it this way.
+ */
+export function locate(s: Pick<Sequence, 'persons' | 'joints' | 'coords'>, i: number): string {
+  const perPerson = s.joints * s.coords;
+  const frame = Math.floor(i / frameSize(s));
+  const person = Math.floor((i % frameSize(s)) / perPerson);
+  const joint = Math.floor((i % perPerson) / s.coords);
+  return `frame ${frame + 1}, person ${person + 1}, joint ${joint + 1}, coordinate ${(i % s.coords) + 1}`;
+}
+
+/** Index of the first NaN or ±Infinity in `values`, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    // x − x is 0 for every finite x and NaN for NaN and ±Infinity; cheaper than Number.isFinite.
+    if (values[i] - values[i] !== 0) return i;
+  }
+  return -1;
+}

@@ -3,6 +3,7 @@ import { positiveInt } from '../options.ts';
 import { progress } from '../../common/progress.ts';
 import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
 import { readCache } from '../../trainer/data/cache.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -24,6 +25,6 @@ export function register(program: Command): void {
         bar.stop();
       }
       console.log(`nearest centroid on ${f.data} (${f.split}, ${r.total} samples): top-1 ${(100 * r.top1).toFixed(2)} %`);
-      if (f.perClass) for (const c of r.perClass) console.log(`  ${(c.total ? (100 * c.correct) / c.total : 0).toFixed(1).padStart(5)} %  ${c.label}`);
+      if (f.perClass) for (const c of r.perClass) console.log(`  ${(c.total ? (100 * c.correct) / c.total : 0).toFixed(1).padStart(5)} %  ${printable(c.label)}`);
     });
 }

@@ -3,6 +3,7 @@ import { UserError } from '../../common/errors.ts';
 import { positiveInt } from '../options.ts';
 import { selectBackend, type BackendName } from '../../trainer/backend.ts';
 import { evaluate } from '../../trainer/train/eval.ts';
+import { printable } from '../../common/terminal.ts';
 
 const pct = (v: number): string => (Number.isNaN(v) ? '  n/a' : (100 * v).toFixed(2).padStart(6));
 
@@ -32,7 +33,7 @@ export function register(program: Command): void {
       for (const m of r.members) console.log(`  ${m.model}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);
       console.log(`${models.length > 1 ? 'ensemble' : f.split}: ${r.report.samples} samples, top-1 ${pct(r.report.top1)} %, top-5 ${pct(r.report.top5)} %`);
       console.log('per-class top-1:');
-      r.classes.forEach((c, i) => console.log(`  ${pct(r.report.perClass[i])} %  ${c}`));
+      r.classes.forEach((c, i) => console.log(`  ${pct(r.report.perClass[i])} %  ${printable(c)}`));
       if (f.out) console.log(`wrote ${f.out}/confusion.svg and confusion.json`);
     });
 }

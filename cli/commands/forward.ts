@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import { BACKENDS, selectBackend } from '../../trainer/backend.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
+import { printable } from '../../common/terminal.ts';
 
 function parseShape(text: string): number[] {
   const dims = text.split(',').map((s) => Number(s.trim()));
@@ -67,7 +68,7 @@ export function register(program: Command): void {
         const row = logitValues.subarray(n * K, (n + 1) * K);
         console.log(`sample ${n} logits: ${Array.from(row, (v) => v.toFixed(5)).join(' ')}`);
         const top = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, 5);
-        console.log(`sample ${n} top-5: ${top.map((k) => `${artifact.model.classes[k]} (${row[k].toFixed(3)})`).join(', ')}`);
+        console.log(`sample ${n} top-5: ${top.map((k) => `${printable(artifact.model.classes[k])} (${row[k].toFixed(3)})`).join(', ')}`);
       }
       if (f.out) await writeFileAtomic(f.out, toBytes(logitValues));
       if (f.features) await writeFileAtomic(f.features, toBytes(featureValues));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { positiveInt } from '../options.ts';
+import { FORCE_HELP, positiveInt } from '../options.ts';
 import { MODALITIES, type Modality } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { importCtrGcn } from '../../trainer/model/import-ctrgcn.ts';
@@ -11,12 +11,13 @@ export function register(program: Command): void {
     .description('Import weights trained by the official CTR-GCN code (a state_dict manifest + float32 blob) as a cocodiff model artifact')
     .requiredOption('--manifest <file>', 'JSON manifest: {weights: {file?, tensors: [{name, shape, offset (bytes), length (floats)}]}}')
     .option('--weights <file>', 'float32 little-endian blob (default: the manifest\'s weights.file, next to it)')
-    .requiredOption('--out <dir>', 'artifact directory to write (replaced atomically)')
+    .requiredOption('--out <dir>', 'artifact directory to write (a new or empty directory; see --force)')
+    .option('--force', FORCE_HELP)
     .option('--frames <t>', 'frames per sample the model is used with', positiveInt('--frames'), 64)
     .option('--classes <file>', 'class names, one per line (default: NTU-60 / NTU-120 names for 60 / 120 classes)')
     .option('--modality <m>', `input modality the weights were trained on (${MODALITIES.join(', ')})`, 'joint')
     .addHelpText('after', '\nThe configuration (joints, persons, channels, classes) is read off the tensor shapes; any missing,\nextra or mis-shaped tensor is refused by name. num_batches_tracked counters are ignored.')
-    .action(async (f: { manifest: string; weights?: string; out: string; frames: number; classes?: string; modality: string }) => {
+    .action(async (f: { manifest: string; weights?: string; out: string; frames: number; classes?: string; modality: string; force?: boolean }) => {
       const { frames } = f;
       if (!(MODALITIES as readonly string[]).includes(f.modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${f.modality}"`);
       let classes: string[] | undefined;
@@ -27,7 +28,7 @@ export function register(program: Command): void {
           throw new UserError(`${f.classes}: cannot read the class names (${(err as Error).message})`);
         }
       }
-      const model = await importCtrGcn(f.manifest, f.weights, f.out, { frames, classes, modality: f.modality as Modality });
+      const model = await importCtrGcn(f.manifest, f.weights, f.out, { frames, classes, modality: f.modality as Modality, force: f.force });
       const params = model.weights.filter((w) => !/running_(mean|var)$/.test(w.name)).reduce((n, w) => n + w.bytes / 4, 0);
       console.log(`${f.out}: CTR-GCN, ${model.backbone.channels.length} units [${model.backbone.channels}], layout ${model.layout}, ` +
         `input [N, ${model.input.C}, ${model.input.T}, ${model.input.V}, ${model.input.M}], ${model.classes.length} classes, ${params.toLocaleString('en')} parameters`);

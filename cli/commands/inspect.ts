@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatReport, inspectPath } from '../../trainer/data/inspect.ts';
+import { printableLines } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -9,6 +10,6 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object instead of text')
     .action(async (path: string, o: { json?: boolean }) => {
       const report = await inspectPath(path);
-      console.log(o.json ? JSON.stringify(report) : formatReport(report));
+      console.log(o.json ? JSON.stringify(report) : printableLines(formatReport(report)));
     });
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Recognizer } from '../../runtime-as/host/index.ts';
 import { loadRecording } from '../../runtime-as/host/recording-file.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -22,6 +23,6 @@ export function register(program: Command): void {
         return;
       }
       console.log(`${opts.input}: ${seq.frames} frames, ${seq.layout}, ${seq.persons} person slot(s); inference ${result.latencyMs.toFixed(2)} ms`);
-      result.top.forEach((c, i) => console.log(`  ${i + 1}. ${c.label.padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`));
+      result.top.forEach((c, i) => console.log(`  ${i + 1}. ${printable(c.label).padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`));
     });
 }

@@ -9,6 +9,7 @@ import { UserError } from '../../common/errors.ts';
 import { Recognizer, type Prediction } from '../../runtime-as/host/index.ts';
 import { parseFrameLine } from '../../runtime-as/host/ndjson.ts';
 import { loadRecording } from '../../runtime-as/host/recording-file.ts';
+import { printable } from '../../common/terminal.ts';
 
 interface StreamFlags {
   input: string;
@@ -94,8 +95,8 @@ export async function streamNdjson(recognizer: Recognizer, lines: AsyncIterable<
 }
 
 export function formatPrediction(p: Prediction, seconds: number): string {
-  const label = p.action ?? '(no action)';
-  const runnersUp = p.top.slice(1).map((c) => `${c.label} ${c.score.toFixed(2)}`).join(', ');
+  const label = p.action !== null ? printable(p.action) : '(no action)';
+  const runnersUp = p.top.slice(1).map((c) => `${printable(c.label)} ${c.score.toFixed(2)}`).join(', ');
   return `${seconds.toFixed(3).padStart(8)}s  frame ${String(p.frame).padStart(5)}  ${label.padEnd(24)} ${(p.top[0]?.score ?? 0).toFixed(2)}` +
     `${runnersUp ? `  (${runnersUp})` : ''}  infer ${p.latencyMs.toFixed(2)} ms`;
 }

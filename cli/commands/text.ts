@@ -14,6 +14,7 @@ import { UserError } from '../../common/errors.ts';
 import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
 import { BUILTIN_DATASETS, loadDescriptions } from '../../trainer/text/descriptions.ts';
 import { importDescriptions } from '../../trainer/text/importers.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   const text = program
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .action(async (what: string) => {
       const d = await loadDescriptions(what);
       const coarse = d.classes.map((c) => c.coarse.length);
-      console.log(`${what}: ${d.dataset}, ${d.classes.length} classes, ${Math.min(...coarse)}–${Math.max(...coarse)} coarse phrases per class, all six body parts described`);
+      console.log(`${printable(what)}: ${printable(d.dataset)}, ${d.classes.length} classes, ${Math.min(...coarse)}–${Math.max(...coarse)} coarse phrases per class, all six body parts described`);
     });
 
   text

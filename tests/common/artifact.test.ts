@@ -89,7 +89,8 @@ describe('model artifact', () => {
 
   it('replaces an existing artifact whole', async () => {
     const dir = await freshArtifact('replace');
-    await writeArtifact(dir, { ...meta, classes: ['x', 'y'] }, weights());
+    await expect(writeArtifact(dir, { ...meta, classes: ['x', 'y'] }, weights())).rejects.toThrow(/already holds a model artifact written earlier; replace it with --force/);
+    await writeArtifact(dir, { ...meta, classes: ['x', 'y'] }, weights(), { force: true });
     expect((await readArtifact(dir)).model.classes).toEqual(['x', 'y']);
   });
 });

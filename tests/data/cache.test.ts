@@ -64,4 +64,48 @@ describe('dataset cache', () => {
     await expect(readCache(dir)).rejects.toThrow(/test\.bin: 100 bytes, index\.json describes 1836 bytes/);
     await expect(readCache(join(dir, 'nope'))).rejects.toThrow(/not a dataset cache \(no index\.json/);
   });
+
+  it('reads data files only inside the cache: a path in index.json that leads out is refused unread', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'cache-'));
+    const dir = join(parent, 'c');
+    await written(dir);
+    writeFileSync(join(parent, 'outside.bin'), Buffer.alloc(4 * 4 * 51));
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    for (const file of ['../outside.bin', '../../../etc/passwd', '/etc/passwd', 'sub/train.bin', '..', '', 7, null]) {
+      index.splits.train.file = file;
+      writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+      const message = await readCache(dir).then(() => 'read', (e: Error) => e.message);
+      expect(message).toBe(`${join(dir, 'index.json')}: field "splits.train.file": expected a file name inside the cache directory, found ${JSON.stringify(file)}`);
+    }
+  });
+
+  it('refuses NaN or infinite values, naming the file, sample, frame and joint', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cache-')), 'c');
+    await written(dir);
+    const bin = readFileSync(join(dir, 'train.bin'));
+    bin.writeFloatLE(Infinity, 4 * (4 * 51 + 3 * 3 + 1)); // sample 1 (s3), frame 1, joint 4, coordinate 2
+    writeFileSync(join(dir, 'train.bin'), bin);
+    await expect(readCache(dir)).rejects.toThrow(`${join(dir, 'train.bin')}: train sample 1 ("s3"), frame 1, person 1, joint 4, coordinate 2: Infinity; a cache holds finite values only`);
+    const w = await CacheWriter.create(join(dir, '..', 'd'), meta);
+    const bad = seq(3, 0, 4);
+    bad.data[51 + 2 * 3] = NaN;
+    await expect(w.add('train', { ...bad, source: 'rec.npy' })).rejects.toThrow('rec.npy (sample s4), frame 2, person 1, joint 3, coordinate 1: NaN is not a finite float32');
+    await w.abort();
+  });
+
+  it('refuses null where an object belongs and prototype names as a layout', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cache-')), 'c');
+    await written(dir);
+    const good = readFileSync(join(dir, 'index.json'), 'utf8');
+    const refusal = async (edit: (j: any) => unknown): Promise<string> => {
+      writeFileSync(join(dir, 'index.json'), JSON.stringify(edit(JSON.parse(good))));
+      return readCache(dir).then(() => 'read', (e: Error) => e.message.replace(`${join(dir, 'index.json')}: `, ''));
+    };
+    expect(await refusal(() => null)).toBe('field "(root)": expected a JSON object');
+    expect(await refusal((j) => ({ ...j, layout: '__proto__' }))).toMatch(/^field "layout": expected one of ntu25, openpose18, coco17, found "__proto__"/);
+    expect(await refusal((j) => ({ ...j, layout: 'toString' }))).toMatch(/^field "layout": .* found "toString"/);
+    expect(await refusal((j) => ({ ...j, splits: null }))).toBe('field "splits": expected { train, test }');
+    expect(await refusal((j) => { j.splits.test.samples[0] = null; return j; })).toBe('field "splits.test.samples[0]": expected { name, label, frames, offset }');
+    expect(await refusal((j) => ({ ...j, persons: 1e8 }))).toMatch(/^field "persons": expected an integer in 1\.\.16, found 100000000/);
+  });
 });

@@ -59,7 +59,7 @@ describe('prepare ntu', () => {
     await made;
     const out = join(tmp(), 'c120');
     // A partial cache left by a run that was killed outright (no process has this pid) is cleared.
-    mkdirSync(join(out, '..', '.c120.2147483647.partial'));
+    mkdirSync(join(out, '..', '.c120.2147483647.0badc0de.tmp'));
     const r = await prepareNtu(raw, 'xset120', out, { threads: 0, quiet: true });
     expect(readdirSync(join(out, '..'))).toEqual(['c120']);
     expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'duplicate file name': 1 });
@@ -84,7 +84,7 @@ describe('prepare ntu', () => {
     const broken = 'S005C001P010R001A020.skeleton';
     writeFileSync(join(bad, broken), skeletonText(5, [swingingBody('1', range(0, 5), 0, 0.4)]).split('\r\n').slice(0, 50).join('\r\n'));
     for (const threads of [0, 2]) {
-      await expect(prepareNtu(bad, 'xview', out, { threads, quiet: true })).rejects.toThrow(new RegExp(`${broken}:51: file ends early`));
+      await expect(prepareNtu(bad, 'xview', out, { threads, quiet: true, force: true })).rejects.toThrow(new RegExp(`${broken}:51: file ends early`));
       expect(readdirSync(parent)).toEqual(['cache']);
       expect(readFileSync(join(out, 'index.json')).equals(before)).toBe(true);
     }
@@ -101,7 +101,7 @@ describe('prepare ntu', () => {
     const stop = new AbortController();
     // Abort as soon as the partial cache exists, i.e. while files are being parsed and written.
     const poll = setInterval(() => {
-      if (readdirSync(parent).some((n) => n.endsWith('.partial'))) stop.abort();
+      if (readdirSync(parent).some((n) => n.endsWith('.tmp'))) stop.abort();
     }, 1);
     try {
       await expect(prepareNtu(raw, 'xsub', out, { threads: 2, quiet: true, signal: stop.signal })).rejects.toThrow(`interrupted: no cache written at ${out}`);

@@ -7,20 +7,32 @@
  *   DIR/test.bin     `offset` is the sample's first float (not byte) in its file.
  *
  * Samples are ragged (only their valid frames are stored), which keeps NTU-60 about 4× smaller than
- * CTR-GCN's 300-frame padded arrays. A cache is written into a temporary directory and renamed into
- * place on `commit()`, so an interrupted `prepare` never leaves a half-written cache.
+ * CTR-GCN's 300-frame padded arrays. A cache is written into a temporary directory and swapped into
+ * place on `commit()` (common/atomic.ts), so an interrupted `prepare` never leaves a half-written
+ * cache, and an existing directory is replaced only when it is an earlier cache and the caller says so.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
 import { UserError, atField } from '../../common/errors.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
-import { frameSize, type Sequence } from '../../common/sequence.ts';
+import type { OutputOptions } from '../../common/output-dir.ts';
+import { LAYOUTS, isLayoutName, type LayoutName } from '../../common/layouts.ts';
+import { firstNonFinite, frameSize, locate, type Sequence } from '../../common/sequence.ts';
 
 export const CACHE_FORMAT = 'cocodiff-cache';
 export const CACHE_VERSION = 1;
 export type SplitName = 'train' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'test'];
+/** Bounds a cache's shape fields are checked against (real data has 1-4 persons and 2-3 coordinates). */
+const MAX_PERSONS = 16;
+const MAX_COORDS = 16;
+
+/** A data file named in index.json: a plain name, so it resolves inside the cache directory. */
+function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[\\/\0]/.test(name) && basename(name) === name;
+}
+
 
 export interface SampleEntry {
   name: string;
@@ -66,18 +78,20 @@ export class CacheWriter {
   private readonly samples: Record<SplitName, SampleEntry[]> = { train: [], test: [] };
   private readonly floats: Record<SplitName, number> = { train: 0, test: 0 };
 
-  private constructor(readonly dir: string, private readonly tmp: string, private readonly meta: CacheMeta) {
+  private constructor(readonly dir: string, private readonly tmp: string, private readonly meta: CacheMeta, private readonly output: OutputOptions) {
     this.streams = {
       train: createWriteStream(join(tmp, 'train.bin')),
       test: createWriteStream(join(tmp, 'test.bin')),
     };
   }
 
-  static async create(dir: string, meta: CacheMeta): Promise<CacheWriter> {
-    const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    return new CacheWriter(dir, tmp, meta);
+  /**
+   * Starts a cache at `dir`. An existing directory there is replaced only when it is an earlier
+   * cache and `force` is set, never when it holds one of `inputs` (common/output-dir.ts).
+   */
+  static async create(dir: string, meta: CacheMeta, opts: { force?: boolean; inputs?: readonly string[] } = {}): Promise<CacheWriter> {
+    const output: OutputOptions = { kind: 'dataset cache', ...opts };
+    return new CacheWriter(dir, await beginDirAtomic(dir, output), meta, output);
   }
 
   /** Appends one sample to a split. Its shape must match the cache's persons, joints and coords. */
@@ -91,6 +105,9 @@ export class CacheWriter {
     }
     const n = seq.frames * frameSize(seq);
     if (seq.data.length !== n) throw new Error(`sample ${seq.name}: ${seq.data.length} values for ${seq.frames} frames`);
+    // The last door before training: whatever the loader, no NaN or infinity enters a cache.
+    const bad = firstNonFinite(seq.data);
+    if (bad >= 0) throw new UserError(`${seq.source ?? 'sample'}${seq.name ? ` (sample ${seq.name})` : ''}, ${locate(seq, bad)}: ${seq.data[bad]} is not a finite float32`);
     this.samples[split].push({ name: seq.name ?? `${split}-${this.samples[split].length}`, label: seq.label, frames: seq.frames, offset: this.floats[split] });
     this.floats[split] += n;
     const bytes = Buffer.from(seq.data.buffer, seq.data.byteOffset, seq.data.byteLength);
@@ -116,19 +133,22 @@ export class CacheWriter {
       },
     };
     await writeFile(join(this.tmp, 'index.json'), JSON.stringify(index) + '\n');
-    await rm(this.dir, { recursive: true, force: true });
-    await rename(this.tmp, this.dir);
+    await commitDirAtomic(this.tmp, this.dir, this.output);
     return index;
   }
 
   /** Drops everything written so far (a failed or interrupted prepare). */
   async abort(): Promise<void> {
     for (const s of SPLITS) this.streams[s].destroy();
-    await rm(this.tmp, { recursive: true, force: true });
+    await abortDirAtomic(this.tmp);
   }
 }
 
-/** Reads a cache, checking its index against the data files before anything trains on it. */
+/**
+ * Reads a cache, checking its index against the data files before anything trains on it: every
+ * field, data files that are plain names inside `dir` (never a path that leads out of it), sizes,
+ * and every value finite.
+ */
 export async function readCache(dir: string): Promise<Cache> {
   const indexPath = join(dir, 'index.json');
   let index: CacheIndex;
@@ -136,36 +156,50 @@ export async function readCache(dir: string): Promise<Cache> {
     index = JSON.parse(await readFile(indexPath, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)` : `${indexPath}: not valid JSON (${(err as Error).message})`);
+    throw new UserError(code === 'ENOENT' || code === 'ENOTDIR'
+      ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)`
+      : code ? `${indexPath}: cannot read (${code})` : `${indexPath}: not valid JSON (${(err as Error).message})`);
   }
   const need = (cond: unknown, field: string, what: string): void => {
     if (!cond) throw atField(indexPath, field, what);
   };
+  need(index && typeof index === 'object' && !Array.isArray(index), '(root)', 'expected a JSON object');
   need(index.format === CACHE_FORMAT, 'format', `expected "${CACHE_FORMAT}", found ${JSON.stringify(index.format)}`);
   need(index.version === CACHE_VERSION, 'version', `expected ${CACHE_VERSION}, found ${JSON.stringify(index.version)}`);
-  need(index.layout in LAYOUTS, 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}`);
-  need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints`);
-  need(Number.isInteger(index.persons) && index.persons > 0, 'persons', 'expected a positive integer');
-  need(Number.isInteger(index.coords) && index.coords > 0, 'coords', 'expected a positive integer');
-  need(Array.isArray(index.classes) && index.classes.length > 0, 'classes', 'expected a non-empty list');
+  need(isLayoutName(index.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(index.layout)}`);
+  need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints, found ${JSON.stringify(index.joints)}`);
+  need(Number.isInteger(index.persons) && index.persons > 0 && index.persons <= MAX_PERSONS, 'persons', `expected an integer in 1..${MAX_PERSONS}, found ${JSON.stringify(index.persons)}`);
+  need(Number.isInteger(index.coords) && index.coords > 0 && index.coords <= MAX_COORDS, 'coords', `expected an integer in 1..${MAX_COORDS}, found ${JSON.stringify(index.coords)}`);
+  need(Array.isArray(index.classes) && index.classes.length > 0 && index.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
+  need(index.splits && typeof index.splits === 'object', 'splits', 'expected { train, test }');
   const per = index.persons * index.joints * index.coords;
   const data: Partial<Record<SplitName, Float32Array>> = {};
   for (const s of SPLITS) {
-    const split = index.splits?.[s];
-    need(split && Array.isArray(split.samples), `splits.${s}`, 'expected { file, samples }');
+    const split = index.splits[s];
+    need(split && typeof split === 'object' && Array.isArray(split.samples), `splits.${s}`, 'expected { file, samples }');
+    need(isPlainFileName(split.file), `splits.${s}.file`, `expected a file name inside the cache directory, found ${JSON.stringify(split.file)}`);
     let floats = 0;
     split.samples.forEach((e, i) => {
-      need(Number.isInteger(e.label) && e.label >= 0 && e.label < index.classes.length, `splits.${s}.samples[${i}].label`, `expected 0..${index.classes.length - 1}, found ${e.label}`);
-      need(Number.isInteger(e.frames) && e.frames > 0, `splits.${s}.samples[${i}].frames`, 'expected a positive integer');
-      need(e.offset === floats, `splits.${s}.samples[${i}].offset`, `expected ${floats}, found ${e.offset}`);
+      need(e && typeof e === 'object', `splits.${s}.samples[${i}]`, 'expected { name, label, frames, offset }');
+      need(Number.isInteger(e.label) && e.label >= 0 && e.label < index.classes.length, `splits.${s}.samples[${i}].label`, `expected 0..${index.classes.length - 1}, found ${JSON.stringify(e.label)}`);
+      need(Number.isInteger(e.frames) && e.frames > 0, `splits.${s}.samples[${i}].frames`, `expected a positive integer, found ${JSON.stringify(e.frames)}`);
+      need(e.offset === floats, `splits.${s}.samples[${i}].offset`, `expected ${floats}, found ${JSON.stringify(e.offset)}`);
       floats += e.frames * per;
     });
     const binPath = join(dir, split.file);
-    const size = await stat(binPath).then((st) => st.size, () => -1);
-    if (size !== floats * 4) throw new UserError(`${binPath}: ${size < 0 ? 'missing' : `${size} bytes`}, index.json describes ${floats * 4} bytes (truncated or mismatched cache)`);
+    const st = await stat(binPath).catch(() => null);
+    if (!st?.isFile()) throw new UserError(`${binPath}: ${st ? 'not a file' : 'missing'}; index.json describes ${floats * 4} bytes of ${s} samples`);
+    if (st.size !== floats * 4) throw new UserError(`${binPath}: ${st.size} bytes, index.json describes ${floats * 4} bytes (truncated or mismatched cache)`);
     const buf = await readFile(binPath);
     // A Float32Array view needs 4-byte alignment; copy in the rare case the Buffer is not aligned.
-    data[s] = buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, floats) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + floats * 4));
+    const values = buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, floats) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + floats * 4));
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      const k = split.samples.findIndex((e) => bad < e.offset + e.frames * per);
+      const e = split.samples[k];
+      throw new UserError(`${binPath}: ${s} sample ${k} (${JSON.stringify(e.name)}), ${locate(index, bad - e.offset)}: ${values[bad]}; a cache holds finite values only (re-make it with \`cocodiff prepare\`)`);
+    }
+    data[s] = values;
   }
   const splitOf = (s: SplitName): CacheSplit => ({ samples: index.splits[s].samples, data: data[s]! });
   return {

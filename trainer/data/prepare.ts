@@ -3,9 +3,10 @@
  * dataset cache (cache.ts). Every path writes through CacheWriter, so a failure or Ctrl-C leaves the
  * previous cache (or nothing) at the output path, never a half-written one.
  */
-import { readdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { UserError, atField } from '../../common/errors.ts';
+import { checkOutputDir } from '../../common/output-dir.ts';
 import { progress } from '../../common/progress.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { CacheWriter, type CacheIndex, type CacheMeta, type SplitName } from './cache.ts';
@@ -32,6 +33,8 @@ export interface PrepareOptions {
   quiet?: boolean;
   /** Stops the run like Ctrl-C does (SIGINT and SIGTERM are always watched). */
   signal?: AbortSignal;
+  /** Replace an earlier cache at the output path (never anything else; see common/output-dir.ts). */
+  force?: boolean;
 }
 
 /** Recursively lists files whose name ends with `ext`, sorted, so the cache order is reproducible. */
@@ -48,28 +51,12 @@ async function listFiles(dir: string, ext: string): Promise<string[]> {
     .sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : a < b ? -1 : 1));
 }
 
-/** Partial caches of runs that were killed outright (SIGKILL, power loss) are removed by the next run. */
-async function removeStalePartials(out: string): Promise<void> {
-  const prefix = `.${basename(out)}.`;
-  const names = await readdir(dirname(out)).catch(() => [] as string[]);
-  for (const n of names) {
-    const m = n.startsWith(prefix) && /\.(\d+)\.partial$/.exec(n);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    try {
-      if (!alive) { process.kill(pid, 0); alive = true; }
-    } catch { /* ESRCH: the process that wrote it is gone */ }
-    if (!alive) await rm(join(dirname(out), n), { recursive: true, force: true });
-  }
-}
-
 /**
  * Runs `fill` against a new CacheWriter and commits it; on any error or SIGINT the writer is
  * aborted, so nothing appears at `out`.
  */
-async function writeCache(out: string, meta: CacheMeta, signal: AbortSignal | undefined, fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
-  await removeStalePartials(out);
+async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, inputs: string[], fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
+  const { signal } = opts;
   // Catch Ctrl-C before the partial directory exists, so no moment is left where it would survive.
   // A second Ctrl-C exits at once; the partial directory it leaves is removed by the next run.
   let interrupted = false;
@@ -81,7 +68,7 @@ async function writeCache(out: string, meta: CacheMeta, signal: AbortSignal | un
   process.on('SIGTERM', onSignal);
   let writer: CacheWriter | null = null;
   try {
-    writer = await CacheWriter.create(out, meta);
+    writer = await CacheWriter.create(out, meta, { force: opts.force, inputs });
     const check = (): void => {
       if (interrupted || signal?.aborted) throw new UserError(`interrupted: no cache written at ${out}`);
     };
@@ -96,6 +83,11 @@ async function writeCache(out: string, meta: CacheMeta, signal: AbortSignal | un
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Refuses an output path that may not be written before any input is read (CacheWriter checks again). */
+async function checkOut(out: string, opts: PrepareOptions, inputs: string[]): Promise<void> {
+  await checkOutputDir(out, { kind: 'dataset cache', force: opts.force, inputs });
 }
 
 function bump(skipped: Record<string, number>, reason: string): void {
@@ -121,6 +113,7 @@ async function writeParsed(w: CacheWriter, check: () => void, label: string, tas
 
 export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: string, opts: PrepareOptions = {}): Promise<PrepareReport> {
   const start = Date.now();
+  await checkOut(out, opts, [raw]);
   const files = await listFiles(raw, '.skeleton');
   if (files.length === 0) throw new UserError(`${raw}: no .skeleton files found (expected NTU RGB+D files named SsssCcccPpppRrrrAaaa.skeleton)`);
   const classes = benchmarkClasses(benchmark);
@@ -144,12 +137,13 @@ export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: stri
   const index = await writeCache(out, {
     layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
     classes: ntuClassNames(classes), benchmark, source: raw,
-  }, opts.signal, (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, opts));
+  }, opts, [raw], (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
 export async function prepareKinetics(root: string, out: string, opts: PrepareOptions = {}): Promise<PrepareReport> {
   const start = Date.now();
+  await checkOut(out, opts, [root]);
   const classes = kineticsClassNames();
   const skipped: Record<string, number> = {};
   const tasks: ParseTask[] = [];
@@ -160,19 +154,26 @@ export async function prepareKinetics(root: string, out: string, opts: PrepareOp
     const info = await readKineticsLabels(labelFile, classes.length);
     const files = await listFiles(join(root, folder), '.json');
     if (files.length === 0) throw new UserError(`${join(root, folder)}: no .json files found (expected one Kinetics-Skeleton JSON per video)`);
+    const before = tasks.length;
+    let unlisted = 0;
+    let noSkeleton = 0;
     for (const path of files) {
       const e = info.get(basename(path, '.json'));
-      if (!e) { bump(skipped, `not in its split's label file`); continue; }
-      if (!e.has_skeleton) { bump(skipped, 'has_skeleton false'); continue; }
+      if (!e) { unlisted++; bump(skipped, `not in its split's label file`); continue; }
+      if (!e.has_skeleton) { noSkeleton++; bump(skipped, 'has_skeleton false'); continue; }
       tasks.push({ kind: 'kinetics-json', path, classes: classes.length });
       splitOf.push(split);
       labels.push(e.label_index);
+    }
+    // A split with nothing usable is a mismatched label file or folder, not a dataset to train on.
+    if (tasks.length === before) {
+      throw new UserError(`${join(root, folder)}: none of its ${files.length} videos is usable (${unlisted} not in ${labelFile}, ${noSkeleton} with has_skeleton false); no cache written`);
     }
   }
   const index = await writeCache(out, {
     layout: 'openpose18', persons: KINETICS_PERSONS, joints: OPENPOSE18.joints.length, coords: 3,
     classes, benchmark: 'kinetics', source: root,
-  }, opts.signal, (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, opts));
+  }, opts, [root], (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
@@ -207,6 +208,7 @@ function decodeLabels(y: { shape: number[]; data: Float32Array }, field: string,
  */
 export async function prepareNpz(file: string, out: string, opts: PrepareOptions = {}): Promise<PrepareReport> {
   const start = Date.now();
+  await checkOut(out, opts, [file]);
   const npz = await Npz.open(file);
   try {
     const skipped: Record<string, number> = {};
@@ -236,7 +238,7 @@ export async function prepareNpz(file: string, out: string, opts: PrepareOptions
     const index = await writeCache(out, {
       layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
       classes: ntuClassNames(classes as 60 | 120), benchmark: basename(file, '.npz'), source: file,
-    }, opts.signal, async (w, check) => {
+    }, opts, [file], async (w, check) => {
       const bar = opts.quiet ? null : progress('prepare npz', total);
       let done = 0;
       try {

@@ -25,6 +25,8 @@ export interface ImportMeta {
   modality?: Modality;
   /** Extra provenance recorded in model.json. */
   provenance?: Record<string, unknown>;
+  /** Replace an earlier artifact at outDir (never anything else; see common/output-dir.ts). */
+  force?: boolean;
 }
 
 interface ManifestEntry {
@@ -135,5 +137,5 @@ export async function importCtrGcn(manifestPath: string, weightsPath: string | u
     provenance: { importedFrom: resolve(manifestPath), weights: resolve(source), importedAt: new Date().toISOString(), ...meta.provenance },
     metrics: {},
   };
-  return writeArtifact(outDir, artifactMeta, ordered);
+  return writeArtifact(outDir, artifactMeta, ordered, { force: meta.force, inputs: [manifestPath, source] });
 }

@@ -19,7 +19,8 @@ interface SavedMetrics {
   best?: EpochMetrics | null;
 }
 
-export async function exportRun(runDir: string, outDir: string, which: ExportEpoch = 'best'): Promise<ModelJson> {
+/** `force` replaces an earlier artifact at outDir (never anything else, and never a directory holding the run). */
+export async function exportRun(runDir: string, outDir: string, which: ExportEpoch = 'best', opts: { force?: boolean } = {}): Promise<ModelJson> {
   if (which !== 'best' && which !== 'last') throw new UserError(`--epoch: expected best or last, found "${which}"`);
   const run = await readRunFile(runDir);
   const paths = runPaths(runDir);
@@ -64,5 +65,6 @@ export async function exportRun(runDir: string, outDir: string, which: ExportEpo
       metrics: epochMetrics ? { testTop1: epochMetrics.testTop1, testTop5: epochMetrics.testTop5, testLoss: epochMetrics.testLoss, trainTop1: epochMetrics.trainTop1 } : {},
     },
     weights as Map<string, Tensor>,
+    { force: opts.force, inputs: [runDir] },
   );
 }

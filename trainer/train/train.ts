@@ -7,8 +7,7 @@
  * branch's state are checkpointed too. A resumed run therefore computes exactly what an
  * uninterrupted one does (bit-identical on the same backend).
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
@@ -23,7 +22,7 @@ import { batchCount, batches, type Batch } from '../data/batches.ts';
 import { readCache } from '../data/cache.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { CtrGcnModel, ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
-import { readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './checkpoint.ts';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './checkpoint.ts';
 import { resolveConfig, readRunFile, runPaths, type EpochMetrics, type RunFile, type TrainOptions } from './config.ts';
 import { exportRun } from './export.ts';
 import { argmax, classificationReport, meanCrossEntropy } from './metrics.ts';
@@ -121,9 +120,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const runDir = resolve(opts.out);
   const paths = runPaths(runDir);
   const log = opts.quiet ? () => {} : (line: string) => console.error(line);
-  const hasCheckpoint = existsSync(join(paths.last, 'state.json'));
-  if (opts.resume && !hasCheckpoint) throw new UserError(`${runDir}: nothing to resume (no checkpoints/last/state.json)`);
-  if (!opts.resume && hasCheckpoint) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
+  const resumable = await hasCheckpoint(paths.last);
+  if (opts.resume && !resumable) throw new UserError(`${runDir}: nothing to resume (no checkpoints/last/state.json)`);
+  if (!opts.resume && resumable) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
 
   let run: RunFile;
   if (opts.resume) {
@@ -266,7 +265,8 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   }
 
   if (!state.best) throw new UserError(`${runDir}: no epoch was trained (--epochs ${config.epochs})`);
-  await exportRun(runDir, paths.artifact, 'best');
+  // The run's own artifact: replaced by every (resumed) session that finishes.
+  await exportRun(runDir, paths.artifact, 'best', { force: true });
   log(`artifact (best epoch ${state.best.epoch}, test top-1 ${(100 * state.best.testTop1).toFixed(2)} %): ${paths.artifact}`);
   return {
     runDir,

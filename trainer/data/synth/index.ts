@@ -25,6 +25,8 @@ export interface SynthOptions {
   classes?: number;
   seed: number;
   onProgress?: (done: number, total: number) => void;
+  /** Replace an earlier cache at the output path (never anything else; see common/output-dir.ts). */
+  force?: boolean;
 }
 
 export interface SynthSample {
@@ -46,7 +48,7 @@ function classCount(classes: number | undefined): number {
  * Each sample has its own generator forked in a fixed order, so the first K classes are the same
  * whatever K is.
  */
-export function* synthesize(opts: Omit<SynthOptions, 'onProgress'>): Generator<SynthSample> {
+export function* synthesize(opts: Omit<SynthOptions, 'onProgress' | 'force'>): Generator<SynthSample> {
   const K = classCount(opts.classes);
   if (!Number.isInteger(opts.perClass) || opts.perClass < 1) throw new RangeError(`perClass must be a positive integer, got ${opts.perClass}`);
   const rng = new Rng(opts.seed);
@@ -78,7 +80,7 @@ export async function writeSyntheticDataset(outDir: string, opts: SynthOptions):
     classes: SYNTH_CLASSES.slice(0, K).map((c) => c.label),
     benchmark: SYNTH_BENCHMARK,
     source: `synthetic seed ${opts.seed}`,
-  });
+  }, { force: opts.force });
   try {
     const total = K * opts.perClass;
     let done = 0;
