@@ -56,7 +56,8 @@ export function parseKineticsJson(text: string, file: string, classes = 400): Se
       for (let v = 0; v < JOINTS; v++) {
         const vals = [pose[2 * v], pose[2 * v + 1], score[v]];
         vals.forEach((x, c) => {
-          if (typeof x !== 'number' || !Number.isFinite(x)) throw atField(file, `${where}.skeleton[${m}].${c < 2 ? 'pose' : 'score'}[${c < 2 ? 2 * v + c : v}]`, `expected a finite number, found ${JSON.stringify(x)}`);
+          // Checked as the float32 it becomes: 1e39 is a finite double but Infinity as a float32.
+          if (typeof x !== 'number' || !Number.isFinite(Math.fround(x))) throw atField(file, `${where}.skeleton[${m}].${c < 2 ? 'pose' : 'score'}[${c < 2 ? 2 * v + c : v}]`, `expected a finite float32 number, found ${JSON.stringify(x)}`);
           xys[v * 3 + c] = x;
         });
         total += score[v];

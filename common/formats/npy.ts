@@ -1,10 +1,13 @@
 /**
  * NumPy `.npy` arrays: the magic "\x93NUMPY", a version (1.0 with a 2-byte header length; 2.0 and
  * 3.0 with 4 bytes), a Python-dict header {'descr', 'fortran_order', 'shape'}, then the raw data.
- * Every array is converted to float32, the one element type the trainer uses.
+ * Every array is converted to float32, the one element type the trainer uses; a whole array read
+ * with parseNpy must be finite as float32. Rows streamed with NpyRowReader are checked by their
+ * reader (the dataset cache refuses non-finite samples, naming sample, frame and joint).
  */
 import { readFile } from 'node:fs/promises';
 import { atField, UserError } from '../errors.ts';
+import { firstNonFinite } from '../sequence.ts';
 
 export interface NpyHeader {
   /** The `descr` string as written, e.g. "<f4". */
@@ -119,7 +122,21 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   if (have < count * h.itemBytes) {
     throw atField(name, 'shape', `(${h.shape.join(', ')}) needs ${count * h.itemBytes} data bytes, the file holds ${have} (truncated)`);
   }
-  return { dtype: h.dtype, shape: h.shape, data: toFloat32(bytes.subarray(h.dataOffset), h.dtype, count) };
+  const data = toFloat32(bytes.subarray(h.dataOffset), h.dtype, count);
+  // Checked after the conversion: a float64 1e39 is finite, its float32 is Infinity.
+  const bad = firstNonFinite(data);
+  if (bad >= 0) throw new UserError(`${name}: element [${unravel(bad, h.shape).join(', ')}] is ${data[bad]} as float32 (expected finite values)`);
+  return { dtype: h.dtype, shape: h.shape, data };
+}
+
+/** The multi-dimensional index of flat index i in a C-order array of `shape`. */
+export function unravel(i: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return out;
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
@@ -170,6 +187,8 @@ export class NpyRowReader {
     }
     toFloat32(this.pending, this.header.dtype, this.rowElements, out);
     this.pending = this.pending.subarray(bytes);
+    // After the last row, read the source to its end: a zip member checks its CRC-32 only there.
+    if (index === this.rows - 1) while (!(await this.chunks.next()).done);
     return out;
   }
 

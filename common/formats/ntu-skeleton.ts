@@ -104,14 +104,15 @@ class Lines {
     return out;
   }
 
-  /** The next line as `count` finite numbers, written to out[0..count). */
+  /** The next line as `count` numbers finite in float32, written to out[0..count). */
   numbers(count: number, what: string, out: Float64Array): void {
     this.need(what);
     const bounds = this.split();
     this.checkCount(bounds, count, what);
     for (let k = 0; k < count; k++) {
       const v = this.number(bounds[2 * k], bounds[2 * k + 1]);
-      if (!Number.isFinite(v)) this.fail(`${what}: value ${k + 1} should be a finite number, found "${this.text(bounds[2 * k], bounds[2 * k + 1])}"`);
+      // Checked as the float32 it becomes: 1e39 is a finite double but Infinity as a float32.
+      if (!Number.isFinite(Math.fround(v))) this.fail(`${what}: value ${k + 1} should be a finite float32 number, found "${this.text(bounds[2 * k], bounds[2 * k + 1])}"`);
       out[k] = v;
     }
   }

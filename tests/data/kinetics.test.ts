@@ -45,7 +45,10 @@ describe('Kinetics-Skeleton JSON', () => {
     expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [short] }]), 'a.json')).toThrow('a.json: field "data[0].skeleton[0].pose": expected 36 numbers (x, y of 18 joints), found 35');
     const nan = skel(0.1, 0.5);
     (nan.score as unknown[])[4] = null;
-    expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [skel(0, 1)] }, { frame_index: 1, skeleton: [nan] }]), 'b.json')).toThrow('b.json: field "data[1].skeleton[0].score[4]": expected a finite number, found null');
+    expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [skel(0, 1)] }, { frame_index: 1, skeleton: [nan] }]), 'b.json')).toThrow('b.json: field "data[1].skeleton[0].score[4]": expected a finite float32 number, found null');
+    const huge = skel(0.1, 0.5);
+    huge.pose[3] = 3.5e38; // finite as a double, Infinity as a float32
+    expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [huge] }]), 'f.json')).toThrow('f.json: field "data[0].skeleton[0].pose[3]": expected a finite float32 number, found 3.5e+38');
     expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [skel(0, 1)] }], 400), 'c.json')).toThrow('c.json: field "label_index": expected an integer in 0..399, found 400');
     expect(() => parseKineticsJson('{"data": [', 'd.json')).toThrow(/^d\.json: not valid JSON/);
     expect(() => parseKineticsJson(video([{ frame_index: 0, skeleton: [] }]), 'e.json')).toThrow('e.json: field "data": no frame holds a skeleton');
@@ -88,6 +91,13 @@ describe('prepare kinetics', () => {
     expect(cache.index.splits.train.samples.map((s) => [s.name, s.label, s.frames])).toEqual([['a', 97, 2], ['c', 173, 2]]);
     expect(cache.index.splits.test.samples.map((s) => [s.name, s.label])).toEqual([['d', 100], ['e', 138]]);
     expect(at(cache.sequence('test', 0), 0, 0, 0)).toEqual([0.6, 0.6, 0.8].map(Math.fround));
+  });
+
+  it('refuses a split where no video is usable (a label file that matches nothing), leaving no cache', async () => {
+    const root = release();
+    writeFileSync(join(root, 'kinetics_train_label.json'), JSON.stringify({ zzz: { has_skeleton: true, label: 'x', label_index: 1 } }));
+    await expect(prepareKinetics(root, join(root, 'cache'), { threads: 0, quiet: true })).rejects.toThrow(`${join(root, 'kinetics_train')}: none of its 3 videos is usable (3 not in ${join(root, 'kinetics_train_label.json')}, 0 with has_skeleton false); no cache written`);
+    expect(existsSync(join(root, 'cache'))).toBe(false);
   });
 
   it('rejects a label index out of range in the label file, leaving no cache', async () => {

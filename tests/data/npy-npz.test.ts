@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpy, readNpy } from '../../common/formats/npy.ts';
@@ -150,5 +150,36 @@ describe('prepare npz', () => {
     await expect(prepareNpz(odd, join(dir, 'cache'), { quiet: true })).rejects.toThrow(/odd\.npz:x_train: field "shape": expected \(N, frames, 150\)/);
     expect(readdirSync(dir).sort()).toEqual(['bad.npz', 'odd.npz']);
     expect(existsSync(join(dir, 'cache'))).toBe(false);
+  });
+
+  it('checks the CRC-32 of streamed x members: one flipped byte is refused, and no cache is written', async () => {
+    const dir = tmp();
+    const file = join(dir, 'flip.npz');
+    ctrgcnNpz(file, { T: 8, train: [8, 3], test: [4], labels: [5, 7, 2], oneHot: false, classes: 60 });
+    const bytes = readFileSync(file);
+    // x_train.npy is the first member, stored: local header (30 + 11 name bytes), then the .npy.
+    const at = 30 + 'x_train.npy'.length + 128 + 4 * (150 * 3 + 7);
+    bytes[at] ^= 0x01;
+    writeFileSync(file, bytes);
+    await expect(prepareNpz(file, join(dir, 'cache'), { quiet: true })).rejects.toThrow(`${file}: member "x_train.npy" is corrupt or truncated (size or CRC-32 does not match the directory)`);
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
+  });
+
+  it('refuses NaN, infinity and float32 overflow, naming the sample, frame and joint', async () => {
+    const dir = tmp();
+    const row = (fill: (i: number) => number): number[] => Array.from({ length: 2 * 150 }, (_, i) => fill(i));
+    for (const [bad, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [1e39, 'Infinity']] as const) {
+      const file = join(dir, `v${shown}.npz`);
+      writeFileSync(file, zipBytes([
+        { name: 'x_train.npy', data: npyBytes('<f8', [2, 2, 150], [...row(() => 0.5), ...row((i) => (i === 150 + 3 * 4 + 2 ? bad : 0.25))]) },
+        { name: 'y_train.npy', data: npyBytes('<i8', [2], [0, 1]) },
+        { name: 'x_test.npy', data: npyBytes('<f4', [1, 2, 150], row(() => 1)) },
+        { name: 'y_test.npy', data: npyBytes('<i8', [1], [0]) },
+      ]));
+      await expect(prepareNpz(file, join(dir, 'cache'), { quiet: true })).rejects.toThrow(`${file} (sample x_train[1]), frame 2, person 1, joint 5, coordinate 3: ${shown} is not a finite float32`);
+    }
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
+    expect(() => parseNpy(npyBytes('<f8', [2, 3], [1, 2, 3, 4, 1e39, 6]), 'e.npy')).toThrow('e.npy: element [1, 1] is Infinity as float32 (expected finite values)');
+    expect(() => parseNpy(npyBytes('<f4', [2], [1, NaN]), 'n.npy')).toThrow('n.npy: element [1] is NaN as float32');
   });
 });

@@ -129,12 +129,13 @@ describe('NTU .skeleton bad input', () => {
     expect(() => parse(bad(ls), F)).toThrow(`${F}:4: expected the joint count of frame 1 of 4, body 1 of 1 = 25, found 24`);
   });
 
-  it.each(['NaN', 'nan', 'inf', '-Infinity', 'abc', '1.2.3', '1e'])('rejects the coordinate %s', (tok) => {
+  // 1e39 and 3.5e38 are finite doubles but overflow float32, the type the coordinates are stored in.
+  it.each(['NaN', 'nan', 'inf', '-Infinity', 'abc', '1.2.3', '1e', '1e39', '-3.5e38'])('rejects the coordinate %s', (tok) => {
     const ls = [...lines];
     const vals = ls[6].split(' ');
     vals[1] = tok;
     ls[6] = vals.join(' ');
-    expect(() => parse(bad(ls), F)).toThrow(`${F}:7: joint 3 of 25 of frame 1 of 4, body 1 of 1: value 2 should be a finite number, found "${tok}"`);
+    expect(() => parse(bad(ls), F)).toThrow(`${F}:7: joint 3 of 25 of frame 1 of 4, body 1 of 1: value 2 should be a finite float32 number, found "${tok}"`);
   });
 
   it('rejects a file in which no frame holds a body', () => {
