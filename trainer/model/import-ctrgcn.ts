@@ -1,7 +1,8 @@
 /**
  * Imports weights trained by the official CTR-GCN code into a cocodiff model artifact.
  *
- * The input is a `state_dict` dumped as a manifest (golden.json style:
+ * The input is a PyTorch checkpoint (read with no Python by ../pytorch/checkpoint.ts), or a
+ * `state_dict` dumped as a manifest (golden.json style:
  * `{weights: {file?, tensors: [{name, shape, offset (bytes), length (floats)}]}}`) and a float32
  * little-endian blob. The configuration is read off the tensor shapes: V from PA, C from the first
  * CTR-GC conv, M from data_bn, the channels of every unit, the classes from fc. Every tensor is then
@@ -16,6 +17,7 @@ import type { LayoutName } from '../../common/layouts.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { CtrGcnModel } from './ctrgcn.ts';
 import { checkNames } from './params.ts';
+import { readTorchCheckpoint } from '../pytorch/checkpoint.ts';
 
 export interface ImportMeta {
   /** Frames per sample the network is used with (default 64). */
@@ -107,10 +109,23 @@ export function inferConfig(w: ReadonlyMap<string, Tensor>, source: string): { b
 
 const LAYOUT_BY_JOINTS: Record<number, LayoutName> = { 25: 'ntu25', 18: 'openpose18', 17: 'coco17' };
 
-/** Reads official weights and writes a cocodiff artifact to `outDir` (atomically). */
+/** Reads official weights from a manifest + blob and writes a cocodiff artifact to `outDir` (atomically). */
 export async function importCtrGcn(manifestPath: string, weightsPath: string | undefined, outDir: string, meta: ImportMeta = {}): Promise<ModelJson> {
   const source = weightsPath ?? manifestPath;
   const weights = await readStateDict(manifestPath, weightsPath);
+  return importWeights(weights, source, [manifestPath, source], outDir, { ...meta, provenance: { importedFrom: resolve(manifestPath), weights: resolve(source), ...meta.provenance } });
+}
+
+/** Reads official weights from a PyTorch checkpoint (`torch.save`, zip format) and writes a cocodiff artifact. */
+export async function importCtrGcnCheckpoint(checkpointPath: string, outDir: string, meta: ImportMeta = {}): Promise<ModelJson> {
+  const { tensors, foundAt } = await readTorchCheckpoint(checkpointPath);
+  return importWeights(tensors, checkpointPath, [checkpointPath], outDir, {
+    ...meta, provenance: { importedFrom: resolve(checkpointPath), ...(foundAt ? { stateDictKey: foundAt } : {}), ...meta.provenance },
+  });
+}
+
+/** Checks official tensors against the configuration they describe and writes them as an artifact (read from `inputs`). */
+async function importWeights(weights: Map<string, Tensor>, source: string, inputs: string[], outDir: string, meta: ImportMeta): Promise<ModelJson> {
   const { backbone, V, M, numClasses } = inferConfig(weights, source);
   const layout = LAYOUT_BY_JOINTS[V];
   if (!layout) throw new UserError(`${source}: PA is ${V} × ${V}, but only 25 (ntu25), 18 (openpose18) and 17 (coco17) joints have a layout`);
@@ -134,8 +149,8 @@ export async function importCtrGcn(manifestPath: string, weightsPath: string | u
     modality: meta.modality ?? 'joint',
     preprocessing: { windowFrames: T, testCropRatio: 0.95, centre: true },
     classes,
-    provenance: { importedFrom: resolve(manifestPath), weights: resolve(source), importedAt: new Date().toISOString(), ...meta.provenance },
+    provenance: { ...meta.provenance, importedAt: new Date().toISOString() },
     metrics: {},
   };
-  return writeArtifact(outDir, artifactMeta, ordered, { force: meta.force, inputs: [manifestPath, source] });
+  return writeArtifact(outDir, artifactMeta, ordered, { force: meta.force, inputs });
 }
