@@ -63,7 +63,7 @@ export function register(program: Command): void {
 
       step(2, 'training CTR-GCN (synth-quick) with CoCoDiff');
       const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff: DEFAULT_COCODIFF_OPTIONS, seed, ...(epochs ? { epochs } : {}) });
-      console.error(`  best top-1 ${(100 * trained.bestTop1).toFixed(1)} %, ${trained.wallSeconds.toFixed(0)} s → ${trained.artifactDir}`);
+      console.error(`  test top-1 ${(100 * trained.test.top1).toFixed(1)} % (epoch ${trained.chosen.epoch}, chosen on validation), ${trained.wallSeconds.toFixed(0)} s → ${trained.artifactDir}`);
 
       step(3, 'compiling to WebAssembly');
       // The streaming window is the artifact's: the median training recording (see PreprocessSpec).
@@ -83,7 +83,7 @@ export function register(program: Command): void {
         `cocodiff demo: ${index.classes.length} synthetic actions, ${tests.length} held-out recordings streamed frame by frame`,
         `  streaming accuracy      ${pct(score.finalCorrect, score.recordings)} (label after the whole recording)`,
         `                          ${pct(score.predictionsCorrect, score.predictions)} of ${score.predictions} predictions made with a full ${recognizer.info.windowFrames}-frame window`,
-        `  trainer's test top-1    ${(100 * trained.bestTop1).toFixed(1)} % (tfjs, whole recordings)`,
+        `  trainer's test top-1    ${(100 * trained.test.top1).toFixed(1)} % (tfjs, whole recordings)`,
         `  inference latency       ${mean(score.latenciesMs).toFixed(2)} ms mean, ${quantile(score.latenciesMs, 0.99).toFixed(2)} ms p99 over ${score.latenciesMs.length} inferences`,
         `  recognizer              ${(compiled.wasmBytes / 1024).toFixed(0)} KiB .wasm, ${(recognizer.info.memoryBytes / 1024).toFixed(0)} KiB memory`,
         `  dataset                 ${dataDir}`,
@@ -102,7 +102,7 @@ export function register(program: Command): void {
         finishedAt: new Date().toISOString(),
         streamingAccuracy: score.finalCorrect / score.recordings,
         windowAccuracy: score.predictionsCorrect / Math.max(score.predictions, 1),
-        trainerTop1: trained.bestTop1,
+        trainerTop1: trained.test.top1,
         latencyMeanMs: mean(score.latenciesMs),
         latencyP99Ms: quantile(score.latenciesMs, 0.99),
         wasm: compiled.wasmPath,

@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .argument('<run_dir>', 'run directory made by `cocodiff train`')
     .requiredOption('--out <dir>', 'artifact directory to write (a new or empty directory; see --force)')
     .option('--force', FORCE_HELP)
-    .addOption(new Option('--epoch <which>', 'the epoch with the best test top-1, or the last one').choices(['best', 'last']).default('best'))
+    .addOption(new Option('--epoch <which>', 'the epoch chosen on the validation split (best), or the last one').choices(['best', 'last']).default('best'))
     .action(async (runDir: string, f: { out: string; epoch: 'best' | 'last'; force?: boolean }) => {
       const m = await exportRun(runDir, f.out, f.epoch, { force: f.force });
       const top1 = m.metrics.testTop1;

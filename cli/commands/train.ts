@@ -34,7 +34,17 @@ interface Flags {
   fineText: boolean;
   coarseText: boolean;
   genCe: boolean;
-  detachTarget: boolean;
+  detachBranch?: boolean;
+  matchNorm?: boolean;
+  unitNormOutput?: boolean;
+  genT?: [number, number];
+  eta?: number;
+  branchOptimizer?: 'adam' | 'adamw';
+  branchLr?: number;
+  branchWeightDecay?: number;
+  lambdaGenWarmup?: number;
+  valFraction?: number;
+  trainPerClass?: number;
   genSteps?: number;
   genPerSample?: number;
   diffusionSteps?: number;
@@ -54,7 +64,16 @@ function cocodiffOptions(f: Flags): CoCoDiffOptions {
     schedule: f.schedule ?? d.schedule,
     genSteps: f.genSteps ?? d.genSteps,
     genPerSample: f.genPerSample ?? d.genPerSample,
-    detachTarget: f.detachTarget,
+    // The default range is in units of the default 1000 steps: it scales with --diffusion-steps.
+    genT: f.genT ?? (f.diffusionSteps ? (d.genT.map((t) => Math.min(f.diffusionSteps! - 1, Math.round((t * f.diffusionSteps!) / d.steps))) as [number, number]) : d.genT),
+    eta: f.eta ?? d.eta,
+    detachBranch: f.detachBranch ?? d.detachBranch,
+    matchNorm: f.matchNorm ?? d.matchNorm,
+    unitNormOutput: f.unitNormOutput ?? d.unitNormOutput,
+    optimizer: f.branchOptimizer ?? d.optimizer,
+    lr: f.branchLr ?? d.lr,
+    weightDecay: f.branchWeightDecay ?? d.weightDecay,
+    lambdaGenWarmup: f.lambdaGenWarmup ?? d.lambdaGenWarmup,
     fineText: f.fineText,
     coarseText: f.coarseText,
     genCe: f.genCe,
@@ -62,6 +81,13 @@ function cocodiffOptions(f: Flags): CoCoDiffOptions {
     lambdaFine: f.lambdaFine ?? d.lambdaFine,
     lambdaCoarse: f.lambdaCoarse ?? d.lambdaCoarse,
   };
+}
+
+/** `MIN:MAX`, two integers. */
+export function timestepRange(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2])) throw new UserError(`--gen-t: expected MIN:MAX with integers MIN ≤ MAX (e.g. 100:600), found "${text}"`);
+  return [Number(m[1]), Number(m[2])];
 }
 
 export function register(program: Command): void {
@@ -87,7 +113,17 @@ export function register(program: Command): void {
     .option('--no-fine-text', 'CoCoDiff: no fine-text conditioning of the denoiser')
     .option('--no-coarse-text', 'CoCoDiff: no coarse-text contrastive loss')
     .option('--no-gen-ce', 'CoCoDiff: do not classify the generated features')
-    .option('--no-detach-target', 'CoCoDiff: let the diffusion losses reach the backbone through x0')
+    .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2; 0 = none, the last epoch is used)', number('--val-fraction'))
+    .option('--train-per-class <k>', 'train on K recordings per class (low-data runs; drawn from the seed)', number('--train-per-class', true))
+    .option('--detach-branch', 'CoCoDiff: the earlier gradient paths (x0 detached from the backbone, CE on generated features stopped before the denoiser)')
+    .option('--match-norm', 'CoCoDiff: rescale generated features to their real feature\'s norm before the classifier (earlier patch)')
+    .option('--unit-norm-output', 'CoCoDiff: unit-norm rows into the denoiser\'s output map (earlier patch)')
+    .option('--gen-t <min:max>', `CoCoDiff: timesteps the generated features are denoised from (default ${DEFAULT_COCODIFF_OPTIONS.genT.join(':')})`, timestepRange)
+    .option('--eta <η>', `CoCoDiff: DDIM η, 0 deterministic … 1 DDPM-like (default ${DEFAULT_COCODIFF_OPTIONS.eta}; with --gen-steps > 1)`, number('--eta'))
+    .addOption(new Option('--branch-optimizer <name>', `CoCoDiff: the branch's optimiser (default ${DEFAULT_COCODIFF_OPTIONS.optimizer})`).choices(['adam', 'adamw']))
+    .option('--branch-lr <lr>', `CoCoDiff: the branch's learning rate (default ${DEFAULT_COCODIFF_OPTIONS.lr})`, number('--branch-lr'))
+    .option('--branch-weight-decay <wd>', `CoCoDiff: AdamW weight decay, never on the temperature (default ${DEFAULT_COCODIFF_OPTIONS.weightDecay})`, number('--branch-weight-decay'))
+    .option('--lambda-gen-warmup <epochs>', `CoCoDiff: λ_gen rises from 0 over these epochs (default ${DEFAULT_COCODIFF_OPTIONS.lambdaGenWarmup})`, number('--lambda-gen-warmup'))
     .option('--gen-steps <k>', `CoCoDiff: reverse (DDIM) steps per generated feature (default ${DEFAULT_COCODIFF_OPTIONS.genSteps})`, number('--gen-steps', true))
     .option('--gen-per-sample <n>', `CoCoDiff: generated features per real one (default ${DEFAULT_COCODIFF_OPTIONS.genPerSample})`, number('--gen-per-sample', true))
     .option('--diffusion-steps <n>', `CoCoDiff: forward-process steps (default ${DEFAULT_COCODIFF_OPTIONS.steps})`, number('--diffusion-steps', true))
@@ -102,7 +138,9 @@ export function register(program: Command): void {
       if (!out) throw new UserError('train: --out RUN_DIR is required (or --resume RUN_DIR)');
       if (typeof f.resume === 'string' && f.out && f.out !== f.resume) throw new UserError(`train: --resume ${f.resume} and --out ${f.out} name different runs`);
       if (!f.resume && !f.data) throw new UserError('train: --data DIR is required');
-      const cocodiffFlags = [f.text, f.textEmbeddings, f.genSteps, f.genPerSample, f.diffusionSteps, f.schedule, f.lambdaGen, f.lambdaFine, f.lambdaCoarse].some((v) => v !== undefined) || !f.fineText || !f.coarseText || !f.genCe || !f.detachTarget;
+      const cocodiffFlags =
+        [f.text, f.textEmbeddings, f.genSteps, f.genPerSample, f.diffusionSteps, f.schedule, f.lambdaGen, f.lambdaFine, f.lambdaCoarse, f.genT, f.eta, f.detachBranch, f.matchNorm, f.unitNormOutput, f.branchOptimizer, f.branchLr, f.branchWeightDecay, f.lambdaGenWarmup].some((v) => v !== undefined) ||
+        !f.fineText || !f.coarseText || !f.genCe;
       if (cocodiffFlags && !f.cocodiff && !f.resume) throw new UserError('train: CoCoDiff flags given without --cocodiff');
       const opts: TrainOptions = {
         data: f.data ?? '',
@@ -115,6 +153,8 @@ export function register(program: Command): void {
         batch: f.batch,
         lr: f.lr,
         seed: f.seed,
+        valFraction: f.valFraction,
+        trainPerClass: f.trainPerClass,
         backend: f.backend,
         preset: f.preset,
         resume: Boolean(f.resume),
@@ -124,7 +164,8 @@ export function register(program: Command): void {
         embeddingsFile: f.textEmbeddings,
       };
       const r = await runTraining(opts);
-      console.log(`best test top-1 ${(100 * r.bestTop1).toFixed(2)} %, last ${(100 * r.lastTop1).toFixed(2)} %, ${r.wallSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(1)} ms/step`);
+      console.log(`chosen epoch ${r.chosen.epoch}: ${r.chosen.reason}`);
+      console.log(`test top-1 ${(100 * r.test.top1).toFixed(2)} %, top-5 ${(100 * r.test.top5).toFixed(2)} % (${r.test.samples} recordings, scored once with epoch ${r.chosen.epoch}), ${r.wallSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(1)} ms/step`);
       console.log(`run: ${r.runDir}`);
       console.log(`artifact: ${r.artifactDir}`);
     });

@@ -1,10 +1,16 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { selectVariants, stat, summarise, VARIANTS, writeTables, type AblationReport } from '../../trainer/cocodiff/ablation.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jobList, runAblation, selectVariants, summarise, VARIANTS, writeTables, type AblationReport, type RunRecord } from '../../trainer/cocodiff/ablation.ts';
+import { pairedDifference, stat, tQuantile975 } from '../../trainer/cocodiff/stats-paired.ts';
+import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 
-const run = (variant: string, seed: number, top1: number) => ({ variant, seed, lastTop1: top1, bestTop1: top1 + 0.1, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
+const root = await mkdtemp(join(tmpdir(), 'cocodiff-ablate-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const run = (variant: string, seed: number, top1: number): RunRecord => ({ variant, seed, testTop1: top1, valTop1: top1 + 0.1, epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
+const SETTINGS = { data: 'synth', trainPerClass: 8, valFraction: null, preset: 'synth-quick', epochs: 2, batch: null, width: null, blocks: null, frames: null, cocodiff: {} };
 
 describe('ablation', () => {
   it('maps the paper\'s five variants onto the train switches', () => {
@@ -18,28 +24,66 @@ describe('ablation', () => {
     expect(() => selectVariants(['nope'])).toThrow(/--variants: unknown variant "nope"/);
   });
 
-  it('mean and sample standard deviation', () => {
-    expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });
-    expect(stat([5])).toEqual({ mean: 5, std: 0 });
+  it('orders the runs seed by seed, baseline and CoCoDiff first, the other variants on their own seed count', () => {
+    const jobs = jobList({ seeds: 3, otherSeeds: 1 });
+    expect(jobs.map((j) => `${VARIANTS.findIndex((v) => v.name === j.variant)}@${j.seed}`)).toEqual(['0@1', '4@1', '1@1', '2@1', '3@1', '0@2', '4@2', '0@3', '4@3']);
   });
 
-  it('summarises per variant in the paper\'s order and writes Markdown and SVG', async () => {
+  it('paired differences with a Student-t 95 % interval', () => {
+    expect(stat([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+    expect(tQuantile975(9)).toBe(2.262);
+    const control = new Map([[1, 50], [2, 60], [3, 55], [4, 70]]);
+    const treatment = new Map([[1, 52], [2, 63], [3, 56], [5, 99]]);
+    const d = pairedDifference(control, treatment); // differences 2, 3, 1 (seed 5 has no pair)
+    expect(d.n).toBe(3);
+    expect(d.mean).toBeCloseTo(2, 12);
+    expect(d.std).toBeCloseTo(1, 12);
+    expect(d.high - d.mean).toBeCloseTo((4.303 * 1) / Math.sqrt(3), 12);
+    expect(d.low).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 12);
+  });
+
+  it('summarises per variant in the paper\'s order and writes the table and the paired picture', async () => {
     const report: AblationReport = {
-      format: 'cocodiff-ablation', version: 1, data: 'synth', preset: 'synth-quick', epochs: 2, seeds: 2,
+      format: 'cocodiff-ablation', version: 2, settings: SETTINGS,
       runs: [run('+both (CoCoDiff)', 1, 0.5), run('baseline', 1, 0.4), run('baseline', 2, 0.6), run('+both (CoCoDiff)', 2, 0.7)],
     };
     const rows = summarise(report);
     expect(rows.map((r) => r.variant)).toEqual(['baseline', '+both (CoCoDiff)']);
     expect(rows[0].top1.mean).toBeCloseTo(50, 9);
     expect(rows[0].top1.std).toBeCloseTo(Math.sqrt(200), 9);
-    expect(rows[1].wall.mean).toBe(15);
-    const dir = mkdtempSync(join(tmpdir(), 'cocodiff-ablate-'));
+    expect(rows[0].diff).toBeNull();
+    expect(rows[1].diff!.mean).toBeCloseTo(10, 9);
+    const dir = join(root, 'tables');
+    await mkdir(dir);
     await writeTables(dir, report);
-    const md = readFileSync(join(dir, 'ablation.md'), 'utf8');
-    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | 60.0 ± 14.1 | 15 | 100 |');
-    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 |');
-    const svg = readFileSync(join(dir, 'ablation.svg'), 'utf8');
+    const md = await readFile(join(dir, 'ablation.md'), 'utf8');
+    expect(md).toContain('8 training recordings per class');
+    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — |');
+    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) |');
+    const svg = await readFile(join(dir, 'ablation.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect((svg.match(/<rect x=/g) ?? []).length).toBe(2);
+    expect((svg.match(/<circle /g) ?? []).length).toBe(4); // two seeds, each in both columns
+    expect((svg.match(/stroke-opacity="0.6"/g) ?? []).length).toBe(2); // one line per seed
   });
+
+  it('runs seed-paired trainings on K recordings per class, resumes without re-running, refuses other settings', async () => {
+    const data = join(root, 'synth');
+    await writeSyntheticDataset(data, { perClass: 9, classes: 3, seed: 3 });
+    const out = join(root, 'ablate');
+    const o = {
+      data, out, seeds: 1, trainPerClass: 2, epochs: 1, batch: 3, width: 0.125, blocks: 1, frames: 8, backend: 'wasm' as const,
+      variants: ['baseline', '+diffusion (no text)'], cocodiff: { denoiserWidth: 16, denoiserBlocks: 1 },
+    };
+    const first = await runAblation(o);
+    expect(first.runs.map((r) => [r.variant, r.seed])).toEqual([['baseline', 1], ['+diffusion (no text)', 1]]);
+    const trained = JSON.parse(await readFile(join(out, 'baseline', 'seed-1', 'result.json'), 'utf8'));
+    const other = JSON.parse(await readFile(join(out, 'diffusion-no-text', 'seed-1', 'result.json'), 'utf8'));
+    expect(trained.trainSamples).toBe(6);
+    expect(other.valSubjects).toEqual(trained.valSubjects);
+    const log: string[] = [];
+    const again = await runAblation({ ...o, log: (l) => log.push(l) });
+    expect(log).toEqual(['ablate: 2 of 2 runs already finished']);
+    expect(again.runs).toEqual(first.runs);
+    await expect(runAblation({ ...o, trainPerClass: 3 })).rejects.toThrow(/ablation.json: this ablation was made with other settings/);
+  }, 240_000);
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   withBranch = await runTraining({
     ...common,
     out: join(root, 'cocodiff'),
-    cocodiff: { ...DEFAULT_COCODIFF_OPTIONS, denoiserWidth: 16, denoiserBlocks: 2, steps: 50 },
+    cocodiff: { ...DEFAULT_COCODIFF_OPTIONS, denoiserWidth: 16, denoiserBlocks: 2, steps: 50, genT: [0, 49] },
     embeddingsFile: embeddings,
   });
 }, 240_000);

@@ -2,18 +2,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../common/rng.ts';
 import { DiffusionBranch } from '../../trainer/cocodiff/branch.ts';
 import { Dense } from '../../trainer/cocodiff/dense.ts';
-import { createCoCoDiffBranch, DEFAULT_COCODIFF_OPTIONS, weightedLoss, type CoCoDiffOptions } from '../../trainer/cocodiff/index.ts';
+import { Denoiser } from '../../trainer/cocodiff/denoiser.ts';
+import { createCoCoDiffBranch, DEFAULT_COCODIFF_OPTIONS, lossWeights, weightedLoss, type CoCoDiffOptions } from '../../trainer/cocodiff/index.ts';
+import { timestepRange } from '../../cli/commands/train.ts';
 import type { ClassEmbeddings } from '../../trainer/text/embeddings-file.ts';
 
 const F = 16;
 const K = 3;
 const DIM = 10;
 const N = 6;
-const OPTIONS: CoCoDiffOptions = { ...DEFAULT_COCODIFF_OPTIONS, steps: 100, denoiserWidth: 24, denoiserBlocks: 2 };
+const OPTIONS: CoCoDiffOptions = { ...DEFAULT_COCODIFF_OPTIONS, steps: 100, genT: [0, 99], denoiserWidth: 24, denoiserBlocks: 2 };
 
 function text(seed: number): ClassEmbeddings {
   const rng = new Rng(seed);
@@ -31,28 +33,29 @@ function batch(seed: number) {
 const norm = (t: tf.Tensor) => tf.norm(t).dataSync()[0];
 
 describe('CoCoDiff branch', () => {
-  it('gradients reach every denoiser and text weight (fine + coarse) and the classifier (CE on x̂0), but not a detached backbone', () => {
+  it('gradients reach every denoiser and text weight once the zero-initialised block outputs have moved', () => {
     const branch = new DiffusionBranch(OPTIONS, F, text(1), 7);
     const classifier = new Dense('fc', F, K, new Rng(2));
     const { feature, labels } = batch(3);
-    const vars = [...branch.trainableVariables(), ...classifier.variables()];
+    const vars = [...branch.trainable().map(([, v]) => v), ...classifier.variables()];
     const step = () =>
       tf.variableGrads(() => {
         const l = branch.losses(feature as tf.Tensor2D, labels, (f) => classifier.apply(f));
-        return weightedLoss(l, branch.options);
-      }, [...vars, feature]);
+        return weightedLoss(l, lossWeights(branch.options, 10))!;
+      }, vars);
     // One step first: the blocks' zero-initialised output layers block the inner gradients at step 0.
-    tf.train.sgd(0.1).applyGradients(Object.fromEntries(Object.entries(step().grads).filter(([n]) => n !== feature.name)));
+    tf.train.sgd(0.1).applyGradients(step().grads);
     const { grads } = step();
     for (const v of vars) expect(norm(grads[v.name]), v.name).toBeGreaterThan(0);
-    expect(norm(grads[feature.name])).toBe(0);
   });
 
-  it('without detachTarget the backbone feature gets gradients too', () => {
-    const branch = new DiffusionBranch({ ...OPTIONS, detachTarget: false }, F, text(1), 7);
-    const { feature, labels } = batch(3);
-    const { grads } = tf.variableGrads(() => branch.losses(feature as tf.Tensor2D, labels, (f) => f).fine, [feature]);
-    expect(norm(grads[feature.name])).toBeGreaterThan(0);
+  it('λ: terms at 0 are left out, all at 0 add nothing, and λ_gen warms up linearly from 0', () => {
+    const l = { ceGen: tf.scalar(2), fine: tf.scalar(3), coarse: tf.scalar(5) };
+    expect(weightedLoss(l, { gen: 0, fine: 0, coarse: 0 })).toBeNull();
+    expect(weightedLoss(l, { gen: 1, fine: 0, coarse: 0.1 })!.dataSync()[0]).toBeCloseTo(2.5, 6);
+    const o = { ...OPTIONS, lambdaGen: 2, lambdaGenWarmup: 4 };
+    expect([0, 1, 2, 4, 9].map((e) => lossWeights(o, e).gen)).toEqual([0, 0.5, 1, 2, 2]);
+    expect(lossWeights({ ...o, lambdaGenWarmup: 0 }, 0).gen).toBe(2);
   });
 
   it('classifies genPerSample generated features per real one', () => {
@@ -71,7 +74,7 @@ describe('CoCoDiff branch', () => {
     const { feature, labels } = batch(4);
     const full = new DiffusionBranch(OPTIONS, F, text(1), 7);
     const noCoarse = new DiffusionBranch({ ...OPTIONS, coarseText: false }, F, text(1), 7);
-    expect(noCoarse.trainableVariables().length).toBe(full.trainableVariables().length - 3); // proj weight, bias, logit scale
+    expect(noCoarse.trainable().length).toBe(full.trainable().length - 3); // proj weight, bias, logit scale
     expect(noCoarse.losses(feature as tf.Tensor2D, labels, (f) => f).coarse.dataSync()[0]).toBe(0);
     let called = false;
     const noCe = new DiffusionBranch({ ...OPTIONS, genCe: false }, F, text(1), 7);
@@ -93,6 +96,48 @@ describe('CoCoDiff branch', () => {
     const lb = b.losses(feature as tf.Tensor2D, labels, (f) => f);
     expect(lb.fine.dataSync()[0]).toBe(la.fine.dataSync()[0]);
     expect(lb.coarse.dataSync()[0]).toBe(la.coarse.dataSync()[0]);
+  });
+
+  it('the fine loss sees every timestep, generated features only --gen-t, walked down by DDIM', () => {
+    const spy = vi.spyOn(Denoiser.prototype, 'predict');
+    try {
+      const branch = new DiffusionBranch({ ...OPTIONS, genT: [20, 30], genSteps: 3, genPerSample: 4 }, F, text(1), 7);
+      const { feature, labels } = batch(6);
+      const fineT: number[] = [];
+      const genT: number[][] = [];
+      for (let i = 0; i < 20; i++) {
+        spy.mockClear();
+        branch.losses(feature as tf.Tensor2D, labels, (f) => f);
+        expect(spy).toHaveBeenCalledTimes(4); // the fine pass, then 3 DDIM steps
+        fineT.push(...Array.from(spy.mock.calls[0][1]));
+        genT.push(...[1, 2, 3].map((c) => Array.from(spy.mock.calls[c][1])));
+      }
+      expect(Math.min(...fineT)).toBeLessThan(20);
+      expect(Math.max(...fineT)).toBeGreaterThan(30);
+      const starts = genT.filter((_, i) => i % 3 === 0).flat();
+      expect(Math.min(...starts)).toBe(20);
+      expect(Math.max(...starts)).toBe(30);
+      for (let i = 0; i < genT.length; i += 3) genT[i].forEach((t, r) => expect(genT[i + 1][r]).toBeLessThanOrEqual(t));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('η adds noise between DDIM steps only: same seed, same loss at η = 0 twice; η = 1 differs; one step ignores η', () => {
+    const { feature, labels } = batch(7);
+    const ceGen = (o: Partial<CoCoDiffOptions>) =>
+      new DiffusionBranch({ ...OPTIONS, genT: [40, 90], ...o }, F, text(1), 7).losses(feature as tf.Tensor2D, labels, (f) => f.slice([0, 0], [-1, K])).ceGen.dataSync()[0];
+    expect(ceGen({ genSteps: 4, eta: 0 })).toBe(ceGen({ genSteps: 4, eta: 0 }));
+    expect(ceGen({ genSteps: 4, eta: 1 })).not.toBe(ceGen({ genSteps: 4, eta: 0 }));
+    expect(ceGen({ genSteps: 1, eta: 1 })).toBe(ceGen({ genSteps: 1, eta: 0 }));
+  });
+
+  it('--gen-t parses MIN:MAX and refuses anything else or a range past the schedule', async () => {
+    expect(timestepRange('100:400')).toEqual([100, 400]);
+    expect(() => timestepRange('400:100')).toThrow(/--gen-t: expected MIN:MAX/);
+    expect(() => timestepRange('1-5')).toThrow(/--gen-t/);
+    const ctx = { featureDim: F, classes: ['a'], runDir: '.', seed: 1 };
+    await expect(createCoCoDiffBranch({ ...OPTIONS, fineText: false, coarseText: false, genT: [0, 100] }, ctx)).rejects.toThrow(/--gen-t 0:100: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < 100/);
   });
 
   it('createCoCoDiffBranch reads precomputed embeddings and rejects bad options', async () => {

@@ -23,7 +23,7 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 // still have to survive the resume.
 const base = (out: string): TrainOptions => ({
   data, out, preset: 'synth-quick', width: 0.125, blocks: 1, frames: 8, batch: 8, epochs: 2, seed: 3, backend: 'wasm', quiet: true,
-  cocodiff: { ...DEFAULT_COCODIFF_OPTIONS, fineText: false, coarseText: false, denoiserWidth: 16, denoiserBlocks: 1, steps: 50 },
+  cocodiff: { ...DEFAULT_COCODIFF_OPTIONS, fineText: false, coarseText: false, denoiserWidth: 16, denoiserBlocks: 1, steps: 50, genT: [5, 30] },
 });
 
 describe('resume', () => {
@@ -44,9 +44,9 @@ describe('resume', () => {
     expect(b.state.rng).toEqual(a.state.rng);
     const noTime = (h: TrainState['history']) => h.map(({ seconds: _, msPerStep: __, ...m }) => m);
     expect(noTime(b.state.history)).toEqual(noTime(a.state.history));
-    expect(Object.keys(b.groups).sort()).toEqual(['branch', 'model', 'optimizer']);
+    expect(Object.keys(b.groups).sort()).toEqual(['branch', 'branchOptimizer', 'model', 'optimizer']);
     expect(b.groups.branch.size).toBeGreaterThan(0);
-    for (const group of ['model', 'optimizer', 'branch']) {
+    for (const group of ['model', 'optimizer', 'branch', 'branchOptimizer']) {
       expect([...b.groups[group].keys()]).toEqual([...a.groups[group].keys()]);
       for (const [name, t] of a.groups[group]) {
         const u = b.groups[group].get(name)!;

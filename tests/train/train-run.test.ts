@@ -39,25 +39,33 @@ describe('a short synthetic training run', () => {
     const first = epochs[0].loss;
     const lastTwo = Math.min(epochs[4].loss, epochs[5].loss);
     expect(lastTwo).toBeLessThan(0.8 * first);
-    expect(epochs.every((m) => Number.isFinite(m.testLoss) && m.testTop1 >= 0 && m.testTop1 <= m.testTop5)).toBe(true);
+    expect(epochs.every((m) => Number.isFinite(m.valLoss) && m.valTop1! >= 0 && m.valTop1! <= m.valTop5!)).toBe(true);
+    expect(epochs.some((m) => 'testTop1' in m)).toBe(false); // the test split is not looked at per epoch
   });
 
   it('follows the CTR-GCN schedule: 5 linear warm-up epochs, then the base rate', () => {
     expect(epochs.map((m) => m.lr)).toEqual([0.06, 0.12, 0.18, 0.24, 0.3, 0.3].map((v) => expect.closeTo(v, 9)));
   });
 
-  it('writes metrics.jsonl, curves.svg, confusion.svg/json and reports the best epoch', async () => {
+  it('writes metrics.jsonl, curves.svg, confusion.svg/json; chooses the epoch on validation and scores the test split once', async () => {
     const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual(epochs);
-    const best = Math.max(...epochs.map((m) => m.testTop1));
-    expect(result.bestTop1).toBe(best);
-    expect(result.lastTop1).toBe(epochs[5].testTop1);
+    const bestVal = Math.max(...epochs.map((m) => m.valTop1!));
+    const lowestLoss = Math.min(...epochs.filter((m) => m.valTop1 === bestVal).map((m) => m.valLoss!));
+    const chosen = epochs.find((m) => m.valTop1 === bestVal && m.valLoss === lowestLoss)!;
+    expect(result.chosen.epoch).toBe(chosen.epoch);
+    expect(result.chosen.reason).toMatch(/^highest validation top-1 of 6 epochs \(\d+\.\d %/);
+    const saved = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8'));
+    expect(saved.chosen).toEqual(result.chosen);
+    expect(saved.test).toEqual(result.test);
+    expect(saved.valSamples + saved.trainSamples).toBe((await readCache(data)).index.splits.train.samples.length);
+    expect(saved.valSubjects.length).toBeGreaterThan(0);
     const curves = await readFile(join(runDir, 'curves.svg'), 'utf8');
     expect(curves).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect((curves.match(/<polyline /g) ?? []).length).toBe(5); // 3 loss series + 2 accuracy series
     const confusion = JSON.parse(await readFile(join(runDir, 'confusion.json'), 'utf8'));
-    const bestEpoch = epochs.find((m) => m.testTop1 === best)!;
-    expect(confusion.top1).toBe(bestEpoch.testTop1);
+    expect(confusion.top1).toBe(result.test.top1);
+    expect(confusion.samples).toBe(result.test.samples);
     expect(confusion.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(confusion.samples);
     const svg = await readFile(join(runDir, 'confusion.svg'), 'utf8');
     for (const c of confusion.classes) expect(svg).toContain(`>${c}</text>`);
@@ -67,7 +75,9 @@ describe('a short synthetic training run', () => {
     const artifact = await readArtifact(result.artifactDir);
     const best = await readCheckpoint<{ epoch: number }>(join(runDir, 'checkpoints', 'best'));
     expect(artifact.model.provenance.epoch).toBe(best.state.epoch);
-    expect(artifact.model.metrics.testTop1).toBe(result.bestTop1);
+    expect(best.state.epoch).toBe(result.chosen.epoch);
+    expect(artifact.model.metrics.testTop1).toBe(result.test.top1);
+    expect((artifact.model.provenance.selection as { reason: string }).reason).toBe(result.chosen.reason);
     // The streaming window is the median training recording, not the network's 16 frames.
     const lengths = (await readCache(data)).index.splits.train.samples.map((e) => e.frames).sort((a, b) => a - b);
     expect(lengths[0]).not.toBe(lengths[lengths.length - 1]);
@@ -90,7 +100,8 @@ describe('a short synthetic training run', () => {
     const out = join(root, 'last-artifact');
     const m = await exportRun(runDir, out, 'last');
     expect(m.provenance.epoch).toBe(6);
-    expect(m.metrics.testTop1).toBe(epochs[5].testTop1);
+    expect(m.metrics.valTop1).toBe(epochs[5].valTop1);
+    if (result.chosen.epoch !== 6) expect(m.metrics.testTop1).toBeUndefined(); // the test split was scored on the chosen epoch only
     await expect(exportRun(join(root, 'nowhere'), join(root, 'x'))).rejects.toThrow(/not a training run/);
   });
 

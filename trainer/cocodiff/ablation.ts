@@ -1,9 +1,12 @@
 /**
- * The paper's ablation: baseline; + diffusion without text; + fine text; + coarse text; + both.
- * Each variant is trained with several seeds through the ordinary training loop; the table reports
- * test top-1 at the last epoch (mean ± sample std over seeds), the best epoch's top-1, wall time and
- * time per step. Results are appended to OUT/ablation.json after every run, so an interrupted ablation
- * continues where it stopped (a half-finished run is resumed from its last checkpoint).
+ * The paper's ablation: baseline; + diffusion without text; + fine text; + coarse text; + both, with
+ * seed-paired runs: seed s of every variant initialises the model from s and trains (and validates) on
+ * the same recordings (`trainPerClass` of each class, drawn from s), so variant − baseline can be read
+ * seed by seed. Each run picks its epoch on its validation subjects and scores the test split once.
+ *
+ * Every run keeps its own directory (OUT/<variant>/seed-N) and RUN/result.json; the tables are rebuilt
+ * from those, so an interrupted or extended ablation resumes without re-running what it has (a
+ * half-finished run resumes from its last checkpoint) and several processes can share the work.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,8 +15,11 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { PresetName } from '../train/config.ts';
-import { escapeXml } from '../train/svg.ts';
-import { runTraining, type TrainResult } from '../train/train.ts';
+import { runPaths } from '../train/config.ts';
+import { hasCheckpoint } from '../train/checkpoint.ts';
+import { runTraining, type RunResult } from '../train/train.ts';
+import { pairedChartSvg } from './ablation-chart.ts';
+import { pairedDifference, stat, type PairedDifference, type Stat } from './stats-paired.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from './types.ts';
 
 export interface Variant {
@@ -32,41 +38,76 @@ export const VARIANTS: readonly Variant[] = [
   { name: '+coarse text', flags: '--cocodiff --no-fine-text', cocodiff: on({ fineText: false }) },
   { name: '+both (CoCoDiff)', flags: '--cocodiff', cocodiff: on({}) },
 ];
+const BASELINE = VARIANTS[0].name;
+const FULL = VARIANTS[VARIANTS.length - 1].name;
 
 export interface AblationOptions {
   data: string;
   out: string;
+  /** Seeds 1..seeds for the baseline and full CoCoDiff. */
   seeds: number;
+  /** Seeds 1..otherSeeds for the three intermediate variants (default: `seeds`). */
+  otherSeeds?: number;
+  /** Recordings per class each run trains on (0 or absent: all). */
+  trainPerClass?: number;
+  valFraction?: number;
   preset?: PresetName;
   epochs?: number;
   batch?: number;
+  width?: number;
+  blocks?: number;
+  frames?: number;
   backend?: BackendName;
   /** Names (or 0-based indices) of the variants to run; default all. */
   variants?: string[];
-  /** Overrides applied to every CoCoDiff variant (e.g. a smaller denoiser). */
+  /** Overrides applied to every CoCoDiff variant (e.g. a smaller denoiser, another --gen-t). */
   cocodiff?: Partial<CoCoDiffOptions>;
   textFile?: string;
   embeddingsFile?: string;
+  /** Runs in parallel; > 1 needs `spawn`. */
+  jobs?: number;
+  /** Runs one (variant, seed) in another process; resolves when it has finished. */
+  spawn?: (job: Job) => Promise<void>;
+  /** Only this run, in this process (what a spawned process is asked to do). */
+  only?: Job;
   log?: (line: string) => void;
+}
+
+export interface Job {
+  variant: string;
+  seed: number;
 }
 
 export interface RunRecord {
   variant: string;
   seed: number;
-  lastTop1: number;
-  bestTop1: number;
+  /** Test top-1 of the epoch chosen on validation (scored once). */
+  testTop1: number;
+  valTop1: number | null;
+  epoch: number;
   wallSeconds: number;
   msPerStep: number;
   runDir: string;
 }
 
-export interface AblationReport {
-  format: 'cocodiff-ablation';
-  version: 1;
+/** What an ablation was asked to compute; a continued ablation must ask the same. */
+export interface AblationSettings {
   data: string;
+  trainPerClass: number;
+  valFraction: number | null;
   preset: string | null;
   epochs: number | null;
-  seeds: number;
+  batch: number | null;
+  width: number | null;
+  blocks: number | null;
+  frames: number | null;
+  cocodiff: Partial<CoCoDiffOptions>;
+}
+
+export interface AblationReport {
+  format: 'cocodiff-ablation';
+  version: 2;
+  settings: AblationSettings;
   runs: RunRecord[];
 }
 
@@ -75,14 +116,16 @@ export interface Row {
   flags: string;
   n: number;
   top1: Stat;
-  best: Stat;
+  val: Stat;
+  epoch: Stat;
+  /** Against the baseline, over shared seeds (absent for the baseline itself). */
+  diff: PairedDifference | null;
   wall: Stat;
   msPerStep: Stat;
 }
 
-export interface Stat {
-  mean: number;
-  std: number;
+export function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
 export function selectVariants(names?: string[]): Variant[] {
@@ -94,54 +137,143 @@ export function selectVariants(names?: string[]): Variant[] {
   });
 }
 
-export async function runAblation(o: AblationOptions): Promise<AblationReport> {
-  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UserError(`--seeds: expected a positive integer, found ${o.seeds}`);
+/** Seeds outermost, baseline and full CoCoDiff first at each seed: a stopped ablation still has paired seeds. */
+export function jobList(o: Pick<AblationOptions, 'seeds' | 'otherSeeds' | 'variants'>): Job[] {
   const variants = selectVariants(o.variants);
-  const log = o.log ?? (() => {});
-  const reportFile = join(o.out, 'ablation.json');
-  const report: AblationReport = existsSync(reportFile)
-    ? (JSON.parse(await readFile(reportFile, 'utf8')) as AblationReport)
-    : { format: 'cocodiff-ablation', version: 1, data: o.data, preset: o.preset ?? null, epochs: o.epochs ?? null, seeds: o.seeds, runs: [] };
-  report.seeds = Math.max(report.seeds, o.seeds); // a continued ablation may add seeds
-  // Seeds outermost: an ablation stopped early still has every variant at the first seeds.
-  for (let seed = 1; seed <= o.seeds; seed++) {
-    for (const v of variants) {
-      if (report.runs.some((r) => r.variant === v.name && r.seed === seed)) continue;
-      const runDir = join(o.out, slug(v.name), `seed-${seed}`);
-      const resume = existsSync(join(runDir, 'checkpoints', 'last', 'state.json'));
-      log(`ablate: ${v.name}, seed ${seed}${resume ? ' (resuming)' : ''} → ${runDir}`);
-      const r: TrainResult = await runTraining({
-        data: o.data,
-        out: runDir,
-        preset: o.preset,
-        epochs: o.epochs,
-        batch: o.batch,
-        seed,
-        backend: o.backend,
-        cocodiff: v.cocodiff ? { ...v.cocodiff, ...o.cocodiff, fineText: v.cocodiff.fineText, coarseText: v.cocodiff.coarseText } : undefined,
-        textFile: o.textFile,
-        embeddingsFile: o.embeddingsFile,
-        resume,
-        quiet: true,
-      });
-      report.runs.push({ variant: v.name, seed, lastTop1: r.lastTop1, bestTop1: r.bestTop1, wallSeconds: r.wallSeconds, msPerStep: r.msPerStep, runDir: r.runDir });
-      log(`ablate: ${v.name}, seed ${seed}: test top-1 ${(100 * r.lastTop1).toFixed(1)} % (best ${(100 * r.bestTop1).toFixed(1)} %), ${r.wallSeconds.toFixed(0)} s, ${r.msPerStep.toFixed(0)} ms/step`);
-      await writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
-      await writeTables(o.out, report);
+  const otherSeeds = o.otherSeeds ?? o.seeds;
+  const order = [...variants.filter((v) => v.name === BASELINE || v.name === FULL), ...variants.filter((v) => v.name !== BASELINE && v.name !== FULL)];
+  const jobs: Job[] = [];
+  for (let seed = 1; seed <= Math.max(o.seeds, otherSeeds); seed++) {
+    for (const v of order) {
+      const limit = v.name === BASELINE || v.name === FULL ? o.seeds : otherSeeds;
+      if (seed <= limit) jobs.push({ variant: v.name, seed });
     }
   }
-  return report;
+  return jobs;
+}
+
+function settingsOf(o: AblationOptions): AblationSettings {
+  return {
+    data: o.data,
+    trainPerClass: o.trainPerClass ?? 0,
+    valFraction: o.valFraction ?? null,
+    preset: o.preset ?? null,
+    epochs: o.epochs ?? null,
+    batch: o.batch ?? null,
+    width: o.width ?? null,
+    blocks: o.blocks ?? null,
+    frames: o.frames ?? null,
+    cocodiff: o.cocodiff ?? {},
+  };
+}
+
+const runDirOf = (out: string, job: Job) => join(out, slug(job.variant), `seed-${job.seed}`);
+
+/** Trains one (variant, seed) in this process, resuming a half-finished run. */
+async function runJob(o: AblationOptions, job: Job): Promise<void> {
+  const v = selectVariants([job.variant])[0];
+  const runDir = runDirOf(o.out, job);
+  if (existsSync(runPaths(runDir).result)) return;
+  await runTraining({
+    data: o.data,
+    out: runDir,
+    preset: o.preset,
+    epochs: o.epochs,
+    batch: o.batch,
+    width: o.width,
+    blocks: o.blocks,
+    frames: o.frames,
+    seed: job.seed,
+    subsetSeed: job.seed,
+    trainPerClass: o.trainPerClass,
+    valFraction: o.valFraction,
+    backend: o.backend,
+    cocodiff: v.cocodiff ? { ...v.cocodiff, ...o.cocodiff, fineText: v.cocodiff.fineText, coarseText: v.cocodiff.coarseText } : undefined,
+    textFile: o.textFile,
+    embeddingsFile: o.embeddingsFile,
+    resume: await hasCheckpoint(runPaths(runDir).last),
+    quiet: true,
+  });
+}
+
+/** The records of every finished run of `jobs` in OUT. */
+export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  for (const job of jobs) {
+    const runDir = runDirOf(out, job);
+    const paths = runPaths(runDir);
+    if (!existsSync(paths.result)) continue;
+    const r = JSON.parse(await readFile(paths.result, 'utf8')) as RunResult;
+    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number });
+    runs.push({
+      ...job,
+      testTop1: r.test.top1,
+      valTop1: r.chosen.valTop1,
+      epoch: r.chosen.epoch,
+      wallSeconds: history.reduce((a, m) => a + m.seconds, 0) + r.test.seconds,
+      msPerStep: history.reduce((a, m) => a + m.msPerStep, 0) / history.length,
+      runDir,
+    });
+  }
+  return runs;
+}
+
+export async function runAblation(o: AblationOptions): Promise<AblationReport> {
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UserError(`--seeds: expected a positive integer, found ${o.seeds}`);
+  if (o.otherSeeds !== undefined && (!Number.isInteger(o.otherSeeds) || o.otherSeeds < 0)) throw new UserError(`--other-seeds: expected a non-negative integer, found ${o.otherSeeds}`);
+  const jobs = jobList(o);
+  const log = o.log ?? (() => {});
+  if (o.only) {
+    await runJob(o, o.only);
+    return { format: 'cocodiff-ablation', version: 2, settings: settingsOf(o), runs: await collect(o.out, [o.only]) };
+  }
+  const reportFile = join(o.out, 'ablation.json');
+  const settings = settingsOf(o);
+  if (existsSync(reportFile)) {
+    const previous = JSON.parse(await readFile(reportFile, 'utf8')) as Partial<AblationReport>;
+    if (JSON.stringify(previous.settings) !== JSON.stringify(settings)) {
+      throw new UserError(`${reportFile}: this ablation was made with other settings (${JSON.stringify(previous.settings)}); continue it with the same flags (seeds may grow), or choose another --out`);
+    }
+  }
+  const report = async (): Promise<AblationReport> => {
+    const r: AblationReport = { format: 'cocodiff-ablation', version: 2, settings, runs: await collect(o.out, jobs) };
+    await writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
+    await writeTables(o.out, r);
+    return r;
+  };
+  const done = new Set((await collect(o.out, jobs)).map((r) => `${r.variant}#${r.seed}`));
+  const todo = jobs.filter((j) => !done.has(`${j.variant}#${j.seed}`));
+  log(`ablate: ${jobs.length - todo.length} of ${jobs.length} runs already finished`);
+  const parallel = Math.max(1, o.jobs ?? 1);
+  if (parallel > 1 && !o.spawn) throw new Error('runAblation: parallel jobs need a spawn function');
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const job = todo[next++];
+      const runDir = runDirOf(o.out, job);
+      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${runDir}`);
+      await (parallel > 1 ? o.spawn!(job) : runJob(o, job));
+      const [r] = await collect(o.out, [job]);
+      if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
+      log(`ablate: ${job.variant}, seed ${job.seed}: test top-1 ${(100 * r.testTop1).toFixed(1)} % (epoch ${r.epoch}, val ${r.valTop1 === null ? 'n/a' : (100 * r.valTop1).toFixed(1) + ' %'}), ${r.wallSeconds.toFixed(0)} s`);
+      await report();
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return report();
 }
 
 /** Writes ablation.md and ablation.svg from the runs so far. */
 export async function writeTables(out: string, report: AblationReport): Promise<Row[]> {
   const rows = summarise(report);
   await writeFileAtomic(join(out, 'ablation.md'), markdownTable(rows, report));
-  await writeFileAtomic(join(out, 'ablation.svg'), barChartSvg(rows));
+  await writeFileAtomic(join(out, 'ablation.svg'), pairedChartSvg(report.runs, VARIANTS.map((v) => v.name), BASELINE));
   return rows;
 }
 
 export function summarise(report: AblationReport): Row[] {
+  const bySeed = (name: string) => new Map(report.runs.filter((r) => r.variant === name).map((r) => [r.seed, 100 * r.testTop1]));
+  const baseline = bySeed(BASELINE);
   return VARIANTS.flatMap((v) => {
     const runs = report.runs.filter((r) => r.variant === v.name);
     if (runs.length === 0) return [];
@@ -149,67 +281,34 @@ export function summarise(report: AblationReport): Row[] {
       variant: v.name,
       flags: v.flags,
       n: runs.length,
-      top1: stat(runs.map((r) => 100 * r.lastTop1)),
-      best: stat(runs.map((r) => 100 * r.bestTop1)),
+      top1: stat(runs.map((r) => 100 * r.testTop1)),
+      val: stat(runs.map((r) => 100 * (r.valTop1 ?? NaN))),
+      epoch: stat(runs.map((r) => r.epoch)),
+      diff: v.name === BASELINE ? null : pairedDifference(baseline, bySeed(v.name)),
       wall: stat(runs.map((r) => r.wallSeconds)),
       msPerStep: stat(runs.map((r) => r.msPerStep)),
     }];
   });
 }
 
-/** Mean and sample standard deviation (0 for a single value). */
-export function stat(xs: number[]): Stat {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std };
+export function formatDifference(d: PairedDifference | null): string {
+  if (!d) return '—';
+  if (d.n === 0) return 'no shared seeds';
+  const sign = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+  return d.n > 1 ? `${sign(d.mean)} [${sign(d.low)}, ${sign(d.high)}] (n = ${d.n})` : `${sign(d.mean)} (n = 1)`;
 }
 
 export function markdownTable(rows: Row[], report: AblationReport): string {
-  const pm = (s: Stat, digits: number) => `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
+  const s = report.settings;
+  const pm = (x: Stat, digits: number) => `${x.mean.toFixed(digits)} ± ${x.std.toFixed(digits)}`;
   const lines = [
-    `Ablation on \`${report.data}\` (preset ${report.preset ?? 'none'}, ${report.epochs ?? 'preset'} epochs, seeds 1..${report.seeds}).`,
-    'Test top-1 at the last epoch and at the best epoch, mean ± std over seeds.',
+    `Ablation on \`${s.data}\`: ${s.trainPerClass ? `${s.trainPerClass} training recordings per class` : 'all training recordings'}, ` +
+      `preset ${s.preset ?? 'none'}, ${s.epochs ?? 'preset'} epochs, epoch chosen on the validation subjects, test scored once.`,
+    'Test top-1 (%), mean ± std over seeds; Δ = variant − baseline on the same seed, mean [95 % CI, Student t].',
     '',
-    '| variant | train flags | seeds | test top-1 (%) | best top-1 (%) | wall (s) | ms/step |',
-    '|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${pm(r.best, 1)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    '| variant | train flags | seeds | test top-1 (%) | Δ vs baseline (points) | val top-1 (%) | chosen epoch | wall (s) | ms/step |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${r.epoch.mean.toFixed(1)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
-}
-
-/** Horizontal bars of mean test top-1 with ±std whiskers and each seed's value as a dot. */
-export function barChartSvg(rows: Row[]): string {
-  const font = 'font-family="Helvetica, Arial, sans-serif"';
-  const left = 170;
-  const plotW = 380;
-  const rowH = 34;
-  const top = 40;
-  const height = top + rows.length * rowH + 40;
-  const width = left + plotW + 70;
-  const hi = Math.max(1, ...rows.map((r) => r.top1.mean + r.top1.std));
-  const max = Math.min(100, Math.ceil(hi / 10) * 10);
-  const sx = (v: number) => left + (Math.max(0, Math.min(max, v)) / max) * plotW;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    '<rect width="100%" height="100%" fill="white"/>',
-    `<text x="${left + plotW / 2}" y="22" text-anchor="middle" font-size="14" ${font}>Test top-1 (%), mean ± std over seeds</text>`,
-  ];
-  for (let v = 0; v <= max; v += max / 5) {
-    parts.push(`<line x1="${sx(v)}" x2="${sx(v)}" y1="${top - 6}" y2="${top + rows.length * rowH}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${sx(v)}" y="${top + rows.length * rowH + 16}" text-anchor="middle" font-size="11" ${font}>${v.toFixed(0)}</text>`);
-  }
-  rows.forEach((r, i) => {
-    const y = top + i * rowH;
-    const mid = y + rowH / 2;
-    parts.push(`<text x="${left - 8}" y="${mid + 4}" text-anchor="end" font-size="12" ${font}>${escapeXml(r.variant)}</text>`);
-    parts.push(`<rect x="${left}" y="${y + 6}" width="${(sx(r.top1.mean) - left).toFixed(1)}" height="${rowH - 12}" fill="${i === 0 ? '#9e9e9e' : '#4a7fb5'}"/>`);
-    parts.push(`<line x1="${sx(r.top1.mean - r.top1.std).toFixed(1)}" x2="${sx(r.top1.mean + r.top1.std).toFixed(1)}" y1="${mid}" y2="${mid}" stroke="#222" stroke-width="1.5"/>`);
-    parts.push(`<text x="${sx(r.top1.mean + r.top1.std) + 6}" y="${mid + 4}" font-size="11" ${font}>${r.top1.mean.toFixed(1)} ± ${r.top1.std.toFixed(1)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
-}
-
-function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }

@@ -1,8 +1,16 @@
 /**
- * The CoCoDiff branch: per batch, noise the backbone's features, denoise them back under fine-text
- * guidance into new features x̂0 of the same classes, and return the loss terms that train the
- * denoiser (fine), keep x̂0 on its class's coarse text (coarse) and feed x̂0 to the classifier as extra
- * samples (ceGen). It never touches the backbone's or the classifier's weights itself.
+ * The CoCoDiff branch: per batch, noise the backbone's (standardised) features, denoise them back
+ * under fine-text guidance into new features x̂0 of the same classes, and return the loss terms:
+ *
+ *   fine    ‖D(x_t, t) − sg(x0)‖², t over all steps: trains the denoiser (and, through x_t, the backbone)
+ *   coarse  bidirectional KL contrastive loss between proj(x̂0_gen) and the class's coarse text
+ *   ceGen   CE of the classifier on unstandardise(x̂0_gen), the generated features as extra samples
+ *
+ * x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε with x0 the live standardised feature, so every term reaches the backbone
+ * through x_t; only the fine loss's target is stop-gradient. The generated features x̂0_gen come from
+ * x_t with t in `genT` (DDIM, `genSteps` steps, stochastic with η > 0): the middle of the schedule
+ * keeps part of the real feature and re-draws the rest, which is where variations (not class means)
+ * come from. The branch never updates the backbone's or the classifier's weights itself.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../common/rng.ts';
@@ -11,33 +19,37 @@ import { Dense } from './dense.ts';
 import { Denoiser } from './denoiser.ts';
 import { coarseContrastiveLoss, crossEntropy, fineLoss, l2Normalise } from './losses.ts';
 import { ddimTimesteps, noiseSchedule, type NoiseSchedule } from './schedule.ts';
+import { FeatureStats } from './stats.ts';
 import type { CoCoDiffBranch, CoCoDiffLosses, CoCoDiffOptions } from './types.ts';
 
 /** CLIP's initial temperature; the logit scale 1/τ is learned in log space and capped at 100. */
 const INITIAL_TEMPERATURE = 0.07;
+const MAX_LOGIT_SCALE = 100;
+const TEMPERATURE = 'coarse.logit_scale';
+
+/** Identity in the forward pass, zero gradient: a fixed target or a sample the loss must not move. */
+export const detach = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** Rescales each row of `x` to the L2 norm of the same row of `like`. */
 function matchNorm(x: tf.Tensor2D, like: tf.Tensor2D): tf.Tensor2D {
   const norm = (a: tf.Tensor2D) => tf.sqrt(tf.add(tf.sum(tf.square(a), 1, true), 1e-12));
   return tf.mul(x, tf.div(norm(like), norm(x))) as tf.Tensor2D;
 }
-const MAX_LOGIT_SCALE = 100;
-
-/** Identity in the forward pass, zero gradient: a fixed target or a sample the loss must not move. */
-const detach = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const x = args[0] as tf.Tensor;
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-});
 
 export class DiffusionBranch implements CoCoDiffBranch {
   private readonly schedule: NoiseSchedule;
   private rng: Rng;
   private readonly denoiser: Denoiser;
+  private readonly stats: FeatureStats;
   /** [K, D] per-class text vectors, L2-normalised; absent when that text is switched off. */
   private readonly fineText: tf.Tensor2D | null;
   private readonly coarseText: tf.Tensor2D | null;
   private readonly coarseProjection: Dense | null;
   private readonly logitScale: tf.Variable | null;
+  readonly noDecay: ReadonlySet<string> = new Set([TEMPERATURE]);
 
   constructor(
     readonly options: CoCoDiffOptions,
@@ -53,32 +65,33 @@ export class DiffusionBranch implements CoCoDiffBranch {
     this.fineText = options.fineText ? classRows(text!.fine) : null;
     this.coarseText = options.coarseText ? classRows(text!.coarse) : null;
     this.denoiser = new Denoiser(
-      { featureDim, width: options.denoiserWidth, blocks: options.denoiserBlocks, textDim: options.fineText ? text!.dim : 0 },
+      { featureDim, width: options.denoiserWidth, blocks: options.denoiserBlocks, textDim: options.fineText ? text!.dim : 0, unitNormOutput: options.unitNormOutput },
       this.rng,
     );
     this.coarseProjection = options.coarseText ? new Dense('coarse.proj', featureDim, text!.dim, this.rng) : null;
     this.logitScale = options.coarseText ? tf.variable(tf.scalar(Math.log(1 / INITIAL_TEMPERATURE))) : null;
+    this.stats = new FeatureStats(featureDim);
   }
 
   losses(feature: tf.Tensor2D, labels: tf.Tensor1D, classify: (f: tf.Tensor2D) => tf.Tensor2D): CoCoDiffLosses {
     const o = this.options;
+    this.stats.update(feature);
+    const live = o.detachBranch ? (detach(feature) as tf.Tensor2D) : feature;
+    const x0 = this.stats.standardise(live);
+    const fineText = (y: tf.Tensor1D) => (this.fineText ? (tf.gather(this.fineText, y) as tf.Tensor2D) : null);
+
+    // Fine loss: the denoiser learns x0 from x_t over the whole schedule.
+    const tAll = this.draw(x0.shape[0], 0, this.schedule.steps - 1);
+    const fine = fineLoss(this.denoiser.predict(this.noised(x0, tAll), tAll, fineText(labels)), detach(x0) as tf.Tensor2D);
+
+    // Generated features: G noisings of each real feature, from t in the generation range.
     const G = o.genPerSample;
-    const target = o.detachTarget ? (detach(feature) as tf.Tensor2D) : feature;
-    // Several generated features per real one: the batch repeated G times, each copy noised afresh.
-    const x0 = G > 1 ? tf.tile(target, [G, 1]) : target;
-    const y = G > 1 ? tf.tile(labels, [G]) : labels;
-    const [rows, dim] = x0.shape;
-
-    const t = Array.from({ length: rows }, () => this.rng.int(this.schedule.steps));
-    const noise = new Float32Array(rows * dim);
-    for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal();
-    const xt = tf.add(tf.mul(x0, this.column(t, (ab) => Math.sqrt(ab))), tf.mul(tf.tensor2d(noise, [rows, dim]), this.column(t, (ab) => Math.sqrt(1 - ab)))) as tf.Tensor2D;
-
-    const fineText = this.fineText ? (tf.gather(this.fineText, y) as tf.Tensor2D) : null;
-    const x0Hat = this.generate(xt, t, fineText);
+    const x0Gen = G > 1 ? tf.tile(x0, [G, 1]) : x0;
+    const y = G > 1 ? (tf.tile(labels, [G]) as tf.Tensor1D) : labels;
+    const tGen = this.draw(x0Gen.shape[0], o.genT[0], o.genT[1]);
+    const x0Hat = this.generate(this.noised(x0Gen, tGen), tGen, fineText(y));
 
     const zero = tf.scalar(0);
-    const fine = fineLoss(x0Hat, x0);
     const coarse =
       this.coarseText && this.coarseProjection && this.logitScale
         ? coarseContrastiveLoss(
@@ -88,24 +101,42 @@ export class DiffusionBranch implements CoCoDiffBranch {
             tf.minimum(tf.exp(this.logitScale), MAX_LOGIT_SCALE) as tf.Scalar,
           )
         : zero;
-    // The generated features are extra training samples for the classifier only. Letting this CE
-    // reach the denoiser lets it "win" by inflating x̂0 along the class direction: on synth-quick the
-    // fine loss and the logits then diverged within 3 epochs. The denoiser learns from fine + coarse.
-    // Each x̂0 is also brought to the norm of the real feature it came from: early in training the
-    // denoiser's outputs are many times larger than real features, and their gradients wrecked the
-    // classifier (real CE above chance level for the whole synth-quick run). Direction, which is
-    // where the class and the diversity live, is kept.
-    const ceGen = o.genCe ? crossEntropy(classify(matchNorm(detach(x0Hat) as tf.Tensor2D, x0)), y) : zero;
+    let ceGen: tf.Scalar = zero;
+    if (o.genCe) {
+      let generated = this.stats.unstandardise(o.detachBranch ? (detach(x0Hat) as tf.Tensor2D) : x0Hat);
+      if (o.matchNorm) generated = matchNorm(generated, detach(G > 1 ? tf.tile(feature, [G, 1]) : feature) as tf.Tensor2D);
+      ceGen = crossEntropy(classify(generated), y);
+    }
     return { ceGen, fine, coarse };
   }
 
+  /** `rows` timesteps uniform in [lo, hi]. */
+  private draw(rows: number, lo: number, hi: number): number[] {
+    return Array.from({ length: rows }, () => lo + this.rng.int(hi - lo + 1));
+  }
+
+  private normal(rows: number, dim: number): tf.Tensor2D {
+    const values = new Float32Array(rows * dim);
+    for (let i = 0; i < values.length; i++) values[i] = this.rng.normal();
+    return tf.tensor2d(values, [rows, dim]);
+  }
+
+  /** q(x_t | x0): √ᾱ_t·x0 + √(1−ᾱ_t)·ε. */
+  private noised(x0: tf.Tensor2D, t: number[]): tf.Tensor2D {
+    const [rows, dim] = x0.shape;
+    return tf.add(tf.mul(x0, this.column(t, Math.sqrt)), tf.mul(this.normal(rows, dim), this.column(t, (ab) => Math.sqrt(1 - ab)))) as tf.Tensor2D;
+  }
+
   /**
-   * x_t → x̂0 by k deterministic DDIM steps (η = 0): predict x̂0 at τ, re-noise it to the next τ' with
-   * the noise the prediction implies, and predict again; the last prediction is the result.
+   * x_t → x̂0 by k DDIM steps: predict x̂0 at τ, move to the next τ' with the noise the prediction
+   * implies plus, for η > 0, fresh noise of variance σ² = η²·(1−ᾱ')/(1−ᾱ)·(1−ᾱ/ᾱ'); the last
+   * prediction is the result.
    */
   private generate(xt: tf.Tensor2D, t: number[], fineText: tf.Tensor2D | null): tf.Tensor2D {
     const k = this.options.genSteps;
+    const eta = this.options.eta;
     const taus = t.map((ti) => ddimTimesteps(ti, k));
+    const ab = (s: number) => this.schedule.alphaBar[s];
     let x = xt;
     let x0Hat = xt;
     for (let j = 0; j < k; j++) {
@@ -113,8 +144,11 @@ export class DiffusionBranch implements CoCoDiffBranch {
       x0Hat = this.denoiser.predict(x, tau, fineText);
       if (j === k - 1) break;
       const next = taus.map((s) => s[j + 1]);
-      const eps = tf.div(tf.sub(x, tf.mul(x0Hat, this.column(tau, Math.sqrt))), this.column(tau, (ab) => Math.sqrt(1 - ab)));
-      x = tf.add(tf.mul(x0Hat, this.column(next, Math.sqrt)), tf.mul(eps, this.column(next, (ab) => Math.sqrt(1 - ab)))) as tf.Tensor2D;
+      const sigma = tau.map((s, i) => eta * Math.sqrt(((1 - ab(next[i])) / (1 - ab(s))) * (1 - ab(s) / ab(next[i]))));
+      const eps = tf.div(tf.sub(x, tf.mul(x0Hat, this.column(tau, Math.sqrt))), this.column(tau, (a) => Math.sqrt(1 - a)));
+      const direction = tf.tensor2d(next.map((s, i) => Math.sqrt(Math.max(0, 1 - ab(s) - sigma[i] ** 2))), [next.length, 1]);
+      x = tf.add(tf.mul(x0Hat, this.column(next, Math.sqrt)), tf.mul(eps, direction)) as tf.Tensor2D;
+      if (eta > 0) x = tf.add(x, tf.mul(this.normal(x.shape[0], x.shape[1]), tf.tensor2d(sigma, [sigma.length, 1]))) as tf.Tensor2D;
     }
     return x0Hat;
   }
@@ -124,27 +158,23 @@ export class DiffusionBranch implements CoCoDiffBranch {
     return tf.tensor2d(t.map((ti) => f(this.schedule.alphaBar[ti])), [t.length, 1]);
   }
 
-  private named(): Array<[string, tf.Variable]> {
+  trainable(): Array<[string, tf.Variable]> {
     const out = this.denoiser.layers().flatMap((l) => l.named());
     if (this.coarseProjection) out.push(...this.coarseProjection.named());
-    if (this.logitScale) out.push(['coarse.logit_scale', this.logitScale]);
+    if (this.logitScale) out.push([TEMPERATURE, this.logitScale]);
     return out;
   }
 
-  trainableVariables(): tf.Variable[] {
-    return this.named().map(([, v]) => v);
-  }
-
-  /** Weights plus the noise generator's state, so a resumed run draws the same noise. */
+  /** Weights, running statistics and the noise generator's state, so a resumed run draws the same noise. */
   state(): Map<string, tf.Tensor> {
-    const m = new Map<string, tf.Tensor>(this.named().map(([n, v]) => [n, tf.clone(v)]));
+    const m = new Map<string, tf.Tensor>([...this.trainable(), ...this.stats.named()].map(([n, v]) => [n, tf.clone(v)]));
     // uint32 words stored bit-for-bit as int32.
     m.set('rng', tf.tensor1d(Int32Array.from(this.rng.state(), (w) => w | 0), 'int32'));
     return m;
   }
 
   restore(state: Map<string, tf.Tensor>): void {
-    for (const [name, v] of this.named()) {
+    for (const [name, v] of [...this.trainable(), ...this.stats.named()]) {
       const saved = state.get(name);
       if (!saved) throw new Error(`CoCoDiff checkpoint lacks "${name}"`);
       if (saved.shape.join() !== v.shape.join()) throw new Error(`CoCoDiff checkpoint "${name}": shape [${saved.shape}] ≠ [${v.shape}]`);
@@ -155,6 +185,6 @@ export class DiffusionBranch implements CoCoDiffBranch {
   }
 
   dispose(): void {
-    tf.dispose([...this.trainableVariables(), ...[this.fineText, this.coarseText].filter((t): t is tf.Tensor2D => t !== null)]);
+    tf.dispose([...this.trainable().map(([, v]) => v), ...this.stats.named().map(([, v]) => v), ...[this.fineText, this.coarseText].filter((t): t is tf.Tensor2D => t !== null)]);
   }
 }

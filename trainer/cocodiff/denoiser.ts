@@ -3,7 +3,7 @@
  *
  *   h = in(x_t)
  *   each block b:  h ← h + out_b(SiLU(fc_b(LayerNorm(h)) + cond_b([time(t) ; fineText])))
- *   x̂0 = final(LayerNorm(h) / √width)
+ *   x̂0 = final(LayerNorm(h))            (÷ √width with unitNormOutput)
  *
  * cond_b projects the concatenation of the sinusoidal time embedding and the class's fine-text vector,
  * which is the sum of a time projection and a text projection: both are added inside every block, so
@@ -22,6 +22,8 @@ export interface DenoiserShape {
   blocks: number;
   /** Dimension of the fine-text vector, or 0 for a denoiser without text. */
   textDim: number;
+  /** Scale the output map's input rows to unit norm (an earlier patch, now a switch) instead of unit variance. */
+  unitNormOutput?: boolean;
 }
 
 export class Denoiser {
@@ -50,10 +52,10 @@ export class Denoiser {
       const pre = tf.add(b.fc.apply(layerNorm(h)), b.cond.apply(condInput)) as tf.Tensor2D;
       h = tf.add(h, b.out.apply(silu(pre)));
     }
-    // Unit-norm rows (not unit variance) into the output map: with W-wide unit-variance inputs the
-    // fine loss's curvature grows with W, and SGD at the backbone's learning rate and momentum
-    // diverged on it (fine loss in the thousands after one synth-quick epoch).
-    return this.final.apply(tf.mul(layerNorm(h), 1 / Math.sqrt(this.shape.width)) as tf.Tensor2D);
+    // Unit-norm rows were a patch for the backbone's SGD (lr 0.1, momentum 0.9), on which unit-variance
+    // rows made the fine loss diverge; the branch's own Adam needs no such damping, so it is a switch.
+    const normed = layerNorm(h);
+    return this.final.apply(this.shape.unitNormOutput ? (tf.mul(normed, 1 / Math.sqrt(this.shape.width)) as tf.Tensor2D) : normed);
   }
 
   layers(): Dense[] {

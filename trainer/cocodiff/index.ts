@@ -1,16 +1,16 @@
 /**
  * CoCoDiff, the training-only plug-in (Zhao et al., arXiv 2504.21266). The loop creates the branch,
- * adds `weightedLoss(...)` to its real cross-entropy, and trains `trainableVariables()` beside its own;
- * nothing here is ever exported into the model artifact.
+ * adds `weightedLoss(...)` to its real cross-entropy, and trains the branch's variables with the
+ * branch's own optimiser; nothing here is ever exported into the model artifact.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../common/errors.ts';
 import { classTextEmbeddings } from '../text/class-embeddings.ts';
 import { DiffusionBranch } from './branch.ts';
-import type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions } from './types.ts';
+import type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';
 
 export { DEFAULT_COCODIFF_OPTIONS } from './types.ts';
-export type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions } from './types.ts';
+export type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';
 
 /**
  * Builds the branch. Text is loaded (and encoded once, cached in ctx.runDir) only when fine or coarse
@@ -25,9 +25,20 @@ export async function createCoCoDiffBranch(options: CoCoDiffOptions, ctx: CoCoDi
   return new DiffusionBranch(options, ctx.featureDim, text, ctx.seed);
 }
 
-/** λ_gen·CE_gen + λ_fine·L_fine + λ_coarse·L_coarse: what the branch adds to CE_real. */
-export function weightedLoss(l: CoCoDiffLosses, o: CoCoDiffOptions): tf.Scalar {
-  return tf.addN([tf.mul(l.ceGen, o.lambdaGen), tf.mul(l.fine, o.lambdaFine), tf.mul(l.coarse, o.lambdaCoarse)]) as tf.Scalar;
+/**
+ * λ_gen·CE_gen + λ_fine·L_fine + λ_coarse·L_coarse: what the branch adds to CE_real. Terms whose λ is 0
+ * are left out of the graph (not multiplied by 0), and with all three at 0 there is nothing to add
+ * (null): the step's gradients are then exactly the baseline's.
+ */
+export function weightedLoss(l: CoCoDiffLosses, w: LossWeights): tf.Scalar | null {
+  const terms = ([[l.ceGen, w.gen], [l.fine, w.fine], [l.coarse, w.coarse]] as const).filter(([, lambda]) => lambda !== 0);
+  return terms.length === 0 ? null : (tf.addN(terms.map(([t, lambda]) => tf.mul(t, lambda))) as tf.Scalar);
+}
+
+/** The λs of an epoch (0-based): λ_gen rises linearly from 0 over `lambdaGenWarmup` epochs. */
+export function lossWeights(o: CoCoDiffOptions, epoch: number): LossWeights {
+  const ramp = o.lambdaGenWarmup > 0 ? Math.min(1, epoch / o.lambdaGenWarmup) : 1;
+  return { gen: o.lambdaGen * ramp, fine: o.lambdaFine, coarse: o.lambdaCoarse };
 }
 
 function validateOptions(o: CoCoDiffOptions): void {
@@ -40,5 +51,15 @@ function validateOptions(o: CoCoDiffOptions): void {
   int(o.denoiserWidth, 'denoiserWidth');
   int(o.denoiserBlocks, 'denoiserBlocks');
   if (o.genSteps > o.steps) throw new UserError(`CoCoDiff genSteps (${o.genSteps}) cannot exceed steps (${o.steps})`);
+  const [lo, hi] = o.genT;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo || hi >= o.steps) throw new UserError(`CoCoDiff --gen-t ${lo}:${hi}: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < ${o.steps} (the diffusion steps)`);
+  if (!(o.eta >= 0 && o.eta <= 1)) throw new UserError(`CoCoDiff --eta: expected a number in [0, 1], got ${o.eta}`);
+  if (o.optimizer !== 'adam' && o.optimizer !== 'adamw') throw new UserError(`CoCoDiff optimizer: expected adam or adamw, got ${o.optimizer}`);
+  if (!(o.lr > 0)) throw new UserError(`CoCoDiff learning rate: expected a positive number, got ${o.lr}`);
+  if (!(o.weightDecay >= 0)) throw new UserError(`CoCoDiff weight decay: expected a number ≥ 0, got ${o.weightDecay}`);
+  if (!(o.lambdaGenWarmup >= 0)) throw new UserError(`CoCoDiff λ_gen warm-up: expected epochs ≥ 0, got ${o.lambdaGenWarmup}`);
+  for (const [name, v] of [['lambdaGen', o.lambdaGen], ['lambdaFine', o.lambdaFine], ['lambdaCoarse', o.lambdaCoarse]] as const) {
+    if (!(v >= 0)) throw new UserError(`CoCoDiff ${name}: expected a number ≥ 0, got ${v}`);
+  }
   if (o.schedule !== 'linear' && o.schedule !== 'cosine') throw new UserError(`CoCoDiff schedule: expected linear or cosine, got ${o.schedule}`);
 }

@@ -1,7 +1,8 @@
 /**
  * The contract between the training loop and the CoCoDiff branch. The loop owns the backbone, the
- * classifier and the optimiser; the branch adds loss terms and its own trainable variables, and is
- * never exported into the model artifact.
+ * classifier and their SGD; the branch adds loss terms, its own trainable variables (trained by its
+ * own optimiser, `optimizer` below) and running feature statistics, and is never exported into the
+ * model artifact.
  */
 import type * as tf from '@tensorflow/tfjs';
 
@@ -9,12 +10,23 @@ export interface CoCoDiffOptions {
   /** Diffusion steps of the forward process (1000). */
   steps: number;
   schedule: 'linear' | 'cosine';
+  /** Generated features come from x_t with t drawn uniformly in [min, max] (inclusive). */
+  genT: [number, number];
   /** Reverse (DDIM) steps used to generate x̂0 during training (1 = one-step x0 prediction). */
   genSteps: number;
+  /** DDIM's η: 0 deterministic, 1 as stochastic as DDPM (only matters with genSteps > 1). */
+  eta: number;
   /** Generated features per real one. */
   genPerSample: number;
-  /** Detach x0 from the backbone for the diffusion losses. */
-  detachTarget: boolean;
+  /**
+   * The earlier implementation's gradient paths, kept as an ablation: x0 detached from the backbone
+   * for every diffusion loss, and CE on the generated features stopped before the denoiser.
+   */
+  detachBranch: boolean;
+  /** Earlier patch: rescale each generated feature to its real feature's norm before the classifier. */
+  matchNorm: boolean;
+  /** Earlier patch: the denoiser's output map takes unit-norm rows instead of unit-variance rows. */
+  unitNormOutput: boolean;
   denoiserWidth: number;
   denoiserBlocks: number;
   fineText: boolean;
@@ -23,39 +35,64 @@ export interface CoCoDiffOptions {
   lambdaGen: number;
   lambdaFine: number;
   lambdaCoarse: number;
+  /** λ_gen rises linearly from 0 over this many epochs (0 = from the start). */
+  lambdaGenWarmup: number;
+  /** The branch's own optimiser (the backbone keeps its SGD schedule). */
+  optimizer: 'adam' | 'adamw';
+  lr: number;
+  /** AdamW's decoupled weight decay (never applied to the coarse temperature); ignored by adam. */
+  weightDecay: number;
 }
 
 export interface CoCoDiffLosses {
   /** Cross-entropy of the classifier on the generated features (0 when genCe is off). */
   ceGen: tf.Scalar;
-  /** ‖x̂0 − x0‖², mean over the feature. */
+  /** ‖x̂0 − sg(x0)‖² in standardised feature space, mean over the feature and the batch. */
   fine: tf.Scalar;
   /** Bidirectional KL contrastive loss against coarse text (0 when coarseText is off). */
   coarse: tf.Scalar;
 }
 
+/** The weights of the three terms for one step (λ_gen includes its warm-up). */
+export interface LossWeights {
+  gen: number;
+  fine: number;
+  coarse: number;
+}
+
 export interface CoCoDiffBranch {
   readonly options: CoCoDiffOptions;
   /**
-   * Loss terms for one batch. `feature` is the backbone's pooled feature [N, F], `labels` int32 [N],
-   * `classify` the model's classifier head (features → logits). Called inside the loop's gradient
-   * scope, so everything it returns is differentiable with respect to `trainableVariables()`.
+   * Loss terms for one training batch. `feature` is the backbone's pooled feature [N, F], live (its
+   * gradients reach the backbone), `labels` int32 [N], `classify` the model's classifier head
+   * (features → logits). Called inside the loop's gradient scope. Also updates the running feature
+   * statistics (which take no gradient).
    */
   losses(feature: tf.Tensor2D, labels: tf.Tensor1D, classify: (f: tf.Tensor2D) => tf.Tensor2D): CoCoDiffLosses;
-  trainableVariables(): tf.Variable[];
-  /** Branch state for checkpoints (name → values), restored by `restore`. */
+  /** Weights and the coarse temperature, by checkpoint name. */
+  trainable(): Array<[string, tf.Variable]>;
+  /** Names of trainable variables that take no weight decay (the temperature). */
+  readonly noDecay: ReadonlySet<string>;
+  /** Branch state for checkpoints (name → values: weights, running statistics, noise generator), restored by `restore`. */
   state(): Map<string, tf.Tensor>;
   restore(state: Map<string, tf.Tensor>): void;
   dispose(): void;
 }
 
-/** Defaults: the paper's setting where it states one, a small denoiser otherwise. */
+/**
+ * Defaults: the paper's setting where it states one; the generation range, η, λs and switches are
+ * the ones the validation split favoured (README, "CoCoDiff ablation").
+ */
 export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {
   steps: 1000,
   schedule: 'linear',
+  genT: [0, 999],
   genSteps: 1,
+  eta: 0,
   genPerSample: 1,
-  detachTarget: true,
+  detachBranch: false,
+  matchNorm: false,
+  unitNormOutput: false,
   denoiserWidth: 512,
   denoiserBlocks: 3,
   fineText: true,
@@ -64,6 +101,10 @@ export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {
   lambdaGen: 1,
   lambdaFine: 1,
   lambdaCoarse: 0.1,
+  lambdaGenWarmup: 2,
+  optimizer: 'adamw',
+  lr: 1e-3,
+  weightDecay: 1e-4,
 };
 
 /**

@@ -19,6 +19,8 @@ export interface BatchOptions {
   /** Drop the last batch when it has fewer than batchSize samples (default: yield it). */
   dropLast?: boolean;
   preprocess: Omit<PreprocessOptions, 'rng' | 'train'> & { train: boolean };
+  /** The samples of the split to use (a validation or per-class subset); default all of them. */
+  indices?: readonly number[];
 }
 
 export interface Batch {
@@ -31,8 +33,8 @@ export interface Batch {
 }
 
 /** How many batches `batches()` yields for a split. */
-export function batchCount(cache: Cache, split: SplitName, batchSize: number, dropLast = false): number {
-  const n = cache.index.splits[split].samples.length;
+export function batchCount(cache: Cache, split: SplitName, batchSize: number, dropLast = false, indices?: readonly number[]): number {
+  const n = indices ? indices.length : cache.index.splits[split].samples.length;
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
@@ -41,7 +43,7 @@ export function* batches(cache: Cache, split: SplitName, opts: BatchOptions): Ge
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   if ((opts.shuffle || opts.preprocess.train) && !opts.rng) throw new Error('batches: shuffling or training augmentation needs an rng');
   const entries = cache.index.splits[split].samples;
-  const order = entries.map((_, i) => i);
+  const order = opts.indices ? [...opts.indices] : entries.map((_, i) => i);
   if (opts.shuffle) opts.rng!.shuffle(order);
   const augment = opts.preprocess.train ? opts.rng!.fork() : undefined;
   const { frames: T, persons: M, layout } = opts.preprocess;

@@ -33,6 +33,12 @@ export interface TrainOptions {
   preset?: PresetName;
   /** Frames the network sees (T); default 64. */
   frames?: number;
+  /** Fraction of the training subjects held out as the validation split (default 0.2; 0 = none). */
+  valFraction?: number;
+  /** Train on this many recordings per class (low-data runs); default all. */
+  trainPerClass?: number;
+  /** Seed of the validation and per-class draws (default: `seed`), so runs with other seeds can share them. */
+  subsetSeed?: number;
   /** Turns the CoCoDiff branch on with these options. */
   cocodiff?: CoCoDiffOptions;
   textFile?: string;
@@ -57,10 +63,13 @@ export interface EpochMetrics {
   ceGen?: number;
   fine?: number;
   coarse?: number;
+  /** λ_gen of the epoch, after its warm-up. */
+  lambdaGen?: number;
   trainTop1: number;
-  testLoss: number;
-  testTop1: number;
-  testTop5: number;
+  /** On the validation split; absent when the run has none. */
+  valLoss?: number;
+  valTop1?: number;
+  valTop5?: number;
   /** Wall time of the epoch (training and test) and the mean of its training steps. */
   seconds: number;
   msPerStep: number;
@@ -75,6 +84,9 @@ export interface RunConfig {
   batch: number;
   frames: number;
   seed: number;
+  valFraction: number;
+  trainPerClass: number;
+  subsetSeed: number;
   preset: PresetName | null;
   schedule: LrSchedule;
   sgd: SgdOptions;
@@ -89,11 +101,12 @@ interface Preset {
   frames: number;
   epochs: number;
   batch: number;
-  schedule: (batch: number, lr?: number) => LrSchedule;
+  schedule: (batch: number, epochs: number, lr?: number) => LrSchedule;
 }
 
 /**
  * synth-quick: a quarter-width, 3-unit CTR-GCN on 32 frames with a short schedule (1 warm-up epoch,
+ * ×0.1 for the last third of the epochs, so a longer --epochs stretches the schedule; 6 epochs:
  * ×0.1 before the last two), for `cocodiff synth` data on 2 CPU cores with the wasm backend.
  */
 export const PRESETS: Record<PresetName, Preset> = {
@@ -103,11 +116,14 @@ export const PRESETS: Record<PresetName, Preset> = {
     frames: 32,
     epochs: 6,
     batch: 16,
-    schedule: (batch, lr) => ({ baseLr: lr ?? 0.1 * (batch / 16), warmupEpochs: 1, milestones: [4], decay: 0.1 }),
+    schedule: (batch, epochs, lr) => ({ baseLr: lr ?? 0.1 * (batch / 16), warmupEpochs: 1, milestones: [Math.round((2 * epochs) / 3)], decay: 0.1 }),
   },
 };
 
-const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: ctrgcnSchedule };
+/** A fifth of the training subjects: enough recordings to rank epochs, most of the data still trains. */
+export const DEFAULT_VAL_FRACTION = 0.2;
+
+const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
 
 export function resolveConfig(o: TrainOptions): RunConfig {
   const p = o.preset ? PRESETS[o.preset] : RECIPE;
@@ -119,6 +135,7 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     return v;
   };
   const batch = positiveInt(o.batch ?? p.batch, '--batch');
+  const epochs = positiveInt(o.epochs ?? p.epochs, '--epochs');
   if (o.lr !== undefined && !(o.lr > 0)) throw new UserError(`--lr: expected a positive number, found ${o.lr}`);
   const width = o.width ?? p.width;
   if (!(width > 0)) throw new UserError(`--width: expected a positive number, found ${width}`);
@@ -127,12 +144,15 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     width,
     blocks: positiveInt(o.blocks ?? p.blocks, '--blocks'),
     modality,
-    epochs: positiveInt(o.epochs ?? p.epochs, '--epochs'),
+    epochs,
     batch,
     frames: positiveInt(o.frames ?? p.frames, '--frames'),
     seed: o.seed ?? 1,
+    valFraction: o.valFraction ?? DEFAULT_VAL_FRACTION,
+    trainPerClass: o.trainPerClass ?? 0,
+    subsetSeed: o.subsetSeed ?? o.seed ?? 1,
     preset: o.preset ?? null,
-    schedule: p.schedule(batch, o.lr),
+    schedule: p.schedule(batch, epochs, o.lr),
     sgd: CTRGCN_SGD,
     cocodiff: o.cocodiff ?? null,
     textFile: o.textFile ?? null,
@@ -149,6 +169,7 @@ export function runPaths(runDir: string) {
     metrics: join(runDir, 'metrics.jsonl'),
     curves: join(runDir, 'curves.svg'),
     artifact: join(runDir, 'artifact'),
+    result: join(runDir, 'result.json'),
   };
 }
 

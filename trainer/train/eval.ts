@@ -19,8 +19,15 @@ export function artifactDirOf(path: string): string {
   return existsSync(join(path, 'model.json')) ? path : existsSync(join(path, 'run.json')) ? join(path, 'artifact') : path;
 }
 
+/** Which epoch of its run an artifact holds, and why (from its provenance). */
+export interface ChosenEpoch {
+  model: string;
+  epoch: number | null;
+  reason: string;
+}
+
 /** Logits of one artifact on a cache split, after checking that the two describe the same data. */
-export async function predictArtifact(path: string, cache: Cache, split: SplitName, batchSize: number, quiet = true): Promise<Predictions> {
+export async function predictArtifact(path: string, cache: Cache, split: SplitName, batchSize: number, quiet = true): Promise<Predictions & { chosen: ChosenEpoch }> {
   const artifact = await readArtifact(artifactDirOf(path));
   const m = artifact.model;
   const idx = cache.index;
@@ -29,9 +36,15 @@ export async function predictArtifact(path: string, cache: Cache, split: SplitNa
   if (m.classes.join('\n') !== idx.classes.join('\n')) {
     throw new UserError(`${artifact.dir}: the model's ${m.classes.length} classes differ from the ${idx.classes.length} classes of dataset ${cache.dir}`);
   }
+  const p = m.provenance as { epoch?: number; exported?: string; selection?: { reason: string } };
+  const chosen: ChosenEpoch = {
+    model: path,
+    epoch: typeof p.epoch === 'number' ? p.epoch : null,
+    reason: p.selection?.reason ?? (p.exported === 'last' ? 'the last epoch (exported with --epoch last)' : 'not recorded (the artifact predates epoch selection on a validation split, or was not made by `cocodiff train`)'),
+  };
   const model = CtrGcnModel.fromArtifact(artifact);
   try {
-    return await predict(model, cache, split, testPreprocessOptions(m), batchSize, quiet ? undefined : `eval ${m.modality}`);
+    return { ...(await predict(model, cache, split, testPreprocessOptions(m), batchSize, quiet ? undefined : `eval ${m.modality}`)), chosen };
   } finally {
     model.dispose();
   }
@@ -55,6 +68,8 @@ export interface EvalResult {
   report: ClassificationReport;
   /** Each member's own report, when there is more than one model. */
   members: Array<{ model: string; top1: number; top5: number }>;
+  /** The epoch each model holds and why it was chosen. */
+  chosen: ChosenEpoch[];
 }
 
 export async function evaluate(o: EvalOptions): Promise<EvalResult> {
@@ -63,7 +78,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const cache = await readCache(o.data);
   if (cache.index.splits[split].samples.length === 0) throw new UserError(`${o.data}: the ${split} split is empty`);
   const k = cache.index.classes.length;
-  const all: Predictions[] = [];
+  const all: Array<Predictions & { chosen: ChosenEpoch }> = [];
   for (const path of o.models) all.push(await predictArtifact(path, cache, split, o.batch ?? 32, o.quiet ?? false));
   const labels = all[0].labels;
   const scores = all.length === 1 ? all[0].logits : ensembleScores(all.map((p) => p.logits), k, o.weights);
@@ -76,5 +91,5 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     const title = all.length === 1 ? `${split} split` : `ensemble of ${all.length}, ${split} split`;
     await writeConfusion(o.out, report, cache.index.classes, title);
   }
-  return { classes: cache.index.classes, report, members };
+  return { classes: cache.index.classes, report, members, chosen: all.map((p) => p.chosen) };
 }

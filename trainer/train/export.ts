@@ -7,8 +7,11 @@
 import { writeArtifact, type ModelJson, type Tensor } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { readCheckpoint } from './checkpoint.ts';
 import { readRunFile, runPaths, type EpochMetrics } from './config.ts';
+import type { RunResult } from './train.ts';
 
 export type ExportEpoch = 'best' | 'last';
 
@@ -33,6 +36,9 @@ export async function exportRun(runDir: string, outDir: string, which: ExportEpo
     throw new UserError(`${runDir}: the ${which} checkpoint holds no float32 model weights`);
   }
   const epochMetrics = ck.state.metrics ?? ck.state.history?.[ck.state.history.length - 1];
+  // The test score belongs to the chosen (best-on-validation) epoch only: it was taken once, on it.
+  const result = existsSync(paths.result) ? (JSON.parse(await readFile(paths.result, 'utf8')) as RunResult) : null;
+  const scored = result && result.chosen.epoch === ck.state.epoch ? result : null;
   const { config, model } = run;
   return writeArtifact(
     outDir,
@@ -58,11 +64,17 @@ export async function exportRun(runDir: string, outDir: string, which: ExportEpo
         schedule: config.schedule,
         optimizer: config.sgd,
         cocodiff: config.cocodiff,
+        valFraction: config.valFraction ?? 0,
+        trainPerClass: config.trainPerClass ?? 0,
+        ...(scored ? { selection: scored.chosen, trainSamples: scored.trainSamples, valSamples: scored.valSamples } : {}),
         backend: run.backend,
         started: run.started,
         exportedAt: new Date().toISOString(),
       },
-      metrics: epochMetrics ? { testTop1: epochMetrics.testTop1, testTop5: epochMetrics.testTop5, testLoss: epochMetrics.testLoss, trainTop1: epochMetrics.trainTop1 } : {},
+      metrics: {
+        ...(epochMetrics ? { trainTop1: epochMetrics.trainTop1, valTop1: epochMetrics.valTop1, valTop5: epochMetrics.valTop5, valLoss: epochMetrics.valLoss } : {}),
+        ...(scored ? { testTop1: scored.test.top1, testTop5: scored.test.top5, testLoss: scored.test.loss } : {}),
+      },
     },
     weights as Map<string, Tensor>,
     { force: opts.force, inputs: [runDir] },

@@ -5,7 +5,7 @@ import type { ClassificationReport } from './metrics.ts';
 import { chartsSvg, confusionSvg } from './svg.ts';
 
 const TRAIN = '#1f77b4';
-const TEST = '#d62728';
+const VAL = '#d62728';
 
 export function curvesSvg(history: EpochMetrics[]): string {
   const pts = (f: (m: EpochMetrics) => number | undefined): Array<[number, number]> => history.map((m) => [m.epoch, f(m) ?? NaN]);
@@ -17,7 +17,7 @@ export function curvesSvg(history: EpochMetrics[]): string {
       series: [
         { label: 'train (total)', colour: TRAIN, points: pts((m) => m.loss) },
         { label: 'train (CE real)', colour: TRAIN, points: pts((m) => m.ceReal), dashed: true },
-        { label: 'test', colour: TEST, points: pts((m) => m.testLoss) },
+        { label: 'validation', colour: VAL, points: pts((m) => m.valLoss) },
       ],
     },
     {
@@ -27,7 +27,7 @@ export function curvesSvg(history: EpochMetrics[]): string {
       yRange: [0, 1],
       series: [
         { label: 'train', colour: TRAIN, points: pts((m) => m.trainTop1) },
-        { label: 'test', colour: TEST, points: pts((m) => m.testTop1) },
+        { label: 'validation', colour: VAL, points: pts((m) => m.valTop1) },
       ],
     },
   ]);

@@ -18,21 +18,24 @@ export interface Predictions {
 
 export type TestPreprocess = Omit<PreprocessOptions, 'rng' | 'train' | 'cropRange' | 'rotate'>;
 
-export async function predict(model: CtrGcnModel, cache: Cache, split: SplitName, pre: TestPreprocess, batchSize: number, label?: string): Promise<Predictions> {
-  const n = cache.index.splits[split].samples.length;
+/** `indices` picks samples of the split (a validation subset); the rows then follow their order. */
+export async function predict(model: CtrGcnModel, cache: Cache, split: SplitName, pre: TestPreprocess, batchSize: number, label?: string, indices?: readonly number[]): Promise<Predictions> {
+  const n = indices ? indices.length : cache.index.splits[split].samples.length;
+  const row = new Map<number, number>((indices ?? []).map((i, r) => [i, r]));
   const k = model.spec.numClasses;
   const { C, T, V, M } = model.spec.input;
   const logits = new Float32Array(n * k);
   const labels = new Int32Array(n);
   const bar = label ? progress(label, n) : undefined;
   let done = 0;
-  for (const b of batches(cache, split, { batchSize, shuffle: false, preprocess: { ...pre, train: false } })) {
+  for (const b of batches(cache, split, { batchSize, shuffle: false, indices, preprocess: { ...pre, train: false } })) {
     const out = tf.tidy(() => model.classify(model.features(tf.tensor(b.x, [b.size, C, T, V, M]), false), false));
     const values = (await out.data()) as Float32Array;
     out.dispose();
     b.indices.forEach((i, j) => {
-      logits.set(values.subarray(j * k, (j + 1) * k), i * k);
-      labels[i] = b.labels[j];
+      const r = indices ? row.get(i)! : i;
+      logits.set(values.subarray(j * k, (j + 1) * k), r * k);
+      labels[r] = b.labels[j];
     });
     done += b.size;
     bar?.update(done);

@@ -16,10 +16,11 @@ import { LAYOUTS } from '../../common/layouts.ts';
 import { progress } from '../../common/progress.ts';
 import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../backend.ts';
-import { createCoCoDiffBranch, weightedLoss } from '../cocodiff/index.ts';
-import type { CoCoDiffBranch } from '../cocodiff/types.ts';
+import { createCoCoDiffBranch, lossWeights, weightedLoss } from '../cocodiff/index.ts';
+import type { CoCoDiffBranch, LossWeights } from '../cocodiff/types.ts';
 import { batchCount, batches, type Batch } from '../data/batches.ts';
 import { readCache } from '../data/cache.ts';
+import { trainSubsets } from '../data/subsets.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { CtrGcnModel, ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './checkpoint.ts';
@@ -30,16 +31,44 @@ import { curvesSvg, writeConfusion } from './plots.ts';
 import { predict } from './predict.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd } from './optimizer.ts';
+import { Adam } from './adam.ts';
 
 export interface TrainResult {
   runDir: string;
   artifactDir: string;
-  bestTop1: number;
-  lastTop1: number;
-  /** Wall time of the run's epochs, summed over every session of a resumed run. */
+  /** The epoch whose weights the artifact holds, and why it was chosen. */
+  chosen: Selection;
+  /** The test split, scored once at the end with the chosen epoch's weights. */
+  test: TestScore;
+  /** Wall time of the run's epochs and its final test, summed over every session of a resumed run. */
   wallSeconds: number;
   /** Mean time of one optimisation step (forward, backward, update), over the run's epochs. */
   msPerStep: number;
+}
+
+/** The epoch selection: by validation top-1 (ties: lower validation loss, then the earlier epoch). */
+export interface Selection {
+  epoch: number;
+  reason: string;
+  valTop1: number | null;
+  valLoss: number | null;
+}
+
+export interface TestScore {
+  samples: number;
+  top1: number;
+  top5: number;
+  loss: number;
+  seconds: number;
+}
+
+/** RUN_DIR/result.json: what the run trained on, the chosen epoch and its one test score. */
+export interface RunResult {
+  trainSamples: number;
+  valSamples: number;
+  valSubjects: string[];
+  chosen: Selection;
+  test: TestScore;
 }
 
 /** What checkpoints/last/state.json holds besides the tensors. */
@@ -49,6 +78,24 @@ export interface TrainState {
   rng: number[];
   best: EpochMetrics | null;
   history: EpochMetrics[];
+}
+
+/** Whether epoch `m` beats the best so far on the validation split (no split: every later epoch does). */
+export function betterOnValidation(m: EpochMetrics, best: EpochMetrics | null): boolean {
+  if (!best || m.valTop1 === undefined || best.valTop1 === undefined) return true;
+  return m.valTop1 > best.valTop1 || (m.valTop1 === best.valTop1 && m.valLoss! < best.valLoss!);
+}
+
+function describeSelection(best: EpochMetrics, history: EpochMetrics[]): Selection {
+  if (best.valTop1 === undefined) {
+    return { epoch: best.epoch, reason: `no validation split (--val-fraction 0), so the last epoch (${best.epoch} of ${history.length})`, valTop1: null, valLoss: null };
+  }
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  const tied = history.filter((m) => m.valTop1 === best.valTop1 && m.epoch !== best.epoch).map((m) => m.epoch);
+  const reason =
+    `highest validation top-1 of ${history.length} epochs (${pct(best.valTop1)}` +
+    (tied.length > 0 ? `, tied with epoch${tied.length > 1 ? 's' : ''} ${tied.join(', ')}; lowest validation loss ${best.valLoss!.toFixed(4)})` : ')');
+  return { epoch: best.epoch, reason, valTop1: best.valTop1, valLoss: best.valLoss! };
 }
 
 type LossTerms = { loss: number; ceReal: number; ceGen?: number; fine?: number; coarse?: number };
@@ -78,8 +125,14 @@ function toTf(m: Map<string, StateTensor>): Map<string, tf.Tensor> {
   return out;
 }
 
+/** The optimisers of one run: the backbone's SGD (its schedule's rate each epoch) and the branch's own. */
+interface Optimisers {
+  sgd: Sgd;
+  branch: Adam | null;
+}
+
 /** Forward, backward and update on one batch. Returns the loss terms and the batch's correct count, or null on a non-finite loss (nothing updated). */
-function trainStep(model: CtrGcnModel, branch: CoCoDiffBranch | null, sgd: Sgd, b: Batch, lr: number): { terms: LossTerms; correct: number } | null {
+function trainStep(model: CtrGcnModel, branch: CoCoDiffBranch | null, weights: LossWeights | null, opt: Optimisers, b: Batch, lr: number): { terms: LossTerms; correct: number } | null {
   const { C, T, V, M } = model.spec.input;
   const k = model.spec.numClasses;
   const x = tf.tensor(b.x, [b.size, C, T, V, M]);
@@ -92,16 +145,22 @@ function trainStep(model: CtrGcnModel, branch: CoCoDiffBranch | null, sgd: Sgd, 
       const ceReal = crossEntropy(logits, y);
       kept.logits = tf.keep(logits);
       kept.ceReal = tf.keep(ceReal);
-      if (!branch) return ceReal;
-      const l = branch.losses(f, y, (g) => model.classify(g, true));
+      if (!branch || !weights) return ceReal;
+      // Generated features are classified without dropout: they are noisy already, and the model's
+      // dropout stream then stays the baseline's.
+      const l = branch.losses(f, y, (g) => model.classify(g, false));
       kept.ceGen = tf.keep(l.ceGen);
       kept.fine = tf.keep(l.fine);
       kept.coarse = tf.keep(l.coarse);
-      return tf.add(ceReal, weightedLoss(l, branch.options)) as tf.Scalar;
-    }, sgd.variables);
+      const extra = weightedLoss(l, weights);
+      return extra ? (tf.add(ceReal, extra) as tf.Scalar) : ceReal;
+    }, [...opt.sgd.variables, ...(opt.branch?.variables ?? [])]);
     const loss = value.dataSync()[0];
     const finite = Number.isFinite(loss);
-    if (finite) sgd.step(grads, lr);
+    if (finite) {
+      opt.sgd.step(grads, lr);
+      opt.branch?.step(grads);
+    }
     const scalar = (t?: tf.Tensor): number | undefined => (t ? t.dataSync()[0] : undefined);
     const terms = { loss, ceReal: scalar(kept.ceReal)!, ceGen: scalar(kept.ceGen), fine: scalar(kept.fine), coarse: scalar(kept.coarse) };
     const logits = kept.logits.dataSync() as Float32Array;
@@ -156,9 +215,13 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const cache = await readCache(config.data);
   const layout = LAYOUTS[cache.index.layout];
   if (cache.index.classes.join('\n') !== run.classes.join('\n')) throw new UserError(`${config.data}: its classes differ from those the run in ${runDir} started with`);
-  const trainCount = cache.index.splits.train.samples.length;
-  if (trainCount === 0) throw new UserError(`${config.data}: the train split is empty`);
-  if (cache.index.splits.test.samples.length === 0) throw new UserError(`${config.data}: the test split is empty; training reports test accuracy every epoch`);
+  if (cache.index.splits.train.samples.length === 0) throw new UserError(`${config.data}: the train split is empty`);
+  if (cache.index.splits.test.samples.length === 0) throw new UserError(`${config.data}: the test split is empty; a run is scored on it once, at the end`);
+  // Runs from before the validation split had none.
+  const subsets = trainSubsets(cache.index.splits.train.samples, { valFraction: config.valFraction ?? 0, perClass: config.trainPerClass ?? 0, seed: config.subsetSeed ?? config.seed });
+  const trainCount = subsets.train.length;
+  if (trainCount === 0) throw new UserError(`${config.data}: no training recordings left after holding out ${subsets.valSubjects.length} validation subjects (--val-fraction ${config.valFraction})`);
+  log(`train ${trainCount} recordings, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
 
   const model = CtrGcnModel.create(run.model, config.seed);
   const branch = config.cocodiff
@@ -171,25 +234,30 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
         embeddingsFile: config.embeddingsFile ?? undefined,
       })
     : null;
-  const branchVariables = branch?.trainableVariables() ?? [];
-  const sgd = new Sgd(
-    [...model.trainableVariables(), ...branchVariables],
-    config.sgd,
-    [...model.trainableNames(), ...branchVariables.map((_, i) => `cocodiff/${i}`)],
-  );
+  const opt: Optimisers = {
+    sgd: new Sgd(model.trainableVariables(), config.sgd, model.trainableNames()),
+    branch: branch && config.cocodiff
+      ? new Adam(branch.trainable(), { lr: config.cocodiff.lr, weightDecay: config.cocodiff.optimizer === 'adamw' ? config.cocodiff.weightDecay : 0 }, branch.noDecay)
+      : null,
+  };
   // Sample order and augmentation only; the weights are initialised from the seed by the model.
   let rng = new Rng(config.seed);
   let state: TrainState = { epoch: 0, rng: rng.state(), best: null, history: [] };
 
-  const groups = (): TensorGroups => ({ model: model.namedWeights(), optimizer: sgd.state(), branch: branchState(branch) });
+  const groups = (): TensorGroups => ({
+    model: model.namedWeights(),
+    optimizer: opt.sgd.state(),
+    ...(branch ? { branch: branchState(branch), branchOptimizer: opt.branch!.state() } : {}),
+  });
   if (opts.resume) {
     const ck = await readCheckpoint<TrainState>(paths.last);
     model.loadNamedWeights(ck.groups.model as Map<string, Tensor>, paths.last);
-    sgd.restore(ck.groups.optimizer as Map<string, Tensor>);
+    opt.sgd.restore(ck.groups.optimizer as Map<string, Tensor>);
     if (branch) {
       const restored = toTf(ck.groups.branch ?? new Map());
       branch.restore(restored);
       tf.dispose([...restored.values()]);
+      opt.branch!.restore((ck.groups.branchOptimizer ?? new Map()) as Map<string, Tensor>);
     }
     state = ck.state;
     rng = new Rng(state.rng);
@@ -202,22 +270,25 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout };
+  const testPre = { ...pre, cropRatio: DEFAULT_TEST_CROP_RATIO };
   const dropLast = trainCount >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
-  const stepsPerEpoch = batchCount(cache, 'train', config.batch, dropLast);
+  const stepsPerEpoch = batchCount(cache, 'train', config.batch, dropLast, subsets.train);
+  let result: RunResult;
   try {
     for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
       const epochStart = performance.now();
       const lr = learningRate(config.schedule, epoch);
+      const weights = config.cocodiff ? lossWeights(config.cocodiff, epoch) : null;
       const bar = opts.quiet ? undefined : progress(`epoch ${epoch + 1}/${config.epochs}`, stepsPerEpoch);
       const sums: Required<LossTerms> = { loss: 0, ceReal: 0, ceGen: 0, fine: 0, coarse: 0 };
       let correct = 0;
       let seen = 0;
       let step = 0;
       let stepMs = 0;
-      for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, preprocess: { ...pre, train: true } })) {
+      for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: subsets.train, preprocess: { ...pre, train: true } })) {
         if (opts.signal?.aborted) throw new UserError(`interrupted at epoch ${epoch + 1} step ${step + 1}; continue with \`cocodiff train --resume --out ${runDir}\` (last checkpoint: after epoch ${state.epoch})`);
         const t = performance.now();
-        const r = trainStep(model, branch, sgd, b, lr);
+        const r = trainStep(model, branch, weights, opt, b, lr);
         stepMs += performance.now() - t;
         step++;
         if (!r) throw new UserError(`non-finite loss at epoch ${epoch + 1} step ${step}; last good checkpoint kept at ${paths.last} (after epoch ${state.epoch})`);
@@ -229,52 +300,64 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
       }
       bar?.stop();
 
-      const test = await predict(model, cache, 'test', { ...pre, cropRatio: DEFAULT_TEST_CROP_RATIO }, config.batch);
-      const report = classificationReport(test.logits, test.labels, test.numClasses);
+      let val: Partial<EpochMetrics> = {};
+      if (subsets.val.length > 0) {
+        const p = await predict(model, cache, 'train', testPre, config.batch, undefined, subsets.val);
+        const report = classificationReport(p.logits, p.labels, p.numClasses);
+        val = { valLoss: meanCrossEntropy(p.logits, p.labels, p.numClasses), valTop1: report.top1, valTop5: report.top5 };
+      }
       const mean = (v: number): number => v / seen;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         lr,
         loss: mean(sums.loss),
         ceReal: mean(sums.ceReal),
-        ...(branch ? { ceGen: mean(sums.ceGen), fine: mean(sums.fine), coarse: mean(sums.coarse) } : {}),
+        ...(branch ? { ceGen: mean(sums.ceGen), fine: mean(sums.fine), coarse: mean(sums.coarse), lambdaGen: weights!.gen } : {}),
         trainTop1: correct / seen,
-        testLoss: meanCrossEntropy(test.logits, test.labels, test.numClasses),
-        testTop1: report.top1,
-        testTop5: report.top5,
+        ...val,
         seconds: (performance.now() - epochStart) / 1000,
         msPerStep: stepMs / Math.max(step, 1),
       };
-      const improved = !state.best || metrics.testTop1 > state.best.testTop1;
+      const improved = betterOnValidation(metrics, state.best);
       state = { epoch: epoch + 1, rng: rng.state(), best: improved ? metrics : state.best, history: [...state.history, metrics] };
-      if (improved) {
-        await writeCheckpoint(paths.best, { epoch: epoch + 1, metrics }, { model: model.namedWeights() });
-        await writeConfusion(runDir, report, run.classes, `test, epoch ${epoch + 1}`);
-      }
+      if (improved) await writeCheckpoint(paths.best, { epoch: epoch + 1, metrics }, { model: model.namedWeights() });
       await writeCheckpoint(paths.last, state, groups());
       await writeFileAtomic(paths.metrics, state.history.map((m) => JSON.stringify(m)).join('\n') + '\n');
       await writeFileAtomic(paths.curves, curvesSvg(state.history));
       const terms = branch ? `  ce ${metrics.ceReal.toFixed(4)}  ce_gen ${metrics.ceGen!.toFixed(4)}  fine ${metrics.fine!.toFixed(4)}  coarse ${metrics.coarse!.toFixed(4)}` : '';
-      log(`epoch ${metrics.epoch}/${config.epochs}  lr ${lr.toPrecision(3)}  loss ${metrics.loss.toFixed(4)}${terms}  train ${(100 * metrics.trainTop1).toFixed(1)} %  test top-1 ${(100 * metrics.testTop1).toFixed(1)} %  top-5 ${(100 * metrics.testTop5).toFixed(1)} %  ${metrics.seconds.toFixed(1)} s`);
+      const valText = metrics.valTop1 !== undefined ? `  val top-1 ${(100 * metrics.valTop1).toFixed(1)} %  loss ${metrics.valLoss!.toFixed(4)}` : '';
+      log(`epoch ${metrics.epoch}/${config.epochs}  lr ${lr.toPrecision(3)}  loss ${metrics.loss.toFixed(4)}${terms}  train ${(100 * metrics.trainTop1).toFixed(1)} %${valText}  ${metrics.seconds.toFixed(1)} s`);
       opts.onEpoch?.(metrics);
     }
+    if (!state.best) throw new UserError(`${runDir}: no epoch was trained (--epochs ${config.epochs})`);
+
+    // The test split, once: the chosen epoch's weights, nothing selected on it.
+    const chosen = describeSelection(state.best, state.history);
+    const testStart = performance.now();
+    const best = await readCheckpoint<{ epoch: number }>(paths.best);
+    model.loadNamedWeights(best.groups.model as Map<string, Tensor>, paths.best);
+    const p = await predict(model, cache, 'test', testPre, config.batch);
+    const report = classificationReport(p.logits, p.labels, p.numClasses);
+    await writeConfusion(runDir, report, run.classes, `test, epoch ${chosen.epoch} (chosen on validation)`);
+    const test: TestScore = { samples: report.samples, top1: report.top1, top5: report.top5, loss: meanCrossEntropy(p.logits, p.labels, p.numClasses), seconds: (performance.now() - testStart) / 1000 };
+    result = { trainSamples: trainCount, valSamples: subsets.val.length, valSubjects: subsets.valSubjects, chosen, test };
+    await writeFileAtomic(paths.result, JSON.stringify(result, null, 2) + '\n');
   } finally {
-    sgd.dispose();
+    opt.sgd.dispose();
+    opt.branch?.dispose();
     branch?.dispose();
     model.dispose();
   }
 
-  if (!state.best) throw new UserError(`${runDir}: no epoch was trained (--epochs ${config.epochs})`);
   // The run's own artifact: replaced by every (resumed) session that finishes.
   await exportRun(runDir, paths.artifact, 'best', { force: true });
-  log(`artifact (best epoch ${state.best.epoch}, test top-1 ${(100 * state.best.testTop1).toFixed(2)} %): ${paths.artifact}`);
   return {
     runDir,
     artifactDir: paths.artifact,
-    bestTop1: state.best.testTop1,
-    lastTop1: state.history[state.history.length - 1].testTop1,
+    chosen: result.chosen,
+    test: result.test,
     // Over the whole run, earlier sessions of a resumed run included.
-    wallSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0),
+    wallSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0) + result.test.seconds,
     msPerStep: state.history.reduce((sum, m) => sum + m.msPerStep, 0) / state.history.length,
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * The ablation's picture: one panel per variant against the baseline, each seed a dot in both
+ * columns joined by a line (so a paired gain shows as lines rising left to right), the means as bars.
+ */
+import { escapeXml } from '../train/svg.ts';
+
+export interface SeedPoint {
+  variant: string;
+  seed: number;
+  testTop1: number;
+}
+
+export function pairedChartSvg(runs: SeedPoint[], order: string[], baseline: string): string {
+  const font = 'font-family="Helvetica, Arial, sans-serif"';
+  const values = (name: string) => new Map(runs.filter((r) => r.variant === name).map((r) => [r.seed, 100 * r.testTop1]));
+  const base = values(baseline);
+  const others = order.filter((n) => n !== baseline && runs.some((r) => r.variant === n));
+  const all = runs.map((r) => 100 * r.testTop1);
+  const lo = all.length ? Math.floor(Math.min(...all) / 5) * 5 : 0;
+  const hi = all.length ? Math.max(lo + 5, Math.ceil(Math.max(...all) / 5) * 5) : 100;
+  const panelW = 170;
+  const left = 55;
+  const top = 50;
+  const plotH = 300;
+  const width = left + Math.max(1, others.length) * panelW + 20;
+  const height = top + plotH + 60;
+  const sy = (v: number) => top + plotH - ((v - lo) / (hi - lo)) * plotH;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    '<rect width="100%" height="100%" fill="white"/>',
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14" ${font}>Test top-1 (%) per seed: baseline (left) vs variant (right), lines join one seed</text>`,
+  ];
+  for (let v = lo; v <= hi; v += 5) {
+    parts.push(`<line x1="${left}" x2="${width - 20}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eeeeee"/>`);
+    parts.push(`<text x="${left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" ${font}>${v}</text>`);
+  }
+  others.forEach((name, p) => {
+    const x0 = left + p * panelW + 40;
+    const x1 = x0 + panelW - 80;
+    const mine = values(name);
+    const mean = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0) / Math.max(1, m.size);
+    for (const [seed, v] of mine) {
+      const b = base.get(seed);
+      if (b !== undefined) {
+        const colour = v > b ? '#2a7d2a' : v < b ? '#b53a3a' : '#888888';
+        parts.push(`<line x1="${x0}" y1="${sy(b).toFixed(1)}" x2="${x1}" y2="${sy(v).toFixed(1)}" stroke="${colour}" stroke-opacity="0.6"/>`);
+      }
+      parts.push(`<circle cx="${x1}" cy="${sy(v).toFixed(1)}" r="3" fill="#4a7fb5"><title>${escapeXml(name)}, seed ${seed}: ${v.toFixed(1)} %</title></circle>`);
+    }
+    for (const [seed, b] of base) {
+      if (mine.has(seed)) parts.push(`<circle cx="${x0}" cy="${sy(b).toFixed(1)}" r="3" fill="#777777"><title>baseline, seed ${seed}: ${b.toFixed(1)} %</title></circle>`);
+    }
+    const paired = new Map([...base].filter(([s]) => mine.has(s)));
+    if (paired.size) parts.push(`<line x1="${x0 - 12}" x2="${x0 + 12}" y1="${sy(mean(paired)).toFixed(1)}" y2="${sy(mean(paired)).toFixed(1)}" stroke="#222" stroke-width="2.5"/>`);
+    if (mine.size) parts.push(`<line x1="${x1 - 12}" x2="${x1 + 12}" y1="${sy(mean(mine)).toFixed(1)}" y2="${sy(mean(mine)).toFixed(1)}" stroke="#222" stroke-width="2.5"/>`);
+    parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 20}" text-anchor="middle" font-size="12" ${font}>${escapeXml(name)}</text>`);
+    parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 36}" text-anchor="middle" font-size="11" fill="#555" ${font}>${mine.size} seeds</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
