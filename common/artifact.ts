@@ -11,7 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
 import { UserError, atField } from './errors.ts';
-import { LAYOUTS, type LayoutName } from './layouts.ts';
+import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
 
 export const ARTIFACT_FORMAT = 'cocodiff-model';
 export const ARTIFACT_VERSION = 1;
@@ -102,6 +102,23 @@ export interface Artifact {
   /** Weights by official name, in manifest order. */
   weights: Map<string, Tensor>;
 }
+
+/**
+ * Bounds on what a model and a recognizer may ask for. Real ones are far inside them (CTR-GCN: 64
+ * frames, 2 persons, 25 joints, 3 channels, 10 units of ≤ 256 channels, ≤ 400 classes); anything
+ * beyond is a mistake or a hostile file, refused before memory is allocated for it.
+ */
+export const LIMITS = {
+  /** Frames the network sees (input.T, `--frames`). */
+  frames: 1024,
+  persons: 16,
+  joints: 256,
+  channels: 4096,
+  units: 64,
+  classes: 100_000,
+  /** Raw frames a streaming window or a whole classified recording holds (`--window-frames`, `--sequence-capacity`). */
+  windowFrames: 10_000,
+} as const;
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -195,33 +212,40 @@ function validateModelJson(m: ModelJson, file: string): void {
   const need = (cond: unknown, field: string, what: string): void => {
     if (!cond) throw atField(file, field, what);
   };
-  need(m && typeof m === 'object', '(root)', 'expected a JSON object');
+  need(m && typeof m === 'object' && !Array.isArray(m), '(root)', 'expected a JSON object');
   need(m.format === ARTIFACT_FORMAT, 'format', `expected "${ARTIFACT_FORMAT}", found ${JSON.stringify(m.format)}`);
   need(m.version === ARTIFACT_VERSION, 'version', `this cocodiff reads artifact version ${ARTIFACT_VERSION}, found ${JSON.stringify(m.version)}`);
-  need(m.backbone && m.backbone.type === 'ctrgcn', 'backbone.type', `expected "ctrgcn", found ${JSON.stringify(m.backbone?.type)}`);
+  const isObject = (o: unknown): boolean => typeof o === 'object' && o !== null && !Array.isArray(o);
+  need(isObject(m.backbone) && m.backbone.type === 'ctrgcn', 'backbone.type', `expected "ctrgcn", found ${JSON.stringify(m.backbone?.type)}`);
   const b = m.backbone;
-  need(Array.isArray(b.channels) && b.channels.length > 0 && b.channels.every((c) => Number.isInteger(c) && c > 0), 'backbone.channels', 'expected a list of positive integers');
+  const intIn = (x: unknown, max: number): boolean => Number.isInteger(x) && (x as number) > 0 && (x as number) <= max;
+  need(Array.isArray(b.channels) && b.channels.length > 0 && b.channels.length <= LIMITS.units && b.channels.every((c) => intIn(c, LIMITS.channels)), 'backbone.channels', `expected 1..${LIMITS.units} integers in 1..${LIMITS.channels}`);
   need(Array.isArray(b.strides) && b.strides.length === b.channels.length && b.strides.every((s) => s === 1 || s === 2), 'backbone.strides', 'expected 1 or 2 per unit, one per channel entry');
-  need(Number.isInteger(b.inChannels) && b.inChannels > 0, 'backbone.inChannels', 'expected a positive integer');
-  need(Number.isInteger(b.reduction) && b.reduction > 0, 'backbone.reduction', 'expected a positive integer');
-  need(Number.isInteger(b.temporalKernel) && b.temporalKernel % 2 === 1, 'backbone.temporalKernel', 'expected an odd integer');
-  need(Array.isArray(b.dilations) && b.dilations.every((d) => Number.isInteger(d) && d > 0), 'backbone.dilations', 'expected positive integers');
-  need(typeof m.layout === 'string' && m.layout in LAYOUTS, 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(m.layout)}`);
+  need(intIn(b.inChannels, LIMITS.channels), 'backbone.inChannels', 'expected a positive integer');
+  need(intIn(b.reduction, LIMITS.channels), 'backbone.reduction', 'expected a positive integer');
+  need(intIn(b.temporalKernel, LIMITS.frames) && b.temporalKernel % 2 === 1, 'backbone.temporalKernel', 'expected an odd integer');
+  need(Array.isArray(b.dilations) && b.dilations.length > 0 && b.dilations.length <= 16 && b.dilations.every((d) => intIn(d, LIMITS.frames)), 'backbone.dilations', 'expected positive integers');
+  need(isLayoutName(m.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(m.layout)}`);
   const inp = m.input;
-  need(inp && [inp.C, inp.T, inp.V, inp.M].every((x) => Number.isInteger(x) && x > 0), 'input', 'expected positive integers C, T, V, M');
-  need(inp.V === LAYOUTS[m.layout].joints.length, 'input.V', `layout ${m.layout} has ${LAYOUTS[m.layout]?.joints.length} joints, found ${inp.V}`);
-  need(inp.C === b.inChannels, 'input.C', `expected backbone.inChannels = ${b.inChannels}, found ${inp.C}`);
+  need(isObject(inp), 'input', 'expected { C, T, V, M }');
+  need(intIn(inp.T, LIMITS.frames), 'input.T', `expected an integer in 1..${LIMITS.frames}, found ${JSON.stringify(inp.T)}`);
+  need(intIn(inp.M, LIMITS.persons), 'input.M', `expected an integer in 1..${LIMITS.persons}, found ${JSON.stringify(inp.M)}`);
+  need(inp.V === LAYOUTS[m.layout].joints.length, 'input.V', `layout ${m.layout} has ${LAYOUTS[m.layout].joints.length} joints, found ${JSON.stringify(inp.V)}`);
+  need(inp.C === b.inChannels, 'input.C', `expected backbone.inChannels = ${b.inChannels}, found ${JSON.stringify(inp.C)}`);
   need(MODALITIES.includes(m.modality), 'modality', `expected one of ${MODALITIES.join(', ')}, found ${JSON.stringify(m.modality)}`);
-  need(m.preprocessing && Number.isInteger(m.preprocessing.windowFrames) && m.preprocessing.windowFrames > 0, 'preprocessing.windowFrames', `expected a positive integer, found ${JSON.stringify(m.preprocessing?.windowFrames)}`);
-  need(m.preprocessing.testCropRatio > 0 && m.preprocessing.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
-  need(Array.isArray(m.classes) && m.classes.length > 0 && m.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
+  const pre = m.preprocessing;
+  need(isObject(pre), 'preprocessing', 'expected { windowFrames, testCropRatio, centre }');
+  need(intIn(pre.windowFrames, LIMITS.windowFrames), 'preprocessing.windowFrames', `expected an integer in 1..${LIMITS.windowFrames}, found ${JSON.stringify(pre.windowFrames)}`);
+  need(typeof pre.testCropRatio === 'number' && pre.testCropRatio > 0 && pre.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
+  need(typeof pre.centre === 'boolean', 'preprocessing.centre', `expected true or false, found ${JSON.stringify(pre.centre)}`);
+  need(Array.isArray(m.classes) && m.classes.length > 0 && m.classes.length <= LIMITS.classes && m.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
   need(m.weightsFile === 'weights.bin', 'weightsFile', 'expected "weights.bin"');
   need(typeof m.weightsSha256 === 'string' && /^[0-9a-f]{64}$/.test(m.weightsSha256), 'weightsSha256', 'expected a sha256 hex digest');
   need(Array.isArray(m.weights) && m.weights.length > 0, 'weights', 'expected the weight manifest');
   const seen = new Set<string>();
   m.weights.forEach((w, i) => {
     const f = `weights[${i}]`;
-    need(w && typeof w.name === 'string', `${f}.name`, 'expected a string');
+    need(w && typeof w === 'object' && typeof w.name === 'string', `${f}.name`, 'expected a string');
     need(!seen.has(w.name), `${f}.name`, `duplicate weight "${w.name}"`);
     seen.add(w.name);
     need(w.dtype === 'float32', `${f}.dtype`, `weight "${w.name}": expected "float32", found ${JSON.stringify(w.dtype)}`);

@@ -5,9 +5,10 @@
  *   → codegen (layouts, packed weights, memory plan, network.ts + config.ts)
  *   → build (asc + binaryen + weight segment) → emit
  */
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic.ts';
-import type { Artifact } from '../common/artifact.ts';
+import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { generateConfig } from './codegen/config.ts';
@@ -58,8 +59,12 @@ export async function compileModule(
   const weights = opts.weights ?? 'f32';
   if (weights !== 'f32' && weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found ${JSON.stringify(weights)}`);
   const windowFrames = opts.windowFrames ?? artifact.model.preprocessing.windowFrames;
-  if (!Number.isInteger(windowFrames) || windowFrames < 1) throw new UserError(`--window-frames: expected a positive integer, found ${windowFrames}`);
-  const sequenceCapacity = opts.sequenceCapacity ?? 300;
+  const frameCount = (flag: string, n: number): number => {
+    if (!Number.isInteger(n) || n < 1 || n > LIMITS.windowFrames) throw new UserError(`${flag}: expected an integer in 1..${LIMITS.windowFrames}, found ${n}`);
+    return n;
+  };
+  frameCount('--window-frames', windowFrames);
+  const sequenceCapacity = frameCount('--sequence-capacity', opts.sequenceCapacity ?? 300);
   const lowered = runPasses(graph);
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
@@ -82,16 +87,25 @@ export async function compileModule(
   return { wasm, sidecar, graph: lowered, network };
 }
 
+/** The sidecar JSON written next to a .wasm: same name, .json. */
+function sidecarPathFor(wasmPath: string): string {
+  return join(dirname(wasmPath), basename(wasmPath, '.wasm') + '.json');
+}
+
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
   const start = performance.now();
   if (!opts.out || !opts.out.endsWith('.wasm')) throw new UserError(`-o/--out: expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
   if (opts.verifyData && !opts.verify) throw new UserError('--data: only used with --verify');
+  // Before the build: a directory where the .wasm or its sidecar belongs fails now, not after it.
+  for (const path of [opts.out, sidecarPathFor(opts.out)]) {
+    if (await stat(path).then((st) => !st.isFile(), () => false)) throw new UserError(`${path}: exists and is not a file; choose another -o/--out`);
+  }
   const { artifact, graph } = await loadArtifact(artifactDir);
   const verify = opts.verify || opts.reference ? await import('./verify.ts') : undefined;
   // A wrong --data cache fails here, before the build rather than after it.
   const data = verify && opts.verifyData ? await verify.readDatasetSamples(artifact, opts.verifyData) : undefined;
   const built = await compileModule(artifact, graph, opts);
-  const sidecarPath = join(dirname(opts.out), basename(opts.out, '.wasm') + '.json');
+  const sidecarPath = sidecarPathFor(opts.out);
   if (verify) await verify.verifyModule(artifact, graph, built.wasm, { tfjs: Boolean(opts.verify), reference: opts.reference, data });
   await writeFileAtomic(opts.out, built.wasm);
   await writeFileAtomic(sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n');

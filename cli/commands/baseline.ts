@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { positiveInt } from '../options.ts';
+import { LIMITS } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
 import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
 import { readCache } from '../../trainer/data/cache.ts';
@@ -10,12 +12,16 @@ export function register(program: Command): void {
     .command('baseline')
     .description('Nearest-centroid classifier on raw joints (test-time preprocessing, joint modality): the accuracy a learned model must beat')
     .requiredOption('--data <dir>', 'dataset cache (from `cocodiff prepare` or `cocodiff synth`)')
-    .option('--frames <t>', 'frames after the crop and resize', positiveInt('--frames'), 64)
+    .option('--frames <t>', 'frames after the crop and resize', positiveInt('--frames', LIMITS.frames), 64)
     .addOption(new Option('--split <name>', 'split to score').choices(['train', 'test']).default('test'))
     .option('--per-class', 'also print the accuracy of each class')
     .action(async (f: { data: string; frames: number; split: 'train' | 'test'; perClass?: boolean }) => {
       const { frames } = f;
       const cache = await readCache(f.data);
+      // An accuracy over no samples is no accuracy; centroids need training samples.
+      for (const s of new Set(['train', f.split] as const)) {
+        if (cache.index.splits[s].samples.length === 0) throw new UserError(`${f.data}: the ${s} split is empty; nothing to ${s === 'train' ? 'fit the centroids on' : 'score'}`);
+      }
       const total = cache.index.splits.train.samples.length + cache.index.splits[f.split].samples.length;
       const bar = progress('baseline', total);
       let r;

@@ -3,6 +3,7 @@ import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
 import { VERIFY_DATA_SAMPLES } from '../../compiler/verify.ts';
 import { positiveInt } from '../options.ts';
+import { LIMITS } from '../../common/artifact.ts';
 
 export function register(program: Command): void {
   program
@@ -13,8 +14,8 @@ export function register(program: Command): void {
     .option('--relaxed-simd', 'use f32x4.relaxed_madd (needs an engine with relaxed SIMD; Node 20: --experimental-wasm-relaxed-simd)')
     .option('--weights <dtype>', 'f32, or f16 to halve the weights (expanded to f32 when the module starts)', 'f32')
     .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts) and the runtime sources in this directory')
-    .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the artifact\'s preprocessing.windowFrames, the median training recording)', positiveInt('--window-frames'))
-    .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity'), 300)
+    .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the artifact\'s preprocessing.windowFrames, the median training recording)', positiveInt('--window-frames', LIMITS.windowFrames))
+    .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity', LIMITS.windowFrames), 300)
     .option('--verify', 'run the tfjs model and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
     .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
     .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FORCE_HELP, positiveInt } from '../options.ts';
-import { MODALITIES, type Modality } from '../../common/artifact.ts';
+import { LIMITS, MODALITIES, type Modality } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { importCtrGcn, importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--weights <file>', 'float32 little-endian blob (default: the manifest\'s weights.file, next to it)')
     .requiredOption('--out <dir>', 'artifact directory to write (a new or empty directory; see --force)')
     .option('--force', FORCE_HELP)
-    .option('--frames <t>', 'frames per sample the model is used with', positiveInt('--frames'), 64)
+    .option('--frames <t>', 'frames per sample the model is used with', positiveInt('--frames', LIMITS.frames), 64)
     .option('--classes <file>', 'class names, one per line (default: NTU-60 / NTU-120 names for 60 / 120 classes)')
     .option('--modality <m>', `input modality the weights were trained on (${MODALITIES.join(', ')})`, 'joint')
     .addHelpText('after', '\nThe configuration (joints, persons, channels, classes) is read off the tensor shapes; any missing,\nextra or mis-shaped tensor is refused by name. num_batches_tracked counters are ignored.\n' +

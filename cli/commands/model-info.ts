@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import { LIMITS } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { countCost } from '../../trainer/model/count.ts';
 import { ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 
-function positive(flag: string, value: string, integer = true): number {
+function positive(flag: string, value: string, integer = true, max = Infinity): number {
   const n = Number(value);
-  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UserError(`${flag}: expected a positive ${integer ? 'integer' : 'number'}, found "${value}"`);
+  if (!(n > 0) || (integer && !Number.isInteger(n)) || n > max) {
+    throw new UserError(`${flag}: expected a positive ${integer ? 'integer' : 'number'}${max < Infinity ? ` up to ${max}` : ''}, found "${value}"`);
+  }
   return n;
 }
 
@@ -27,9 +30,9 @@ export function register(program: Command): void {
         'aggregation over joints, fc. Batch-norm, activations, pooling and means are not counted.',
     )
     .action((f: Record<string, string>) => {
-      const backbone = ctrgcnConfig({ width: positive('--width', f.width, false), blocks: positive('--blocks', f.blocks), inChannels: positive('--channels', f.channels) });
-      const input = { C: backbone.inChannels, T: positive('--frames', f.frames), V: positive('--joints', f.joints), M: positive('--persons', f.persons) };
-      const K = positive('--classes', f.classes);
+      const backbone = ctrgcnConfig({ width: positive('--width', f.width, false, 64), blocks: positive('--blocks', f.blocks, true, LIMITS.units), inChannels: positive('--channels', f.channels, true, LIMITS.channels) });
+      const input = { C: backbone.inChannels, T: positive('--frames', f.frames, true, LIMITS.frames), V: positive('--joints', f.joints, true, LIMITS.joints), M: positive('--persons', f.persons, true, LIMITS.persons) };
+      const K = positive('--classes', f.classes, true, LIMITS.classes);
       const cost = countCost(backbone, input, K);
       console.log(`CTR-GCN: ${backbone.channels.length} units, input [N, ${input.C}, ${input.T}, ${input.V}, ${input.M}], ${K} classes`);
       console.log('unit  out-channels  frames  stride      params   multiply-adds');

@@ -1,5 +1,6 @@
 /** `cocodiff run recognizer.wasm --input FILE`: classify one whole recording and print the top-5. */
 import type { Command } from 'commander';
+import { positiveInt } from '../options.ts';
 import { Recognizer } from '../../runtime-as/host/index.ts';
 import { loadRecording } from '../../runtime-as/host/recording-file.ts';
 import { printable } from '../../common/terminal.ts';
@@ -10,14 +11,14 @@ export function register(program: Command): void {
     .description('classify a whole recording (.skeleton, Kinetics .json or .npy) with a compiled recognizer and print the top classes')
     .argument('<recognizer>', 'compiled recognizer .wasm (its sidecar .json beside it gives the class names)')
     .requiredOption('-i, --input <file>', 'recording: NTU .skeleton, Kinetics-Skeleton .json, or .npy ([F,M,V,3], [3,T,V,M] or [F,M·V·3])')
-    .option('-k, --top <k>', 'classes to print', '5')
+    .option('-k, --top <k>', 'classes to print', positiveInt('--top'), 5)
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  cocodiff run out/recognizer.wasm --input S001C001P001R001A001.skeleton')
-    .action(async (wasm: string, opts: { input: string; top: string; sidecar?: string; json?: boolean }) => {
+    .action(async (wasm: string, opts: { input: string; top: number; sidecar?: string; json?: boolean }) => {
       const recognizer = await Recognizer.load(wasm, { sidecar: opts.sidecar });
       const seq = await loadRecording(opts.input, recognizer.info.layout);
-      const result = recognizer.classify(seq, Math.max(1, Number(opts.top) || 5));
+      const result = recognizer.classify(seq, opts.top);
       if (opts.json) {
         console.log(JSON.stringify({ input: opts.input, frames: seq.frames, top: result.top, latencyMs: result.latencyMs }));
         return;

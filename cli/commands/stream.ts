@@ -46,13 +46,16 @@ Examples:
   my-pose-estimator | cocodiff stream out/recognizer.wasm --input -`)
     .action(async (wasm: string, flags: StreamFlags) => {
       const fps = Number(flags.fps);
-      if (!(fps > 0)) throw new UserError(`--fps: expected a positive number, found "${flags.fps}"`);
+      // A replay rate outside what cameras do would make the wait between frames overflow or vanish.
+      if (!(fps >= 0.1 && fps <= 1000)) throw new UserError(`--fps: expected a number of frames per second in 0.1..1000, found "${flags.fps}"`);
+      const runnersUp = Number(flags.top);
+      if (!Number.isInteger(runnersUp) || runnersUp < 0) throw new UserError(`-k/--top: expected a non-negative integer, found "${flags.top}"`);
       const recognizer = await Recognizer.load(wasm, {
         sidecar: flags.sidecar,
         stride: Number(flags.stride),
         alpha: Number(flags.alpha),
         threshold: Number(flags.threshold),
-        topK: Number(flags.top) + 1,
+        topK: runnersUp + 1,
       });
       const start = performance.now();
       const show = (p: Prediction | null, at: number): void => {

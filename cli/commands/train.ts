@@ -99,7 +99,7 @@ export function register(program: Command): void {
     .addOption(new Option('--backbone <name>', 'backbone').choices(['ctrgcn']).default('ctrgcn'))
     .option('--width <w>', 'channel width multiplier (default 1; synth-quick 0.25)', number('--width'))
     .option('--blocks <n>', 'TCN-GCN units (default 10; synth-quick 3)', number('--blocks', true))
-    .option('--frames <T>', 'frames the network sees (default 64; synth-quick 32)', number('--frames', true))
+    .option('--frames <T>', 'frames the network sees, a multiple of the total temporal stride (default 64; synth-quick 32)', number('--frames', true))
     .addOption(new Option('--modality <m>', 'input stream (default joint)').choices(MODALITIES as string[]))
     .option('--epochs <n>', 'epochs (default 65; synth-quick 6; with --resume, extends the run)', number('--epochs', true))
     .option('--batch <n>', 'batch size (default 64; synth-quick 16)', number('--batch', true))
@@ -159,7 +159,8 @@ export function register(program: Command): void {
         preset: f.preset,
         resume: Boolean(f.resume),
         quiet: f.quiet,
-        cocodiff: f.cocodiff ? cocodiffOptions(f) : undefined,
+        // On --resume, CoCoDiff flags are compared with the run's (a differing one is refused).
+        cocodiff: f.cocodiff || (f.resume && cocodiffFlags) ? cocodiffOptions(f) : undefined,
         textFile: f.text,
         embeddingsFile: f.textEmbeddings,
       };

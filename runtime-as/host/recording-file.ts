@@ -20,7 +20,11 @@ export async function loadRecording(path: string, layoutHint?: LayoutName | null
   const ext = extname(path).toLowerCase();
   if (ext === '.skeleton') return loadSkeletonFile(path);
   if (ext === '.json') return loadKineticsJson(path);
-  if (ext === '.npy') return npyRecording(path, layoutHint ?? null);
+  if (ext === '.npy') {
+    const seq = await npyRecording(path, layoutHint ?? null);
+    if (seq.frames < 1 || seq.persons < 1) throw new UserError(`${path}: holds ${seq.frames} frames of ${seq.persons} persons; a recording needs at least one of each`);
+    return seq;
+  }
   throw new UserError(`${path}: unknown recording type "${ext}" (expected .skeleton, Kinetics .json or .npy)`);
 }
 

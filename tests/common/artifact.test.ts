@@ -71,7 +71,16 @@ describe('model artifact', () => {
     ['a mis-sized weight', (m: any) => (m.weights[1].bytes = 12), /field "weights\[1\]\.bytes": weight "fc\.bias"/],
     ['a duplicate weight', (m: any) => (m.weights[1].name = 'fc.weight'), /duplicate weight "fc\.weight"/],
     ['joints vs layout', (m: any) => (m.input.V = 18), /field "input\.V": layout ntu25 has 25 joints/],
-    ['streaming window', (m: any) => (m.preprocessing.windowFrames = 0), /field "preprocessing\.windowFrames": expected a positive integer, found 0/],
+    ['streaming window', (m: any) => (m.preprocessing.windowFrames = 0), /field "preprocessing\.windowFrames": expected an integer in 1\.\.10000, found 0/],
+    ['layout "__proto__"', (m: any) => (m.layout = '__proto__'), /field "layout": expected one of ntu25, openpose18, coco17, found "__proto__"/],
+    ['layout "toString"', (m: any) => (m.layout = 'toString'), /field "layout": .*found "toString"/],
+    ['input null', (m: any) => (m.input = null), /field "input": expected \{ C, T, V, M \}/],
+    ['preprocessing null', (m: any) => (m.preprocessing = null), /field "preprocessing": expected \{ windowFrames/],
+    ['backbone null', (m: any) => (m.backbone = null), /field "backbone\.type": expected "ctrgcn"/],
+    ['weight entry null', (m: any) => (m.weights[0] = null), /field "weights\[0\]\.name": expected a string/],
+    ['T = 1e8', (m: any) => (m.input.T = 1e8), /field "input\.T": expected an integer in 1\.\.1024, found 100000000/],
+    ['window of 1e9 frames', (m: any) => (m.preprocessing.windowFrames = 1e9), /field "preprocessing\.windowFrames": expected an integer in 1\.\.10000/],
+    ['1e6 channels', (m: any) => (m.backbone.channels = [1e6]), /field "backbone\.channels"/],
   ])('refuses a model.json with a bad %s, naming the field', async (_what, mutate, expected) => {
     const dir = await freshArtifact(`bad-${String(_what).replace(/\W/g, '')}`);
     const model = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));

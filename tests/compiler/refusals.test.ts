@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,14 @@ describe('compiler refusals', () => {
   it('refuses bad flags before doing any work', async () => {
     await expect(compileArtifact(good(), { out: join(dir, 'x.bin') })).rejects.toThrow(/-o\/--out: expected a path ending in \.wasm/);
     await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), weights: 'f8' as 'f16' })).rejects.toThrow(/--weights: expected f32 or f16/);
-    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 0 })).rejects.toThrow(/--window-frames: expected a positive integer/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 0 })).rejects.toThrow(/--window-frames: expected an integer in 1\.\.10000, found 0/);
+    // Absurd sizes are refused before any memory is planned for them.
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 1e9 })).rejects.toThrow(/--window-frames: expected an integer in 1\.\.10000, found 1000000000/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), sequenceCapacity: 1e9 })).rejects.toThrow(/--sequence-capacity: expected an integer in 1\.\.10000/);
+    // A directory where the .wasm or its sidecar belongs.
+    mkdirSync(join(dir, 'taken.wasm'));
+    await expect(compileArtifact(good(), { out: join(dir, 'taken.wasm') })).rejects.toThrow(`${join(dir, 'taken.wasm')}: exists and is not a file`);
+    mkdirSync(join(dir, 'side.json'));
+    await expect(compileArtifact(good(), { out: join(dir, 'side.wasm') })).rejects.toThrow(`${join(dir, 'side.json')}: exists and is not a file`);
   });
 });

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as baseline from '../../cli/commands/baseline.ts';
 import { Rng } from '../../common/rng.ts';
 import { CacheWriter, readCache, type Cache } from '../../trainer/data/cache.ts';
 import { nearest, nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
@@ -57,5 +59,21 @@ describe('nearest-centroid baseline', () => {
     // The same data with the test labels swapped: every prediction now counts as wrong.
     const swapped = nearestCentroidBaseline(await makeCache('swapped', (l) => 1 - l), { frames: 16 });
     expect(swapped.top1).toBe(0);
+  });
+
+  it('the command refuses an empty split instead of reporting "top-1 0.00 %"', async () => {
+    const out = join(dir, 'train-only');
+    const writer = await CacheWriter.create(out, { layout: 'coco17', persons: 1, joints: 17, coords: 3, classes: ['a', 'b'], benchmark: null, source: 'test' });
+    for (let i = 0; i < 4; i++) await writer.add('train', { layout: 'coco17', frames: 5, persons: 1, joints: 17, coords: 3, data: new Float32Array(5 * 51).fill(i), label: i % 2, name: `t${i}` });
+    await writer.commit();
+    const program = new Command('cocodiff').exitOverride();
+    baseline.register(program);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await expect(program.parseAsync(['node', 'cocodiff', 'baseline', '--data', out, '--frames', '4'])).rejects.toThrow(`${out}: the test split is empty; nothing to score`);
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      log.mockRestore();
+    }
   });
 });

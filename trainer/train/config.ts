@@ -4,9 +4,9 @@
  * Precedence: explicit option > preset > CTR-GCN recipe.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Modality } from '../../common/artifact.ts';
-import { MODALITIES } from '../../common/artifact.ts';
+import { LIMITS, MODALITIES } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { CoCoDiffOptions } from '../cocodiff/types.ts';
@@ -125,6 +125,37 @@ export const DEFAULT_VAL_FRACTION = 0.2;
 
 const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
 
+function framesOf(v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > LIMITS.frames) throw new UserError(`--frames: expected an integer in 1..${LIMITS.frames}, found ${v}`);
+  return v;
+}
+
+/**
+ * The options of a `--resume` that contradict the run being resumed: a resumed run keeps the
+ * configuration it started with (that is what makes it equal to an uninterrupted run), so only
+ * --epochs (to extend it), --backend and --quiet may differ. An option equal to the saved value is
+ * no conflict. Returns one line per conflict, naming the flag, its value and the run's.
+ */
+export function resumeConflicts(o: TrainOptions, saved: RunConfig): string[] {
+  const out: string[] = [];
+  const differs = (flag: string, given: unknown, kept: unknown): void => {
+    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(kept)) out.push(`${flag} ${JSON.stringify(given)} (the run has ${JSON.stringify(kept)})`);
+  };
+  if (o.data && resolve(o.data) !== resolve(saved.data)) out.push(`--data ${o.data} (the run trains on ${saved.data})`);
+  differs('--width', o.width, saved.width);
+  differs('--blocks', o.blocks, saved.blocks);
+  differs('--frames', o.frames, saved.frames);
+  differs('--modality', o.modality, saved.modality);
+  differs('--batch', o.batch, saved.batch);
+  differs('--lr', o.lr, saved.schedule.baseLr);
+  differs('--seed', o.seed, saved.seed);
+  differs('--preset', o.preset, saved.preset ?? undefined);
+  if (o.cocodiff !== undefined) differs('--cocodiff (and its flags)', o.cocodiff, saved.cocodiff ?? 'off');
+  differs('--text', o.textFile, saved.textFile ?? undefined);
+  differs('--text-embeddings', o.embeddingsFile, saved.embeddingsFile ?? undefined);
+  return out;
+}
+
 export function resolveConfig(o: TrainOptions): RunConfig {
   const p = o.preset ? PRESETS[o.preset] : RECIPE;
   if (!p) throw new UserError(`unknown preset "${o.preset}" (expected one of ${Object.keys(PRESETS).join(', ')})`);
@@ -146,7 +177,7 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     modality,
     epochs,
     batch,
-    frames: positiveInt(o.frames ?? p.frames, '--frames'),
+    frames: framesOf(o.frames ?? p.frames),
     seed: o.seed ?? 1,
     valFraction: o.valFraction ?? DEFAULT_VAL_FRACTION,
     trainPerClass: o.trainPerClass ?? 0,

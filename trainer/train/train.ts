@@ -24,7 +24,7 @@ import { trainSubsets } from '../data/subsets.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { CtrGcnModel, ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './checkpoint.ts';
-import { resolveConfig, readRunFile, runPaths, type EpochMetrics, type RunFile, type TrainOptions } from './config.ts';
+import { resolveConfig, resumeConflicts, readRunFile, runPaths, type EpochMetrics, type RunFile, type TrainOptions } from './config.ts';
 import { exportRun } from './export.ts';
 import { argmax, classificationReport, meanCrossEntropy } from './metrics.ts';
 import { curvesSvg, writeConfusion } from './plots.ts';
@@ -186,6 +186,10 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   let run: RunFile;
   if (opts.resume) {
     run = await readRunFile(runDir);
+    const conflicts = resumeConflicts(opts, run.config);
+    if (conflicts.length > 0) {
+      throw new UserError(`${runDir}: --resume continues the run as it was configured; these options differ from it: ${conflicts.join(', ')}. Only --epochs, --backend and --quiet may change; start a new run (--out) to change the others`);
+    }
     if (opts.epochs !== undefined) {
       if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new UserError(`--epochs: expected a positive integer, found ${opts.epochs}`);
       run.config.epochs = opts.epochs;
@@ -200,6 +204,12 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
       layout: layout.name,
       numClasses: cacheIndex.classes.length,
     };
+    // The units' temporal strides halve T; a T they do not divide would only fail in `compile`.
+    const totalStride = model.backbone.strides.reduce((a, s) => a * s, 1);
+    if (config.frames % totalStride !== 0) {
+      const near = [Math.floor(config.frames / totalStride), Math.ceil(config.frames / totalStride)].map((k) => Math.max(1, k) * totalStride);
+      throw new UserError(`--frames: ${config.frames} frames do not divide by the model's total temporal stride ${totalStride} (units with stride 2: ${model.backbone.strides.filter((s) => s === 2).length}); use a multiple of ${totalStride}, e.g. ${[...new Set(near)].join(' or ')}`);
+    }
     const lengths = cacheIndex.splits.train.samples.map((s) => s.frames).sort((a, b) => a - b);
     run = {
       config, model, classes: cacheIndex.classes,
