@@ -86,7 +86,7 @@ export interface CoCoDiffBranch {
 export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {
   steps: 1000,
   schedule: 'linear',
-  genT: [0, 999],
+  genT: [100, 400],
   genSteps: 1,
   eta: 0,
   genPerSample: 1,
