@@ -19,12 +19,13 @@ import { instantiateNetwork } from '../../compiler/verify.ts';
 import { ZipArchive } from '../../trainer/data/npz.ts';
 import { importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
 import { readTorchCheckpoint } from '../../trainer/pytorch/checkpoint.ts';
+import { readF32 } from '../compiler/artifacts.ts';
 import { zipBytes } from '../helpers/npy-zip.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/pytorch');
 interface Listed { file: string; what: string; classes: number; logits: number[] }
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.json'), 'utf8')) as { input: { file: string; shape: number[] }; checkpoints: Listed[] };
-const input = new Float32Array(readFileSync(join(FIXTURES, manifest.input.file)).buffer.slice(0));
+const input = readF32(join(FIXTURES, manifest.input.file));
 const FRAMES = manifest.input.shape[2];
 const fixture = (file: string) => join(FIXTURES, file);
 
