@@ -50,9 +50,17 @@ export const ABI_EXPORTS = {
   validFrames: 'valid_frames',
 } as const;
 
+/**
+ * The largest coordinate magnitude a frame may hold. Real skeletons are metres, millimetres or
+ * pixels, far below it; a value beyond it (or NaN, or ±inf) is a broken frame. `push_frame` counts
+ * and drops such a frame, `classify_sequence` leaves it out, and the dataset cache refuses it: a
+ * finite ±3e38 would otherwise overflow in preprocessing and turn every later prediction into NaN.
+ */
+export const MAX_COORDINATE = 1e6;
+
 export const STATUS = {
   ok: 0,
-  /** The frame held NaN or infinite values; it was counted and skipped. */
+  /** The frame held NaN, infinite values or one beyond ±MAX_COORDINATE; it was counted and skipped. */
   nonFinite: -1,
   /** No valid frame in the window or sequence: nothing to classify. */
   empty: -2,

@@ -1,3 +1,4 @@
+import { MAX_COORDINATE } from './abi.ts';
 import type { LayoutName } from './layouts.ts';
 
 /**
@@ -35,6 +36,22 @@ export function locate(s: Pick<Sequence, 'persons' | 'joints' | 'coords'>, i: nu
   const person = Math.floor((i % frameSize(s)) / perPerson);
   const joint = Math.floor((i % perPerson) / s.coords);
   return `frame ${frame + 1}, person ${person + 1}, joint ${joint + 1}, coordinate ${(i % s.coords) + 1}`;
+}
+
+/**
+ * Index of the first value that is no coordinate: NaN, ±Infinity or beyond ±MAX_COORDINATE (what
+ * the recognizer drops as a broken frame, common/abi.ts), or -1.
+ */
+export function firstBadCoordinate(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    if (!(Math.abs(values[i]) <= MAX_COORDINATE)) return i; // NaN compares false too
+  }
+  return -1;
+}
+
+/** What is wrong with a value firstBadCoordinate found. */
+export function badCoordinate(v: number): string {
+  return Number.isFinite(v) ? `${v} is beyond ±${MAX_COORDINATE}, no real coordinate` : `${v} is not a finite float32`;
 }
 
 /** Index of the first NaN or ±Infinity in `values`, or -1. */

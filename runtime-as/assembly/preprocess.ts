@@ -27,11 +27,17 @@ export function framePersonMask(frame: usize): i32 {
   return mask;
 }
 
-/** True when every value of the `floats` floats at `ptr` is finite. */
-export function allFinite(ptr: usize, floats: i32): bool {
+/** Largest coordinate magnitude of a sane frame (common/abi.ts MAX_COORDINATE). */
+const MAX_COORDINATE: f32 = 1e6;
+
+/**
+ * True when every value of the `floats` floats at `ptr` is finite and within ±MAX_COORDINATE: a
+ * finite 3e38 would overflow in centring and poison every later prediction with NaN.
+ */
+export function allSane(ptr: usize, floats: i32): bool {
   for (let i = 0; i < floats; i++) {
     const x = load<f32>(ptr + (<usize>i << 2));
-    if (x - x != 0) return false; // NaN and ±inf give NaN
+    if (!(abs<f32>(x) <= MAX_COORDINATE)) return false; // NaN compares false too
   }
   return true;
 }

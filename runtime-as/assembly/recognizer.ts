@@ -13,7 +13,7 @@ import {
   IN_C, IN_M, IN_V, MODALITY, MODEL_T, NUM_CLASSES, SEQUENCE_CAPACITY, WINDOW_FRAMES,
 } from './config';
 import { network_forward } from './network';
-import { allFinite, framePersonMask, preprocessFrames } from './preprocess';
+import { allSane, framePersonMask, preprocessFrames } from './preprocess';
 import { ringClear, ringGatherValid, ringPush, ringValidFrames } from './ring';
 
 const ABI_VERSION: i32 = 1; // common/abi.ts ABI_VERSION
@@ -58,10 +58,10 @@ export function logits_ptr(): usize { return logits; }
 export function probs_ptr(): usize { return probs; }
 
 // ---- streaming ------------------------------------------------------------------------------
-/** Appends the frame buffer to the ring. A frame with NaN or ±inf is counted and dropped. */
+/** Appends the frame buffer to the ring. A frame with NaN, ±inf or a value beyond ±MAX_COORDINATE is counted and dropped. */
 export function push_frame(): i32 {
   pushed++;
-  if (!allFinite(frame, FRAME_FLOATS)) {
+  if (!allSane(frame, FRAME_FLOATS)) {
     rejected++;
     return STATUS_NON_FINITE;
   }
@@ -79,14 +79,14 @@ export function infer(): i32 {
 
 /**
  * Classifies the first `frames` frames of the sequence buffer. Frames without a person, and
- * frames with NaN or ±inf (a recording's dropouts), are left out as invalid frames.
+ * frames with NaN, ±inf or values beyond ±MAX_COORDINATE (a recording's dropouts), are left out as invalid frames.
  */
 export function classify_sequence(frames: i32): i32 {
   if (frames < 1 || frames > SEQUENCE_CAPACITY) return STATUS_BAD_LENGTH;
   let n = 0;
   for (let f = 0; f < frames; f++) {
     const at = sequence + <usize>f * FRAME_BYTES;
-    if (!allFinite(at, FRAME_FLOATS)) continue;
+    if (!allSane(at, FRAME_FLOATS)) continue;
     const mask = framePersonMask(at);
     if (mask == 0) continue;
     store<usize>(validPtrs + (<usize>n << alignof<usize>()), at);

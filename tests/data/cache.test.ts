@@ -79,17 +79,20 @@ describe('dataset cache', () => {
     }
   });
 
-  it('refuses NaN or infinite values, naming the file, sample, frame and joint', async () => {
+  it('refuses NaN, infinite and absurd values, naming the file, sample, frame and joint', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'cache-')), 'c');
     await written(dir);
     const bin = readFileSync(join(dir, 'train.bin'));
     bin.writeFloatLE(Infinity, 4 * (4 * 51 + 3 * 3 + 1)); // sample 1 (s3), frame 1, joint 4, coordinate 2
     writeFileSync(join(dir, 'train.bin'), bin);
-    await expect(readCache(dir)).rejects.toThrow(`${join(dir, 'train.bin')}: train sample 1 ("s3"), frame 1, person 1, joint 4, coordinate 2: Infinity; a cache holds finite values only`);
+    await expect(readCache(dir)).rejects.toThrow(`${join(dir, 'train.bin')}: train sample 1 ("s3"), frame 1, person 1, joint 4, coordinate 2: Infinity is not a finite float32 (re-make the cache`);
     const w = await CacheWriter.create(join(dir, '..', 'd'), meta);
     const bad = seq(3, 0, 4);
     bad.data[51 + 2 * 3] = NaN;
     await expect(w.add('train', { ...bad, source: 'rec.npy' })).rejects.toThrow('rec.npy (sample s4), frame 2, person 1, joint 3, coordinate 1: NaN is not a finite float32');
+    // Finite, but no coordinate: 3e38 overflows as soon as preprocessing subtracts a centre.
+    bad.data[51 + 2 * 3] = 3e38;
+    await expect(w.add('train', { ...bad, source: 'rec.npy' })).rejects.toThrow(/coordinate 1: 3\.0*\d*e\+38 is beyond ±1000000, no real coordinate/);
     await w.abort();
   });
 

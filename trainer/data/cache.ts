@@ -18,7 +18,7 @@ import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/at
 import { UserError, atField } from '../../common/errors.ts';
 import type { OutputOptions } from '../../common/output-dir.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from '../../common/layouts.ts';
-import { firstNonFinite, frameSize, locate, type Sequence } from '../../common/sequence.ts';
+import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from '../../common/sequence.ts';
 
 export const CACHE_FORMAT = 'cocodiff-cache';
 export const CACHE_VERSION = 1;
@@ -105,9 +105,9 @@ export class CacheWriter {
     }
     const n = seq.frames * frameSize(seq);
     if (seq.data.length !== n) throw new Error(`sample ${seq.name}: ${seq.data.length} values for ${seq.frames} frames`);
-    // The last door before training: whatever the loader, no NaN or infinity enters a cache.
-    const bad = firstNonFinite(seq.data);
-    if (bad >= 0) throw new UserError(`${seq.source ?? 'sample'}${seq.name ? ` (sample ${seq.name})` : ''}, ${locate(seq, bad)}: ${seq.data[bad]} is not a finite float32`);
+    // The last door before training: whatever the loader, no NaN, infinity or absurd value enters a cache.
+    const bad = firstBadCoordinate(seq.data);
+    if (bad >= 0) throw new UserError(`${seq.source ?? 'sample'}${seq.name ? ` (sample ${seq.name})` : ''}, ${locate(seq, bad)}: ${badCoordinate(seq.data[bad])}`);
     this.samples[split].push({ name: seq.name ?? `${split}-${this.samples[split].length}`, label: seq.label, frames: seq.frames, offset: this.floats[split] });
     this.floats[split] += n;
     const bytes = Buffer.from(seq.data.buffer, seq.data.byteOffset, seq.data.byteLength);
@@ -193,11 +193,11 @@ export async function readCache(dir: string): Promise<Cache> {
     const buf = await readFile(binPath);
     // A Float32Array view needs 4-byte alignment; copy in the rare case the Buffer is not aligned.
     const values = buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, floats) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + floats * 4));
-    const bad = firstNonFinite(values);
+    const bad = firstBadCoordinate(values);
     if (bad >= 0) {
       const k = split.samples.findIndex((e) => bad < e.offset + e.frames * per);
       const e = split.samples[k];
-      throw new UserError(`${binPath}: ${s} sample ${k} (${JSON.stringify(e.name)}), ${locate(index, bad - e.offset)}: ${values[bad]}; a cache holds finite values only (re-make it with \`cocodiff prepare\`)`);
+      throw new UserError(`${binPath}: ${s} sample ${k} (${JSON.stringify(e.name)}), ${locate(index, bad - e.offset)}: ${badCoordinate(values[bad])} (re-make the cache with \`cocodiff prepare\`)`);
     }
     data[s] = values;
   }
