@@ -130,3 +130,8 @@ function normaliseColumns(a: Float32Array, V: number): Float32Array {
   }
   return out;
 }
+
+/** 3D layouts (x y z) centre and rotate all three coords; 2D layouts (x y score) only x and y. */
+export function centreCoords(layout: JointLayout): 2 | 3 {
+  return layout.coordNames[2] === 'z' ? 3 : 2;
+}

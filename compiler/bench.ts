@@ -1,6 +1,6 @@
 /**
- * `cocodiff bench`: the compiled .wasm against tfjs (wasm and cpu backends) on the same weights and
- * input, against a register-blocked SIMD matmul micro-kernel built by the same toolchain (the
+ * `cocodiff bench`: the compiled .wasm against peers the caller brings (the CLI brings the trainer's
+ * tfjs model on the wasm and cpu backends) on the same weights and input, against a register-blocked SIMD matmul micro-kernel built by the same toolchain (the
  * practical peak of one core), and per layer. Results are rows of a table, so other parts (the
  * runtime's streaming figures) can add rows.
  */
@@ -11,7 +11,7 @@ import { fmaFor, type Fma } from './codegen/kernels.ts';
 import type { Step } from './codegen/network.ts';
 import { compileModule } from './index.ts';
 import type { Graph } from './ir.ts';
-import { countCost } from '../trainer/model/count.ts';
+import { countCost } from '../common/model/count.ts';
 import type { CompiledSidecar } from '../common/sidecar.ts';
 import { instantiateNetwork } from './verify.ts';
 
@@ -129,10 +129,19 @@ export async function microkernel20(relaxedSimd = false): Promise<{ run: () => v
   return { run: () => { for (let r = 0; r < reps; r++) ex.matmul(); }, flop: ex.flops() * reps };
 }
 
+/** Another implementation of the same network, timed in turns with the .wasm. */
+export interface BenchPeer {
+  /** The table row's name, e.g. `tfjs wasm`. */
+  name: string;
+  /** Timed rounds (a slow peer gets fewer). */
+  rounds: number;
+  /** Prepares the peer for one [C][T][V][M] input; `infer` runs it once. */
+  load(input: Float32Array): Promise<{ infer(): void; dispose(): void }>;
+}
+
 export interface BenchOptions {
   runs?: number;
-  /** Skip tfjs cpu (slow: seconds per run on the full model). */
-  skipCpu?: boolean;
+  peers?: BenchPeer[];
   log?: (line: string) => void;
 }
 
@@ -186,22 +195,17 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   }
   const best = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
 
-  log('tfjs ...');
-  const tf = await import('@tensorflow/tfjs');
-  const { selectBackend } = await import('../trainer/backend.ts');
-  const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
-  // tfjs and the best .wasm in turns: the "× faster" is the median of per-round ratios.
-  const tfjsRow = async (backend: 'wasm' | 'cpu', rounds: number): Promise<void> => {
-    await selectBackend(backend);
-    const model = CtrGcnModel.fromArtifact(artifact);
-    const input = tf.tensor(x, [1, C, T, V, M]);
-    const [tfjs, wasm] = timeRounds([() => void tf.tidy(() => model.classify(model.features(input, false), false).dataSync()), best.infer], rounds, 1);
-    input.dispose();
-    model.dispose();
-    rows.push({ name: `tfjs ${backend}`, value: `${median(tfjs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(tfjs, wasm).toFixed(2)}× faster` });
-  };
-  await tfjsRow('wasm', Math.max(3, Math.min(runs, 10)));
-  if (!opts.skipCpu) await tfjsRow('cpu', 3);
+  // Each peer and the best .wasm in turns: the "× faster" is the median of per-round ratios.
+  for (const peer of opts.peers ?? []) {
+    log(`${peer.name} ...`);
+    const loaded = await peer.load(x);
+    try {
+      const [theirs, wasm] = timeRounds([loaded.infer, best.infer], peer.rounds, 1);
+      rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster` });
+    } finally {
+      loaded.dispose();
+    }
+  }
 
   rows.push({ name: 'model', value: `${gflop.toFixed(2)} GFLOP`, note: `as published (${(gflop / 2).toFixed(2)} G multiply-adds); the compiled graph executes ${executedGflop.toFixed(2)} GFLOP` });
   // Like against like: the SIMD build against the SIMD micro-kernel, relaxed against relaxed.

@@ -18,6 +18,7 @@ import { makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
 import { loadArtifact } from './load.ts';
 import { runPasses } from './passes/index.ts';
+import type { DatasetSample, Oracle } from './verify.ts';
 import { packF16 } from './f16.ts';
 
 export interface CompileOptions {
@@ -30,11 +31,13 @@ export interface CompileOptions {
   /** Frames the streaming ring keeps (default: the artifact's preprocessing.windowFrames). */
   windowFrames?: number;
   sequenceCapacity?: number;
-  /** Check the .wasm against the tfjs model (and `reference`) after building; throws above tolerance. */
+  /** Check the .wasm against the compiler's interpreter (and `reference`) after building; throws above tolerance. */
   verify?: boolean;
+  /** References checked besides the interpreter when `verify` is on (the CLI adds the trainer's tfjs model). */
+  oracles?: Oracle[];
   reference?: { input: string; logits: string };
-  /** Dataset cache whose samples `verify` also runs. */
-  verifyData?: string;
+  /** Preprocessed dataset samples `verify` also runs. */
+  verifyData?: DatasetSample[];
 }
 
 export interface CompileResult {
@@ -54,7 +57,7 @@ export interface BuiltModule {
 /** Compiles an already-loaded artifact in memory (the CLI, tests and the benchmark share this). */
 export async function compileModule(
   artifact: Artifact, graph: Graph,
-  opts: Omit<CompileOptions, 'out' | 'verify' | 'reference' | 'verifyData'> & { profile?: boolean } = {},
+  opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData'> & { profile?: boolean } = {},
 ): Promise<BuiltModule> {
   const weights = opts.weights ?? 'f32';
   if (weights !== 'f32' && weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found ${JSON.stringify(weights)}`);
@@ -95,18 +98,18 @@ function sidecarPathFor(wasmPath: string): string {
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
   const start = performance.now();
   if (!opts.out || !opts.out.endsWith('.wasm')) throw new UserError(`-o/--out: expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
-  if (opts.verifyData && !opts.verify) throw new UserError('--data: only used with --verify');
   // Before the build: a directory where the .wasm or its sidecar belongs fails now, not after it.
   for (const path of [opts.out, sidecarPathFor(opts.out)]) {
     if (await stat(path).then((st) => !st.isFile(), () => false)) throw new UserError(`${path}: exists and is not a file; choose another -o/--out`);
   }
   const { artifact, graph } = await loadArtifact(artifactDir);
-  const verify = opts.verify || opts.reference ? await import('./verify.ts') : undefined;
-  // A wrong --data cache fails here, before the build rather than after it.
-  const data = verify && opts.verifyData ? await verify.readDatasetSamples(artifact, opts.verifyData) : undefined;
   const built = await compileModule(artifact, graph, opts);
   const sidecarPath = sidecarPathFor(opts.out);
-  if (verify) await verify.verifyModule(artifact, graph, built.wasm, { tfjs: Boolean(opts.verify), reference: opts.reference, data });
+  if (opts.verify || opts.reference) {
+    const { interpreterOracle, verifyModule } = await import('./verify.ts');
+    const oracles = opts.verify ? [interpreterOracle(graph), ...(opts.oracles ?? [])] : [];
+    await verifyModule(artifact, built.wasm, { oracles, reference: opts.reference, data: opts.verifyData });
+  }
   await writeFileAtomic(opts.out, built.wasm);
   await writeFileAtomic(sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n');
   return { wasmPath: opts.out, sidecarPath, wasmBytes: built.wasm.length, seconds: (performance.now() - start) / 1000 };

@@ -5,6 +5,7 @@
  */
 import { readArtifact, type Artifact, type Tensor } from '../common/artifact.ts';
 import { UserError } from '../common/errors.ts';
+import { relChannels } from '../common/model/ctrgcn.ts';
 import type { BatchNorm, CtrgcSubset, Graph, Op, TensorInfo } from './ir.ts';
 
 export async function loadArtifact(dir: string): Promise<{ artifact: Artifact; graph: Graph }> {
@@ -78,7 +79,7 @@ export function buildGraph(artifact: Artifact): Graph {
     const l = `l${i + 1}`;
     const cin = i === 0 ? b.inChannels : b.channels[i - 1];
     const stride = b.strides[i];
-    const rel = cin === 3 || cin === 9 ? 8 : Math.floor(cin / b.reduction);
+    const rel = relChannels(cin, b.reduction);
     // gcn1: CTR-GC over the subsets of PA, BN, plus down(x), ReLU
     const pa = artifact.weights.get(`${l}.gcn1.PA`);
     if (!pa || pa.shape.length !== 3) throw new UserError(`${where}: weight "${l}.gcn1.PA" is missing or not [subsets, V, V]`);

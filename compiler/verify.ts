@@ -1,14 +1,15 @@
 /**
- * `--verify` and `--reference`: the compiled module against the tfjs model (random inputs and
- * dataset samples) and against logits computed elsewhere. Probabilities are compared, as apps see
- * them; a difference above the tolerance is an error, not a warning.
+ * `--verify` and `--reference`: the compiled module against oracles (the compiler's own interpreter
+ * of the unlowered graph; callers may add more, as the CLI adds the trainer's tfjs model) on random
+ * inputs and dataset samples, and against logits computed elsewhere. Probabilities are compared, as
+ * apps see them; a difference above the tolerance is an error, not a warning.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ABI_EXPORTS } from '../common/abi.ts';
 import type { Artifact } from '../common/artifact.ts';
-import { UserError, atField } from '../common/errors.ts';
+import { UserError } from '../common/errors.ts';
 import { Rng } from '../common/rng.ts';
+import { interpret } from './interpret.ts';
 import type { Graph } from './ir.ts';
 
 export const VERIFY_TOLERANCE = 1e-4;
@@ -81,20 +82,25 @@ export interface DatasetSample {
   x: Float32Array;
 }
 
-/** Dataset samples `--verify --data` checks. */
-export const VERIFY_DATA_SAMPLES = 4;
+/** A reference the module's logits are checked against, on one [C][T][V][M] input at a time. */
+export interface Oracle {
+  /** How the report names it, e.g. `interpreter` or `tfjs wasm`. */
+  name: string;
+  logits(input: Float32Array): ArrayLike<number>;
+}
+
+/** The compiler's own reference: its interpreter of the graph as loaded, before any pass. */
+export function interpreterOracle(graph: Graph): Oracle {
+  return { name: 'interpreter', logits: (x) => interpret(graph, x) };
+}
 
 export interface VerifyOptions {
-  tfjs: boolean;
+  /** What random inputs and `data` are checked against (none: only `reference` is checked). */
+  oracles: Oracle[];
   reference?: { input: string; logits: string };
-  /**
-   * Dataset cache directory whose test samples (train samples when it has no test split) are checked
-   * too, or those samples already read by `readDatasetSamples`.
-   */
-  data?: string | DatasetSample[];
+  /** Dataset samples, preprocessed, checked against every oracle too. */
+  data?: DatasetSample[];
   randomInputs?: number;
-  /** tfjs backend of the reference model (default auto: native if installed, else wasm). */
-  backend?: 'auto' | 'wasm' | 'cpu';
   log?: (line: string) => void;
 }
 
@@ -118,10 +124,9 @@ async function readF32(path: string, what: string): Promise<Float32Array> {
  * Throws a UserError naming the worst case when the module and a reference disagree beyond the
  * tolerance; otherwise returns every comparison it printed.
  */
-export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint8Array, opts: VerifyOptions): Promise<VerifyCheck[]> {
+export async function verifyModule(artifact: Artifact, wasm: Uint8Array, opts: VerifyOptions): Promise<VerifyCheck[]> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  // Read the dataset first: a bad cache should not cost a tfjs model build.
-  const samples = typeof opts.data === 'string' ? await readDatasetSamples(artifact, opts.data) : opts.data ?? [];
+  const samples = opts.data ?? [];
   const net = await instantiateNetwork(wasm);
   const { C, T, V, M } = artifact.model.input;
   const size = C * T * V * M;
@@ -151,38 +156,26 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
     report(`reference (${n} input(s))`, worst);
   }
 
-  if (opts.tfjs) {
-    const tf = await import('@tensorflow/tfjs');
-    const { selectBackend } = await import('../trainer/backend.ts');
-    const { CtrGcnModel } = await import('../trainer/model/ctrgcn.ts');
-    await selectBackend(opts.backend ?? 'auto');
-    const model = CtrGcnModel.fromArtifact(artifact);
-    const classes = artifact.model.classes;
-    const run = (x: Float32Array): { got: Float64Array; ref: Float64Array } => ({
-      got: softmax(net.logits(x)),
-      ref: softmax(tf.tidy(() => model.classify(model.features(tf.tensor(x, [1, C, T, V, M]), false), false).dataSync())),
-    });
-    const argmax = (p: Float64Array): number => p.indexOf(Math.max(...p));
-    try {
-      const n = opts.randomInputs ?? 3;
-      if (n > 0) {
-        const rng = new Rng(1234);
-        let worst: Difference = { maxAbs: 0, maxRel: 0 };
-        for (let i = 0; i < n; i++) {
-          const x = new Float32Array(size);
-          for (let j = 0; j < size; j++) x[j] = rng.normal() * 0.5;
-          const { got, ref } = run(x);
-          worst = worse(worst, compare(got, ref));
-        }
-        report(`tfjs ${tf.getBackend()} (${n} random inputs)`, worst);
+  const classes = artifact.model.classes;
+  const argmax = (p: Float64Array): number => p.indexOf(Math.max(...p));
+  for (const oracle of opts.oracles) {
+    const run = (x: Float32Array): { got: Float64Array; ref: Float64Array } => ({ got: softmax(net.logits(x)), ref: softmax(oracle.logits(x)) });
+    const n = opts.randomInputs ?? 3;
+    if (n > 0) {
+      const rng = new Rng(1234);
+      let worst: Difference = { maxAbs: 0, maxRel: 0 };
+      for (let i = 0; i < n; i++) {
+        const x = new Float32Array(size);
+        for (let j = 0; j < size; j++) x[j] = rng.normal() * 0.5;
+        const { got, ref } = run(x);
+        worst = worse(worst, compare(got, ref));
       }
-      for (const s of samples) {
-        const { got, ref } = run(s.x);
-        // Both predictions, so a disagreement near a tie shows up next to the difference that caused it.
-        report(`tfjs ${tf.getBackend()}, ${s.name} "${s.className}"`, compare(got, ref), `; module predicts "${classes[argmax(got)]}", tfjs "${classes[argmax(ref)]}"`);
-      }
-    } finally {
-      model.dispose();
+      report(`${oracle.name} (${n} random inputs)`, worst);
+    }
+    for (const s of samples) {
+      const { got, ref } = run(s.x);
+      // Both predictions, so a disagreement near a tie shows up next to the difference that caused it.
+      report(`${oracle.name}, ${s.name} "${s.className}"`, compare(got, ref), `; module predicts "${classes[argmax(got)]}", ${oracle.name} "${classes[argmax(ref)]}"`);
     }
   }
   const failures = checks.filter((c) => !(c.maxAbs <= VERIFY_TOLERANCE));
@@ -190,39 +183,4 @@ export async function verifyModule(artifact: Artifact, _graph: Graph, wasm: Uint
     throw new UserError(`verify failed: ${failures.map((c) => `${c.label}: max |Δp| ${c.maxAbs.toExponential(2)} > ${VERIFY_TOLERANCE}`).join('; ')}`);
   }
   return checks;
-}
-
-/**
- * Preprocessed samples of a dataset cache, spread evenly over its test split so that they cover
- * several classes (the train split when the test split is empty: any recording exercises the
- * module, held out or not). The cache must have the artifact's layout and coordinates.
- */
-export async function readDatasetSamples(artifact: Artifact, dir: string, count = VERIFY_DATA_SAMPLES): Promise<DatasetSample[]> {
-  const { readCache } = await import('../trainer/data/cache.ts');
-  const { preprocess, testPreprocessOptions } = await import('../trainer/data/preprocess.ts');
-  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
-  if (!isDir) throw new UserError(`--data ${dir}: no such directory (expected a dataset cache made by \`cocodiff synth\` or \`cocodiff prepare\`)`);
-  const cache = await readCache(dir);
-  const index = cache.index;
-  const indexPath = join(dir, 'index.json');
-  const m = artifact.model;
-  if (index.layout !== m.layout) {
-    throw atField(indexPath, 'layout', `expected "${m.layout}" (the layout of ${join(artifact.dir, 'model.json')}), found "${index.layout}"`);
-  }
-  if (index.coords !== m.input.C) {
-    throw atField(indexPath, 'coords', `expected ${m.input.C} (input.C of ${join(artifact.dir, 'model.json')}), found ${index.coords}`);
-  }
-  const split = index.splits.test.samples.length > 0 ? 'test' : 'train';
-  const available = index.splits[split].samples.length;
-  if (available === 0) throw atField(indexPath, 'splits', 'expected at least one sample in the test or train split, found none');
-  const n = Math.min(count, available);
-  return Array.from({ length: n }, (_, i) => {
-    const k = Math.floor((i * available) / n);
-    const seq = cache.sequence(split, k);
-    return {
-      name: `${dir} ${split} ${k}`,
-      className: index.classes[seq.label!],
-      x: preprocess(seq, testPreprocessOptions(m)),
-    };
-  });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
+import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../../runtime-as/host/bench-stream.ts';
 
 export function register(program: Command): void {
@@ -15,7 +16,8 @@ export function register(program: Command): void {
     .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number }) => {
       const { runs, stride } = f;
       const { artifact, graph } = await loadArtifact(dir);
-      const { rows, layers, kernels, module } = await benchArtifact(artifact, graph, { runs, skipCpu: f.skipCpu, log: (l) => console.error(l) });
+      const peers = [tfjsBenchPeer(artifact, 'wasm', Math.max(3, Math.min(runs, 10))), ...(f.skipCpu ? [] : [tfjsBenchPeer(artifact, 'cpu', 3)])];
+      const { rows, layers, kernels, module } = await benchArtifact(artifact, graph, { runs, peers, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));

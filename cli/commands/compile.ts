@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
-import { VERIFY_DATA_SAMPLES } from '../../compiler/verify.ts';
+import { VERIFY_DATA_SAMPLES } from '../../trainer/data/sample-inputs.ts';
 import { positiveInt } from '../options.ts';
-import { LIMITS } from '../../common/artifact.ts';
+import { LIMITS, readArtifact } from '../../common/artifact.ts';
 
 export function register(program: Command): void {
   program
@@ -16,25 +16,42 @@ export function register(program: Command): void {
     .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts) and the runtime sources in this directory')
     .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the artifact\'s preprocessing.windowFrames, the median training recording)', positiveInt('--window-frames', LIMITS.windowFrames))
     .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity', LIMITS.windowFrames), 300)
-    .option('--verify', 'run the tfjs model and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
+    .option('--verify', 'run the compiler\'s interpreter and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
+    .option('--verify-tfjs', 'like --verify, and also against the trainer\'s tfjs model (an independent implementation; loads tfjs)')
     .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
     .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')
     .action(async (dir: string, f: {
       out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; windowFrames?: number; sequenceCapacity: number;
-      verify?: boolean; data?: string; reference?: string[];
+      verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
     }) => {
+      const verify = Boolean(f.verify || f.verifyTfjs);
+      if (f.data && !verify) throw new UserError('--data: only used with --verify');
       if (f.weights !== 'f32' && f.weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found "${f.weights}"`);
       if (f.reference && f.reference.length !== 2) throw new UserError(`--reference: expected two files, INPUT.bin LOGITS.bin, found ${f.reference.length}`);
       if (f.relaxedSimd) {
         const v8 = await import('node:v8');
         v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       }
-      const result = await compileArtifact(dir, {
-        out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs,
-        windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
-        verify: f.verify, verifyData: f.data,
-        reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,
-      });
-      console.log(`wrote ${result.wasmPath} (${(result.wasmBytes / 1024).toFixed(0)} KiB) and ${result.sidecarPath} in ${result.seconds.toFixed(1)} s`);
+      // The dataset and the tfjs model are read before the build: a wrong --data cache fails at once.
+      const artifact = f.data || f.verifyTfjs ? await readArtifact(dir) : undefined;
+      let verifyData;
+      if (f.data) {
+        const { readSampleInputs } = await import('../../trainer/data/sample-inputs.ts');
+        verifyData = await readSampleInputs(artifact!, f.data).catch((err: unknown) => {
+          throw err instanceof UserError ? new UserError(`--data ${err.message}`) : err;
+        });
+      }
+      const tfjs = f.verifyTfjs ? await (await import('../../trainer/model/reference.ts')).tfjsReference(artifact!) : undefined;
+      try {
+        const result = await compileArtifact(dir, {
+          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs,
+          windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
+          verify, oracles: tfjs ? [tfjs] : [], verifyData,
+          reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,
+        });
+        console.log(`wrote ${result.wasmPath} (${(result.wasmBytes / 1024).toFixed(0)} KiB) and ${result.sidecarPath} in ${result.seconds.toFixed(1)} s`);
+      } finally {
+        tfjs?.dispose();
+      }
     });
 }

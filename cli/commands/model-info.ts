@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { LIMITS } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import { countCost } from '../../trainer/model/count.ts';
+import { countCost } from '../../common/model/count.ts';
 import { ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 
 function positive(flag: string, value: string, integer = true, max = Infinity): number {

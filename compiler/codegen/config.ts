@@ -4,8 +4,7 @@
  */
 import type { ModelJson } from '../../common/artifact.ts';
 import { MODALITY_CODES } from '../../common/abi.ts';
-import { LAYOUTS } from '../../common/layouts.ts';
-import { centreCoords } from '../../trainer/data/preprocess.ts';
+import { centreCoords, LAYOUTS } from '../../common/layouts.ts';
 
 export interface ConfigOptions {
   /** Frames the ring buffer keeps for `infer` (default: the artifact's preprocessing.windowFrames). */

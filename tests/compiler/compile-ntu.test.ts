@@ -7,6 +7,7 @@ import { compileArtifact } from '../../compiler/index.ts';
 import { interpret } from '../../compiler/interpret.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { instantiateNetwork, verifyModule } from '../../compiler/verify.ts';
+import { tfjsReference } from '../../trainer/model/reference.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
 
 // Width 0.25, NTU-25, 2 persons, 32 frames: compiled once, checked against the interpreter and tfjs.
@@ -50,7 +51,9 @@ describe('compile: CTR-GCN width 0.25, ntu25, M = 2', () => {
     }
     // the same module against C's tfjs model (probabilities), through the --verify path
     const lines: string[] = [];
-    await verifyModule(artifact, graph, wasm, { tfjs: true, randomInputs: 2, log: (l) => lines.push(l) });
+    const tfjs = await tfjsReference(artifact);
+    await verifyModule(artifact, wasm, { oracles: [tfjs], randomInputs: 2, log: (l) => lines.push(l) });
+    tfjs.dispose();
     expect(lines.join('\n')).toMatch(/verify tfjs .*max \|Δp\|/);
   }, 300_000);
 });

@@ -6,6 +6,7 @@ import { benchArtifact } from '../../compiler/bench.ts';
 import { compileModule } from '../../compiler/index.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { instantiateNetwork } from '../../compiler/verify.ts';
+import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
 
 describe('profiling build and bench', () => {
@@ -43,7 +44,7 @@ describe('profiling build and bench', () => {
 
   it('bench prints the latency table, per-layer and per-kernel breakdowns', async () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
-    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, skipCpu: true });
+    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3)] });
     const names = rows.map((r) => r.name);
     for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
     expect(layers.map((l) => l.name)).toEqual(['input', 'l1', 'l2', 'l3', 'l4', 'l5', 'head']);

@@ -1,15 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as compileCommand from '../../cli/commands/compile.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
-import { compileArtifact } from '../../compiler/index.ts';
 import { buildGraph } from '../../compiler/load.ts';
-import { VERIFY_TOLERANCE, readDatasetSamples, verifyModule } from '../../compiler/verify.ts';
+import { VERIFY_TOLERANCE, interpreterOracle, verifyModule } from '../../compiler/verify.ts';
 import { CacheWriter } from '../../trainer/data/cache.ts';
+import { readSampleInputs } from '../../trainer/data/sample-inputs.ts';
+import { tfjsReference } from '../../trainer/model/reference.ts';
 import { writeRandomArtifact } from './artifacts.ts';
 
 const K = 4;
@@ -53,6 +56,20 @@ async function writeCache(dir: string, spec: CacheSpec, seed: number): Promise<s
   return dir;
 }
 
+/** `cocodiff compile ARGS`, in-process as cli/main.ts runs it; returns what it printed. */
+async function compile(...args: string[]): Promise<string[]> {
+  const program = new Command('cocodiff').exitOverride();
+  compileCommand.register(program);
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
+  try {
+    await program.parseAsync(['node', 'cocodiff', 'compile', ...args]);
+  } finally {
+    log.mockRestore();
+  }
+  return printed;
+}
+
 describe('compile --verify --data', () => {
   let dir: string;
   const model = (): string => join(dir, 'model');
@@ -71,22 +88,18 @@ describe('compile --verify --data', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('checks test samples spread over the classes, each named with its label, within the tolerance', async () => {
+  it('checks test samples spread over the classes against the interpreter and tfjs, each named with its label, within the tolerance', async () => {
     const cache = join(dir, 'good');
     const out = join(dir, 'out', 'rec.wasm');
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => printed.push(String(line)));
-    try {
-      await compileArtifact(model(), { out, verify: true, verifyData: cache });
-    } finally {
-      log.mockRestore();
-    }
+    const printed = await compile(model(), '-o', out, '--verify-tfjs', '--data', cache);
     wasm = readFileSync(out);
     const lines = printed.filter((l) => l.startsWith('verify '));
-    const sampleLines = lines.filter((l) => l.includes(cache));
-    expect(sampleLines).toHaveLength(4);
-    [0, 2, 4, 6].forEach((k, i) => expect(sampleLines[i]).toContain(`${cache} test ${k} "class ${i}"`));
-    expect(lines.some((l) => /random inputs/.test(l))).toBe(true);
+    for (const oracle of ['interpreter', 'tfjs']) {
+      const sampleLines = lines.filter((l) => l.startsWith(`verify ${oracle}`) && l.includes(cache));
+      expect(sampleLines, oracle).toHaveLength(4);
+      [0, 2, 4, 6].forEach((k, i) => expect(sampleLines[i]).toContain(`${cache} test ${k} "class ${i}"`));
+      expect(lines.some((l) => l.startsWith(`verify ${oracle}`) && /random inputs/.test(l)), oracle).toBe(true);
+    }
     for (const line of lines) {
       const m = /max \|Δp\| (\S+),/.exec(line);
       expect(m, line).not.toBeNull();
@@ -99,17 +112,25 @@ describe('compile --verify --data', () => {
     // The tfjs side gets other classifier biases than the module was built with.
     const bias = artifact.weights.get('fc.bias')!;
     bias.data = bias.data.map((b, k) => b + 2 * k);
-    const samples = await readDatasetSamples(artifact, join(dir, 'good'));
-    const run = verifyModule(artifact, buildGraph(artifact), wasm, { tfjs: true, randomInputs: 0, data: samples, log: () => {} });
+    const samples = await readSampleInputs(artifact, join(dir, 'good'));
+    const run = verifyModule(artifact, wasm, { oracles: [await tfjsReference(artifact)], randomInputs: 0, data: samples, log: () => {} });
     await expect(run).rejects.toThrow(UserError);
     await expect(run).rejects.toThrow(/verify failed: .*good test 0 "class 0": max \|Δp\|/);
+  });
+
+  it('fails when the interpreter of other weights disagrees: --verify checks without tfjs', async () => {
+    const artifact = await readArtifact(model());
+    const bias = artifact.weights.get('fc.bias')!;
+    bias.data = bias.data.map((b, k) => b + 2 * k);
+    const run = verifyModule(artifact, wasm, { oracles: [interpreterOracle(buildGraph(artifact))], randomInputs: 2, log: () => {} });
+    await expect(run).rejects.toThrow(/verify failed: interpreter \(2 random inputs\): max \|Δp\|/);
   });
 
   it('falls back to the train split of a cache without test samples', async () => {
     const artifact = await readArtifact(model());
     const lines: string[] = [];
-    const checks = await verifyModule(artifact, buildGraph(artifact), wasm, {
-      tfjs: true, randomInputs: 0, data: join(dir, 'train-only'), log: (l) => lines.push(l),
+    const checks = await verifyModule(artifact, wasm, {
+      oracles: [interpreterOracle(buildGraph(artifact))], randomInputs: 0, data: await readSampleInputs(artifact, join(dir, 'train-only')), log: (l) => lines.push(l),
     });
     expect(checks.map((c) => c.label)).toEqual([0, 1, 2].map((k) => expect.stringContaining(`train-only train ${k} "class ${[3, 1, 2][k]}"`)));
     for (const c of checks) expect(c.maxAbs).toBeLessThan(VERIFY_TOLERANCE);
@@ -117,7 +138,7 @@ describe('compile --verify --data', () => {
   });
 
   it('refuses caches that do not fit the artifact, naming the file and field', async () => {
-    const compile = (data: string) => compileArtifact(model(), { out: join(dir, 'bad', 'rec.wasm'), verify: true, verifyData: join(dir, data) });
+    const compileWith = (data: string) => compile(model(), '-o', join(dir, 'bad', 'rec.wasm'), '--verify', '--data', join(dir, data));
     const refusals: Array<[string, RegExp]> = [
       ['openpose', /openpose[/\\]index\.json: field "layout": expected "ntu25" \(the layout of .*model[/\\]model\.json\), found "openpose18"/],
       ['joints18', /joints18[/\\]index\.json: field "joints": layout ntu25 has 25 joints/],
@@ -126,12 +147,12 @@ describe('compile --verify --data', () => {
       ['no-such-cache', /--data .*no-such-cache: no such directory \(expected a dataset cache/],
     ];
     for (const [data, message] of refusals) {
-      await expect(compile(data), data).rejects.toThrow(UserError);
-      await expect(compile(data), data).rejects.toThrow(message);
+      await expect(compileWith(data), data).rejects.toThrow(UserError);
+      await expect(compileWith(data), data).rejects.toThrow(message);
     }
   });
 
   it('refuses --data without --verify', async () => {
-    await expect(compileArtifact(model(), { out: join(dir, 'x.wasm'), verifyData: join(dir, 'good') })).rejects.toThrow(/--data: only used with --verify/);
+    await expect(compile(model(), '-o', join(dir, 'x.wasm'), '--data', join(dir, 'good'))).rejects.toThrow(/--data: only used with --verify/);
   });
 });

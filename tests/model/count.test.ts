@@ -1,7 +1,7 @@
 /** Size and cost against the published figures, and the analytic count against the built model. */
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../trainer/backend.ts';
-import { countCost } from '../../trainer/model/count.ts';
+import { countCost } from '../../common/model/count.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 
 const NTU = { C: 3, T: 64, V: 25, M: 2 };

@@ -13,7 +13,7 @@
  */
 import type { Modality, ModelJson } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, type JointLayout } from '../../common/layouts.ts';
+import { centreCoords, LAYOUTS, type JointLayout } from '../../common/layouts.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Sequence } from '../../common/sequence.ts';
 
@@ -56,11 +56,6 @@ export interface Clip {
 export interface Crop {
   start: number;
   length: number;
-}
-
-/** 3D layouts (x y z) centre and rotate all three coords; 2D layouts (x y score) only x and y. */
-export function centreCoords(layout: JointLayout): 2 | 3 {
-  return layout.coordNames[2] === 'z' ? 3 : 2;
 }
 
 /** Steps 1 and 2: keep the first M person slots (zero-padded) and the frames where any of them is present. */

@@ -8,17 +8,13 @@
  * The subsets' outputs are summed, batch-normalised, added to down(x) and passed through ReLU.
  */
 import * as tf from '@tensorflow/tfjs';
+import { relChannels } from '../../common/model/ctrgcn.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Memo } from './checkpoint.ts';
 import { constant, declareConv as conv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, convMatrix, linear, stackParts } from './ops.ts';
 import type { ParamStore } from './params.ts';
-
-/** Relation channels of CTR-GC: 8 for raw-coordinate input (3 or 9 channels), else in / reduction. */
-export function relChannels(inChannels: number, reduction: number): number {
-  return inChannels === 3 || inChannels === 9 ? 8 : Math.max(1, Math.floor(inChannels / reduction));
-}
 
 export class GraphConv {
   readonly subsets: Array<{ conv1: Conv; conv2: Conv; conv3: Conv; conv4: Conv }> = [];

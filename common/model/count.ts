@@ -9,8 +9,8 @@
  * and fc. Batch-norm, ReLU, tanh, max-pool and the means are not counted (they are not
  * multiply-adds), as profilers such as thop / fvcore count CTR-GCN.
  */
-import type { CtrGcnConfig, InputSpec } from '../../common/artifact.ts';
-import { relChannels } from './ctrgc.ts';
+import type { CtrGcnConfig, InputSpec } from '../artifact.ts';
+import { relChannels } from './ctrgcn.ts';
 
 export interface ModelCost {
   params: number;
