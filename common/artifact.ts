@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
 import { UserError, atField } from './errors.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
+import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
+
+export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
 
 export const ARTIFACT_FORMAT = 'cocodiff-model';
 export const ARTIFACT_VERSION = 1;
-
-export type Modality = 'joint' | 'bone' | 'joint-motion' | 'bone-motion';
-export const MODALITIES: readonly Modality[] = ['joint', 'bone', 'joint-motion', 'bone-motion'];
 
 export interface CtrGcnConfig {
   type: 'ctrgcn';
@@ -32,31 +32,6 @@ export interface CtrGcnConfig {
   /** Temporal kernel size of the multi-scale TCN (5) and its dilations ([1, 2]). */
   temporalKernel: number;
   dilations: number[];
-}
-
-export interface InputSpec {
-  /** Coordinates per joint. */
-  C: number;
-  /** Frames the network sees (after crop and resize). */
-  T: number;
-  /** Joints. */
-  V: number;
-  /** Persons. */
-  M: number;
-}
-
-export interface PreprocessSpec {
-  /**
-   * Raw frames a streaming window holds: the recognizer's ring buffer, and the default of
-   * `compile --window-frames`. The network sees a window's valid frames cropped and resized to
-   * input.T, as it saw each whole training recording; a window as long as a typical recording shows
-   * motion at the speed it learned. `train` writes the median training recording length, imports T.
-   */
-  windowFrames: number;
-  /** Test-time centred crop covers this fraction of the valid frames (CTR-GCN: 0.95). */
-  testCropRatio: number;
-  /** Subtract the centre joint of person 0's first non-empty frame from every joint. */
-  centre: boolean;
 }
 
 export interface WeightEntry {

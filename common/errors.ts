@@ -1,3 +1,5 @@
+const USER_ERROR: unique symbol = Symbol.for('cocodiff.UserError');
+
 /**
  * An error caused by what the user gave us (a file, a flag, an artifact), not by a bug.
  * The CLI prints its message alone, without a stack trace, so the message must name the
@@ -5,6 +7,16 @@
  */
 export class UserError extends Error {
   override name = 'UserError';
+  readonly [USER_ERROR] = true;
+
+  /**
+   * The CLI's build and the runtime package's build each hold a copy of this class: an error from
+   * either copy is a UserError to both.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, x);
+    return typeof x === 'object' && x !== null && (x as { [USER_ERROR]?: boolean })[USER_ERROR] === true;
+  }
 }
 
 /** Formats `file:line: message` the same way everywhere. */

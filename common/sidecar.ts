@@ -4,7 +4,7 @@
  * (compiler/emit.ts); the host reads and checks it (runtime-as/host/sidecar.ts). The .wasm's own
  * exports stay the source of truth for shapes: the sidecar adds names (classes, layout).
  */
-import type { InputSpec, Modality, PreprocessSpec } from './artifact.ts';
+import type { InputSpec, Modality, PreprocessSpec } from './input-spec.ts';
 import type { LayoutName } from './layouts.ts';
 
 export const SIDECAR_FORMAT = 'cocodiff-recognizer';

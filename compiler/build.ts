@@ -8,12 +8,15 @@
  * and the finished binary gets a data segment there.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import asc from 'assemblyscript/asc';
 import binaryen from 'binaryen';
 import { writeFileAtomic } from '../common/atomic.ts';
 
-export const RUNTIME_DIR = join(import.meta.dirname, '..', 'runtime-as', 'assembly');
+/** The runtime package (cocodiff-runtime): its AssemblyScript sources and their asc options go into every build. */
+const RUNTIME_PACKAGE = dirname(createRequire(import.meta.url).resolve('cocodiff-runtime/package.json'));
+export const RUNTIME_DIR = join(RUNTIME_PACKAGE, 'assembly');
 
 export interface BuildInput {
   /** AssemblyScript sources by file name, added to (and overriding) the runtime's files. */
@@ -36,11 +39,12 @@ export async function runtimeSources(): Promise<Record<string, string>> {
 }
 
 /**
- * The asc options of every build, from the package's asconfig.json: the one place they are written,
- * so that `npx asc <emit-as dir>/recognizer.ts --config asconfig.json` builds what `compile` builds.
+ * The asc options of every build, from the runtime package's asconfig.json: the one place they are
+ * written, so that `npx asc <emit-as dir>/recognizer.ts --config runtime-as/asconfig.json` builds
+ * what `compile` builds.
  */
 async function ascFlags(): Promise<string[]> {
-  const { options } = JSON.parse(await readFile(join(import.meta.dirname, '..', 'asconfig.json'), 'utf8')) as {
+  const { options } = JSON.parse(await readFile(join(RUNTIME_PACKAGE, 'asconfig.json'), 'utf8')) as {
     options: { enable: string[]; runtime: string; optimizeLevel: number; shrinkLevel: number; noAssert: boolean };
   };
   return [

@@ -3,7 +3,7 @@ import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
-import { benchStreamModule, formatStreamBench } from '../../runtime-as/host/bench-stream.ts';
+import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
 
 export function register(program: Command): void {
   program

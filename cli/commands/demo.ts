@@ -11,8 +11,8 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
-import { mean, quantile, streamRecordings } from '../../runtime-as/host/stream-eval.ts';
+import { Recognizer } from 'cocodiff-runtime';
+import { mean, quantile, streamRecordings } from '../stream-eval.ts';
 
 const MARKER = 'demo.json';
 

@@ -1,8 +1,8 @@
 /** `cocodiff run recognizer.wasm --input FILE`: classify one whole recording and print the top-5. */
 import type { Command } from 'commander';
+import { Recognizer } from 'cocodiff-runtime';
+import { loadRecording } from 'cocodiff-runtime/node';
 import { positiveInt } from '../options.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
-import { loadRecording } from '../../runtime-as/host/recording-file.ts';
 import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {

@@ -6,9 +6,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
-import { Recognizer, type Prediction } from '../../runtime-as/host/index.ts';
-import { parseFrameLine } from '../../runtime-as/host/ndjson.ts';
-import { loadRecording } from '../../runtime-as/host/recording-file.ts';
+import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
+import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
 
 interface StreamFlags {

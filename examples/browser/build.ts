@@ -1,21 +1,22 @@
 /**
- * Prepares the browser example for serving: cocodiff's host API bundled into one plain ES module
- * (runtime.js, no bundler needed by the page), the page itself, the recognizer and a recording.
+ * Prepares the browser example for serving: the `cocodiff-runtime` package bundled by esbuild into
+ * one plain ES module (runtime.js, no bundler needed by the page), the page itself, the recognizer
+ * and a recording.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sidecarPathFor, type Sequence } from 'cocodiff-runtime/node';
 import { build } from 'esbuild';
-import { writeFileAtomic } from '../../common/atomic.ts';
-import type { Sequence } from '../../common/sequence.ts';
-import { sidecarPathFor } from '../../runtime-as/host/node-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const HOST_ENTRY = join(HERE, '../../runtime-as/host/index.ts');
 
-/** Bundles runtime-as/host/index.ts for browsers into `outFile`. */
+/** Bundles the runtime package's browser entry into `outFile`, as an app's bundler would. */
 export async function buildBrowserRuntime(outFile: string): Promise<void> {
-  await build({ entryPoints: [HOST_ENTRY], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: outFile, logLevel: 'error' });
+  await build({
+    stdin: { contents: "export * from 'cocodiff-runtime';", resolveDir: HERE, loader: 'js' },
+    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: outFile, logLevel: 'error',
+  });
 }
 
 /** The page's recording format: the Sequence fields with the data as a plain list. */
@@ -32,5 +33,5 @@ export async function prepareSite(dir: string, wasmPath: string, recording: Sequ
   await buildBrowserRuntime(join(dir, 'runtime.js'));
   await copyFile(wasmPath, join(dir, 'recognizer.wasm'));
   await copyFile(sidecarPathFor(wasmPath), join(dir, 'recognizer.json')).catch(() => undefined);
-  await writeFileAtomic(join(dir, 'recording.json'), recordingJson(recording));
+  await writeFile(join(dir, 'recording.json'), recordingJson(recording));
 }

@@ -7,8 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { tmpdir } from 'node:os';
-import { loadRecording } from '../../runtime-as/host/recording-file.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { loadRecording, type Sequence } from 'cocodiff-runtime/node';
 import { synthesize } from '../../trainer/data/synth/index.ts';
 import { prepareSite } from './build.ts';
 

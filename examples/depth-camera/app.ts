@@ -7,9 +7,7 @@
  *
  * RECORDING: NTU .skeleton, or .npy [F][M][25][3]; without one, a held-out synthetic recording.
  */
-import { Recognizer, type Prediction } from '../../runtime-as/host/index.ts';
-import { loadRecording } from '../../runtime-as/host/recording-file.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { loadRecording, Recognizer, type Prediction, type Sequence } from 'cocodiff-runtime';
 import { sampleRecording } from '../browser/serve.ts';
 
 /** One tracked body as depth-camera SDKs report it: an id and 25 camera-space joints (metres). */

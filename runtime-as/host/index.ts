@@ -1,6 +1,7 @@
 /**
- * `cocodiff/runtime`: load a compiled recognizer .wasm and recognise actions from skeleton frames.
- * Works in Node and in browsers (plain ES modules; Node file loading is imported only for paths).
+ * `cocodiff-runtime`: load a compiled recognizer .wasm and recognise actions from skeleton frames.
+ * This is the entry for browsers, Deno, workers and bundlers: no Node module is imported. In Node the
+ * package resolves to node.ts, which adds file paths and recording files.
  *
  *   const r = await Recognizer.load('recognizer.wasm', { stride: 8, alpha: 0.6, threshold: 0.5 });
  *   camera.onFrame((bodies) => { const p = r.push(bodies); if (p) show(p.action, p.latencyMs); });
@@ -8,6 +9,8 @@
 export { Recognizer } from './recognizer.ts';
 export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, RecognizerSource, StreamOptions } from './recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
+export { parseFrameLine } from './ndjson.ts';
+export type { NdjsonFrame } from './ndjson.ts';
 export type { Body, FrameShape, JointValue } from './adapters.ts';
 export { parseSidecar, SIDECAR_FORMAT, SIDECAR_SECTION } from './sidecar.ts';
 export type { RecognizerSidecar } from './sidecar.ts';

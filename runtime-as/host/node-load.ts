@@ -1,13 +1,11 @@
 /**
  * Node-only loading of a recognizer from a file path: the .wasm and, when present, the sidecar
- * `<name>.json` beside it. Kept apart so the browser path of the host API never imports node:fs.
+ * `<name>.json` beside it. Kept apart so the browser entry of the host API never imports node:fs;
+ * the Node entry (node.ts) hands these to `Recognizer.load`.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../../common/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
-
-export const pathOf = (url: URL): string => fileURLToPath(url);
 
 export function sidecarPathFor(wasmPath: string): string {
   return wasmPath.replace(/\.wasm$/i, '') + '.json';

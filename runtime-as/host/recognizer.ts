@@ -1,11 +1,11 @@
 /**
  * The host side of a compiled recognizer: instantiate the .wasm, classify whole sequences, and
  * stream camera frames with a prediction every `stride` frames, smoothed and thresholded.
- * Browser-safe: nothing here imports Node modules (file paths go through node-load.ts, loaded
- * on demand by `Recognizer.load`).
+ * Browser-safe: nothing here imports Node modules. File paths are read by the file reader the Node
+ * entry (node.ts) installs; without it, strings are URLs.
  */
 import { ABI_EXPORTS, ABI_VERSION, MODALITY_CODES, STATUS } from '../../common/abi.ts';
-import type { Modality } from '../../common/artifact.ts';
+import type { Modality } from '../../common/input-spec.ts';
 import { UserError } from '../../common/errors.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
@@ -86,13 +86,20 @@ export interface LoadOptions extends StreamOptions {
 export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
 
 const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
-const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
 const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
-/**
- * Node-only file loading, imported on demand through a computed URL: bundlers leave it out of
- * browser builds, and browsers never fetch it.
- */
-const nodeLoader = (): Promise<typeof import('./node-load.ts')> => import(new URL('./node-load.ts', import.meta.url).href);
+
+/** How `Recognizer.load` reads files: installed by the Node entry (node.ts); browsers have none. */
+export interface RecognizerFiles {
+  readRecognizer(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }>;
+  readSidecar(path: string, required: boolean): Promise<RecognizerSidecar | undefined>;
+  pathOf(url: URL): string;
+}
+let files: RecognizerFiles | null = null;
+
+/** Lets `Recognizer.load` take file paths and file: URLs (the Node entry calls it once). */
+export function installRecognizerFiles(reader: RecognizerFiles): void {
+  files = reader;
+}
 
 export class Recognizer {
   readonly info: RecognizerInfo;
@@ -137,12 +144,15 @@ export class Recognizer {
     let bytes: Uint8Array | ArrayBuffer;
     let found: RecognizerSidecar | undefined;
     const base = typeof location !== 'undefined' ? location.href : undefined;
-    const url = typeof source === 'string' && (looksLikeUrl(source) || !inNode) ? new URL(source, base) : source instanceof URL ? source : null;
+    const asUrl = (s: string): URL => {
+      if (!looksLikeUrl(s) && base === undefined) throw new UserError(`${s}: a file path needs the runtime's Node entry ('cocodiff-runtime/node', which Node picks for 'cocodiff-runtime'); elsewhere pass a URL or the bytes`);
+      return new URL(s, base);
+    };
+    const url = typeof source === 'string' && (looksLikeUrl(source) || !files) ? asUrl(source) : source instanceof URL ? source : null;
     if (typeof source === 'string' && !url) {
-      ({ bytes, sidecar: found } = await (await nodeLoader()).readRecognizerFile(source));
-    } else if (url?.protocol === 'file:' && inNode) {
-      const node = await nodeLoader();
-      ({ bytes, sidecar: found } = await node.readRecognizerFile(node.pathOf(url)));
+      ({ bytes, sidecar: found } = await files!.readRecognizer(source));
+    } else if (url?.protocol === 'file:' && files) {
+      ({ bytes, sidecar: found } = await files.readRecognizer(files.pathOf(url)));
     } else if (url) {
       bytes = await fetchBytes(url);
       found = await fetchSidecar(new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url), false);
@@ -152,8 +162,8 @@ export class Recognizer {
     let sidecar: RecognizerSidecar | undefined;
     const given = opts.sidecar;
     if (given && typeof given === 'object' && !(given instanceof URL)) sidecar = given;
-    else if (typeof given === 'string' && inNode && !looksLikeUrl(given)) sidecar = await (await nodeLoader()).readSidecarFile(given, true);
-    else if (given) sidecar = await fetchSidecar(new URL(String(given), base), true);
+    else if (typeof given === 'string' && files && !looksLikeUrl(given)) sidecar = await files.readSidecar(given, true);
+    else if (given) sidecar = await fetchSidecar(typeof given === 'string' ? asUrl(given) : given, true);
     const module = await WebAssembly.compile(bytes as BufferSource);
     sidecar ??= embeddedSidecar(module) ?? found;
     // The module imports at most env.abort, which only a failed assertion reaches.

@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { prepareSite } from '../../examples/browser/build.ts';
 import { sampleRecording, serveDir } from '../../examples/browser/serve.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

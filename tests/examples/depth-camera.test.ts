@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleRecording } from '../../examples/browser/serve.ts';
 import { RecordedCamera, runApp } from '../../examples/depth-camera/app.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 let dir: string;

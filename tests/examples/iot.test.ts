@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleRecording } from '../../examples/browser/serve.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
 

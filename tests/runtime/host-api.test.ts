@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COCO17, NTU25, OPENPOSE18 } from '../../common/layouts.ts';
-import { frameFromBodies, mapBody, Recognizer, SIDECAR_SECTION } from '../../runtime-as/host/index.ts';
-import { parseFrameLine } from '../../runtime-as/host/ndjson.ts';
+import { frameFromBodies, mapBody, parseFrameLine, Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
 import { buildFixtureWasm, type FixtureConfig } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAYOUTS } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { preprocess } from '../../trainer/data/preprocess.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm, fixtureWeights, type FixtureConfig } from './fixture-wasm.ts';
 import { recording, sliceFrames } from './synthetic-frames.ts';
 

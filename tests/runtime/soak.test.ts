@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Rng } from '../../common/rng.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 
 const FRAMES = 100_000;

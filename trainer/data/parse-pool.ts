@@ -17,10 +17,12 @@ export function defaultThreads(): number {
 }
 
 /**
- * The package ships TypeScript, so a worker must install tsx's loader before importing its module;
- * hooks installed with `register()` (as bin/cocodiff.js does) are per thread and are not inherited.
+ * Compiled (the installed package), a worker runs parse-worker.js. From TypeScript sources (a
+ * checkout, tests), it must install tsx's loader before importing its module: hooks installed with
+ * `register()` (as bin/cocodiff.js does) are per thread and are not inherited.
  */
 function startWorker(): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./parse-worker.js', import.meta.url));
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./parse-worker.ts', import.meta.url).href;

@@ -3,8 +3,7 @@
  * prediction every `stride` frames) and scores it: the label after each whole recording, every
  * prediction made once the ring is full, and the latency of each inference.
  */
-import type { Sequence } from '../../common/sequence.ts';
-import type { Recognizer } from './recognizer.ts';
+import type { Recognizer, Sequence } from 'cocodiff-runtime';
 
 export interface StreamScore {
   recordings: number;

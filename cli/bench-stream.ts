@@ -3,8 +3,8 @@
  * at a given stride, and how many camera frames per second one core sustains with that stride
  * (pushing every frame, inferring every `stride`-th). Synthetic frames, timed on the wall clock.
  */
-import { Rng } from '../../common/rng.ts';
-import { Recognizer, type LoadOptions, type RecognizerSource } from './recognizer.ts';
+import { Recognizer, type LoadOptions, type RecognizerSource } from 'cocodiff-runtime';
+import { Rng } from '../common/rng.ts';
 import { quantile } from './stream-eval.ts';
 
 export interface StreamBench {

@@ -1,0 +1,18 @@
+/**
+ * `cocodiff-runtime` in Node (the package's `node` condition, and `cocodiff-runtime/node`): the
+ * browser entry's API, plus file paths and file: URLs in `Recognizer.load`, and the recording files
+ * of the CLI and the examples (.skeleton, Kinetics .json, .npy).
+ *
+ *   import { Recognizer, loadRecording } from 'cocodiff-runtime';
+ *   const r = await Recognizer.load('recognizer.wasm');
+ *   console.log(r.classify(await loadRecording('S001C001P001R001A001.skeleton')).top[0].label);
+ */
+import { fileURLToPath } from 'node:url';
+import { readRecognizerFile, readSidecarFile } from './node-load.ts';
+import { installRecognizerFiles } from './recognizer.ts';
+
+installRecognizerFiles({ readRecognizer: readRecognizerFile, readSidecar: readSidecarFile, pathOf: (url) => fileURLToPath(url) });
+
+export * from './index.ts';
+export { readRecognizerFile, readSidecarFile, sidecarPathFor } from './node-load.ts';
+export { loadRecording } from './recording-file.ts';
