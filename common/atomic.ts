@@ -24,6 +24,28 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
+/**
+ * Writes files that belong together (a .wasm and its sidecar): every one is written in full to a
+ * temporary first, then they are renamed into place one right after the other, so no slow step
+ * lies between the renames. (A crash between two renames can still pair a new file with an old
+ * one; readers that check a checksum between them, as the recognizer does, catch that.)
+ */
+export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: string, data: string | Uint8Array]>): Promise<void> {
+  const temps: string[] = [];
+  try {
+    for (const [path, data] of files) {
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = siblingName(path, 'tmp');
+      temps.push(tmp);
+      await writeFile(tmp, data);
+    }
+    for (const [i, [path]] of files.entries()) await rename(temps[i], path);
+  } catch (err) {
+    for (const tmp of temps) await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
 /** Temporary directories this process is building or swapping right now: never stale. */
 const inProgress = new Set<string>();
 

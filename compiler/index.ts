@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../common/atomic.ts';
+import { writeFilesAtomic } from '../common/atomic.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
@@ -110,7 +110,8 @@ export async function compileArtifact(artifactDir: string, opts: CompileOptions)
     const oracles = opts.verify ? [interpreterOracle(graph), ...(opts.oracles ?? [])] : [];
     await verifyModule(artifact, built.wasm, { oracles, reference: opts.reference, data: opts.verifyData });
   }
-  await writeFileAtomic(opts.out, built.wasm);
-  await writeFileAtomic(sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n');
+  // The pair is written together: both in full first, then renamed in place back to back. The
+  // sidecar's wasmSha256 lets every loader tell if a crash still split them.
+  await writeFilesAtomic([[sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n'], [opts.out, built.wasm]]);
   return { wasmPath: opts.out, sidecarPath, wasmBytes: built.wasm.length, seconds: (performance.now() - start) / 1000 };
 }

@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { recoverDirAtomic, writeDirAtomic, writeFileAtomic } from '../../common/atomic.ts';
+import { recoverDirAtomic, writeDirAtomic, writeFileAtomic, writeFilesAtomic } from '../../common/atomic.ts';
 import type { OutputOptions } from '../../common/output-dir.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-atomic-'));
@@ -49,6 +49,17 @@ describe('atomic writes', () => {
     await writeFileAtomic(p, 'two');
     expect(await readFile(p, 'utf8')).toBe('two');
     expect(await readdir(join(root, 'a'))).toEqual(['f.json']);
+  });
+
+  it('writeFilesAtomic writes a pair in full before renaming either: a failed write changes neither', async () => {
+    const d = join(root, 'pair');
+    await writeFilesAtomic([[join(d, 'r.json'), 'side 1'], [join(d, 'r.wasm'), 'wasm 1']]);
+    // The second file cannot be written (a file stands where its folder belongs): the first is not replaced either.
+    await expect(writeFilesAtomic([[join(d, 'r.json'), 'side 2'], [join(d, 'r.wasm', 'x.wasm'), 'wasm 2']])).rejects.toThrow();
+    expect(await readFile(join(d, 'r.json'), 'utf8')).toBe('side 1');
+    await expect(writeFilesAtomic([[join(d, 'r.json'), 'side 4'], [join(d, 'r.wasm'), 'wasm 4']])).resolves.toBeUndefined();
+    expect([await readFile(join(d, 'r.json'), 'utf8'), await readFile(join(d, 'r.wasm'), 'utf8')]).toEqual(['side 4', 'wasm 4']);
+    expect((await readdir(d)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('writeDirAtomic keeps the old directory when filling the new one fails', async () => {
