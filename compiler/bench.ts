@@ -51,6 +51,20 @@ export function timeRounds(fns: Array<() => void>, rounds: number, warmup = 3): 
   return samples;
 }
 
+/** timeRounds for functions that may return a promise (an asynchronous peer): each call is awaited. */
+export async function timeRoundsAsync(fns: Array<() => unknown>, rounds: number, warmup = 3): Promise<number[][]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const samples = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) {
+      const s = performance.now();
+      await fn();
+      samples[i].push(performance.now() - s);
+    }
+  }
+  return samples;
+}
+
 /** Multiply-adds a step does per inference: once per person up to the pooling, else once. */
 const inferenceMacs = (s: Step, persons: number): number => s.macs * (s.perPerson ? persons : 1);
 
@@ -135,8 +149,21 @@ export interface BenchPeer {
   name: string;
   /** Timed rounds (a slow peer gets fewer). */
   rounds: number;
-  /** Prepares the peer for one [C][T][V][M] input; `infer` runs it once. */
-  load(input: Float32Array): Promise<{ infer(): void; dispose(): void }>;
+  /**
+   * Prepares the peer for one [C][T][V][M] input; `infer` runs it once. A peer that cannot run here
+   * (an optional package not installed) says why with `skipped`, and its row says so.
+   */
+  load(input: Float32Array): Promise<LoadedPeer | { skipped: string }>;
+}
+
+export interface LoadedPeer {
+  /** One inference; a promise for asynchronous runtimes (its time includes the resolution). */
+  infer(): void | Promise<void>;
+  /** The peer's logits on the input: the row gives their largest difference from the .wasm's. */
+  logits?(): Promise<ArrayLike<number>>;
+  /** Added to the row's note (version, threads). */
+  note?: string;
+  dispose(): void | Promise<void>;
 }
 
 export interface BenchOptions {
@@ -173,11 +200,11 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   const compileSeconds = (performance.now() - compileStart) / 1000;
   const executedGflop = (2 * built.network.steps.reduce((n, s) => n + inferenceMacs(s, M), 0)) / 1e9;
   const net = await instantiateNetwork(built.wasm);
-  const variants = [{ label: 'SIMD', infer: () => void net.logits(x), peak: await microkernel20(false) }];
+  const variants = [{ label: 'SIMD', logits: net.logits, infer: () => void net.logits(x), peak: await microkernel20(false) }];
   if (await relaxedSimdAvailable()) {
     log('compiling (relaxed SIMD) ...');
     const relaxed = await instantiateNetwork((await compileModule(artifact, graph, { relaxedSimd: true })).wasm);
-    variants.push({ label: 'relaxed', infer: () => void relaxed.logits(x), peak: await microkernel20(true) });
+    variants.push({ label: 'relaxed', logits: relaxed.logits, infer: () => void relaxed.logits(x), peak: await microkernel20(true) });
   }
 
   log('timing the .wasm and the micro-kernels in turns ...');
@@ -199,11 +226,22 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   for (const peer of opts.peers ?? []) {
     log(`${peer.name} ...`);
     const loaded = await peer.load(x);
+    if ('skipped' in loaded) {
+      rows.push({ name: peer.name, value: 'n/a', note: `skipped: ${loaded.skipped}` });
+      continue;
+    }
     try {
-      const [theirs, wasm] = timeRounds([loaded.infer, best.infer], peer.rounds, 1);
-      rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster` });
+      const notes = loaded.note ? [loaded.note] : [];
+      if (loaded.logits) {
+        const theirs = await loaded.logits();
+        const ours = best.logits(x);
+        const diff = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i])), 0);
+        notes.push(`logits within ${diff.toExponential(1)} of the .wasm's, largest ${ours.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toPrecision(3)}`);
+      }
+      const [theirs, wasm] = await timeRoundsAsync([loaded.infer, best.infer], peer.rounds, 1);
+      rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster${notes.length ? ` (${notes.join('; ')})` : ''}` });
     } finally {
-      loaded.dispose();
+      await loaded.dispose();
     }
   }
 

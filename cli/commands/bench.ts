@@ -4,11 +4,12 @@ import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
+import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
 
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns')
+    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends), onnxruntime-web (when installed) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns')
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
     .option('--runs <n>', 'timed runs per measurement (median reported)', positiveInt('--runs'), 20)
     .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
@@ -16,7 +17,12 @@ export function register(program: Command): void {
     .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number }) => {
       const { runs, stride } = f;
       const { artifact, graph } = await loadArtifact(dir);
-      const peers = [tfjsBenchPeer(artifact, 'wasm', Math.max(3, Math.min(runs, 10))), ...(f.skipCpu ? [] : [tfjsBenchPeer(artifact, 'cpu', 3)])];
+      const rounds = Math.max(3, Math.min(runs, 10));
+      const peers = [
+        tfjsBenchPeer(artifact, 'wasm', rounds),
+        onnxRuntimeBenchPeer(artifact, rounds),
+        ...(f.skipCpu ? [] : [tfjsBenchPeer(artifact, 'cpu', 3)]),
+      ];
       const { rows, layers, kernels, module } = await benchArtifact(artifact, graph, { runs, peers, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);

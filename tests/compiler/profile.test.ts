@@ -6,6 +6,7 @@ import { benchArtifact } from '../../compiler/bench.ts';
 import { compileModule } from '../../compiler/index.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { instantiateNetwork } from '../../compiler/verify.ts';
+import { onnxRuntimeBenchPeer } from '../../cli/onnxruntime-peer.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
 
@@ -44,9 +45,13 @@ describe('profiling build and bench', () => {
 
   it('bench prints the latency table, per-layer and per-kernel breakdowns', async () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
-    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3)] });
+    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)] });
     const names = rows.map((r) => r.name);
     for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
+    // onnxruntime-web (a dev dependency) ran the exported ONNX model on the same input as the .wasm.
+    const ort = rows.find((r) => r.name === 'onnxruntime-web wasm')!;
+    expect(ort.value).toMatch(/^\d+\.\d ms$/);
+    expect(Number(ort.note!.match(/logits within (\S+) of the \.wasm's/)![1])).toBeLessThan(1e-4);
     expect(layers.map((l) => l.name)).toEqual(['input', 'l1', 'l2', 'l3', 'l4', 'l5', 'head']);
     expect(kernels.map((k) => k.name)).toContain('ctrgc aggregate');
     for (const r of [...layers, ...kernels]) expect(Number.parseFloat(r.value)).toBeGreaterThanOrEqual(0);
