@@ -5,9 +5,11 @@
  * runtime's streaming figures) can add rows.
  */
 import type { Artifact } from '../common/artifact.ts';
+import { UserError } from '../common/errors.ts';
 import { Rng } from '../common/rng.ts';
-import { buildWasm } from './build.ts';
-import { fmaFor, type Fma } from './codegen/kernels.ts';
+import { buildWasm, sectionSizes } from './build.ts';
+import { CONV_MR, convKernel } from './codegen/kernels/conv.ts';
+import { isaFor, type Isa } from './codegen/kernels/isa.ts';
 import type { Step } from './codegen/network.ts';
 import { compileModule } from './index.ts';
 import type { Graph } from './ir.ts';
@@ -87,53 +89,35 @@ export async function relaxedSimdAvailable(): Promise<boolean> {
 }
 
 /**
- * The reference micro-kernel: C[64×256] = A[64×K]·B[K×256] with K = 256, all in cache, 4 rows × 2
- * vectors of C per register block, A broadcast, B streamed: the inner loop of a good SIMD GEMM.
- * 4 × 2 and not 4 × 3: twelve accumulators plus the B vectors and the broadcast overflow x86-64's
- * sixteen vector registers, and the spills cost three quarters of the speed (measured: 12 vs 51 GFLOP/s).
+ * The reference micro-kernel: the network's own conv micro-kernel (kernels/conv.ts, the same
+ * function the compiled network calls for every 1×1 conv) on a matmul that stays in cache:
+ * out[64×256] = W[64×256]·X[256×256], i.e. 64 output channels, 256 input channels, 256 columns.
  */
-export const microkernel = (fma: Fma): string => `
-const M: usize = 64; const N: usize = 256; const K: usize = 256;
-const A: usize = memory.data(<i32>(M * K * 4), 64);
-const B: usize = memory.data(<i32>(K * N * 4), 64);
-const C: usize = memory.data(<i32>(M * N * 4), 64);
+export const microkernel = (isa: Isa): string => {
+  const kernel = convKernel({ isa, K: 1, mr: CONV_MR, residual: false, relu: false });
+  return `
+const COUT: usize = 64; const CIN: usize = 256; const COLS: usize = 256;
+const X: usize = memory.data(<i32>(CIN * COLS * 4), 64);
+const W: usize = memory.data(<i32>(COUT * CIN * 4), 64);
+const BIAS: usize = memory.data(<i32>(COUT * 4), 64);
+const O: usize = memory.data(<i32>(COUT * COLS * 4), 64);
+const ZERO = f32x4.splat(0);
 export function fill(): void {
-  for (let i: usize = 0; i < M * K; i++) store<f32>(A + (i << 2), <f32>(i % 7) * 0.1);
-  for (let i: usize = 0; i < K * N; i++) store<f32>(B + (i << 2), <f32>(i % 5) * 0.1);
+  for (let i: usize = 0; i < CIN * COLS; i++) store<f32>(X + (i << 2), <f32>(i % 5) * 0.1);
+  for (let i: usize = 0; i < COUT * CIN; i++) store<f32>(W + (i << 2), <f32>(i % 7) * 0.1);
 }
-export function flops(): f64 { return <f64>(2 * M * N * K); }
+export function flops(): f64 { return <f64>(2 * COUT * CIN * COLS); }
+${kernel.source}
 export function matmul(): void {
-  for (let i: usize = 0; i < M; i += 4) {
-    for (let j: usize = 0; j < N; j += 8) {
-      let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      let a: usize = A + i * K * 4;
-      let b: usize = B + (j << 2);
-      for (let k: usize = 0; k < K; k++) {
-        const b0 = v128.load(b); const b1 = v128.load(b, 16);
-        let s = v128.load32_splat(a);
-        c00 = ${fma('c00', 's', 'b0')}; c01 = ${fma('c01', 's', 'b1')};
-        s = v128.load32_splat(a, K * 4);
-        c10 = ${fma('c10', 's', 'b0')}; c11 = ${fma('c11', 's', 'b1')};
-        s = v128.load32_splat(a, K * 8);
-        c20 = ${fma('c20', 's', 'b0')}; c21 = ${fma('c21', 's', 'b1')};
-        s = v128.load32_splat(a, K * 12);
-        c30 = ${fma('c30', 's', 'b0')}; c31 = ${fma('c31', 's', 'b1')};
-        a += 4; b += N * 4;
-      }
-      const c: usize = C + (i * N + j) * 4;
-      v128.store(c, c00); v128.store(c, c01, 16);
-      v128.store(c, c10, N * 4); v128.store(c, c11, N * 4 + 16);
-      v128.store(c, c20, N * 8); v128.store(c, c21, N * 8 + 16);
-      v128.store(c, c30, N * 12); v128.store(c, c31, N * 12 + 16);
-    }
-  }
+  ${kernel.name}(X, COLS * 4, W, BIAS, O, COLS * 4, 0, 0, CIN, COUT, COLS);
 }
 `;
+};
 
-/** One timed unit of the micro-kernel (20 matmuls, ~170 MFLOP), built as the network kernels are: plain f32x4 mul + add, or relaxed_madd. */
+/** One timed unit of the micro-kernel (20 matmuls, ~170 MFLOP), for one instruction set: wasmsimd, or wasmrelaxedsimd. */
 export async function microkernel20(relaxedSimd = false): Promise<{ run: () => void; flop: number }> {
   const wasm = await buildWasm({
-    sources: { 'microkernel.ts': microkernel(fmaFor(relaxedSimd)) }, entry: 'microkernel.ts',
+    sources: { 'microkernel.ts': microkernel(isaFor(relaxedSimd)) }, entry: 'microkernel.ts',
     memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) }, relaxedSimd,
   });
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>), { env: { abort() {} } });
@@ -170,6 +154,12 @@ export interface BenchOptions {
   runs?: number;
   peers?: BenchPeer[];
   log?: (line: string) => void;
+  /**
+   * An earlier build of the same model (any compiler version with the same ABI), timed in turns with
+   * this one: its shipped .wasm, and optionally its profiling build for the per-kernel comparison
+   * (it must time the same steps in the same order).
+   */
+  baseline?: { wasm: Uint8Array; profile?: Uint8Array };
 }
 
 export interface BenchResult {
@@ -180,6 +170,8 @@ export interface BenchResult {
   kernels: BenchRow[];
   /** The module that was timed (SIMD, the shipped ABI), for streaming figures. */
   module: { wasm: Uint8Array; sidecar: CompiledSidecar };
+  /** With a baseline profiling build: per kernel family, this build's and the baseline's share of the micro-kernel. */
+  baselineKernels?: BenchRow[];
 }
 
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
@@ -251,16 +243,29 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
     const peak = v.peak.flop / 1e6 / median(v.peakSamples);
     const share = ((gflop * 1e9) / v.peak.flop) * medianRatio(v.peakSamples, v.samples);
     rows.push({ name: `GFLOP/s .wasm ${v.label}`, value: (gflop / (v.ms / 1000)).toFixed(1), note: `${(100 * share).toFixed(0)} % of the ${v.label} micro-kernel (executed: ${(executedGflop / (v.ms / 1000)).toFixed(1)} GFLOP/s)` });
-    rows.push({ name: `GFLOP/s micro-kernel ${v.label}`, value: peak.toFixed(1), note: 'register-blocked (4×2 f32x4) matmul 64×256×256, same toolchain' });
+    rows.push({ name: `GFLOP/s micro-kernel ${v.label}`, value: peak.toFixed(1), note: 'the network\'s f32_conv1x1_4x2 kernel on a 64×256×256 matmul in cache' });
+  }
+  if (opts.baseline) {
+    log('timing the baseline .wasm and this one in turns ...');
+    const base = await instantiateNetwork(opts.baseline.wasm);
+    const ours = net.logits(x);
+    const theirs = base.logits(x);
+    const differ = ours.filter((v, i) => !Object.is(v, theirs[i])).length;
+    const maxDiff = Math.max(...ours.map((v, i) => Math.abs(v - theirs[i])));
+    const [baseMs, newMs] = timeRounds([() => void base.logits(x), variants[0].infer], runs, 3);
+    const baseSections = sectionSizes(opts.baseline.wasm);
+    rows.push({ name: '.wasm SIMD, baseline', value: `${median(baseMs).toFixed(1)} ms`, note: `this build takes ${medianRatio(newMs, baseMs).toFixed(3)}× the baseline's time (median of per-round ratios); code section ${(baseSections.code / 1000).toFixed(1)} kB` });
+    rows.push({ name: 'baseline logits', value: differ === 0 ? 'bit-identical' : `${differ} differ`, note: differ ? `max |Δ| ${maxDiff.toExponential(2)}` : `all ${ours.length} logits, same bits` });
   }
   const memory = net.memory.buffer.byteLength;
-  rows.push({ name: '.wasm size', value: `${(built.wasm.length / 1024).toFixed(0)} KiB` });
+  const sections = sectionSizes(built.wasm);
+  rows.push({ name: '.wasm size', value: `${(built.wasm.length / 1024).toFixed(0)} KiB`, note: `code section ${(sections.code / 1000).toFixed(1)} kB, data section ${(sections.data / 1000).toFixed(1)} kB (the weights)` });
   rows.push({ name: 'linear memory', value: `${(memory / 1048576).toFixed(1)} MiB`, note: `weights ${(built.network.weights.length * 4 / 1048576).toFixed(1)} MiB, arena ${(built.network.arenaBytes / 1048576).toFixed(1)} MiB` });
   rows.push({ name: 'compile time', value: `${compileSeconds.toFixed(1)} s` });
 
   log('profiling each step ...');
-  const { layers, kernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak);
-  return { rows, layers, kernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
+  const { layers, kernels, baselineKernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak, opts.baseline?.profile);
+  return { rows, layers, kernels, baselineKernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
 }
 
 /**
@@ -271,26 +276,38 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
  * speed does not.
  */
 async function profileSteps(
-  artifact: Artifact, graph: Graph, x: Float32Array, runs: number, peak: { run: () => void; flop: number },
-): Promise<{ layers: BenchRow[]; kernels: BenchRow[] }> {
+  artifact: Artifact, graph: Graph, x: Float32Array, runs: number, peak: { run: () => void; flop: number }, baselineProfile?: Uint8Array,
+): Promise<{ layers: BenchRow[]; kernels: BenchRow[]; baselineKernels?: BenchRow[] }> {
   const built = await compileModule(artifact, graph, { profile: true });
-  const net = await instantiateNetwork(built.wasm, { now: () => performance.now() });
   const { steps } = built.network;
-  const slots = () => new Float64Array(net.memory.buffer, (net.exports.network_profile_ptr as () => number)(), steps.length).slice();
-  let before = slots();
-  const stepMs: number[][] = []; // [round][step]
-  const [, peakMs] = timeRounds([
-    () => {
+  /** One inference of a profiling build per call; records each step's milliseconds per round. */
+  const profiler = async (wasm: Uint8Array) => {
+    const net = await instantiateNetwork(wasm, { now: () => performance.now() });
+    const slots = () => new Float64Array(net.memory.buffer, (net.exports.network_profile_ptr as () => number)(), steps.length).slice();
+    let before = slots();
+    const rounds: number[][] = []; // [round][step]
+    const run = (): void => {
       net.logits(x);
       const after = slots();
-      stepMs.push(Array.from(after, (v, i) => v - before[i]));
+      rounds.push(Array.from(after, (v, i) => v - before[i]));
       before = after;
-    },
-    peak.run,
-  ], runs, 3);
-  const measured = stepMs.slice(-runs); // the warm-up rounds recorded too
+    };
+    return { run, rounds };
+  };
+  const ours = await profiler(built.wasm);
+  const theirs = baselineProfile ? await profiler(baselineProfile) : undefined;
+  if (theirs) {
+    // A build with fewer steps leaves slots that never advance.
+    theirs.run();
+    if (theirs.rounds[0].some((ms) => !(ms > 0))) {
+      throw new UserError(`--baseline-profile: it does not time this build's ${steps.length} steps (a profiling build of the same model is needed)`);
+    }
+  }
+  const timings = timeRounds([ours.run, ...(theirs ? [theirs.run] : []), peak.run], runs, 3);
+  const peakMs = timings[timings.length - 1];
   const M = artifact.model.input.M;
-  const group = (key: (i: number) => string) => {
+  const group = (rounds: number[][], key: (i: number) => string) => {
+    const measured = rounds.slice(-runs); // the warm-up rounds recorded too
     const groups = new Map<string, { steps: number[]; macs: number }>();
     steps.forEach((s, i) => {
       const g = groups.get(key(i)) ?? { steps: [], macs: 0 };
@@ -303,18 +320,30 @@ async function profileSteps(
       return { name, macs: g.macs, perRound, ms: median(perRound) };
     });
   };
-  const total = median(measured.map((round) => round.reduce((a, b) => a + b, 0)));
+  const total = median(ours.rounds.slice(-runs).map((round) => round.reduce((a, b) => a + b, 0)));
   const pct = (v: number) => `${((100 * v) / total).toFixed(0)} %`;
-  const layers = group((i) => steps[i].layer).map((g) => ({ name: g.name, value: `${g.ms.toFixed(2)} ms`, note: pct(g.ms) }));
-  const kernels = group((i) => steps[i].kernel)
+  const layers = group(ours.rounds, (i) => steps[i].layer).map((g) => ({ name: g.name, value: `${g.ms.toFixed(2)} ms`, note: pct(g.ms) }));
+  // share = (2·macs / t_kernel) / (flop_peak / t_peak), per round
+  const share = (g: { macs: number; perRound: number[] }): number => (2 * g.macs / peak.flop) * medianRatio(peakMs, g.perRound);
+  const kernels = group(ours.rounds, (i) => steps[i].kernel)
     .sort((a, b) => b.ms - a.ms)
     .map((g) => {
-      // share = (2·macs / t_kernel) / (flop_peak / t_peak), per round
-      const share = (2 * g.macs / peak.flop) * medianRatio(peakMs, g.perRound);
       return {
         name: g.name, value: `${g.ms.toFixed(2)} ms`,
-        note: `${pct(g.ms).padStart(5)}${g.macs ? `  ${((2 * g.macs) / (g.ms * 1e6)).toFixed(1).padStart(5)} GFLOP/s, ${(100 * share).toFixed(0).padStart(3)} % of the micro-kernel, ${(g.macs / 1e6).toFixed(0)} M multiply-adds` : ''}`,
+        note: `${pct(g.ms).padStart(5)}${g.macs ? `  ${((2 * g.macs) / (g.ms * 1e6)).toFixed(1).padStart(5)} GFLOP/s, ${(100 * share(g)).toFixed(0).padStart(3)} % of the micro-kernel, ${(g.macs / 1e6).toFixed(0)} M multiply-adds` : ''}`,
       };
     });
-  return { layers, kernels };
+  let baselineKernels: BenchRow[] | undefined;
+  if (theirs) {
+    // The same kernel families of both builds, timed in the same rounds against the same micro-kernel run.
+    const base = new Map(group(theirs.rounds, (i) => steps[i].kernel).map((g) => [g.name, g]));
+    baselineKernels = group(ours.rounds, (i) => steps[i].kernel)
+      .sort((a, b) => b.ms - a.ms)
+      .map((g) => {
+        const b = base.get(g.name)!;
+        const shares = g.macs ? `${(100 * share(g)).toFixed(0).padStart(3)} % vs ${(100 * share(b)).toFixed(0).padStart(3)} % of the micro-kernel, ` : '';
+        return { name: g.name, value: `${g.ms.toFixed(2)} vs ${b.ms.toFixed(2)} ms`, note: `${shares}time ratio ${medianRatio(g.perRound, b.perRound).toFixed(2)}` };
+      });
+  }
+  return { layers, kernels, baselineKernels };
 }

@@ -146,6 +146,19 @@ function readUleb(b: Uint8Array, at: number): [number, number] {
   }
 }
 
+/** Bytes of a module's code section (the functions' bodies) and data section (the weights and static data). */
+export function sectionSizes(wasm: Uint8Array): { code: number; data: number } {
+  const sizes = { code: 0, data: 0 };
+  for (let at = 8; at < wasm.length;) {
+    const id = wasm[at];
+    const [size, start] = readUleb(wasm, at + 1);
+    if (id === SECTION_CODE) sizes.code += size;
+    if (id === SECTION_DATA) sizes.data += size;
+    at = start + size;
+  }
+  return sizes;
+}
+
 /** Appends an active segment (memory 0, `i32.const offset`) to the module's data section. */
 export function addDataSegment(wasm: Uint8Array, offset: number, bytes: Uint8Array): Uint8Array {
   const sections: Array<{ id: number; body: Uint8Array }> = [];

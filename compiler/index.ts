@@ -2,17 +2,18 @@
  * cocodiff's compiler: model artifact → one self-contained SIMD `.wasm` (+ `recognizer.json`).
  *
  *   load (artifact → IR) → passes (fold BN, fold constants, lower strides, fuse epilogues)
- *   → codegen (layouts, packed weights, memory plan, network.ts + config.ts)
+ *   → codegen: plan (layouts, memory plan, packed weights) then emit (network.ts + config.ts)
  *   → build (asc + binaryen + weight segment) → emit
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFilesAtomic } from '../common/atomic.ts';
+import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
+import { formatPlan } from './codegen/plan.ts';
 import type { CompiledSidecar } from '../common/sidecar.ts';
 import { makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
@@ -26,8 +27,10 @@ export interface CompileOptions {
   out: string;
   relaxedSimd?: boolean;
   weights?: 'f32' | 'f16';
-  /** Keep the AssemblyScript the build compiled in this directory. */
+  /** Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan). */
   emitAs?: string;
+  /** Write the codegen plan (tensor layouts, arena offsets, packed weight offsets, ops) as JSON to this file. */
+  plan?: string;
   /** Frames the streaming ring keeps (default: the artifact's preprocessing.windowFrames). */
   windowFrames?: number;
   sequenceCapacity?: number;
@@ -57,7 +60,7 @@ export interface BuiltModule {
 /** Compiles an already-loaded artifact in memory (the CLI, tests and the benchmark share this). */
 export async function compileModule(
   artifact: Artifact, graph: Graph,
-  opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData'> & { profile?: boolean } = {},
+  opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData' | 'plan'> & { profile?: boolean } = {},
 ): Promise<BuiltModule> {
   const weights = opts.weights ?? 'f32';
   if (weights !== 'f32' && weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found ${JSON.stringify(weights)}`);
@@ -86,6 +89,7 @@ export async function compileModule(
     segment: { offset: network.segmentBase, bytes: segment },
     relaxedSimd: opts.relaxedSimd, emitAsDir: opts.emitAs,
   });
+  if (opts.emitAs) await writeFileAtomic(join(opts.emitAs, 'plan.json'), formatPlan(network.plan));
   const sidecar = makeSidecar(artifact, wasm, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
   return { wasm, sidecar, graph: lowered, network };
 }
@@ -110,8 +114,11 @@ export async function compileArtifact(artifactDir: string, opts: CompileOptions)
     const oracles = opts.verify ? [interpreterOracle(graph), ...(opts.oracles ?? [])] : [];
     await verifyModule(artifact, built.wasm, { oracles, reference: opts.reference, data: opts.verifyData });
   }
-  // The pair is written together: both in full first, then renamed in place back to back. The
+  // The pair (and the --plan) is written together: all in full first, then renamed in place back to back. The
   // sidecar's wasmSha256 lets every loader tell if a crash still split them.
-  await writeFilesAtomic([[sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n'], [opts.out, built.wasm]]);
+  await writeFilesAtomic([
+    [sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n'], [opts.out, built.wasm],
+    ...(opts.plan ? [[opts.plan, formatPlan(built.network.plan)] as [string, string]] : []),
+  ]);
   return { wasmPath: opts.out, sidecarPath, wasmBytes: built.wasm.length, seconds: (performance.now() - start) / 1000 };
 }

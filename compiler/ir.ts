@@ -35,8 +35,13 @@ export interface Epilogue {
   relu: boolean;
 }
 
+/** The official module an op computes (`l5.tcn1.branches.0.3.conv`), for generated code and reports. */
+export interface Named {
+  module: string;
+}
+
 /** Data batch-norm on the [C][T][V][M] network input, per (m, v, c); folded into `scale`/`shift`. */
-export interface InputOp {
+export interface InputOp extends Named {
   kind: 'input';
   out: string;
   bn?: BatchNorm;
@@ -46,7 +51,7 @@ export interface InputOp {
 }
 
 /** K×1 convolution over time (K = 1: pointwise). weight [Cout][Cin][K]. */
-export interface ConvOp extends Epilogue {
+export interface ConvOp extends Epilogue, Named {
   kind: 'conv';
   in: string;
   out: string;
@@ -88,7 +93,7 @@ export interface ConcatOp {
 }
 
 /** 3×1 max-pool over time, padding 1 that never wins; then optionally a per-channel affine (a folded BN). */
-export interface MaxPoolOp extends Epilogue {
+export interface MaxPoolOp extends Epilogue, Named {
   kind: 'maxpool';
   in: string;
   out: string;
@@ -98,7 +103,7 @@ export interface MaxPoolOp extends Epilogue {
 }
 
 /** Keeps every `stride`-th frame (a strided conv lowered to a dense one, or a strided 1×1 conv's input). */
-export interface SubsampleOp extends Epilogue {
+export interface SubsampleOp extends Epilogue, Named {
   kind: 'subsample';
   in: string;
   out: string;
@@ -119,7 +124,7 @@ export interface CtrgcSubset {
  *   R_i = alpha · conv4(tanh(mean_t conv1(x)[u] − mean_t conv2(x)[v])) + PA_i
  *   out[c][t][u] = Σ_i Σ_v R_i[c][u][v] · conv3_i(x)[c][t][v] + bias[c]
  */
-export interface CtrgcOp extends Epilogue {
+export interface CtrgcOp extends Epilogue, Named {
   kind: 'ctrgc';
   in: string;
   out: string;
@@ -132,14 +137,14 @@ export interface CtrgcOp extends Epilogue {
 }
 
 /** Mean over time and joints, averaged over the persons: [C] feature. */
-export interface PoolOp {
+export interface PoolOp extends Named {
   kind: 'pool';
   in: string;
   out: string;
 }
 
 /** weight [K][C]; runs once, after every person. */
-export interface LinearOp {
+export interface LinearOp extends Named {
   kind: 'linear';
   in: string;
   out: string;

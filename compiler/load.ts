@@ -57,7 +57,7 @@ export function buildGraph(artifact: Artifact): Graph {
     const pad = ((K - 1) * dilation) / 2;
     tensor(out, { C: cout, T: Math.floor((src.T + 2 * pad - (K - 1) * dilation - 1) / stride) + 1, V });
     ops.push({
-      kind: 'conv', in: input, out, cin, cout, K, dilation, stride, pad,
+      kind: 'conv', module: prefix, in: input, out, cin, cout, K, dilation, stride, pad,
       weight: weight(`${prefix}.weight`, [cout, cin, K, 1]), bias: weight(`${prefix}.bias`, [cout]),
       outOffset: 0, relu: false,
     });
@@ -72,7 +72,7 @@ export function buildGraph(artifact: Artifact): Graph {
     ops.push({ kind: 'relu', in: input, out });
   };
 
-  ops.push({ kind: 'input', out: tensor('x', { C, T, V }), bn: batchNorm('data_bn', M * V * C) });
+  ops.push({ kind: 'input', module: 'data_bn', out: tensor('x', { C, T, V }), bn: batchNorm('data_bn', M * V * C) });
   let x = 'x';
   let t = T;
   b.channels.forEach((cout, i) => {
@@ -105,7 +105,7 @@ export function buildGraph(artifact: Artifact): Graph {
       down = `${l}.down`;
     }
     tensor(`${l}.agg`, { C: cout, T: t, V });
-    ops.push({ kind: 'ctrgc', in: x, out: `${l}.agg`, cin, cout, rel, alpha, subsets, bias: new Float32Array(cout), outOffset: 0, relu: false });
+    ops.push({ kind: 'ctrgc', module: `${l}.gcn1`, in: x, out: `${l}.agg`, cin, cout, rel, alpha, subsets, bias: new Float32Array(cout), outOffset: 0, relu: false });
     bn(`${l}.gcn1.bn`, `${l}.agg`, `${l}.agg_bn`);
     tensor(`${l}.gcn_sum`, { C: cout, T: t, V });
     ops.push({ kind: 'add', a: `${l}.agg_bn`, b: down, out: `${l}.gcn_sum` });
@@ -142,7 +142,7 @@ export function buildGraph(artifact: Artifact): Graph {
       bn(`${p}.1`, `${p}.pw`, `${p}.pw_bn`);
       relu(`${p}.pw_bn`, `${p}.pw_relu`);
       tensor(`${p}.pool`, { C: bc, T: t / stride, V });
-      ops.push({ kind: 'maxpool', in: `${p}.pw_relu`, out: `${p}.pool`, stride, outOffset: 0, relu: false });
+      ops.push({ kind: 'maxpool', module: `${p}.3`, in: `${p}.pw_relu`, out: `${p}.pool`, stride, outOffset: 0, relu: false });
       bn(`${p}.4`, `${p}.pool`, `${p}.out`);
       parts.push(`${p}.out`);
     }
@@ -167,8 +167,8 @@ export function buildGraph(artifact: Artifact): Graph {
 
   const last = b.channels[b.channels.length - 1];
   const K = model.classes.length;
-  ops.push({ kind: 'pool', in: x, out: tensor('feature', { C: last, T: 1, V: 1 }) });
-  ops.push({ kind: 'linear', in: 'feature', out: tensor('logits', { C: K, T: 1, V: 1 }), weight: weight('fc.weight', [K, last]), bias: weight('fc.bias', [K]) });
+  ops.push({ kind: 'pool', module: 'mean', in: x, out: tensor('feature', { C: last, T: 1, V: 1 }) });
+  ops.push({ kind: 'linear', module: 'fc', in: 'feature', out: tensor('logits', { C: K, T: 1, V: 1 }), weight: weight('fc.weight', [K, last]), bias: weight('fc.bias', [K]) });
 
   const unknown = [...artifact.weights.keys()].filter((n) => !used.has(n));
   if (unknown.length > 0) {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../common/errors.ts';
 import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
@@ -14,8 +16,11 @@ export function register(program: Command): void {
     .option('--runs <n>', 'timed runs per measurement (median reported)', positiveInt('--runs'), 20)
     .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
-    .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number }) => {
+    .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
+    .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
+    .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string }) => {
       const { runs, stride } = f;
+      if (f.baselineProfile && !f.baseline) throw new UserError('--baseline-profile: only used with --baseline');
       const { artifact, graph } = await loadArtifact(dir);
       const rounds = Math.max(3, Math.min(runs, 10));
       const peers = [
@@ -23,7 +28,8 @@ export function register(program: Command): void {
         onnxRuntimeBenchPeer(artifact, rounds),
         ...(f.skipCpu ? [] : [tfjsBenchPeer(artifact, 'cpu', 3)]),
       ];
-      const { rows, layers, kernels, module } = await benchArtifact(artifact, graph, { runs, peers, log: (l) => console.error(l) });
+      const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
+      const { rows, layers, kernels, baselineKernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
@@ -31,7 +37,19 @@ export function register(program: Command): void {
       console.log(formatTable(layers));
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
+      if (baselineKernels) {
+        console.log(`\nper kernel, this build vs the baseline (profiling builds in turns, ${persons} person(s)):`);
+        console.log(formatTable(baselineKernels));
+      }
       const streaming = await benchStreamModule(module.wasm, { stride, sidecar: module.sidecar });
       console.log('\n' + formatStreamBench(dir, streaming).join('\n'));
     });
+}
+
+async function readWasm(path: string, option: string): Promise<Uint8Array> {
+  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`${option}: cannot read ${path} (${e.code ?? e.message})`);
+  });
+  if (!WebAssembly.validate(bytes)) throw new UserError(`${option}: ${path} is not a valid WebAssembly module`);
+  return new Uint8Array(bytes);
 }

@@ -22,7 +22,7 @@ export function lowerStrides(graph: Graph): Graph {
       const sub = `${op.in}@stride${s}`;
       if (!g.tensors.has(sub)) {
         g.tensors.set(sub, { C: src.C, T: src.T / s, V: src.V });
-        ops.push({ kind: 'subsample', in: op.in, out: sub, stride: s, outOffset: 0, relu: false });
+        ops.push({ kind: 'subsample', module: op.module, in: op.in, out: sub, stride: s, outOffset: 0, relu: false });
       }
       ops.push({ ...op, in: sub, stride: 1, dilation: op.K === 1 ? 1 : op.dilation / s, pad: op.pad / s });
     } else {
@@ -31,7 +31,7 @@ export function lowerStrides(graph: Graph): Graph {
       const conv: ConvOp = { ...op, out: dense, stride: 1, outOffset: 0, residual: undefined, relu: false };
       delete conv.residual;
       ops.push(conv);
-      ops.push({ kind: 'subsample', in: dense, out: op.out, stride: op.stride, outOffset: op.outOffset, residual: op.residual, relu: op.relu });
+      ops.push({ kind: 'subsample', module: op.module, in: dense, out: op.out, stride: op.stride, outOffset: op.outOffset, residual: op.residual, relu: op.relu });
     }
   }
   g.ops = ops;

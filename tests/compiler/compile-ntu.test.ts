@@ -21,7 +21,7 @@ describe('compile: CTR-GCN width 0.25, ntu25, M = 2', () => {
 
   it('writes a .wasm and sidecar whose logits match the interpreter and tfjs within 1e-4', async () => {
     const out = join(dir, 'out', 'rec.wasm');
-    const result = await compileArtifact(join(dir, 'model'), { out, emitAs: join(dir, 'as') });
+    const result = await compileArtifact(join(dir, 'model'), { out, emitAs: join(dir, 'as'), plan: join(dir, 'plan.json') });
     expect(result.wasmPath).toBe(out);
     const wasm = readFileSync(out);
     expect(result.wasmBytes).toBe(wasm.length);
@@ -33,6 +33,11 @@ describe('compile: CTR-GCN width 0.25, ntu25, M = 2', () => {
     expect(sidecar.input).toEqual({ C: 3, T: 32, V: 25, M: 2 });
     // --emit-as keeps the generated sources
     expect(readFileSync(join(dir, 'as', 'network.ts'), 'utf8')).toContain('export function network_forward');
+    // ... and the plan it was generated from
+    const plan = JSON.parse(readFileSync(join(dir, 'as', 'plan.json'), 'utf8')) as { ops: Array<{ kind: string; module: string }>; tensors: Record<string, { offset: number }> };
+    expect(plan.ops[0]).toMatchObject({ kind: 'input', module: 'data_bn' });
+    expect(plan.tensors.x.offset).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(dir, 'plan.json'), 'utf8')).toBe(readFileSync(join(dir, 'as', 'plan.json'), 'utf8')); // --plan
     expect(readFileSync(join(dir, 'as', 'config.ts'), 'utf8')).toContain('export const NUM_CLASSES: i32 = 12;');
 
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));

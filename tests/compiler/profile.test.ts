@@ -12,6 +12,8 @@ import { randomInput, writeRandomArtifact } from './artifacts.ts';
 
 describe('profiling build and bench', () => {
   let dir: string;
+  /** The first test's builds, the second test's baseline. */
+  let earlier: { wasm: Uint8Array; profile: Uint8Array } | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cocodiff-profile-'));
     await writeRandomArtifact(join(dir, 'model'), { width: 0.25, blocks: 5, T: 32, M: 2, K: 6, seed: 3 });
@@ -22,6 +24,7 @@ describe('profiling build and bench', () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
     const plain = await compileModule(artifact, graph);
     const profiled = await compileModule(artifact, graph, { profile: true });
+    earlier = { wasm: plain.wasm, profile: profiled.wasm };
     // The shipped build imports nothing but env.abort; only the profiling build reads the clock.
     const imports = (wasm: Uint8Array) => WebAssembly.Module.imports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>)).map((i) => `${i.module}.${i.name}`);
     for (const name of imports(plain.wasm)) expect(name).toBe('env.abort');
@@ -45,13 +48,18 @@ describe('profiling build and bench', () => {
 
   it('bench prints the latency table, per-layer and per-kernel breakdowns', async () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
-    const { rows, layers, kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)] });
+    const { rows, layers, kernels, baselineKernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)], baseline: earlier });
     const names = rows.map((r) => r.name);
     for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
     // onnxruntime-web (a dev dependency) ran the exported ONNX model on the same input as the .wasm.
     const ort = rows.find((r) => r.name === 'onnxruntime-web wasm')!;
     expect(ort.value).toMatch(/^\d+\.\d ms$/);
     expect(Number(ort.note!.match(/logits within (\S+) of the \.wasm's/)![1])).toBeLessThan(1e-4);
+    expect(rows.find((r) => r.name === '.wasm size')!.note).toMatch(/^code section \d+\.\d kB, data section \d+\.\d kB/);
+    // The same compiler's build as the baseline: same answers, and every kernel family side by side.
+    expect(rows.find((r) => r.name === 'baseline logits')!.value).toBe('bit-identical');
+    expect(rows.find((r) => r.name === '.wasm SIMD, baseline')!.note).toMatch(/takes \d+\.\d+× the baseline's time/);
+    expect(baselineKernels!.map((k) => k.name).sort()).toEqual(kernels.map((k) => k.name).sort());
     expect(layers.map((l) => l.name)).toEqual(['input', 'l1', 'l2', 'l3', 'l4', 'l5', 'head']);
     expect(kernels.map((k) => k.name)).toContain('ctrgc aggregate');
     for (const r of [...layers, ...kernels]) expect(Number.parseFloat(r.value)).toBeGreaterThanOrEqual(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildWasm } from '../../compiler/build.ts';
-import { TANH4 } from '../../compiler/codegen/ctrgc.ts';
+import { TANH4 } from '../../compiler/codegen/kernels/tanh.ts';
 
 // The CTR-GC topology kernel's vector tanh against Math.tanh, over the whole f32 range that matters:
 // tiny arguments (where tanh(x) ≈ x and a naive (e^2x − 1)/(e^2x + 1) loses every digit), the

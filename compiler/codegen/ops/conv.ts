@@ -1,0 +1,52 @@
+/** A K×1 convolution: one call of the conv micro-kernel (two when the channels are not a multiple of 4). */
+import { CONV_MR, convKernel } from '../kernels/conv.ts';
+import type { EpilogueKind } from '../kernels/isa.ts';
+import type { PlannedConv } from '../plan.ts';
+import { address, arena, describeEpilogue, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp } from './context.ts';
+
+/** A conv call site: the kernel's parameters; x, o and r are arena offsets, w and b weight offsets. */
+export interface ConvSite extends Omit<EpilogueKind, 'residual'> {
+  K: number;
+  x: number; xRow: number; tap: number;
+  w: number; b: number;
+  o: number; oRow: number;
+  /** Residual row 0 and the bytes between its rows (0: one row added to every output row). */
+  residual?: { r: Address; rRow: number };
+  cin: number; cout: number; cols: number;
+}
+
+/** The statements that run a conv: whole blocks of 4 output rows, then a kernel for the remaining rows. */
+export function convCalls(ctx: EmitContext, s: ConvSite): string[] {
+  const call = (mr: number, row0: number, rows: number): string => {
+    const name = ctx.use(convKernel({ isa: ctx.isa, K: s.K, mr, residual: Boolean(s.residual), relu: s.relu }));
+    const res = s.residual ? [address(s.residual.r, row0 * s.residual.rRow), s.residual.rRow] : [0, 0];
+    const args = [
+      arena(s.x), s.xRow, ...(s.K > 1 ? [s.tap] : []), weight(s.w + (row0 / CONV_MR) * s.cin * s.K * 16), weight(s.b + row0 * 4),
+      arena(s.o + row0 * s.oRow), s.oRow, ...res, s.cin, rows, s.cols,
+    ];
+    return `${name}(${args.join(', ')});`;
+  };
+  const full = Math.floor(s.cout / CONV_MR) * CONV_MR;
+  return [
+    ...(full > 0 ? [call(CONV_MR, 0, full)] : []),
+    ...(s.cout > full ? [call(s.cout - full, full, s.cout - full)] : []),
+  ];
+}
+
+export function emitConv(op: PlannedConv, ctx: EmitContext): EmittedOp {
+  const src = ctx.tensor(op.in);
+  const dst = ctx.tensor(op.out);
+  const code = convCalls(ctx, {
+    K: op.K, relu: op.relu,
+    x: ctx.offset(op.in, 0, -op.pad), xRow: ctx.rowBytes(op.in), tap: op.dilation * src.V * 4,
+    w: op.weights.weight, b: op.weights.bias,
+    o: ctx.offset(op.out, op.outOffset), oRow: ctx.rowBytes(op.out),
+    residual: op.residual ? { r: { base: 'AR', offset: ctx.offset(op.residual.tensor, op.residual.offset) }, rRow: ctx.rowBytes(op.residual.tensor) } : undefined,
+    cin: op.cin, cout: op.cout, cols: dst.cols,
+  });
+  const what = op.K === 1 ? '1×1 conv' : `${op.K}×1 conv, dilation ${op.dilation}`;
+  return {
+    comment: `${op.module}: ${what}, ${op.in} ${shape(src)} ${describeEpilogue(op, op.cout)} (${shape({ ...dst, C: op.cout })})`,
+    calls: [{ code: [...code, ...zeroPads(ctx, op.out, op.outOffset, op.cout)], kernel: `conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
+  };
+}
