@@ -1,7 +1,7 @@
 /**
  * export-onnx: the ONNX model, run by onnxruntime-web (wasm backend, one thread), computes the tfjs
- * model's logits within 1e-4, for the official golden CTR-GCN and a synth-quick-sized model at a
- * dynamic batch of 2; the CLI writes a file whose header, shapes and metadata say what it holds.
+ * model's logits within 1e-4, for the official golden CTR-GCN, a synth-quick-sized model at a
+ * dynamic batch of 2 and a one-person OpenPose-18 model; the CLI writes a file whose header, shapes and metadata say what it holds.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,16 @@ describe('export-onnx', () => {
     const got = await onnxLogits(exportOnnx(artifact).bytes, x, [1, 3, 64, 25, 2]);
     expect(maxDiff(got, tfjsLogits(artifact, x, 1))).toBeLessThan(1e-4);
     expect(maxDiff(got, readF32(join(GOLDEN_DIR, 'logits.bin')))).toBeLessThan(1e-4);
+  });
+
+  it('another layout, one person, 400 classes: OpenPose-18 at width 0.125, 4 units, 48 frames, batch 3', async () => {
+    await writeRandomArtifact(join(dir, 'openpose'), { width: 0.125, blocks: 4, layout: 'openpose18', T: 48, M: 1, K: 400, seed: 6 });
+    const artifact = await readArtifact(join(dir, 'openpose'));
+    const { C, T, V, M } = artifact.model.input;
+    const x = randomInput(3 * C * T * V * M, 12);
+    const got = await onnxLogits(exportOnnx(artifact).bytes, x, [3, C, T, V, M]);
+    expect(got).toHaveLength(3 * 400);
+    expect(maxDiff(got, tfjsLogits(artifact, x, 3))).toBeLessThan(1e-4);
   });
 
   it('a synth-quick-sized model matches tfjs within 1e-4 at a dynamic batch of 2', async () => {
