@@ -14,6 +14,11 @@ export const SIDECAR_SECTION = 'cocodiff';
 export interface RecognizerSidecar {
   format: typeof SIDECAR_FORMAT;
   abiVersion?: number;
+  /**
+   * sha256 (hex) of the .wasm this sidecar describes. When present, loaders refuse a .wasm whose
+   * bytes do not match (another model's sidecar, a damaged module) unless told to trust it.
+   */
+  wasmSha256?: string;
   classes: string[];
   layout: LayoutName;
   input: InputSpec;

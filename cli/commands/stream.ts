@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { MAX_COORDINATE } from '../../common/abi.ts';
 import { UserError } from '../../common/errors.ts';
 import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
 import { loadRecording } from 'cocodiff-runtime/node';
@@ -19,6 +20,8 @@ interface StreamFlags {
   top: string;
   realtime: boolean;
   sidecar?: string;
+  trustSidecar?: boolean;
+  strict?: boolean;
 }
 
 export function register(program: Command): void {
@@ -34,6 +37,8 @@ export function register(program: Command): void {
     .option('-k, --top <k>', 'runner-up classes shown per prediction', '3')
     .option('--no-realtime', 'replay a recording as fast as possible instead of at --fps')
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
+    .option('--trust-sidecar', 'use a sidecar whose wasmSha256 does not match the .wasm (refused by default: its class names would belong to another build)')
+    .option('--strict', 'stop at the first malformed NDJSON line or refused frame (default: skip it, report it on stderr with its line number, and go on)')
     .addHelpText('after', `
 NDJSON frames on stdin (one per line):
   {"t": 33.3, "layout": "coco17", "bodies": [[[x, y, z], ... one per joint], ...]}
@@ -55,13 +60,17 @@ Examples:
         alpha: Number(flags.alpha),
         threshold: Number(flags.threshold),
         topK: runnersUp + 1,
+        trustSidecar: flags.trustSidecar,
       });
       const start = performance.now();
       const show = (p: Prediction | null, at: number): void => {
         if (p) console.log(formatPrediction(p, at));
       };
+      let skipped = '';
       if (flags.input === '-') {
-        await streamNdjson(recognizer, createInterface({ input: process.stdin, crlfDelay: Infinity }), 'stdin', show, start);
+        const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+        const r = await streamNdjson(recognizer, lines, 'stdin', show, { start, strict: flags.strict, report: (m) => console.error(`cocodiff: ${printable(m)}`) });
+        skipped = `, ${r.skipped} malformed line(s) skipped`;
       } else {
         const seq = await loadRecording(flags.input, recognizer.info.layout);
         const per = seq.persons * seq.joints * seq.coords;
@@ -75,25 +84,58 @@ Examples:
         }
       }
       const s = recognizer.stats();
-      console.log(`${s.pushed} frames pushed, ${s.rejected} rejected (NaN/inf), memory ${(s.memoryBytes / 1024).toFixed(0)} KiB`);
+      console.log(`${s.pushed} frames pushed, ${s.rejected} rejected (NaN, infinite, beyond ±${MAX_COORDINATE} or malformed)${skipped}, memory ${(s.memoryBytes / 1024).toFixed(0)} KiB`);
     });
 }
 
-/** Pushes NDJSON frames (format: runtime-as/host/ndjson.ts) as they arrive; errors name the line. */
-export async function streamNdjson(recognizer: Recognizer, lines: AsyncIterable<string>, name: string, show: (p: Prediction | null, seconds: number) => void, start = performance.now()): Promise<void> {
+export interface NdjsonOptions {
+  /** When the stream started (performance.now()), for frames without "t". */
+  start?: number;
+  /** Stop at the first bad line (a UserError naming it) instead of skipping it. */
+  strict?: boolean;
+  /** Where skipped lines and refused frames are reported, one message each, naming the line. */
+  report?: (message: string) => void;
+}
+
+/**
+ * Pushes NDJSON frames (format: runtime-as/host/ndjson.ts) as they arrive. A live stream outlives
+ * bad input: a line that is no frame (not JSON, no "bodies") is skipped and counted, a frame the
+ * recognizer refuses (wrong types or shape) is counted in its stats as rejected; each is reported
+ * with its line number. With `strict`, the first of either ends the stream with that message.
+ */
+export async function streamNdjson(recognizer: Recognizer, lines: AsyncIterable<string>, name: string, show: (p: Prediction | null, seconds: number) => void, opts: NdjsonOptions = {}): Promise<{ lines: number; skipped: number; refused: number }> {
+  const start = opts.start ?? performance.now();
   let n = 0;
+  let skipped = 0;
+  let refused = 0;
+  const bad = (err: unknown, where: string, what: string): void => {
+    if (!(err instanceof UserError)) throw err;
+    const message = err.message.startsWith(`${where}:`) ? err.message : `${where}: ${err.message}`;
+    if (opts.strict) throw new UserError(message);
+    opts.report?.(`${message} (${what})`);
+  };
   for await (const line of lines) {
     const where = `${name}:${++n}`;
-    const frame = parseFrameLine(line, where);
+    let frame;
+    try {
+      frame = parseFrameLine(line, where);
+    } catch (err) {
+      skipped++;
+      bad(err, where, 'line skipped');
+      continue;
+    }
     if (!frame) continue;
     let p: Prediction | null;
     try {
       p = recognizer.push(frame.bodies, frame.layout);
     } catch (err) {
-      throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
+      refused++;
+      bad(err, where, 'frame rejected');
+      continue;
     }
     show(p, frame.t !== undefined ? frame.t / 1000 : (performance.now() - start) / 1000);
   }
+  return { lines: n, skipped, refused };
 }
 
 export function formatPrediction(p: Prediction, seconds: number): string {

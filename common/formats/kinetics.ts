@@ -8,7 +8,7 @@
  * trainer/data/kinetics.ts). OpenPose-18 joints, coordinates normalised to [0, 1], plus the detector's
  * score per joint.
  */
-import { readFile } from 'node:fs/promises';
+import { readInputText } from './read-input.ts';
 import { basename } from 'node:path';
 import { atField, UserError } from '../errors.ts';
 import { OPENPOSE18 } from '../layouts.ts';
@@ -89,5 +89,5 @@ export function parseKineticsJson(text: string, file: string, classes = 400): Se
 }
 
 export async function loadKineticsJson(path: string): Promise<Sequence> {
-  return parseKineticsJson(await readFile(path, 'utf8'), path);
+  return parseKineticsJson(await readInputText(path, 'the Kinetics-Skeleton JSON'), path);
 }

@@ -5,7 +5,7 @@
  * with parseNpy must be finite as float32. Rows streamed with NpyRowReader are checked by their
  * reader (the dataset cache refuses non-finite samples, naming sample, frame and joint).
  */
-import { readFile } from 'node:fs/promises';
+import { readInputBytes } from './read-input.ts';
 import { atField, UserError } from '../errors.ts';
 import { firstNonFinite } from '../sequence.ts';
 
@@ -140,7 +140,7 @@ export function unravel(i: number, shape: readonly number[]): number[] {
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  return parseNpy(await readFile(path), path);
+  return parseNpy(await readInputBytes(path, 'the .npy array'), path);
 }
 
 /**

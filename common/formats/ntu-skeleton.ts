@@ -12,7 +12,7 @@
  * few bodies), so it is read whole and parsed line by line; the parallelism that matters is across
  * files (see prepare.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { readInputBytes } from './read-input.ts';
 import { atLine } from '../errors.ts';
 import type { Sequence } from '../sequence.ts';
 import { NTU25 } from '../layouts.ts';
@@ -250,5 +250,5 @@ export function parseSkeleton(bytes: Uint8Array, file: string): Sequence {
 
 /** Loads one `.skeleton` file. The label is the file name's action − 1 when the name follows NTU's pattern. */
 export async function loadSkeletonFile(path: string): Promise<Sequence> {
-  return parseSkeleton(await readFile(path), path);
+  return parseSkeleton(await readInputBytes(path, 'the NTU .skeleton file'), path);
 }

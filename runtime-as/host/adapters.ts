@@ -14,7 +14,7 @@
  *   ntu25 ↔ 2D layouts:  refused (3D depth joints and 2D image keypoints are different signals).
  */
 import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
+import { isLayoutName, LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
 
 export type JointValue = ArrayLike<number> | { x: number; y: number; z?: number; score?: number };
 export type Body = ArrayLike<number> | ArrayLike<JointValue>;
@@ -26,26 +26,45 @@ export interface FrameShape {
   coords: number;
 }
 
-/** Reads one body into V·C floats of the given layout's joint count. */
+/** A value for an error message: short and printable. */
+const shown = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+/**
+ * Reads one body into V·C floats of the given layout's joint count. Nothing is coerced: a value
+ * must be a number ("0.5" and true are refused), and a joint must give all C coordinates (an
+ * [x, y] joint for a model of x y z is refused, not padded with z = 0).
+ */
 function readBody(body: Body, V: number, C: number, what: string): Float32Array {
   const out = new Float32Array(V * C);
+  if (!body || typeof body !== 'object' || typeof body.length !== 'number') throw new UserError(`${what}: expected a list of joints or of numbers, found ${shown(body)}`);
   const n = body.length;
-  if (n > 0 && typeof body[0] === 'number') {
+  const coord = (v: number, c: number, x: unknown, name: string): void => {
+    if (typeof x !== 'number') throw new UserError(`${what}: joint ${v} ${name}: expected a number, found ${shown(x)}`);
+    out[v * C + c] = x;
+  };
+  if (n > 0 && typeof body[0] !== 'object') {
     if (n !== V * C) throw new UserError(`${what}: ${n} numbers, expected ${V} joints × ${C} coordinates = ${V * C}`);
-    for (let i = 0; i < n; i++) out[i] = Number(body[i]);
+    for (let i = 0; i < n; i++) coord(Math.floor(i / C), i % C, body[i], `coordinate ${i % C}`);
     return out;
   }
   if (n !== V) throw new UserError(`${what}: ${n} joints, expected ${V}`);
+  const third = C > 2 ? 'z (or score)' : '';
   for (let v = 0; v < V; v++) {
-    const j = body[v] as JointValue;
-    if (j && typeof j === 'object' && 'x' in j) {
-      out[v * C] = j.x;
-      out[v * C + 1] = j.y;
-      if (C > 2) out[v * C + 2] = j.z ?? j.score ?? 0;
-    } else if (j && typeof (j as ArrayLike<number>).length === 'number' && (j as ArrayLike<number>).length >= Math.min(C, 2)) {
-      for (let c = 0; c < C; c++) out[v * C + c] = Number((j as ArrayLike<number>)[c] ?? 0);
+    const j = body[v] as unknown;
+    if (Array.isArray(j) || ArrayBuffer.isView(j)) {
+      const a = j as ArrayLike<unknown>;
+      if (a.length !== C) throw new UserError(`${what}: joint ${v} has ${a.length} values, expected ${C}${C === 3 ? ' ([x, y, z], or [x, y, score] for 2D layouts)' : ''}`);
+      for (let c = 0; c < C; c++) coord(v, c, a[c], `coordinate ${c}`);
+    } else if (j && typeof j === 'object') {
+      const o = j as Record<string, unknown>;
+      coord(v, 0, o.x, 'x');
+      if (C > 1) coord(v, 1, o.y, 'y');
+      if (C > 2) coord(v, 2, o.z ?? o.score, third);
     } else {
-      throw new UserError(`${what}: joint ${v} is ${JSON.stringify(j)}, expected [x, y, z] or {x, y, z}`);
+      throw new UserError(`${what}: joint ${v} is ${shown(j)}, expected [x, y, z] or {x, y, z}`);
     }
   }
   return out;
@@ -80,9 +99,9 @@ export function mapBody(body: Float32Array, from: JointLayout, to: JointLayout, 
  * `source` is the layout the bodies are in (default: the model's own).
  */
 export function frameFromBodies(bodies: ArrayLike<Body>, shape: FrameShape, source: LayoutName = shape.layout, out: Float32Array<ArrayBufferLike> = new Float32Array(shape.persons * shape.joints * shape.coords)): Float32Array<ArrayBufferLike> {
+  if (!isLayoutName(source)) throw new UserError(`unknown source layout ${shown(source)} (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
   const from = LAYOUTS[source];
   const to = LAYOUTS[shape.layout];
-  if (!from) throw new UserError(`unknown source layout "${source}" (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
   out.fill(0);
   const person = shape.joints * shape.coords;
   const kept = Math.min(bodies.length, shape.persons);

@@ -7,8 +7,8 @@
 import { ABI_EXPORTS, ABI_VERSION, MODALITY_CODES, STATUS } from '../../common/abi.ts';
 import type { Modality } from '../../common/input-spec.ts';
 import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
 
@@ -51,6 +51,8 @@ export interface Classification {
   top: ClassScore[];
   probs: Float32Array;
   latencyMs: number;
+  /** Frames of the recording left out as broken: NaN, infinite, or beyond ±MAX_COORDINATE. */
+  rejectedFrames: number;
 }
 
 export interface StreamOptions {
@@ -81,6 +83,12 @@ export interface Prediction {
 export interface LoadOptions extends StreamOptions {
   /** The sidecar itself, or where to read it (path or URL); default: custom section, then `<name>.json`. */
   sidecar?: RecognizerSidecar | string | URL;
+  /**
+   * Use a sidecar whose `wasmSha256` does not match the .wasm (or that cannot be checked because
+   * this context has no Web Crypto). Off by default: a mismatch means the class names belong to
+   * another build, or the module is damaged, and the load is refused.
+   */
+  trustSidecar?: boolean;
 }
 
 export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
@@ -110,11 +118,13 @@ export class Recognizer {
   private topK = 5;
   private accepted = 0;
   private smoothed: Float32Array | null = null;
+  /** Frames push() refused before the module saw them (wrong types or shape); counted as rejected. */
+  private refused = 0;
 
   private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions) {
     this.x = instance.exports as unknown as Exports;
     for (const name of Object.values(ABI_EXPORTS)) {
-      if (!(name in this.x)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+      if (!Object.hasOwn(this.x, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
     }
     const abi = this.x.abi_version();
     if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
@@ -164,8 +174,20 @@ export class Recognizer {
     if (given && typeof given === 'object' && !(given instanceof URL)) sidecar = given;
     else if (typeof given === 'string' && files && !looksLikeUrl(given)) sidecar = await files.readSidecar(given, true);
     else if (given) sidecar = await fetchSidecar(typeof given === 'string' ? asUrl(given) : given, true);
-    const module = await WebAssembly.compile(bytes as BufferSource);
-    sidecar ??= embeddedSidecar(module) ?? found;
+    const wasmName = typeof source === 'string' ? source : url ? String(url) : 'the .wasm';
+    if (bytes.byteLength === 0) throw new UserError(`${wasmName}: empty file, not a WebAssembly module; make one with \`cocodiff compile\``);
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(bytes as BufferSource);
+    } catch (err) {
+      throw new UserError(`${wasmName}: not a valid WebAssembly module (${(err as Error).message}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
+    }
+    const embedded = embeddedSidecar(module);
+    // An embedded sidecar travels inside the module; one read from elsewhere must prove it belongs.
+    if (sidecar ?? (embedded ? undefined : found)) {
+      await checkPair(bytes, (sidecar ?? found)!, wasmName, sidecarName(given, source, url), opts.trustSidecar ?? false);
+    }
+    sidecar ??= embedded ?? found;
     // The module imports at most env.abort, which only a failed assertion reaches.
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
@@ -219,17 +241,37 @@ export class Recognizer {
     if (status === STATUS.empty) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`);
     if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
     const probs = this.f32(this.x.probs_ptr(), this.info.labels.length).slice();
-    return { top: this.topOf(probs, topK), probs, latencyMs };
+    if (firstBadCoordinate(probs) >= 0) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: the recognizer computed non-finite scores`);
+    let rejectedFrames = 0;
+    for (let f = 0; f < used; f++) if (firstBadCoordinate(frames[f]) >= 0) rejectedFrames++;
+    return { top: this.topOf(probs, topK), probs, latencyMs, rejectedFrames };
   }
 
   /**
    * Streams one camera frame: a Float32Array / number[] of persons × joints × coords (any number of
    * persons; the first M are kept), or a list of bodies (see adapters.ts) in `source` layout.
-   * Returns a prediction every `stride` accepted frames, else null. A frame with NaN or infinite
-   * values is dropped and counted (`stats().rejected`), never thrown.
+   * Returns a prediction every `stride` accepted frames, else null. A frame with NaN, infinite or
+   * absurd (beyond ±MAX_COORDINATE) values is dropped and counted (`stats().rejected`), never thrown.
+   * A frame of the wrong shape or with values that are not numbers ("0.5", true, [x, y] joints for
+   * x y z) is refused with a UserError saying what is wrong, and counted as rejected too.
    */
   push(frame: ArrayLike<number> | ArrayLike<Body>, source?: LayoutName): Prediction | null {
+    try {
+      this.writeFrame(frame, source);
+    } catch (err) {
+      this.refused++;
+      throw err;
+    }
+    if (this.x.push_frame() !== STATUS.ok) return null;
+    this.accepted++;
+    return this.accepted % this.stride === 0 ? this.predict() : null;
+  }
+
+  /** Writes one frame into the module's frame buffer, or throws a UserError saying why it cannot. */
+  private writeFrame(frame: ArrayLike<number> | ArrayLike<Body>, source?: LayoutName): void {
     const { persons: M, joints: V, coords: C } = this.info;
+    if (!frame || typeof frame !== 'object' || typeof frame.length !== 'number') throw new UserError(`frame: expected a list of bodies or of numbers, found ${describe(frame)}`);
+    if (source !== undefined && !isLayoutName(source)) throw new UserError(`frame layout: expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(source)}`);
     const buf = this.f32(this.x.frame_ptr(), M * V * C);
     if (frame.length === 0 || typeof frame[0] === 'number') {
       const flat = frame as ArrayLike<number>;
@@ -240,14 +282,16 @@ export class Recognizer {
         buf.fill(0);
         const n = Math.min(flat.length, M * V * C);
         if (flat instanceof Float32Array) buf.set(flat.subarray(0, n));
-        else for (let i = 0; i < n; i++) buf[i] = flat[i];
+        else {
+          for (let i = 0; i < n; i++) {
+            if (typeof flat[i] !== 'number') throw new UserError(`frame value ${i}: expected a number, found ${describe(flat[i])}`);
+            buf[i] = flat[i];
+          }
+        }
       }
     } else {
       frameFromBodies(frame as ArrayLike<Body>, this.shape(), source, buf);
     }
-    if (this.x.push_frame() !== STATUS.ok) return null;
-    this.accepted++;
-    return this.accepted % this.stride === 0 ? this.predict() : null;
   }
 
   /** Runs the window now, whatever the stride. */
@@ -261,8 +305,13 @@ export class Recognizer {
       return { frame: this.accepted, action: null, top: [], probs: this.smoothed?.slice() ?? new Float32Array(K), latencyMs, validFrames };
     }
     const p = this.f32(this.x.probs_ptr(), K);
-    if (!this.smoothed) this.smoothed = p.slice();
-    else for (let k = 0; k < K; k++) this.smoothed[k] = this.alpha * p[k] + (1 - this.alpha) * this.smoothed[k];
+    // Non-finite scores never enter the smoothing state: (1 − α)·NaN would stay NaN for good.
+    const first = this.smoothed === null;
+    const state = this.smoothed ?? new Float32Array(K);
+    if (!smoothInto(state, p, first ? 1 : this.alpha)) {
+      return { frame: this.accepted, action: null, top: [], probs: state.slice(), latencyMs, validFrames };
+    }
+    this.smoothed = state;
     const top = this.topOf(this.smoothed, this.topK);
     const action = top[0].score >= this.threshold ? top[0].label : null;
     return { frame: this.accepted, action, top, probs: this.smoothed.slice(), latencyMs, validFrames };
@@ -272,11 +321,21 @@ export class Recognizer {
   reset(): void {
     this.x.reset();
     this.accepted = 0;
+    this.refused = 0;
     this.smoothed = null;
   }
 
+  /**
+   * `pushed`: every push() call; `rejected`: frames dropped as broken (NaN, infinite, beyond
+   * ±MAX_COORDINATE) or refused (wrong shape or types), none of which reached the window.
+   */
   stats(): { pushed: number; rejected: number; validFrames: number; memoryBytes: number } {
-    return { pushed: this.x.frames_pushed(), rejected: this.x.frames_rejected(), validFrames: this.x.valid_frames(), memoryBytes: this.x.memory.buffer.byteLength };
+    return {
+      pushed: this.x.frames_pushed() + this.refused,
+      rejected: this.x.frames_rejected() + this.refused,
+      validFrames: this.x.valid_frames(),
+      memoryBytes: this.x.memory.buffer.byteLength,
+    };
   }
 
   /** The network input [C][T][V][M] the last inference used (a copy): for parity checks. */
@@ -327,6 +386,54 @@ export class Recognizer {
   /** A view of the module's memory (recreated per call: cheap, and never stale). */
   private f32(ptr: number, length: number): Float32Array {
     return new Float32Array(this.x.memory.buffer, ptr, length);
+  }
+}
+
+/**
+ * s ← α·p + (1 − α)·s, unless p holds a non-finite score: then s is left as it was and false is
+ * returned. (α = 1 on the first prediction: s starts as p.)
+ */
+export function smoothInto(s: Float32Array, p: ArrayLike<number>, alpha: number): boolean {
+  for (let k = 0; k < p.length; k++) if (!Number.isFinite(p[k])) return false;
+  for (let k = 0; k < p.length; k++) s[k] = alpha * p[k] + (1 - alpha) * s[k];
+  return true;
+}
+
+/** A value for an error message: short, and never a raw control character. */
+function describe(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? `a list of ${v.length}` : 'an object') : String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** The sidecar's name for messages: the path or URL it came from. */
+function sidecarName(given: LoadOptions['sidecar'], source: RecognizerSource, url: URL | null): string {
+  if (typeof given === 'string' || given instanceof URL) return String(given);
+  if (given) return 'the given sidecar';
+  if (typeof source === 'string' && !url) return source.replace(/\.wasm$/i, '') + '.json';
+  if (url) return new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url).href;
+  return 'the sidecar';
+}
+
+/** sha256 of the bytes as hex, with Web Crypto (browsers in secure contexts, Node, Deno, Bun); null without it. */
+async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string | null> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return null;
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes as BufferSource));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Refuses a sidecar whose `wasmSha256` is not the .wasm's: its class names would label another
+ * model's scores, or the module was damaged. A hand-written sidecar without the field is taken as is.
+ */
+async function checkPair(bytes: Uint8Array | ArrayBuffer, sidecar: RecognizerSidecar, wasmName: string, name: string, trust: boolean): Promise<void> {
+  if (sidecar.wasmSha256 === undefined || trust) return;
+  const actual = await sha256Hex(bytes);
+  if (actual === null) {
+    throw new UserError(`${name}: cannot check that it belongs to ${wasmName} (no Web Crypto here, e.g. a page served over plain http); serve it over https, or load with trustSidecar: true`);
+  }
+  if (actual !== sidecar.wasmSha256) {
+    throw new UserError(`${name}: field "wasmSha256" does not match ${wasmName} (sha256 ${actual.slice(0, 12)}…, the sidecar says ${sidecar.wasmSha256.slice(0, 12)}…): the sidecar describes another build, or the .wasm is damaged. Recompile, or pass --trust-sidecar (trustSidecar: true) to use it anyway`);
   }
 }
 

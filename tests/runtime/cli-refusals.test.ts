@@ -56,3 +56,12 @@ it('a .npy recording with no frame is refused by run and stream', async () => {
     await expect(cli(...args, wasmPath, '--input', empty)).rejects.toThrow(`${empty}: holds 0 frames of 2 persons; a recording needs at least one of each`);
   }
 });
+
+it('a directory or a missing file where the recording belongs is named, not a raw EISDIR', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  for (const [name, what] of [['dir.npy', 'the .npy array'], ['dir.skeleton', 'the NTU .skeleton file'], ['dir.json', 'the Kinetics-Skeleton JSON']]) {
+    await mkdir(join(dir, name));
+    await expect(cli('run', wasmPath, '--input', join(dir, name))).rejects.toThrow(`${join(dir, name)}: cannot read ${what} (a directory, not a file)`);
+  }
+  await expect(cli('run', wasmPath, '--input', join(dir, 'missing.npy'))).rejects.toThrow(`${join(dir, 'missing.npy')}: cannot read the .npy array (no such file)`);
+});

@@ -67,7 +67,7 @@ it('stream replays a recording and prints a prediction every stride frames', asy
   const predictions = lines.filter((l) => /^\s+\d+\.\d{3}s\s+frame\s+\d+\s/.test(l));
   expect(predictions.map((l) => Number(/frame\s+(\d+)/.exec(l)![1]))).toEqual([10, 20, 30, 40, 50]);
   expect(predictions[0]).toMatch(/^\s+0\.300s\s+frame\s+10\s+action \d.*infer \d+\.\d\d ms$/);
-  expect(lines.at(-1)).toMatch(/^50 frames pushed, 0 rejected \(NaN\/inf\), memory \d+ KiB$/);
+  expect(lines.at(-1)).toMatch(/^50 frames pushed, 0 rejected \(NaN, infinite, beyond ±1000000 or malformed\), memory \d+ KiB$/);
 });
 
 it('NDJSON frames: predictions at the frames\' timestamps; a bad frame names its line', async () => {
@@ -79,5 +79,5 @@ it('NDJSON frames: predictions at the frames\' timestamps; a bad frame names its
   expect(shown).toEqual([0.1]);
   expect(r.stats()).toMatchObject({ pushed: 3, validFrames: 2 });
   const bad = [frames[0], '{"bodies": [[1, 2, 3]]}'];
-  await expect(stream.streamNdjson(r, (async function* () { yield* bad; })(), 'stdin', () => {})).rejects.toThrow(/^stdin:2: body 0 \(ntu25, 25 joints\): 3 numbers, expected 25 joints × 3 coordinates = 75$/);
+  await expect(stream.streamNdjson(r, (async function* () { yield* bad; })(), 'stdin', () => {}, { strict: true })).rejects.toThrow(/^stdin:2: body 0 \(ntu25, 25 joints\): 3 numbers, expected 25 joints × 3 coordinates = 75$/);
 });

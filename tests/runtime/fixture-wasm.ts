@@ -4,7 +4,8 @@
  * buffer and ABI can be tested without the compiler. Real recognizers come from compileArtifact.
  */
 import asc from 'assemblyscript/asc';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODALITY_CODES } from '../../common/abi.ts';
@@ -96,6 +97,8 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     modality: cfg.modality,
     preprocessing: { windowFrames: cfg.T, testCropRatio: cfg.testCropRatio, centre: cfg.centre },
     windowFrames: cfg.windowFrames,
+    // As the compiler writes it: loaders check that the sidecar belongs to this .wasm.
+    wasmSha256: createHash('sha256').update(await readFile(wasmPath)).digest('hex'),
   }));
   return { wasmPath, sidecarPath };
 }
