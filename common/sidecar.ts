@@ -39,6 +39,7 @@ export interface CompiledSidecar extends RecognizerSidecar {
   sequenceCapacity: number;
   weights: 'f32' | 'f16';
   relaxedSimd: boolean;
+  /** sha256 of the module's code and data: the .wasm without its `cocodiff` section. */
   wasmSha256: string;
   source: { artifact: string; weightsSha256: string; provenance: Record<string, unknown> };
 }

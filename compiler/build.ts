@@ -40,7 +40,7 @@ export async function runtimeSources(): Promise<Record<string, string>> {
 
 /**
  * The asc options of every build, from the runtime package's asconfig.json: the one place they are
- * written, so that `npx asc <emit-as dir>/recognizer.ts --config runtime-as/asconfig.json` builds
+ * written, so that `npx asc <emit-as dir>/exports.ts --config runtime-as/asconfig.json` builds
  * what `compile` builds.
  */
 async function ascFlags(): Promise<string[]> {

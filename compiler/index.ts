@@ -11,11 +11,12 @@ import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
+import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
 import { formatPlan } from './codegen/plan.ts';
 import type { CompiledSidecar } from '../common/sidecar.ts';
-import { makeSidecar } from './emit.ts';
+import { embedSidecar, makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
 import { loadArtifact } from './load.ts';
 import { runPasses } from './passes/index.ts';
@@ -76,22 +77,23 @@ export async function compileModule(
   const sources: Record<string, string> = {
     'network.ts': network.source,
     'config.ts': generateConfig(artifact.model, { windowFrames, sequenceCapacity }),
+    ...generateAbi(),
   };
-  let entry = 'recognizer.ts';
+  let entry = ABI_ENTRY;
   if (opts.profile) {
     // The profiling build times every step of the network (it imports the clock env.now).
-    sources['profile.ts'] = `export * from './recognizer';\nexport { network_profile_ptr } from './network';\n`;
+    sources['profile.ts'] = `export * from './exports';\nexport { network_profile_ptr } from './network';\n`;
     entry = 'profile.ts';
   }
   const segment = weights === 'f16' ? packF16(network.weights) : new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
-  const wasm = await buildWasm({
+  const code = await buildWasm({
     sources, entry, memoryBase: network.memoryBase,
     segment: { offset: network.segmentBase, bytes: segment },
     relaxedSimd: opts.relaxedSimd, emitAsDir: opts.emitAs,
   });
   if (opts.emitAs) await writeFileAtomic(join(opts.emitAs, 'plan.json'), formatPlan(network.plan));
-  const sidecar = makeSidecar(artifact, wasm, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
-  return { wasm, sidecar, graph: lowered, network };
+  const sidecar = makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
+  return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 
 /** The sidecar JSON written next to a .wasm: same name, .json. */

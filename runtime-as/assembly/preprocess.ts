@@ -8,6 +8,7 @@
  * Interpolation and crop arithmetic run in f64 in the same order as the trainer's JavaScript, so
  * crop bounds and interpolation weights are the same numbers, not merely close ones.
  */
+import { MAX_COORDINATE } from './abi';
 import { CENTRE_COORDS, CENTRE_JOINT, IN_C, IN_M, IN_V, MODALITY, MODEL_T, PARENTS, TEST_CROP_RATIO } from './config';
 
 const PERSON_FLOATS: i32 = IN_V * IN_C;
@@ -27,8 +28,6 @@ export function framePersonMask(frame: usize): i32 {
   return mask;
 }
 
-/** Largest coordinate magnitude of a sane frame (common/abi.ts MAX_COORDINATE). */
-const MAX_COORDINATE: f32 = 1e6;
 
 /**
  * True when every value of the `floats` floats at `ptr` is finite and within ±MAX_COORDINATE: a

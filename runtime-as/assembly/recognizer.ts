@@ -1,10 +1,13 @@
 /**
- * The recognizer's ABI entry: every export listed in common/abi.ts. The compiler copies this
- * directory next to the `network.ts` and `config.ts` it generates for one model and builds this file.
+ * The recognizer's ABI: every function listed in common/abi.ts, named by its ABI_EXPORTS key. The
+ * compiler copies this directory next to the files it generates for one model and builds the
+ * generated entry, exports.ts, which exports each of these under its ABI name (abiVersion as
+ * abi_version, ...).
  *
  *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits
  *   config.ts   NUM_CLASSES, IN_C, MODEL_T, IN_V, IN_M, WINDOW_FRAMES, SEQUENCE_CAPACITY, MODALITY,
  *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PARENTS
+ *   abi.ts      ABI_VERSION, STATUS_*, MAX_COORDINATE (from common/abi.ts)
  *
  * Every buffer is static (memory.data): after instantiation nothing allocates, so the module's
  * memory is the same size after a million frames as after one.
@@ -12,15 +15,10 @@
 import {
   IN_C, IN_M, IN_V, MODALITY, MODEL_T, NUM_CLASSES, SEQUENCE_CAPACITY, WINDOW_FRAMES,
 } from './config';
+import { ABI_VERSION, STATUS_BAD_LENGTH, STATUS_EMPTY, STATUS_NON_FINITE, STATUS_OK } from './abi';
 import { network_forward } from './network';
 import { allSane, framePersonMask, preprocessFrames } from './preprocess';
 import { ringClear, ringGatherValid, ringPush, ringValidFrames } from './ring';
-
-const ABI_VERSION: i32 = 1; // common/abi.ts ABI_VERSION
-const STATUS_OK: i32 = 0;
-const STATUS_NON_FINITE: i32 = -1;
-const STATUS_EMPTY: i32 = -2;
-const STATUS_BAD_LENGTH: i32 = -3;
 
 const FRAME_FLOATS: i32 = IN_M * IN_V * IN_C;
 const FRAME_BYTES: usize = <usize>FRAME_FLOATS << 2;
@@ -38,28 +36,28 @@ let pushed: i32 = 0;
 let rejected: i32 = 0;
 
 // ---- metadata -------------------------------------------------------------------------------
-export function abi_version(): i32 { return ABI_VERSION; }
-export function num_classes(): i32 { return NUM_CLASSES; }
-export function num_joints(): i32 { return IN_V; }
-export function num_persons(): i32 { return IN_M; }
-export function num_coords(): i32 { return IN_C; }
-export function model_frames(): i32 { return MODEL_T; }
-export function window_frames(): i32 { return WINDOW_FRAMES; }
+export function abiVersion(): i32 { return ABI_VERSION; }
+export function numClasses(): i32 { return NUM_CLASSES; }
+export function numJoints(): i32 { return IN_V; }
+export function numPersons(): i32 { return IN_M; }
+export function numCoords(): i32 { return IN_C; }
+export function modelFrames(): i32 { return MODEL_T; }
+export function windowFrames(): i32 { return WINDOW_FRAMES; }
 export function modality(): i32 { return MODALITY; }
 /** All of linear memory: static data, the network's arena and the stack; it never grows. */
-export function memory_bytes(): i32 { return <i32>(memory.size() << 16); }
+export function memoryBytes(): i32 { return <i32>(memory.size() << 16); }
 
 // ---- buffers --------------------------------------------------------------------------------
-export function frame_ptr(): usize { return frame; }
-export function sequence_ptr(): usize { return sequence; }
-export function sequence_capacity(): i32 { return SEQUENCE_CAPACITY; }
-export function input_ptr(): usize { return input; }
-export function logits_ptr(): usize { return logits; }
-export function probs_ptr(): usize { return probs; }
+export function framePtr(): usize { return frame; }
+export function sequencePtr(): usize { return sequence; }
+export function sequenceCapacity(): i32 { return SEQUENCE_CAPACITY; }
+export function inputPtr(): usize { return input; }
+export function logitsPtr(): usize { return logits; }
+export function probsPtr(): usize { return probs; }
 
 // ---- streaming ------------------------------------------------------------------------------
 /** Appends the frame buffer to the ring. A frame with NaN, ±inf or a value beyond ±MAX_COORDINATE is counted and dropped. */
-export function push_frame(): i32 {
+export function pushFrame(): i32 {
   pushed++;
   if (!allSane(frame, FRAME_FLOATS)) {
     rejected++;
@@ -81,7 +79,7 @@ export function infer(): i32 {
  * Classifies the first `frames` frames of the sequence buffer. Frames without a person, and
  * frames with NaN, ±inf or values beyond ±MAX_COORDINATE (a recording's dropouts), are left out as invalid frames.
  */
-export function classify_sequence(frames: i32): i32 {
+export function classifySequence(frames: i32): i32 {
   if (frames < 1 || frames > SEQUENCE_CAPACITY) return STATUS_BAD_LENGTH;
   let n = 0;
   for (let f = 0; f < frames; f++) {
@@ -99,7 +97,7 @@ export function classify_sequence(frames: i32): i32 {
 }
 
 /** The network alone on the input buffer as the host wrote it. */
-export function infer_input(): i32 {
+export function inferInput(): i32 {
   return runNetwork();
 }
 
@@ -110,9 +108,9 @@ export function reset(): void {
 }
 
 /** Every call of push_frame, rejected ones included. */
-export function frames_pushed(): i32 { return pushed; }
-export function frames_rejected(): i32 { return rejected; }
-export function valid_frames(): i32 { return ringValidFrames(); }
+export function framesPushed(): i32 { return pushed; }
+export function framesRejected(): i32 { return rejected; }
+export function validFrames(): i32 { return ringValidFrames(); }
 
 function runNetwork(): i32 {
   network_forward(input, logits);

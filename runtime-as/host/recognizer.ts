@@ -12,16 +12,8 @@ import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
 
-type Fn = () => number;
-/** The module's exports, named as in common/abi.ts. */
-interface Exports {
-  memory: WebAssembly.Memory;
-  abi_version: Fn; num_classes: Fn; num_joints: Fn; num_persons: Fn; num_coords: Fn;
-  model_frames: Fn; window_frames: Fn; modality: Fn; memory_bytes: Fn;
-  frame_ptr: Fn; sequence_ptr: Fn; sequence_capacity: Fn; input_ptr: Fn; logits_ptr: Fn; probs_ptr: Fn;
-  push_frame: Fn; infer: Fn; classify_sequence: (frames: number) => number; infer_input: Fn;
-  reset: () => void; frames_pushed: Fn; frames_rejected: Fn; valid_frames: Fn;
-}
+/** The module's exports by their ABI_EXPORTS key (common/abi.ts holds the names). */
+type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
 
 export interface RecognizerInfo {
   labels: string[];
@@ -122,29 +114,32 @@ export class Recognizer {
   private refused = 0;
 
   private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions) {
-    this.x = instance.exports as unknown as Exports;
-    for (const name of Object.values(ABI_EXPORTS)) {
-      if (!Object.hasOwn(this.x, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+    const exported = instance.exports;
+    const bound: Record<string, unknown> = {};
+    for (const [key, name] of Object.entries(ABI_EXPORTS)) {
+      if (!Object.hasOwn(exported, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+      bound[key] = exported[name];
     }
-    const abi = this.x.abi_version();
+    this.x = bound as Exports;
+    const abi = this.x.abiVersion();
     if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
-    const K = this.x.num_classes();
+    const K = this.x.numClasses();
     const labels = sidecar?.classes ?? Array.from({ length: K }, (_, k) => `class ${k}`);
     if (labels.length !== K) throw new UserError(`the sidecar lists ${labels.length} classes, the .wasm has ${K}: they do not belong together`);
     const layout = sidecar?.layout ?? null;
-    const joints = this.x.num_joints();
+    const joints = this.x.numJoints();
     if (layout && LAYOUTS[layout]?.joints.length !== joints) throw new UserError(`the sidecar's layout ${layout} does not have the .wasm's ${joints} joints`);
     this.info = {
       labels,
       layout,
       joints,
-      persons: this.x.num_persons(),
-      coords: this.x.num_coords(),
-      modelFrames: this.x.model_frames(),
-      windowFrames: this.x.window_frames(),
-      sequenceCapacity: this.x.sequence_capacity(),
+      persons: this.x.numPersons(),
+      coords: this.x.numCoords(),
+      modelFrames: this.x.modelFrames(),
+      windowFrames: this.x.windowFrames(),
+      sequenceCapacity: this.x.sequenceCapacity(),
       modality: MODALITY_BY_CODE[this.x.modality()],
-      memoryBytes: this.x.memory_bytes(),
+      memoryBytes: this.x.memoryBytes(),
     };
     this.configure(opts);
   }
@@ -233,14 +228,14 @@ export class Recognizer {
       used = kept;
     }
     if (used > sequenceCapacity) throw new UserError(`${seq.name ?? 'sequence'}: ${used} frames with a person; this recognizer takes at most ${sequenceCapacity} (compile with a larger sequence capacity)`);
-    const buf = this.f32(this.x.sequence_ptr(), used * M * V * C);
+    const buf = this.f32(this.x.sequencePtr(), used * M * V * C);
     for (let f = 0; f < used; f++) buf.set(frames[f], f * M * V * C);
     const start = performance.now();
-    const status = this.x.classify_sequence(used);
+    const status = this.x.classifySequence(used);
     const latencyMs = performance.now() - start;
     if (status === STATUS.empty) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`);
     if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
-    const probs = this.f32(this.x.probs_ptr(), this.info.labels.length).slice();
+    const probs = this.f32(this.x.probsPtr(), this.info.labels.length).slice();
     if (firstBadCoordinate(probs) >= 0) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: the recognizer computed non-finite scores`);
     let rejectedFrames = 0;
     for (let f = 0; f < used; f++) if (firstBadCoordinate(frames[f]) >= 0) rejectedFrames++;
@@ -262,7 +257,7 @@ export class Recognizer {
       this.refused++;
       throw err;
     }
-    if (this.x.push_frame() !== STATUS.ok) return null;
+    if (this.x.pushFrame() !== STATUS.ok) return null;
     this.accepted++;
     return this.accepted % this.stride === 0 ? this.predict() : null;
   }
@@ -272,7 +267,7 @@ export class Recognizer {
     const { persons: M, joints: V, coords: C } = this.info;
     if (!frame || typeof frame !== 'object' || typeof frame.length !== 'number') throw new UserError(`frame: expected a list of bodies or of numbers, found ${describe(frame)}`);
     if (source !== undefined && !isLayoutName(source)) throw new UserError(`frame layout: expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(source)}`);
-    const buf = this.f32(this.x.frame_ptr(), M * V * C);
+    const buf = this.f32(this.x.framePtr(), M * V * C);
     if (frame.length === 0 || typeof frame[0] === 'number') {
       const flat = frame as ArrayLike<number>;
       if (source && source !== this.info.layout) {
@@ -300,11 +295,11 @@ export class Recognizer {
     const start = performance.now();
     const status = this.x.infer();
     const latencyMs = performance.now() - start;
-    const validFrames = this.x.valid_frames();
+    const validFrames = this.x.validFrames();
     if (status === STATUS.empty) {
       return { frame: this.accepted, action: null, top: [], probs: this.smoothed?.slice() ?? new Float32Array(K), latencyMs, validFrames };
     }
-    const p = this.f32(this.x.probs_ptr(), K);
+    const p = this.f32(this.x.probsPtr(), K);
     // Non-finite scores never enter the smoothing state: (1 − α)·NaN would stay NaN for good.
     const first = this.smoothed === null;
     const state = this.smoothed ?? new Float32Array(K);
@@ -331,9 +326,9 @@ export class Recognizer {
    */
   stats(): { pushed: number; rejected: number; validFrames: number; memoryBytes: number } {
     return {
-      pushed: this.x.frames_pushed() + this.refused,
-      rejected: this.x.frames_rejected() + this.refused,
-      validFrames: this.x.valid_frames(),
+      pushed: this.x.framesPushed() + this.refused,
+      rejected: this.x.framesRejected() + this.refused,
+      validFrames: this.x.validFrames(),
       memoryBytes: this.x.memory.buffer.byteLength,
     };
   }
@@ -341,16 +336,16 @@ export class Recognizer {
   /** The network input [C][T][V][M] the last inference used (a copy): for parity checks. */
   lastInput(): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
-    return this.f32(this.x.input_ptr(), C * T * V * M).slice();
+    return this.f32(this.x.inputPtr(), C * T * V * M).slice();
   }
 
   /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the probabilities. */
   inferInput(input: Float32Array): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
     if (input.length !== C * T * V * M) throw new UserError(`input of ${input.length} values, expected ${C}×${T}×${V}×${M}`);
-    this.f32(this.x.input_ptr(), input.length).set(input);
-    this.x.infer_input();
-    return this.f32(this.x.probs_ptr(), this.info.labels.length).slice();
+    this.f32(this.x.inputPtr(), input.length).set(input);
+    this.x.inferInput();
+    return this.f32(this.x.probsPtr(), this.info.labels.length).slice();
   }
 
   private shape() {

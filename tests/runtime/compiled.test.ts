@@ -3,7 +3,7 @@
  * model): what a camera app gets from the .wasm (classify a recording; stream it frame by frame)
  * equals the tfjs model on the trainer's preprocessing of the same frames, to 1e-4.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -23,12 +23,14 @@ const T = 32;
 let dir: string;
 let model: CtrGcnModel;
 let recognizer: Recognizer;
+let wasmFile: string;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'cocodiff-compiled-'));
   await writeRandomArtifact(join(dir, 'artifact'), { width: 0.25, blocks: 4, T, M: 2, K: 6, seed: 3 });
   const { wasmPath } = await compileArtifact(join(dir, 'artifact'), { out: join(dir, 'recognizer.wasm'), windowFrames: 48 });
+  wasmFile = wasmPath;
   recognizer = await Recognizer.load(wasmPath, { stride: 8, alpha: 1 });
   model = CtrGcnModel.fromArtifact(await readArtifact(join(dir, 'artifact')));
 });
@@ -59,6 +61,16 @@ it('classify and streaming give the tfjs model\'s probabilities', () => {
   const streamed = recognizer.predict();
   expect(maxAbsDiff(streamed.probs, tfjsProbs(sliceFrames(seq, seq.frames - 48, seq.frames)))).toBeLessThan(1e-4);
   expect(streamed.top[0].index).toBe(Array.from(streamed.probs).indexOf(Math.max(...streamed.probs)));
+});
+
+it('carries its sidecar in a cocodiff custom section: the .wasm alone describes itself', async () => {
+  const bytes = await readFile(wasmFile);
+  const sidecarFile = JSON.parse(await readFile(wasmFile.replace(/\.wasm$/, '.json'), 'utf8'));
+  const [section] = WebAssembly.Module.customSections(new WebAssembly.Module(bytes), 'cocodiff');
+  expect(JSON.parse(new TextDecoder().decode(section))).toEqual(sidecarFile);
+  // From bytes, with no .json to find, the layout and class names still come through.
+  const alone = await Recognizer.load(bytes);
+  expect(alone.info).toMatchObject({ layout: 'ntu25', labels: sidecarFile.classes, windowFrames: 48 });
 });
 
 it('reports streaming figures for the benchmark', () => {

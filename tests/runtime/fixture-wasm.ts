@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODALITY_CODES } from '../../common/abi.ts';
+import { ABI_ENTRY, generateAbi } from '../../compiler/codegen/abi.ts';
 import type { Modality } from '../../common/artifact.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 
@@ -79,11 +80,12 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     `}`,
     '',
   ].join('\n'));
+  for (const [name, source] of Object.entries(generateAbi())) await writeFile(join(build, name), source);
   const wasmPath = join(dir, 'recognizer.wasm');
   const out: string[] = [];
   const sink = { write: (s: string | Uint8Array) => { out.push(String(s)); return true; } };
   const { error } = await asc.main(
-    [join(build, 'recognizer.ts'), '--outFile', wasmPath, '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert'],
+    [join(build, ABI_ENTRY), '--outFile', wasmPath, '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert'],
     { stdout: sink as never, stderr: sink as never },
   );
   if (error) throw new Error(`asc failed: ${error.message}\n${out.join('')}`);
