@@ -1,0 +1,62 @@
+/**
+ * The modules `npm run mutate` tests, each with the code its mutants go into and the test files
+ * that must kill them. TypeScript regions go to StrykerJS; AssemblyScript regions (the runtime, and
+ * the kernels the compiler emits from templates) to the planted-mutant runner (planted.ts).
+ */
+import type { Region } from './ranges.ts';
+
+export interface MutationModule {
+  name: string;
+  what: string;
+  /** TypeScript mutated by Stryker. */
+  stryker?: Region[];
+  /** AssemblyScript (or emitted AssemblyScript) mutated by planted.ts. */
+  planted?: Region[];
+  /** The test files run against every mutant. */
+  tests: string[];
+}
+
+export const MODULES: MutationModule[] = [
+  {
+    name: 'f16',
+    what: 'f16 weights: float32 → half rounding and packing, and the half → float32 expansion the module runs at start-up',
+    stryker: [{ file: 'compiler/f16.ts', names: ['toHalf', 'packF16'] }],
+    planted: [{ file: 'compiler/f16.ts', names: ['emitExpandHalves'] }],
+    tests: ['tests/compiler/f16.test.ts'],
+  },
+  {
+    name: 'augmentation',
+    what: 'training augmentation: random crop, linear resize, random rotation (trainer/data/preprocess.ts)',
+    stryker: [{ file: 'trainer/data/preprocess.ts', names: ['trainCrop', 'resize', 'rotationMatrix', 'matmul3', 'rotate'] }],
+    tests: ['tests/data/preprocess.test.ts', 'tests/data/augmentation.test.ts'],
+  },
+  {
+    name: 'preprocessing',
+    what: 'the test-time preprocessing shared by trainer and runtime: valid frames, centring, test crop, modalities (TypeScript reference and its AssemblyScript twin)',
+    stryker: [{
+      file: 'trainer/data/preprocess.ts',
+      names: ['centreCoords', 'validFrames', 'centre', 'testCrop', 'bones', 'motion', 'applyModality', 'testPreprocessOptions', 'preprocess'],
+    }],
+    planted: [{ file: 'runtime-as/assembly/preprocess.ts' }],
+    tests: ['tests/data/preprocess.test.ts', 'tests/runtime/preprocess-parity.test.ts'],
+  },
+  {
+    name: 'empty-person-ring',
+    what: 'the compiled module\'s empty-person reuse (emitted by compiler/codegen/network.ts) and the frame ring buffer (runtime-as/assembly/ring.ts)',
+    planted: [
+      { file: 'compiler/codegen/network.ts', between: { from: 'const personLoop = M > 1 ? [', to: '] : [' } },
+      { file: 'compiler/codegen/network.ts', between: { from: '`function personIsEmpty(', to: '`}`,' } },
+      { file: 'runtime-as/assembly/ring.ts' },
+    ],
+    tests: ['tests/compiler/empty-person.test.ts', 'tests/runtime/ring.test.ts'],
+  },
+  {
+    name: 'loaders',
+    what: 'the loaders\' number checks: NTU .skeleton numbers and counts, .npy header, dtype and value conversion',
+    stryker: [
+      { file: 'trainer/data/ntu-skeleton.ts', names: ['checkCount', 'numbers', 'number', 'count'] },
+      { file: 'trainer/data/npy.ts', names: ['halfToFloat', 'parseDescr', 'parseNpyHeader', 'toFloat32', 'parseNpy'] },
+    ],
+    tests: ['tests/data/ntu-skeleton.test.ts', 'tests/data/npy-npz.test.ts'],
+  },
+];
