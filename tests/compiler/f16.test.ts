@@ -7,15 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildWasm } from '../../compiler/build.ts';
 import { emitExpandHalves, packF16, toHalf } from '../../compiler/f16.ts';
-
-/** The exact value of a half-float bit pattern, by the IEEE 754 definition (NaN for NaN patterns). */
-function halfValue(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return e === 0 ? sign * 2 ** -14 * (m / 1024) : sign * 2 ** (e - 15) * (1 + m / 1024);
-}
+import { halfValue } from '../helpers/half.ts';
 
 /** The float32 next to `x` towards +∞ (`up`) or −∞. */
 function nextF32(x: number, up: boolean): number {

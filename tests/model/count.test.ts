@@ -7,10 +7,17 @@ import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 const NTU = { C: 3, T: 64, V: 25, M: 2 };
 
 describe('CTR-GCN size and cost', () => {
-  it('full NTU-60 model: 1,446,672 parameters (±0.5 %) and about 1.94 G multiply-adds', () => {
+  // The README's figures, exactly as printed by `cocodiff model-info`.
+  it('full NTU-60 model: exactly 1,446,672 parameters and 1.939 G multiply-adds', () => {
     const cost = countCost(ctrgcnConfig(), NTU, 60);
-    expect(Math.abs(cost.params - 1_446_672) / 1_446_672).toBeLessThan(0.005);
-    expect(Math.abs(cost.macs - 1.94e9) / 1.94e9).toBeLessThan(0.03);
+    expect(cost.params).toBe(1_446_672);
+    expect((cost.macs / 1e9).toFixed(3)).toBe('1.939');
+  });
+
+  it('the small edge model (--width 0.25): exactly 115,896 parameters and 0.157 G multiply-adds', () => {
+    const cost = countCost(ctrgcnConfig({ width: 0.25 }), NTU, 60);
+    expect(cost.params).toBe(115_896);
+    expect((cost.macs / 1e9).toFixed(3)).toBe('0.157');
   });
 
   it('the analytic count equals the learnable tensors of the built model', async () => {

@@ -48,8 +48,30 @@ describe('loading', () => {
       const r = await Recognizer.load(source);
       expect(r.labels).toEqual(['action 0', 'action 1', 'action 2', 'action 3']);
       expect(r.info).toMatchObject({ layout: 'ntu25', joints: 25, persons: 2, coords: 3, modelFrames: 16, windowFrames: 20, sequenceCapacity: 64, modality: 'joint' });
-      expect(r.info.memoryBytes % 65536).toBe(0);
+      // memory_bytes() reports all of the module's linear memory, as the engine sees it.
+      expect(r.info.memoryBytes).toBe(r.stats().memoryBytes);
     }
+  });
+
+  it('every ABI buffer lies inside memory_bytes(), which streaming and classifying never change', async () => {
+    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { env: { abort() {} } });
+    const x = instance.exports as Record<string, () => number> & { memory: WebAssembly.Memory };
+    const bytes = x.memory_bytes();
+    expect(bytes).toBe(x.memory.buffer.byteLength);
+    const [M, V, C, T, K] = [x.num_persons(), x.num_joints(), x.num_coords(), x.model_frames(), x.num_classes()];
+    const buffers: Array<[string, number, number]> = [
+      ['frame', x.frame_ptr(), M * V * C],
+      ['sequence', x.sequence_ptr(), x.sequence_capacity() * M * V * C],
+      ['input', x.input_ptr(), C * T * V * M],
+      ['logits', x.logits_ptr(), K],
+      ['probs', x.probs_ptr(), K],
+    ];
+    for (const [name, ptr, floats] of buffers) expect(ptr + 4 * floats, name).toBeLessThanOrEqual(bytes);
+    const r = await Recognizer.load(wasmPath, { stride: 3 });
+    const seq = recording({ layout: 'ntu25', frames: 200, persons: 2, seed: 5 });
+    for (let f = 0; f < seq.frames; f++) r.push(seq.data.subarray(f * 150, (f + 1) * 150));
+    r.classify({ ...seq, frames: 64, data: seq.data.subarray(0, 64 * 150) });
+    expect(r.stats().memoryBytes).toBe(r.info.memoryBytes);
   });
 
   it('from bytes without a sidecar it names classes by index; an embedded section wins', async () => {
