@@ -54,8 +54,9 @@ export const MODULES: MutationModule[] = [
     name: 'loaders',
     what: 'the loaders\' number checks: NTU .skeleton numbers and counts, .npy header, dtype and value conversion',
     stryker: [
-      { file: 'trainer/data/ntu-skeleton.ts', names: ['checkCount', 'numbers', 'number', 'count'] },
-      { file: 'trainer/data/npy.ts', names: ['halfToFloat', 'parseDescr', 'parseNpyHeader', 'toFloat32', 'parseNpy'] },
+      { file: 'common/formats/ntu-skeleton.ts', names: ['checkCount', 'numbers', 'number', 'count'] },
+      { file: 'common/formats/npy.ts', names: ['halfToFloat', 'parseDescr', 'parseNpyHeader', 'toFloat32', 'parseNpy', 'unravel'] },
+      { file: 'common/sequence.ts', names: ['firstNonFinite'] },
     ],
     tests: ['tests/data/ntu-skeleton.test.ts', 'tests/data/npy-npz.test.ts'],
   },

@@ -62,6 +62,31 @@ it('run prints the top-5 of a recording', async () => {
   await expect(cli('run', wasmPath, '--input', join(dir, 'rec.txt'))).rejects.toThrow(/rec\.txt: unknown recording type/);
 });
 
+it('run reads .npy recordings in the [3,T,V,M] (with or without a leading 1) and [F,M·V·3] layouts as the same recording', async () => {
+  const [F, M, V, C] = [seq.frames, 2, 25, 3];
+  // CTR-GCN's per-sample tensor: channel-first, persons last.
+  const ctvm = new Float32Array(seq.data.length);
+  for (let f = 0; f < F; f++) for (let m = 0; m < M; m++) for (let v = 0; v < V; v++) for (let c = 0; c < C; c++) {
+    ctvm[((c * F + f) * V + v) * M + m] = seq.data[((f * M + m) * V + v) * C + c];
+  }
+  await writeFile(join(dir, 'ctvm.npy'), npyBytes(ctvm, [C, F, V, M]));
+  await writeFile(join(dir, 'nctvm.npy'), npyBytes(ctvm, [1, C, F, V, M]));
+  // The rows of CTR-GCN's .npz: one row of persons × joints × xyz per frame (the same bytes as [F, M, V, 3]).
+  await writeFile(join(dir, 'rows.npy'), npyBytes(seq.data, [F, M * V * C]));
+  const want = (await Recognizer.load(wasmPath)).classify({ ...seq, name: 'rec' }).top;
+  const printed = want.map((c, i) => `  ${i + 1}. ${c.label.padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`);
+  expect(want[0].score).toBeLessThan(0.99); // the scores tell recordings apart
+  for (const file of ['ctvm.npy', 'nctvm.npy', 'rows.npy']) {
+    const lines = await cli('run', wasmPath, '--input', join(dir, file));
+    expect(lines[0], file).toMatch(new RegExp(`${file.replace('.', '\\.')}: 50 frames, ntu25, 2 person slot\\(s\\)`));
+    expect(lines.slice(1), file).toEqual(printed);
+  }
+  // A recording of other frames gives another answer: the comparison above can fail.
+  const other = recording({ layout: 'ntu25', frames: 50, persons: 2, seed: 10 });
+  await writeFile(join(dir, 'other.npy'), npyBytes(other.data, [F, M * V * C]));
+  expect((await cli('run', wasmPath, '--input', join(dir, 'other.npy'))).slice(1)).not.toEqual(printed);
+});
+
 it('stream replays a recording and prints a prediction every stride frames', async () => {
   const lines = await cli('stream', wasmPath, '--input', join(dir, 'rec.npy'), '--stride', '10', '--no-realtime');
   const predictions = lines.filter((l) => /^\s+\d+\.\d{3}s\s+frame\s+\d+\s/.test(l));

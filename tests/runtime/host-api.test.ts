@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COCO17, NTU25, OPENPOSE18 } from '../../common/layouts.ts';
+import { Rng } from '../../common/rng.ts';
+import { preprocess } from '../../trainer/data/preprocess.ts';
 import { frameFromBodies, mapBody, parseFrameLine, Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
 import { buildFixtureWasm, type FixtureConfig } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
@@ -183,5 +185,75 @@ describe('streaming', () => {
     const r = await Recognizer.load(wasmPath);
     expect(() => r.push([Array.from({ length: 17 }, () => [1, 2, 0.9])], 'coco17')).toThrow(/cannot map coco17 joints to a model trained on ntu25/);
     expect(() => r.push(new Float32Array(100))).toThrow(/frame of 100 values: expected persons × 25 joints × 3 coordinates/);
+  });
+});
+
+describe('COCO-17 bodies into an OpenPose-18 model, end to end', () => {
+  const OP: FixtureConfig = { layout: 'openpose18', classes: 5, T: 12, M: 2, windowFrames: 16, sequenceCapacity: 64, modality: 'bone', centre: true, testCropRatio: 0.95 };
+  let opPath: string;
+  beforeAll(async () => {
+    ({ wasmPath: opPath } = await buildFixtureWasm(join(dir, 'openpose18'), OP));
+  });
+
+  /** COCO-17 bodies [x, y, score] per joint: person 0 throughout, person 1 from frame 8, a shoulder lost at frame 5. */
+  function cocoFrames(): number[][][][] {
+    const rng = new Rng(31);
+    return Array.from({ length: 30 }, (_, f) => {
+      const bodies: number[][][] = [];
+      for (let m = 0; m < (f >= 8 ? 2 : 1); m++) {
+        bodies.push(COCO17.joints.map((name, v) => {
+          if (f === 5 && m === 0 && name === 'right_shoulder') return [0, 0, 0]; // not detected
+          return [0.3 + 0.4 * m + 0.01 * v + 0.005 * f + 0.01 * rng.normal(), 0.2 + 0.03 * v + 0.01 * rng.normal(), 0.5 + 0.4 * rng.next()];
+        }));
+      }
+      return bodies;
+    });
+  }
+
+  /** The same frame as OpenPose-18 by the README's rule, written out joint by joint by name. */
+  function asOpenPose(bodies: number[][][]): Float32Array {
+    const frame = new Float32Array(OP.M * 18 * 3);
+    bodies.forEach((body, m) => {
+      // Joints become float32 when read, before the neck is averaged.
+      const joint = (name: string) => body[COCO17.joints.indexOf(name)].map(Math.fround);
+      OPENPOSE18.joints.forEach((name, v) => {
+        let xyz: number[];
+        if (name !== 'neck') xyz = joint(name);
+        else {
+          const [l, r] = [joint('left_shoulder'), joint('right_shoulder')];
+          const seen = (j: number[]) => j.some((x) => x !== 0);
+          xyz = seen(l) && seen(r) ? [(l[0] + r[0]) / 2, (l[1] + r[1]) / 2, Math.min(l[2], r[2])] : [0, 0, 0];
+        }
+        frame.set(xyz, (m * 18 + v) * 3);
+      });
+    });
+    return frame;
+  }
+
+  it('push(bodies, \'coco17\') predicts what the same frames mapped by name to OpenPose-18 predict', async () => {
+    const frames = cocoFrames();
+    const coco = await Recognizer.load(opPath, { stride: 3, alpha: 1 });
+    const op = await Recognizer.load(opPath, { stride: 3, alpha: 1 });
+    let predictions = 0;
+    for (const [f, bodies] of frames.entries()) {
+      const p = coco.push(bodies, 'coco17');
+      const q = op.push(asOpenPose(bodies));
+      expect(p === null, `frame ${f}`).toBe(q === null);
+      if (!p || !q) continue;
+      predictions++;
+      expect(Array.from(coco.lastInput()), `frame ${f}`).toEqual(Array.from(op.lastInput()));
+      expect(Array.from(p.probs), `frame ${f}`).toEqual(Array.from(q.probs));
+    }
+    expect(predictions).toBe(10);
+    // And the mapped window is what the trainer's preprocessing makes of the OpenPose-18 recording.
+    const last = frames.slice(-OP.windowFrames).map(asOpenPose);
+    const data = new Float32Array(last.length * OP.M * 18 * 3);
+    last.forEach((fr, i) => data.set(fr, i * fr.length));
+    const want = preprocess({ layout: 'openpose18', frames: last.length, persons: OP.M, joints: 18, coords: 3, data, name: 'mapped' },
+      { frames: OP.T, persons: OP.M, modality: OP.modality, layout: OPENPOSE18, train: false, cropRatio: OP.testCropRatio, centre: true });
+    const got = coco.lastInput();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst).toBeLessThan(1e-5);
   });
 });
