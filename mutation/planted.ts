@@ -17,11 +17,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Rng } from '../common/rng.ts';
 import { regionRanges, type Region } from './ranges.ts';
 
 export interface Mutant {
   id: number;
   file: string;
+  /** The test files that must kill it. */
+  tests: string[];
   line: number;
   column: number;
   mutator: string;
@@ -66,7 +69,7 @@ function codeEnd(line: string): number {
 }
 
 /** Every mutant of the regions, in file and line order. */
-export function generateMutants(root: string, regions: Region[]): Mutant[] {
+export function generateMutants(root: string, regions: Region[], tests: string[]): Mutant[] {
   const out: Mutant[] = [];
   for (const region of regions) {
     const lines = readFileSync(join(root, region.file), 'utf8').split('\n');
@@ -76,7 +79,7 @@ export function generateMutants(root: string, regions: Region[]): Mutant[] {
         const end = codeEnd(text);
         const code = text.slice(0, end);
         const add = (mutator: string, column: number, original: string, replacement: string) =>
-          out.push({ id: 0, file: region.file, line: ln, column, mutator, original, replacement });
+          out.push({ id: 0, file: region.file, tests: region.tests ?? tests, line: ln, column, mutator, original, replacement });
         for (const [mutator, pattern, original, replacement] of SWAPS) {
           for (const m of code.matchAll(pattern)) add(mutator, m.index!, original, replacement);
         }
@@ -116,24 +119,30 @@ function makeSandbox(root: string): string {
   return dir;
 }
 
-/** Runs the module's tests against each mutant in turn; `log` gets one line per mutant. */
-export function runPlanted(root: string, mutants: Mutant[], tests: string[], log: (line: string) => void, timeoutMs = 600_000): PlantedResult[] {
+/** A seeded random subset of `n` mutants, kept in file and line order. */
+export function sampleMutants(mutants: Mutant[], n: number, seed = 15): Mutant[] {
+  if (n >= mutants.length) return mutants;
+  return new Rng(seed).shuffle([...mutants]).slice(0, n).sort((a, b) => a.id - b.id);
+}
+
+/** Runs each mutant's tests against it in turn; `log` gets one line per mutant. */
+export function runPlanted(root: string, mutants: Mutant[], log: (line: string) => void, timeoutMs = 600_000): PlantedResult[] {
   const sandbox = makeSandbox(root);
-  const vitest = (): { status: number | null; output: string } => {
+  const vitest = (tests: string[]): { status: number | null; output: string } => {
     const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--bail', '1', ...tests], {
       cwd: sandbox, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' },
     });
     return { status: r.error ? null : r.status, output: `${r.stdout}\n${r.stderr}` };
   };
   try {
-    const baseline = vitest();
+    const baseline = vitest([...new Set(mutants.flatMap((m) => m.tests))]);
     if (baseline.status !== 0) throw new Error(`planted mutants: the tests fail without any mutant:\n${baseline.output.slice(-3000)}`);
     const results: PlantedResult[] = [];
     for (const m of mutants) {
       const path = join(sandbox, m.file);
       const original = readFileSync(path, 'utf8');
       writeFileSync(path, applyMutant(original, m));
-      const r = vitest();
+      const r = vitest(m.tests);
       writeFileSync(path, original);
       const status: PlantedStatus = r.status === null ? 'timeout'
         : r.status === 0 ? 'survived'

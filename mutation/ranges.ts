@@ -20,6 +20,8 @@ export interface Region {
   names?: string[];
   /** The lines from the first line containing `from` to the next line containing `to`, inclusive. */
   between?: { from: string; to: string };
+  /** Planted mutants only: the test files for this region's mutants, when fewer than the module's. */
+  tests?: string[];
 }
 
 export function regionRanges(root: string, region: Region): LineRange[] {

@@ -5,6 +5,7 @@
  *   npm run mutate -- --list                 the modules, their regions and test files
  *   npm run mutate -- f16 loaders            Stryker and planted mutants of those modules
  *   npm run mutate -- all --concurrency 2    every module, two Stryker test runners
+ *   npm run mutate -- f16 --tests a,b        score other test files against a module's mutants
  *
  * Prints the score of each module, detected / (detected + survived + no coverage), and the
  * survivors; survivors listed in mutation/equivalent.txt (judged equivalent: no test can tell them
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import type { LogLevel } from '@stryker-mutator/api/core';
 import { Stryker } from '@stryker-mutator/core';
 import { MODULES, type MutationModule } from './modules.ts';
-import { generateMutants, runPlanted } from './planted.ts';
+import { generateMutants, runPlanted, sampleMutants } from './planted.ts';
 import { regionRanges } from './ranges.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -91,11 +92,14 @@ async function main(): Promise<void> {
   const concurrencyAt = args.indexOf('--concurrency');
   const concurrency = concurrencyAt >= 0 ? Number(args.splice(concurrencyAt, 2)[1]) : 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency: expected a positive integer');
+  // --tests a,b: run other test files than the modules' own (e.g. an older suite, to score it).
+  const testsAt = args.indexOf('--tests');
+  const testsOverride = testsAt >= 0 ? args.splice(testsAt, 2)[1].split(',') : undefined;
   if (args.includes('--list') || args.length === 0) {
     for (const m of MODULES) {
       console.log(`${m.name}: ${m.what}`);
       for (const r of m.stryker ?? []) for (const x of regionRanges(ROOT, r)) console.log(`  stryker  ${x.file}:${x.from}-${x.to}`);
-      if (m.planted) console.log(`  planted  ${generateMutants(ROOT, m.planted).length} mutants in ${[...new Set(m.planted.map((r) => r.file))].join(', ')}`);
+      if (m.planted) console.log(`  planted  ${generateMutants(ROOT, m.planted, m.tests).length} mutants${m.plantedSample ? ` (a sample of ${m.plantedSample} runs)` : ''} in ${[...new Set(m.planted.map((r) => r.file))].join(', ')}`);
       console.log(`  tests    ${m.tests.join(' ')}`);
     }
     if (args.length === 0) console.log('\nusage: npm run mutate -- <module…|all> [--concurrency N]');
@@ -108,15 +112,19 @@ async function main(): Promise<void> {
   mkdirSync(REPORTS, { recursive: true });
   const rows: string[] = [];
   for (const name of names) {
-    const mod = MODULES.find((m) => m.name === name)!;
+    const found = MODULES.find((m) => m.name === name)!;
+    const mod: MutationModule = testsOverride
+      ? { ...found, tests: testsOverride, planted: found.planted?.map((r) => ({ ...r, tests: undefined })) }
+      : found;
     const start = Date.now();
     console.log(`\n== ${mod.name}: ${mod.what}`);
     const outcomes: Outcome[] = [];
     if (mod.stryker) outcomes.push(...await runStryker(mod, concurrency));
     if (mod.planted) {
-      const mutants = generateMutants(ROOT, mod.planted);
-      console.log(`planted: ${mutants.length} mutants, tests ${mod.tests.join(' ')}`);
-      for (const r of runPlanted(ROOT, mutants, mod.tests, (l) => console.log(l))) {
+      const all = generateMutants(ROOT, mod.planted, mod.tests);
+      const mutants = mod.plantedSample ? sampleMutants(all, mod.plantedSample) : all;
+      console.log(`planted: ${mutants.length} of ${all.length} mutants`);
+      for (const r of runPlanted(ROOT, mutants, (l) => console.log(l))) {
         outcomes.push({ engine: 'planted', file: r.file, line: r.line, mutator: r.mutator, replacement: r.replacement, status: r.status });
       }
     }
