@@ -23,6 +23,17 @@ export interface MutationModule {
 
 export const MODULES: MutationModule[] = [
   {
+    name: 'cocodiff',
+    what: 'the CoCoDiff branch\'s maths: noise schedules and DDIM timesteps, noising and the DDIM step, the loss terms, the running feature statistics',
+    stryker: [
+      { file: 'trainer/cocodiff/schedule.ts' },
+      { file: 'trainer/cocodiff/diffusion.ts' },
+      { file: 'trainer/cocodiff/losses.ts' },
+      { file: 'trainer/cocodiff/stats.ts' },
+    ],
+    tests: ['tests/cocodiff/schedule.test.ts', 'tests/cocodiff/diffusion.test.ts', 'tests/cocodiff/losses.test.ts', 'tests/cocodiff/stats.test.ts'],
+  },
+  {
     name: 'f16',
     what: 'f16 weights: float32 → half rounding and packing, and the half → float32 expansion the module runs at start-up',
     stryker: [{ file: 'compiler/f16.ts', names: ['toHalf', 'packF16'] }],

@@ -17,6 +17,7 @@ import { Rng } from '../../common/rng.ts';
 import type { ClassEmbeddings } from '../text/embeddings-file.ts';
 import { Dense } from './dense.ts';
 import { Denoiser } from './denoiser.ts';
+import { ddimStep, noise } from './diffusion.ts';
 import { coarseContrastiveLoss, crossEntropy, fineLoss, l2Normalise } from './losses.ts';
 import { ddimTimesteps, noiseSchedule, type NoiseSchedule } from './schedule.ts';
 import { FeatureStats } from './stats.ts';
@@ -121,10 +122,10 @@ export class DiffusionBranch implements CoCoDiffBranch {
     return tf.tensor2d(values, [rows, dim]);
   }
 
-  /** q(x_t | x0): √ᾱ_t·x0 + √(1−ᾱ_t)·ε. */
+  /** q(x_t | x0) with noise from the branch's stream. */
   private noised(x0: tf.Tensor2D, t: number[]): tf.Tensor2D {
     const [rows, dim] = x0.shape;
-    return tf.add(tf.mul(x0, this.column(t, Math.sqrt)), tf.mul(this.normal(rows, dim), this.column(t, (ab) => Math.sqrt(1 - ab)))) as tf.Tensor2D;
+    return noise(x0, t, this.schedule.alphaBar, this.normal(rows, dim));
   }
 
   /**
@@ -136,7 +137,6 @@ export class DiffusionBranch implements CoCoDiffBranch {
     const k = this.options.genSteps;
     const eta = this.options.eta;
     const taus = t.map((ti) => ddimTimesteps(ti, k));
-    const ab = (s: number) => this.schedule.alphaBar[s];
     let x = xt;
     let x0Hat = xt;
     for (let j = 0; j < k; j++) {
@@ -144,18 +144,9 @@ export class DiffusionBranch implements CoCoDiffBranch {
       x0Hat = this.denoiser.predict(x, tau, fineText);
       if (j === k - 1) break;
       const next = taus.map((s) => s[j + 1]);
-      const sigma = tau.map((s, i) => eta * Math.sqrt(((1 - ab(next[i])) / (1 - ab(s))) * (1 - ab(s) / ab(next[i]))));
-      const eps = tf.div(tf.sub(x, tf.mul(x0Hat, this.column(tau, Math.sqrt))), this.column(tau, (a) => Math.sqrt(1 - a)));
-      const direction = tf.tensor2d(next.map((s, i) => Math.sqrt(Math.max(0, 1 - ab(s) - sigma[i] ** 2))), [next.length, 1]);
-      x = tf.add(tf.mul(x0Hat, this.column(next, Math.sqrt)), tf.mul(eps, direction)) as tf.Tensor2D;
-      if (eta > 0) x = tf.add(x, tf.mul(this.normal(x.shape[0], x.shape[1]), tf.tensor2d(sigma, [sigma.length, 1]))) as tf.Tensor2D;
+      x = ddimStep(x, x0Hat, tau, next, this.schedule.alphaBar, eta, (rows, dim) => this.normal(rows, dim));
     }
     return x0Hat;
-  }
-
-  /** A [rows, 1] column of f(ᾱ_t) for broadcasting over the feature. */
-  private column(t: number[], f: (alphaBar: number) => number): tf.Tensor2D {
-    return tf.tensor2d(t.map((ti) => f(this.schedule.alphaBar[ti])), [t.length, 1]);
   }
 
   trainable(): Array<[string, tf.Variable]> {
