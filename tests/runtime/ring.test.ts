@@ -13,7 +13,7 @@ import { LAYOUTS } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { preprocess } from '../../trainer/data/preprocess.ts';
-import { Recognizer } from '../../runtime-as/host/index.ts';
+import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm, type FixtureConfig } from './fixture-wasm.ts';
 import { sliceFrames } from './synthetic-frames.ts';
 
