@@ -73,12 +73,16 @@ describe('the module\'s half decoder (emitExpandHalves, run in wasm)', () => {
     const SRC = 1024;
     const DST = SRC + 2 * N;
     const source = `export function expand(): void {\n${emitExpandHalves(SRC, DST, N)}\n}`;
-    const wasm = await buildWasm({ sources: { 'halves.ts': source }, entry: 'halves.ts', memoryBase: DST + 4 * N, segment: { offset: SRC, bytes: new Uint8Array(0) } });
+    const wasm = await buildWasm({ sources: { 'halves.ts': source }, entry: 'halves.ts', memoryBase: DST + 4 * N + 64, segment: { offset: SRC, bytes: new Uint8Array(0) } });
     const { instance } = await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
     const ex = instance.exports as { memory: WebAssembly.Memory; expand(): void };
     const halves = new Uint16Array(ex.memory.buffer, SRC, N);
     for (let h = 0; h < N; h++) halves[h] = h;
+    // Every float slot, and the one after the last, starts as a sentinel: each must be written, that one not.
+    const slots = new Uint32Array(ex.memory.buffer, DST, N + 1);
+    slots.fill(0xdeadbeef);
     ex.expand();
+    expect(slots[N].toString(16)).toBe('deadbeef');
     const floats = new Float32Array(ex.memory.buffer, DST, N);
     let wrong = 0;
     let first = '';
