@@ -54,7 +54,7 @@ export const MODULES: MutationModule[] = [
       names: ['centreCoords', 'validFrames', 'centre', 'testCrop', 'bones', 'motion', 'applyModality', 'testPreprocessOptions', 'preprocess'],
     }],
     planted: [{ file: 'runtime-as/assembly/preprocess.ts', tests: ['tests/runtime/preprocess-parity.test.ts'] }],
-    plantedSample: 40,
+    plantedSample: 24,
     tests: ['tests/data/preprocess.test.ts', 'tests/runtime/preprocess-parity.test.ts'],
   },
   {
@@ -65,7 +65,7 @@ export const MODULES: MutationModule[] = [
       { file: 'compiler/codegen/network.ts', between: { from: '`function personIsEmpty(', to: '`}`,' }, tests: ['tests/compiler/empty-person.test.ts'] },
       { file: 'runtime-as/assembly/ring.ts', tests: ['tests/runtime/ring.test.ts'] },
     ],
-    plantedSample: 60,
+    plantedSample: 30,
     tests: ['tests/compiler/empty-person.test.ts', 'tests/runtime/ring.test.ts'],
   },
   {
