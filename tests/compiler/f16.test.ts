@@ -47,6 +47,9 @@ describe('toHalf (float32 → binary16, round to nearest even)', () => {
     expect(toHalf(nextF32(maxMid, false))).toBe(0x7bff);
     expect(toHalf(maxMid)).toBe(0x7c00);
     expect(toHalf(-maxMid)).toBe(0xfc00);
+    expect(toHalf(65536)).toBe(0x7c00); // half exponent 31 with any mantissa is ∞ here, never a NaN
+    expect(toHalf(100_000)).toBe(0x7c00);
+    expect(toHalf(-131_000)).toBe(0xfc00);
     expect(toHalf(1e30)).toBe(0x7c00);
     expect(toHalf(Infinity)).toBe(0x7c00);
     expect(toHalf(-Infinity)).toBe(0xfc00);
