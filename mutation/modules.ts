@@ -51,7 +51,7 @@ export const MODULES: MutationModule[] = [
     what: 'the test-time preprocessing shared by trainer and runtime: valid frames, centring, test crop, modalities (TypeScript reference and its AssemblyScript twin)',
     stryker: [{
       file: 'trainer/data/preprocess.ts',
-      names: ['centreCoords', 'validFrames', 'centre', 'testCrop', 'bones', 'motion', 'applyModality', 'testPreprocessOptions', 'preprocess'],
+      names: ['validFrames', 'centre', 'testCrop', 'bones', 'motion', 'applyModality', 'testPreprocessOptions', 'preprocess'],
     }],
     planted: [{ file: 'runtime-as/assembly/preprocess.ts', tests: ['tests/runtime/preprocess-parity.test.ts'] }],
     plantedSample: 24,
@@ -59,10 +59,10 @@ export const MODULES: MutationModule[] = [
   },
   {
     name: 'empty-person-ring',
-    what: 'the compiled module\'s empty-person reuse (emitted by compiler/codegen/network.ts) and the frame ring buffer (runtime-as/assembly/ring.ts)',
+    what: 'the compiled module\'s empty-person reuse (emitted by compiler/codegen/network.ts and kernels/scalar.ts) and the frame ring buffer (runtime-as/assembly/ring.ts)',
     planted: [
       { file: 'compiler/codegen/network.ts', between: { from: 'const personLoop = M > 1 ? [', to: '] : [' }, tests: ['tests/compiler/empty-person.test.ts'] },
-      { file: 'compiler/codegen/network.ts', between: { from: '`function personIsEmpty(', to: '`}`,' }, tests: ['tests/compiler/empty-person.test.ts'] },
+      { file: 'compiler/codegen/kernels/scalar.ts', between: { from: 'function person_is_empty(', to: '}`,' }, tests: ['tests/compiler/empty-person.test.ts'] },
       { file: 'runtime-as/assembly/ring.ts', tests: ['tests/runtime/ring.test.ts'] },
     ],
     plantedSample: 30,
