@@ -56,6 +56,8 @@ async function runStryker(mod: MutationModule, concurrency: number): Promise<Out
     coverageAnalysis: 'perTest',
     concurrency,
     timeoutMS: 120_000,
+    // The first run of every test, instrumented, takes minutes on loaded cores (tfjs loads per file).
+    dryRunTimeoutMinutes: 30,
     reporters: ['progress', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${mod.name}.html` },
     jsonReporter: { fileName: `reports/mutation/${mod.name}.stryker.json` },
