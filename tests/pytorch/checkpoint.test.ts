@@ -146,6 +146,12 @@ describe('refusals', () => {
     expect(message).toMatch(/nothing in the file was run/);
   });
 
+  it('refuses a whole pickled module by its class, and says to save the state_dict instead', async () => {
+    const message = await refusal(fixture('whole-module.pt'));
+    expect(message).toMatch(/refuses the global "torch\.nn\.modules\.linear\.Linear"/);
+    expect(message).toMatch(/save its weights with torch\.save\(model\.state_dict\(\), 'model\.pt'\)/);
+  });
+
   it('explains how to re-save a legacy (pre-1.6) checkpoint', async () => {
     const message = await refusal(fixture('legacy.pt'));
     expect(message).toMatch(/legacy\.pt: a legacy PyTorch checkpoint/);

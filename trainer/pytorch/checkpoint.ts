@@ -133,7 +133,8 @@ export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint
     const source = `${path}:${pkl[0].name}`;
     const root = unpickle(await zip.read(pkl[0]), {
       globals: allowedGlobals(),
-      allowedSummary: 'a checkpoint may name only the globals a state_dict needs (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch storage types and dtypes)',
+      allowedSummary: 'a checkpoint may name only the globals a state_dict needs (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch storage types and dtypes); ' +
+        'a file saved with torch.save(model) holds the whole module: save its weights with torch.save(model.state_dict(), \'model.pt\')',
       source,
       persistentLoad: (pid) => storageRef(pid, source),
     });
