@@ -19,6 +19,16 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A bad value of a library option, named as the API spells it (`width`, `windowFrames`): the
+ * message reads `width: expected …`. The CLI names its own flag instead (cli/main.ts).
+ */
+export class OptionError extends UserError {
+  constructor(readonly option: string, readonly problem: string) {
+    super(`${option}: ${problem}`);
+  }
+}
+
 /** Formats `file:line: message` the same way everywhere. */
 export function atLine(file: string, line: number, message: string): UserError {
   return new UserError(`${file}:${line}: ${message}`);

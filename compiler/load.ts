@@ -4,8 +4,8 @@
  * its shape checked, and anything left over (an op this compiler does not know) is refused.
  */
 import { readArtifact, type Artifact, type Tensor } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
-import { relChannels } from '../common/model/ctrgcn.ts';
+import { OptionError, UserError } from '../common/errors.ts';
+import { describeCtrGcn, type CtrGcnDescription } from '../common/model/ctrgcn.ts';
 import type { BatchNorm, CtrgcSubset, Graph, Op, TensorInfo } from './ir.ts';
 
 export async function loadArtifact(dir: string): Promise<{ artifact: Artifact; graph: Graph }> {
@@ -40,9 +40,14 @@ export function buildGraph(artifact: Artifact): Graph {
   if (T % totalStride !== 0) {
     throw new UserError(`${where}: field "input.T": ${T} frames do not divide by the units' total temporal stride ${totalStride} (backbone.strides)`);
   }
-  const branches = b.dilations.length + 2;
-  for (const [i, c] of b.channels.entries()) {
-    if (c % branches !== 0) throw new UserError(`${where}: field "backbone.channels[${i}]": ${c} does not divide into ${branches} temporal branches`);
+  // The structure (units, channels, residuals) is the shared description's; the weights must fit it.
+  const subsets = artifact.weights.get('l1.gcn1.PA')?.shape[0] ?? 3;
+  let described: CtrGcnDescription;
+  try {
+    described = describeCtrGcn(b, model.input, model.classes.length, subsets);
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    throw new UserError(`${where}: field "backbone.${err.option}": ${err.problem}`);
   }
 
   const tensors = new Map<string, TensorInfo>();
@@ -75,11 +80,8 @@ export function buildGraph(artifact: Artifact): Graph {
   ops.push({ kind: 'input', module: 'data_bn', out: tensor('x', { C, T, V }), bn: batchNorm('data_bn', M * V * C) });
   let x = 'x';
   let t = T;
-  b.channels.forEach((cout, i) => {
-    const l = `l${i + 1}`;
-    const cin = i === 0 ? b.inChannels : b.channels[i - 1];
-    const stride = b.strides[i];
-    const rel = relChannels(cin, b.reduction);
+  for (const unit of described.units) {
+    const { name: l, inC: cin, outC: cout, stride, rel } = unit;
     // gcn1: CTR-GC over the subsets of PA, BN, plus down(x), ReLU
     const pa = artifact.weights.get(`${l}.gcn1.PA`);
     if (!pa || pa.shape.length !== 3) throw new UserError(`${where}: weight "${l}.gcn1.PA" is missing or not [subsets, V, V]`);
@@ -99,7 +101,7 @@ export function buildGraph(artifact: Artifact): Graph {
     const alpha = weight(`${l}.gcn1.alpha`, [1])[0];
     // down(x) first: the fused CTR-GC kernel adds it as its residual.
     let down = x;
-    if (cin !== cout) {
+    if (unit.down) {
       conv(`${l}.gcn1.down.0`, x, `${l}.down_conv`, cin, cout, 1, 1, 1);
       bn(`${l}.gcn1.down.1`, `${l}.down_conv`, `${l}.down`);
       down = `${l}.down`;
@@ -115,9 +117,9 @@ export function buildGraph(artifact: Artifact): Graph {
     // residual: none in unit 1, identity when the shape is unchanged, else a strided 1×1 conv + BN.
     // Computed before tcn1 so that tcn1's kernels can add it as they store.
     let res: string | undefined;
-    if (i > 0) {
+    if (unit.residual !== 'none') {
       res = x;
-      if (cin !== cout || stride !== 1) {
+      if (unit.residual === 'conv') {
         conv(`${l}.residual.conv`, x, `${l}.res_conv`, cin, cout, 1, stride, 1);
         bn(`${l}.residual.bn`, `${l}.res_conv`, `${l}.res`);
         res = `${l}.res`;
@@ -125,7 +127,7 @@ export function buildGraph(artifact: Artifact): Graph {
     }
 
     // tcn1: multi-scale temporal conv, branches concatenated
-    const bc = cout / branches;
+    const bc = unit.branchChannels;
     const parts: string[] = [];
     b.dilations.forEach((d, j) => {
       const p = `${l}.tcn1.branches.${j}`;
@@ -163,7 +165,7 @@ export function buildGraph(artifact: Artifact): Graph {
     }
     relu(unitSum, `${l}.out`);
     x = `${l}.out`;
-  });
+  }
 
   const last = b.channels[b.channels.length - 1];
   const K = model.classes.length;

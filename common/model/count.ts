@@ -1,5 +1,6 @@
 /**
- * Analytic size and cost of a CTR-GCN configuration, without building it.
+ * Analytic size and cost of a CTR-GCN configuration, without building it: the parameters are the
+ * learnable tensors of its description (ctrgcn.ts), the multiply-adds follow its units.
  *
  * Parameters: every learnable tensor (convs and their biases, batch-norm scale and shift, the
  * learnable topology PA, alpha, fc); running statistics are not parameters.
@@ -10,7 +11,7 @@
  * multiply-adds), as profilers such as thop / fvcore count CTR-GCN.
  */
 import type { CtrGcnConfig, InputSpec } from '../artifact.ts';
-import { relChannels } from './ctrgcn.ts';
+import { describeCtrGcn, type TensorSpec } from './ctrgcn.ts';
 
 export interface ModelCost {
   params: number;
@@ -21,43 +22,21 @@ export interface ModelCost {
 
 export function countCost(b: CtrGcnConfig, input: InputSpec, numClasses: number, subsets = 3): ModelCost {
   const { V, M } = input;
-  const conv = (inC: number, outC: number, k = 1): number => inC * outC * k + outC;
-  const bn = (c: number): number => 2 * c;
-  let params = bn(M * V * b.inChannels);
-  let macs = 0;
-  let T = input.T;
-  const units: ModelCost['units'] = [];
-  b.channels.forEach((outC, i) => {
-    const inC = i === 0 ? b.inChannels : b.channels[i - 1];
-    const stride = b.strides[i];
-    const rel = relChannels(inC, b.reduction);
-    const tOut = Math.ceil(T / stride);
-    let p = 0;
-    let m = 0;
-    // gcn1: per subset conv1..conv4 and the aggregation; PA, alpha; down; bn.
-    p += subsets * (2 * conv(inC, rel) + conv(inC, outC) + conv(rel, outC)) + subsets * V * V + 1 + bn(outC);
-    m += subsets * M * (2 * T * V * inC * rel + T * V * inC * outC + V * V * rel * outC + outC * T * V * V);
-    if (inC !== outC) {
-      p += conv(inC, outC) + bn(outC);
-      m += M * T * V * inC * outC;
-    }
-    // tcn1: four branches of outC / branches channels.
+  const described = describeCtrGcn(b, input, numClasses, subsets);
+  const size = (t: TensorSpec): number => t.shape.reduce((n, d) => n * d, 1);
+  const paramsUnder = (prefix: string): number => described.tensors.filter((t) => t.learnable && t.name.startsWith(prefix)).reduce((n, t) => n + size(t), 0);
+  const units = described.units.map((u) => {
+    const { inC, outC, rel, branchChannels: bc, framesIn: T, framesOut: tOut } = u;
+    // gcn1: per subset conv1/conv2 (full frame rate), conv3, conv4 on the V × V map, the aggregation; down.
+    let m = subsets * M * (2 * T * V * inC * rel + T * V * inC * outC + V * V * rel * outC + outC * T * V * V);
+    if (u.down) m += M * T * V * inC * outC;
+    // tcn1: the 1×1 convs into every branch (the plain branch's strided), then the dilated convs.
     const branches = b.dilations.length + 2;
-    const bc = outC / branches;
-    p += branches * (conv(outC, bc) + bn(bc)) + b.dilations.length * (conv(bc, bc, b.temporalKernel) + bn(bc)) + bn(bc);
     m += M * ((branches - 1) * T * V * outC * bc + tOut * V * outC * bc + b.dilations.length * tOut * V * bc * bc * b.temporalKernel);
-    // residual: a strided 1×1 conv + BN when the shape changes (never on the first unit).
-    if (i > 0 && (inC !== outC || stride !== 1)) {
-      p += conv(inC, outC) + bn(outC);
-      m += M * tOut * V * inC * outC;
-    }
-    units.push({ name: `l${i + 1}`, outC, outT: tOut, params: p, macs: m });
-    params += p;
-    macs += m;
-    T = tOut;
+    if (u.residual === 'conv') m += M * tOut * V * inC * outC;
+    return { name: u.name, outC, outT: tOut, params: paramsUnder(`${u.name}.`), macs: m };
   });
-  const F = b.channels[b.channels.length - 1];
-  params += conv(F, numClasses);
-  macs += F * numClasses;
+  const params = described.tensors.filter((t) => t.learnable).reduce((n, t) => n + size(t), 0);
+  const macs = units.reduce((n, u) => n + u.macs, 0) + described.featureDim * numClasses;
   return { params, macs, units };
 }

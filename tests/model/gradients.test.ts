@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../trainer/backend.ts';
 import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
+import { relChannels } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { checkpoint } from '../../trainer/model/checkpoint.ts';
 import { GraphConv } from '../../trainer/model/ctrgc.ts';
@@ -52,7 +53,7 @@ describe('gradients on wasm', () => {
 describe('checkpointed blocks', () => {
   it('give the same gradients as the plain tape, and update batch-norm statistics once', () => {
     const store = new ParamStore();
-    const gcn = new GraphConv(store, new Rng(3), 'g', 6, 8, spatialAdjacency(NTU25), 8);
+    const gcn = new GraphConv(store, new Rng(3), 'g', 6, 8, spatialAdjacency(NTU25), relChannels(6, 8));
     const weights = store.trainableVariables();
     weights.find((v) => v.name.startsWith('g.alpha'))!.assign(tf.scalar(0.7).reshape([1]));
     const x = tf.randomNormal([2, 5, 25, 6], 0, 1, 'float32', 9) as tf.Tensor4D;
@@ -73,7 +74,8 @@ describe('checkpointed blocks', () => {
 
   it('in two stages with a residual (a strided TCN-GCN unit) give the plain tape\'s gradients', () => {
     const store = new ParamStore();
-    const unit = new Unit(store, new Rng(4), 'u', { inC: 6, outC: 8, stride: 2, residual: true }, spatialAdjacency(NTU25), 8, 5, [1, 2]);
+    const spec = { name: 'u', inC: 6, outC: 8, stride: 2, rel: relChannels(6, 8), down: true, residual: 'conv', branchChannels: 2, framesIn: 6, framesOut: 3 } as const;
+    const unit = new Unit(store, new Rng(4), spec, spatialAdjacency(NTU25), 5, [1, 2]);
     const weights = store.trainableVariables();
     weights.find((v) => v.name.startsWith('u.gcn1.alpha'))!.assign(tf.scalar(0.7).reshape([1]));
     const x = tf.randomNormal([2, 6, 25, 6], 0, 1, 'float32', 11) as tf.Tensor4D;

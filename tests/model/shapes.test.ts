@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
+import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
@@ -19,9 +20,9 @@ describe('CTR-GCN shapes', () => {
     const rng = new Rng(1);
     let x = tf.randomNormal([2, 16, 25, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const T = [16, 16, 16, 16, 8, 8, 8, 4, 4, 4];
-    b.channels.forEach((outC, i) => {
-      const inC = i === 0 ? 3 : b.channels[i - 1];
-      const unit = new Unit(store, rng, `l${i + 1}`, { inC, outC, stride: b.strides[i], residual: i > 0 }, spatialAdjacency(NTU25), 8, 5, [1, 2]);
+    describeCtrGcn(b, { C: 3, T: 16, V: 25, M: 1 }, 2).units.forEach((spec, i) => {
+      const { outC } = spec;
+      const unit = new Unit(store, rng, spec, spatialAdjacency(NTU25), 5, [1, 2]);
       x = unit.apply(x, false);
       expect(x.shape).toEqual([2, T[i], 25, outC]);
       expect(unit.residual !== undefined).toBe(i === 4 || i === 7);

@@ -8,7 +8,6 @@
  * The subsets' outputs are summed, batch-normalised, added to down(x) and passed through ReLU.
  */
 import * as tf from '@tensorflow/tfjs';
-import { relChannels } from '../../common/model/ctrgcn.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Memo } from './checkpoint.ts';
 import { constant, declareConv as conv, type Conv } from './init.ts';
@@ -24,9 +23,9 @@ export class GraphConv {
   readonly bn: BatchNorm;
 
   /** `adjacency`: the layout's three normalised V × V subsets, the initial value of PA. */
-  constructor(store: ParamStore, rng: Rng, name: string, inC: number, outC: number, adjacency: Float32Array[], reduction: number) {
+  /** `rel`: relation channels of each subset (common/model/ctrgcn.ts's relChannels). */
+  constructor(store: ParamStore, rng: Rng, name: string, inC: number, outC: number, adjacency: Float32Array[], rel: number) {
     const V = Math.round(Math.sqrt(adjacency[0].length));
-    const rel = relChannels(inC, reduction);
     // Declaration order follows the official module order, so namedWeights() lists like a state_dict.
     this.PA = store.param(`${name}.PA`, [adjacency.length, V, V], Float32Array.from(adjacency.flatMap((a) => [...a])));
     this.alpha = store.param(`${name}.alpha`, [1], constant([1], 0));

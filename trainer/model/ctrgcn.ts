@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Artifact, CtrGcnConfig, InputSpec, Tensor } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
 import { LAYOUTS, spatialAdjacency, type LayoutName } from '../../common/layouts.ts';
+import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { constant, normal, uniform } from './init.ts';
 import { BatchNorm } from './norm.ts';
@@ -18,35 +19,7 @@ import { ParamStore } from './params.ts';
 import { Unit } from './unit.ts';
 
 export type { CtrGcnConfig } from '../../common/artifact.ts';
-
-/** The official CTR-GCN: output channels and temporal strides of its 10 units. */
-const FULL_CHANNELS = [64, 64, 64, 64, 128, 128, 128, 256, 256, 256];
-const FULL_STRIDES = [1, 1, 1, 1, 2, 1, 1, 2, 1, 1];
-
-/**
- * A CTR-GCN configuration. `width` scales every unit's channels (rounded to a multiple of 4 so the
- * four TCN branches split evenly); `blocks` changes the depth while keeping the three stages
- * (64/128/256 × width) and their stride-2 entries at the same relative places (40 % and 70 %).
- */
-export function ctrgcnConfig(opts: { width?: number; blocks?: number; inChannels?: number } = {}): CtrGcnConfig {
-  const width = opts.width ?? 1;
-  const blocks = opts.blocks ?? 10;
-  const inChannels = opts.inChannels ?? 3;
-  if (!(width > 0)) throw new UserError(`--width: expected a positive number, found ${width}`);
-  if (!Number.isInteger(blocks) || blocks < 1) throw new UserError(`--blocks: expected a positive integer, found ${blocks}`);
-  if (!Number.isInteger(inChannels) || inChannels < 1) throw new UserError(`inChannels: expected a positive integer, found ${inChannels}`);
-  const scaled = (c: number): number => Math.max(4, 4 * Math.round((c * width) / 4));
-  const stage2 = Math.max(1, Math.round(0.4 * blocks));
-  const stage3 = Math.max(stage2, Math.round(0.7 * blocks));
-  const channels: number[] = [];
-  const strides: number[] = [];
-  for (let i = 0; i < blocks; i++) {
-    const base = blocks === 10 ? FULL_CHANNELS[i] : i < stage2 ? 64 : i < stage3 ? 128 : 256;
-    channels.push(scaled(base));
-    strides.push(blocks === 10 ? FULL_STRIDES[i] : i > 0 && (i === stage2 || i === stage3) ? 2 : 1);
-  }
-  return { type: 'ctrgcn', inChannels, channels, strides, reduction: 8, temporalKernel: 5, dilations: [1, 2] };
-}
+export { ctrgcnConfig } from '../../common/model/ctrgcn.ts';
 
 export interface ModelSpec {
   backbone: CtrGcnConfig;
@@ -73,12 +46,11 @@ export class CtrGcnModel {
     if (input.C !== b.inChannels) throw new UserError(`model spec: input.C is ${input.C}, backbone.inChannels is ${b.inChannels}`);
     const rng = new Rng(seed);
     const adjacency = spatialAdjacency(LAYOUTS[layout]);
+    // The structure is common/model/ctrgcn.ts's; this class gives it tfjs variables and computation.
+    const described = describeCtrGcn(b, input, numClasses, adjacency.length);
     this.dataBn = new BatchNorm(this.store, 'data_bn', input.M * input.V * input.C);
-    b.channels.forEach((outC, i) => {
-      const shape = { inC: i === 0 ? b.inChannels : b.channels[i - 1], outC, stride: b.strides[i], residual: i > 0 };
-      this.units.push(new Unit(this.store, rng, `l${i + 1}`, shape, adjacency, b.reduction, b.temporalKernel, b.dilations));
-    });
-    this.featureDim = b.channels[b.channels.length - 1];
+    for (const unit of described.units) this.units.push(new Unit(this.store, rng, unit, adjacency, b.temporalKernel, b.dilations));
+    this.featureDim = described.featureDim;
     this.fcWeight = this.store.param('fc.weight', [numClasses, this.featureDim], normal(rng, [numClasses, this.featureDim], 0, Math.sqrt(2 / numClasses)));
     const bound = 1 / Math.sqrt(this.featureDim); // PyTorch's default Linear bias init
     this.fcBias = this.store.param('fc.bias', [numClasses], uniform(rng, [numClasses], -bound, bound));

@@ -14,8 +14,8 @@ import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
 import { UserError, atField } from '../../common/errors.ts';
 import type { LayoutName } from '../../common/layouts.ts';
+import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
-import { CtrGcnModel } from './ctrgcn.ts';
 import { checkNames } from './params.ts';
 import { readTorchCheckpoint } from '../pytorch/checkpoint.ts';
 
@@ -136,9 +136,7 @@ async function importWeights(weights: Map<string, Tensor>, source: string, input
   if (classes.length !== numClasses) throw new UserError(`--classes: ${classes.length} names, but fc.weight has ${numClasses} classes`);
 
   const input = { C: backbone.inChannels, T, V, M };
-  const model = CtrGcnModel.create({ backbone, input, layout, numClasses }, 0);
-  const expected = model.weightShapes();
-  model.dispose();
+  const expected = new Map(describeCtrGcn(backbone, input, numClasses).tensors.map((t) => [t.name, t.shape]));
   checkNames(expected, weights, source);
 
   const ordered = new Map([...expected.keys()].map((n) => [n, weights.get(n)!]));

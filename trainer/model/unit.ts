@@ -3,6 +3,7 @@
  * the identity when channels and frames are unchanged, else a strided 1×1 conv + BN (`unit_tcn`).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { UnitSpec } from '../../common/model/ctrgcn.ts';
 import type { Rng } from '../../common/rng.ts';
 import { checkpoint, type Stage } from './checkpoint.ts';
 import { GraphConv } from './ctrgc.ts';
@@ -11,13 +12,6 @@ import { BatchNorm } from './norm.ts';
 import { conv1x1, evenFrames } from './ops.ts';
 import type { ParamStore } from './params.ts';
 import { MultiScaleTcn } from './tcn.ts';
-
-export interface UnitShape {
-  inC: number;
-  outC: number;
-  stride: number;
-  residual: boolean;
-}
 
 export class Unit {
   readonly gcn: GraphConv;
@@ -29,17 +23,15 @@ export class Unit {
   constructor(
     store: ParamStore,
     rng: Rng,
-    name: string,
-    readonly shape: UnitShape,
+    readonly shape: UnitSpec,
     adjacency: Float32Array[],
-    reduction: number,
     kernel: number,
     dilations: number[],
   ) {
-    const { inC, outC, stride } = shape;
-    this.gcn = new GraphConv(store, rng, `${name}.gcn1`, inC, outC, adjacency, reduction);
+    const { name, inC, outC, stride } = shape;
+    this.gcn = new GraphConv(store, rng, `${name}.gcn1`, inC, outC, adjacency, shape.rel);
     this.tcn = new MultiScaleTcn(store, rng, `${name}.tcn1`, outC, stride, kernel, dilations);
-    if (shape.residual && (inC !== outC || stride !== 1)) {
+    if (shape.residual === 'conv') {
       this.residual = { conv: declareConv(store, rng, `${name}.residual.conv`, outC, inC), bn: new BatchNorm(store, `${name}.residual.bn`, outC) };
     }
     const gcnWeights = store.trainableUnder(`${name}.gcn1.`);
@@ -63,7 +55,7 @@ export class Unit {
 
   /** relu(y + residual(x)), y the temporal conv's output. */
   private output(y: tf.Tensor4D, x: tf.Tensor4D, training: boolean, record: boolean): tf.Tensor4D {
-    if (!this.shape.residual) return tf.relu(y);
+    if (this.shape.residual === 'none') return tf.relu(y);
     if (!this.residual) return tf.relu(tf.add(y, x)) as tf.Tensor4D;
     const r = this.residual;
     const xs = this.shape.stride === 2 ? evenFrames(x) : x;
