@@ -3,9 +3,8 @@
  * `register(program)`; this file only wires them and turns user errors into one clean line.
  */
 import { Command } from 'commander';
-import { UserError } from '../common/errors.ts';
-import { printableLines } from '../common/terminal.ts';
 import { registerCommands } from './commands/index.ts';
+import { errorMessage } from './error-message.ts';
 
 const program = new Command('cocodiff')
   .description('Skeleton action recognition: train CTR-GCN with CoCoDiff, compile it to one SIMD .wasm, recognise actions in real time')
@@ -17,8 +16,6 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (process.env.COCODIFF_DEBUG) console.error(err);
-  const message = err instanceof Error ? err.message : String(err);
-  // Messages quote file contents (names, values): no control character reaches the terminal.
-  console.error(`cocodiff: ${err instanceof UserError ? '' : 'internal error: '}${printableLines(message)}`);
+  console.error(`cocodiff: ${errorMessage(err, program)}`);
   process.exitCode = 1;
 }

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
+import { OptionError, UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';
 import { generateConfig } from './codegen/config.ts';
@@ -64,14 +64,14 @@ export async function compileModule(
   opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData' | 'plan'> & { profile?: boolean } = {},
 ): Promise<BuiltModule> {
   const weights = opts.weights ?? 'f32';
-  if (weights !== 'f32' && weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found ${JSON.stringify(weights)}`);
+  if (weights !== 'f32' && weights !== 'f16') throw new OptionError('weights', `expected f32 or f16, found ${JSON.stringify(weights)}`);
   const windowFrames = opts.windowFrames ?? artifact.model.preprocessing.windowFrames;
-  const frameCount = (flag: string, n: number): number => {
-    if (!Number.isInteger(n) || n < 1 || n > LIMITS.windowFrames) throw new UserError(`${flag}: expected an integer in 1..${LIMITS.windowFrames}, found ${n}`);
+  const frameCount = (option: string, n: number): number => {
+    if (!Number.isInteger(n) || n < 1 || n > LIMITS.windowFrames) throw new OptionError(option, `expected an integer in 1..${LIMITS.windowFrames}, found ${n}`);
     return n;
   };
-  frameCount('--window-frames', windowFrames);
-  const sequenceCapacity = frameCount('--sequence-capacity', opts.sequenceCapacity ?? 300);
+  frameCount('windowFrames', windowFrames);
+  const sequenceCapacity = frameCount('sequenceCapacity', opts.sequenceCapacity ?? 300);
   const lowered = runPasses(graph);
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
@@ -103,10 +103,10 @@ function sidecarPathFor(wasmPath: string): string {
 
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
   const start = performance.now();
-  if (!opts.out || !opts.out.endsWith('.wasm')) throw new UserError(`-o/--out: expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
+  if (!opts.out || !opts.out.endsWith('.wasm')) throw new OptionError('out', `expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
   // Before the build: a directory where the .wasm or its sidecar belongs fails now, not after it.
   for (const path of [opts.out, sidecarPathFor(opts.out)]) {
-    if (await stat(path).then((st) => !st.isFile(), () => false)) throw new UserError(`${path}: exists and is not a file; choose another -o/--out`);
+    if (await stat(path).then((st) => !st.isFile(), () => false)) throw new UserError(`${path}: exists and is not a file; choose another output path`);
   }
   const { artifact, graph } = await loadArtifact(artifactDir);
   const built = await compileModule(artifact, graph, opts);

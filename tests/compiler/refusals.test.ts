@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact, writeArtifact } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import { compileArtifact } from '../../compiler/index.ts';
+import { Command } from 'commander';
+import * as compileCommand from '../../cli/commands/compile.ts';
+import { errorMessage } from '../../cli/error-message.ts';
+import { compileArtifact, type CompileOptions } from '../../compiler/index.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { writeRandomArtifact } from './artifacts.ts';
 
@@ -102,13 +105,20 @@ describe('compiler refusals', () => {
     await expect(loadArtifact(d)).rejects.toThrow(/truncated[/\\]model\.json: not valid JSON/);
   });
 
-  it('refuses bad flags before doing any work', async () => {
-    await expect(compileArtifact(good(), { out: join(dir, 'x.bin') })).rejects.toThrow(/-o\/--out: expected a path ending in \.wasm/);
-    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), weights: 'f8' as 'f16' })).rejects.toThrow(/--weights: expected f32 or f16/);
-    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 0 })).rejects.toThrow(/--window-frames: expected an integer in 1\.\.10000, found 0/);
+  it('refuses bad options before doing any work, naming the option (the CLI names its flag)', async () => {
+    await expect(compileArtifact(good(), { out: join(dir, 'x.bin') })).rejects.toThrow(/^out: expected a path ending in \.wasm/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), weights: 'f8' as 'f16' })).rejects.toThrow(/^weights: expected f32 or f16/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 0 })).rejects.toThrow(/^windowFrames: expected an integer in 1\.\.10000, found 0/);
     // Absurd sizes are refused before any memory is planned for them.
-    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 1e9 })).rejects.toThrow(/--window-frames: expected an integer in 1\.\.10000, found 1000000000/);
-    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), sequenceCapacity: 1e9 })).rejects.toThrow(/--sequence-capacity: expected an integer in 1\.\.10000/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), windowFrames: 1e9 })).rejects.toThrow(/^windowFrames: expected an integer in 1\.\.10000, found 1000000000/);
+    await expect(compileArtifact(good(), { out: join(dir, 'x.wasm'), sequenceCapacity: 1e9 })).rejects.toThrow(/^sequenceCapacity: expected an integer in 1\.\.10000/);
+    // What the CLI prints for the same errors: its own flags.
+    const program = new Command('cocodiff');
+    compileCommand.register(program);
+    const printed = async (opts: Partial<CompileOptions>): Promise<string> => errorMessage(await compileArtifact(good(), { out: join(dir, 'x.wasm'), ...opts }).catch((e: unknown) => e), program);
+    expect(await printed({ out: join(dir, 'x.bin') })).toMatch(/^--out: expected a path ending in \.wasm/);
+    expect(await printed({ windowFrames: 0 })).toBe('--window-frames: expected an integer in 1..10000, found 0');
+    expect(await printed({ sequenceCapacity: 1e9 })).toMatch(/^--sequence-capacity: expected an integer in 1\.\.10000/);
     // A directory where the .wasm or its sidecar belongs.
     mkdirSync(join(dir, 'taken.wasm'));
     await expect(compileArtifact(good(), { out: join(dir, 'taken.wasm') })).rejects.toThrow(`${join(dir, 'taken.wasm')}: exists and is not a file`);
