@@ -54,11 +54,17 @@ Examples:
       if (!(fps >= 0.1 && fps <= 1000)) throw new UserError(`--fps: expected a number of frames per second in 0.1..1000, found "${flags.fps}"`);
       const runnersUp = Number(flags.top);
       if (!Number.isInteger(runnersUp) || runnersUp < 0) throw new UserError(`-k/--top: expected a non-negative integer, found "${flags.top}"`);
+      const stride = Number(flags.stride);
+      if (!Number.isInteger(stride) || stride < 1) throw new UserError(`--stride: expected a positive integer, found "${flags.stride}"`);
+      const alpha = Number(flags.alpha);
+      if (!(alpha > 0 && alpha <= 1)) throw new UserError(`--alpha: expected a number in (0, 1], found "${flags.alpha}"`);
+      const threshold = Number(flags.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) throw new UserError(`--threshold: expected a number in [0, 1], found "${flags.threshold}"`);
       const recognizer = await Recognizer.load(wasm, {
         sidecar: flags.sidecar,
-        stride: Number(flags.stride),
-        alpha: Number(flags.alpha),
-        threshold: Number(flags.threshold),
+        stride,
+        alpha,
+        threshold,
         topK: runnersUp + 1,
         trustSidecar: flags.trustSidecar,
       });

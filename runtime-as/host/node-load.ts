@@ -7,6 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
 
+/** A file error in words: "a directory, not a file" rather than EISDIR. */
+function why(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' ? 'a directory, not a file' : code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message;
+}
+
 export function sidecarPathFor(wasmPath: string): string {
   return wasmPath.replace(/\.wasm$/i, '') + '.json';
 }
@@ -16,7 +22,7 @@ export async function readRecognizerFile(path: string): Promise<{ bytes: Uint8Ar
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new UserError(`${path}: cannot read the recognizer (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); make one with \`cocodiff compile\``);
+    throw new UserError(`${path}: cannot read the recognizer (${why(err)}); make one with \`cocodiff compile\``);
   }
   const sidecar = await readSidecarFile(sidecarPathFor(path), false);
   return { bytes, sidecar };
@@ -29,7 +35,7 @@ export async function readSidecarFile(path: string, required: boolean): Promise<
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`${path}: cannot read the recognizer's sidecar JSON (${(err as Error).message})`);
+    throw new UserError(`${path}: cannot read the recognizer's sidecar JSON (${why(err)})`);
   }
   try {
     return parseSidecar(text, path);

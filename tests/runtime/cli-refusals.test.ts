@@ -65,3 +65,11 @@ it('a directory or a missing file where the recording belongs is named, not a ra
   }
   await expect(cli('run', wasmPath, '--input', join(dir, 'missing.npy'))).rejects.toThrow(`${join(dir, 'missing.npy')}: cannot read the .npy array (no such file)`);
 });
+
+it.each([
+  ['--stride', '0', '--stride: expected a positive integer, found "0"'],
+  ['--alpha', '2', '--alpha: expected a number in (0, 1], found "2"'],
+  ['--threshold', 'abc', '--threshold: expected a number in [0, 1], found "abc"'],
+])('stream %s %s is refused, naming the flag', async (flag, value, message) => {
+  await expect(cli('stream', wasmPath, '--input', join(dir, 'rec.npy'), '--no-realtime', flag, value)).rejects.toThrow(message);
+});
