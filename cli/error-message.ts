@@ -9,8 +9,8 @@ import { printableLines } from '../common/terminal.ts';
 
 export function errorMessage(err: unknown, program: Command): string {
   if (err instanceof OptionError) {
-    const commands = [program, ...program.commands];
-    const option = commands.flatMap((c) => c.options).find((o) => o.attributeName() === err.option);
+    const commands = (c: Command): Command[] => [c, ...c.commands.flatMap(commands)];
+    const option = commands(program).flatMap((c) => c.options).find((o) => o.attributeName() === err.option);
     return printableLines(`${option?.long ?? err.option}: ${err.problem}`);
   }
   const message = err instanceof Error ? err.message : String(err);

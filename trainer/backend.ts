@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../common/errors.ts';
+import { OptionError, UserError } from '../common/errors.ts';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -72,7 +72,7 @@ export async function selectBackend(name: BackendName | string = 'auto'): Promis
       chosen = 'cpu';
       break;
     default:
-      throw new UserError(`--backend: expected one of ${BACKENDS.join(', ')}, found "${name}"`);
+      throw new OptionError('backend', `expected one of ${BACKENDS.join(', ')}, found "${name}"`);
   }
   await tf.ready();
   return chosen;

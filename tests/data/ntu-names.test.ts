@@ -1,4 +1,7 @@
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import * as prepareCommand from '../../cli/commands/prepare.ts';
+import { errorMessage } from '../../cli/error-message.ts';
 import { parseNtuName } from '../../common/formats/ntu-name.ts';
 import { benchmarkClasses, ntuClassNames, ntuMissingSamples, ntuSplit, parseBenchmark } from '../../trainer/data/ntu-names.ts';
 
@@ -47,8 +50,17 @@ describe('benchmark splits', () => {
     expect(ntuSplit(name('S021C001P001R001A100'), 'xset120')).toBe('test');
   });
 
-  it('rejects an unknown benchmark name with the accepted ones', () => {
-    expect(() => parseBenchmark('cs')).toThrow('--benchmark: expected one of xsub, xview, xsub120, xset120, found "cs"');
+  it('rejects an unknown benchmark name with the accepted ones (the CLI names its flag)', () => {
+    expect(() => parseBenchmark('cs')).toThrow(/^benchmark: expected one of xsub, xview, xsub120, xset120, found "cs"$/);
+    const program = new Command('cocodiff');
+    prepareCommand.register(program);
+    let thrown: unknown;
+    try {
+      parseBenchmark('cs');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(errorMessage(thrown, program)).toBe('--benchmark: expected one of xsub, xview, xsub120, xset120, found "cs"');
   });
 });
 

@@ -4,7 +4,7 @@
  * there at run time, next to this file, so a fresh clone has everything it needs.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../../common/errors.ts';
+import { OptionError } from '../../common/errors.ts';
 import { parseNtuName, type NtuName } from '../../common/formats/ntu-name.ts';
 
 export type NtuBenchmark = 'xsub' | 'xview' | 'xsub120' | 'xset120';
@@ -57,6 +57,6 @@ export function ntuMissingSamples(classes: 60 | 120): Set<string> {
 }
 
 export function parseBenchmark(s: string): NtuBenchmark {
-  if (!(NTU_BENCHMARKS as readonly string[]).includes(s)) throw new UserError(`--benchmark: expected one of ${NTU_BENCHMARKS.join(', ')}, found "${s}"`);
+  if (!(NTU_BENCHMARKS as readonly string[]).includes(s)) throw new OptionError('benchmark', `expected one of ${NTU_BENCHMARKS.join(', ')}, found "${s}"`);
   return s as NtuBenchmark;
 }

@@ -5,7 +5,7 @@
  * only the checkpoint's `model` group is read.
  */
 import { writeArtifact, type ModelJson, type Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from '../../common/errors.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -24,7 +24,7 @@ interface SavedMetrics {
 
 /** `force` replaces an earlier artifact at outDir (never anything else, and never a directory holding the run). */
 export async function exportRun(runDir: string, outDir: string, which: ExportEpoch = 'best', opts: { force?: boolean } = {}): Promise<ModelJson> {
-  if (which !== 'best' && which !== 'last') throw new UserError(`--epoch: expected best or last, found "${which}"`);
+  if (which !== 'best' && which !== 'last') throw new OptionError('epoch', `expected best or last, found "${which}"`);
   const run = await readRunFile(runDir);
   const paths = runPaths(runDir);
   const ck = await readCheckpoint<SavedMetrics>(which === 'best' ? paths.best : paths.last).catch((err: Error) => {
