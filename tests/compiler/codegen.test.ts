@@ -55,7 +55,7 @@ describe('codegen: plan, then emit (golden CTR-GCN)', () => {
     expect(fns.some((f) => /^op\d+$/.test(f.name))).toBe(false);
     // Micro-kernels named like XNNPACK's: datatype, operation, register block, instruction set.
     expect(fns.map((f) => f.name)).toEqual(expect.arrayContaining([
-      'f32_conv1x1_4x2_wasmsimd', 'f32_conv5x1_4x2_wasmsimd_residual_relu', 'f32_ctrgc_aggregate_4x2_v25_wasmsimd_residual_relu',
+      'f32_conv1x1_4x2_wasmsimd', 'f32_conv5x1_4x2_wasmsimd_residual_relu', 'f32_ctrgc_aggregate_4x2_s3_v25_wasmsimd_residual_relu',
       'f32_ctrgc_topology_v25_wasmsimd', 'f32_maxpool3_v25_wasmsimd_affine_residual_relu', 'unit_l1', 'unit_l10', 'network_forward',
     ]));
     // Constant offsets are folded: an address is AR or WB plus one literal.

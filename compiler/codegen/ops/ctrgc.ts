@@ -24,7 +24,7 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext): EmittedOp {
   const mapBytes = V * Vp * 4;
 
   const topology = ctx.use(topologyKernel(V, ctx.isa));
-  const aggregate = ctx.use(aggregateKernel({ isa: ctx.isa, V, tail: T % 4, residual: Boolean(op.residual), relu: op.relu }));
+  const aggregate = ctx.use(aggregateKernel({ isa: ctx.isa, V, subsets: n, tail: T % 4, residual: Boolean(op.residual), relu: op.relu }));
   const calls: Call[] = [
     {
       kernel: 'ctrgc topology', macs: 2 * n * op.rel * op.cin * V,
@@ -52,7 +52,7 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext): EmittedOp {
       code: [`${aggregate}(${[
         arena(sc.x3), sc.x3Row * 4, arena(sc.a), ctx.at(op.out, op.outOffset), ctx.rowBytes(op.out),
         op.residual ? ctx.at(op.residual.tensor, op.residual.offset) : 0, op.residual ? ctx.rowBytes(op.residual.tensor) : 0,
-        weight(p.bias), n, op.cout, T,
+        weight(p.bias), op.cout, T,
       ].join(', ')});`],
     },
   ];
