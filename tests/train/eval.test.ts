@@ -20,14 +20,14 @@ let classes: string[];
 let labels: number[];
 
 /** An artifact that always scores `bias` (fc.weight = 0). */
-async function constantModel(dir: string, bias: number[], modality: Modality = 'joint', names = classes): Promise<string> {
+async function constantModel(dir: string, bias: number[], modality: Modality = 'joint', names = classes, provenance: Record<string, unknown> = {}): Promise<string> {
   const spec = { backbone: ctrgcnConfig({ width: 0.125, blocks: 1 }), input: { C: 3, T: 8, V: 25, M: 2 }, layout: 'ntu25' as const, numClasses: bias.length };
   const model = CtrGcnModel.create(spec, 1);
   const weights = model.namedWeights();
   model.dispose();
   weights.get('fc.weight')!.data.fill(0);
   weights.get('fc.bias')!.data.set(bias);
-  await writeArtifact(dir, { backbone: spec.backbone, layout: 'ntu25', input: spec.input, modality, preprocessing: { windowFrames: 8, testCropRatio: 0.95, centre: true }, classes: names, provenance: {}, metrics: {} }, weights);
+  await writeArtifact(dir, { backbone: spec.backbone, layout: 'ntu25', input: spec.input, modality, preprocessing: { windowFrames: 8, testCropRatio: 0.95, centre: true }, classes: names, provenance, metrics: {} }, weights);
   return dir;
 }
 
@@ -80,6 +80,14 @@ describe('eval', () => {
     await constantModel(join(run, 'artifact'), [0, 0, 0, 0, 3]);
     const r = await evaluate({ models: [run], data, quiet: true });
     expect(r.report.top1).toBeCloseTo(count(4) / labels.length, 12);
+  });
+
+  it('says which epoch each model holds and why it was chosen', async () => {
+    const reason = 'highest validation top-1 of 12 epochs (50.0 %)';
+    const chosen = await constantModel(join(root, 'chosen'), [1, 0, 0, 0, 0], 'joint', classes, { epoch: 7, exported: 'best', selection: { epoch: 7, reason } });
+    const last = await constantModel(join(root, 'last'), [1, 0, 0, 0, 0], 'joint', classes, { epoch: 12, exported: 'last' });
+    const r = await evaluate({ models: [chosen, last], data, quiet: true });
+    expect(r.chosen).toEqual([{ model: chosen, epoch: 7, reason }, { model: last, epoch: 12, reason: 'the last epoch (exported with --epoch last)' }]);
   });
 
   it('refuses a model trained on other classes, naming both', async () => {
