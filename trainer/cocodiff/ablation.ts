@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
@@ -87,6 +87,7 @@ export interface RunRecord {
   epoch: number;
   wallSeconds: number;
   msPerStep: number;
+  /** Relative to the ablation's directory. */
   runDir: string;
 }
 
@@ -212,7 +213,7 @@ export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
       epoch: r.chosen.epoch,
       wallSeconds: history.reduce((a, m) => a + m.seconds, 0) + r.test.seconds,
       msPerStep: history.reduce((a, m) => a + m.msPerStep, 0) / history.length,
-      runDir,
+      runDir: relative(out, runDir),
     });
   }
   return runs;
