@@ -3,6 +3,7 @@
  * columns joined by a line (so a paired gain shows as lines rising left to right), the means as bars.
  */
 import { escapeXml } from '../train/svg.ts';
+import { pairedDifference } from './stats-paired.ts';
 
 export interface SeedPoint {
   variant: string;
@@ -22,13 +23,14 @@ export function pairedChartSvg(runs: SeedPoint[], order: string[], baseline: str
   const left = 55;
   const top = 50;
   const plotH = 300;
-  const width = left + Math.max(1, others.length) * panelW + 20;
-  const height = top + plotH + 60;
+  const width = Math.max(480, left + Math.max(1, others.length) * panelW + 20);
+  const height = top + plotH + 76;
   const sy = (v: number) => top + plotH - ((v - lo) / (hi - lo)) * plotH;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     '<rect width="100%" height="100%" fill="white"/>',
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14" ${font}>Test top-1 (%) per seed: baseline (left) vs variant (right), lines join one seed</text>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" ${font}>Test top-1 (%) per seed</text>`,
+    `<text x="${width / 2}" y="37" text-anchor="middle" font-size="11" fill="#555" ${font}>in each panel: baseline (left) and variant (right); a line joins one seed; bars are means</text>`,
   ];
   for (let v = lo; v <= hi; v += 5) {
     parts.push(`<line x1="${left}" x2="${width - 20}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eeeeee"/>`);
@@ -54,7 +56,10 @@ export function pairedChartSvg(runs: SeedPoint[], order: string[], baseline: str
     if (paired.size) parts.push(`<line x1="${x0 - 12}" x2="${x0 + 12}" y1="${sy(mean(paired)).toFixed(1)}" y2="${sy(mean(paired)).toFixed(1)}" stroke="#222" stroke-width="2.5"/>`);
     if (mine.size) parts.push(`<line x1="${x1 - 12}" x2="${x1 + 12}" y1="${sy(mean(mine)).toFixed(1)}" y2="${sy(mean(mine)).toFixed(1)}" stroke="#222" stroke-width="2.5"/>`);
     parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 20}" text-anchor="middle" font-size="12" ${font}>${escapeXml(name)}</text>`);
-    parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 36}" text-anchor="middle" font-size="11" fill="#555" ${font}>${mine.size} seeds</text>`);
+    const d = pairedDifference(base, mine);
+    const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+    parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 36}" text-anchor="middle" font-size="11" fill="#555" ${font}>${mine.size} seeds, Δ ${d.n > 0 ? signed(d.mean) : 'n/a'}</text>`);
+    if (d.n > 1) parts.push(`<text x="${(x0 + x1) / 2}" y="${top + plotH + 52}" text-anchor="middle" font-size="11" fill="#555" ${font}>95 % CI [${signed(d.low)}, ${signed(d.high)}]</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
