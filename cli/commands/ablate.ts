@@ -35,6 +35,9 @@ interface Flags {
   eta?: string;
   lambdaGen?: string;
   lambdaCoarse?: string;
+  detachBranch?: boolean;
+  matchNorm?: boolean;
+  unitNormOutput?: boolean;
   text?: string;
   textEmbeddings?: string;
   jobs: number;
@@ -86,6 +89,9 @@ export function register(program: Command): void {
     .option('--eta <η>', 'CoCoDiff: DDIM η')
     .option('--lambda-gen <w>', 'CoCoDiff: weight of CE on generated features')
     .option('--lambda-coarse <w>', 'CoCoDiff: weight of the coarse contrastive loss')
+    .option('--detach-branch', 'CoCoDiff: the earlier gradient paths (x0 detached, CE on generated features stopped before the denoiser)')
+    .option('--match-norm', 'CoCoDiff: rescale generated features to their real feature\'s norm (earlier patch)')
+    .option('--unit-norm-output', 'CoCoDiff: unit-norm rows into the denoiser\'s output map (earlier patch)')
     .option('--text <file>', 'descriptions JSON (default: the project\'s file for the dataset)')
     .option('--text-embeddings <file>', 'precomputed text embeddings (JSON or .npy) instead of the built-in encoder')
     .option('--jobs <n>', 'trainings at once, each in its own process (e.g. one per core)', positiveInt('--jobs'), 1)
@@ -98,6 +104,9 @@ export function register(program: Command): void {
         ...(f.eta !== undefined ? { eta: num('--eta', f.eta) } : {}),
         ...(f.lambdaGen !== undefined ? { lambdaGen: num('--lambda-gen', f.lambdaGen) } : {}),
         ...(f.lambdaCoarse !== undefined ? { lambdaCoarse: num('--lambda-coarse', f.lambdaCoarse) } : {}),
+        ...(f.detachBranch ? { detachBranch: true } : {}),
+        ...(f.matchNorm ? { matchNorm: true } : {}),
+        ...(f.unitNormOutput ? { unitNormOutput: true } : {}),
       };
       let only: Job | undefined;
       if (f.runOne) {
