@@ -54,6 +54,7 @@ async function runStryker(mod: MutationModule, concurrency: number): Promise<Out
     testFiles: mod.tests,
     mutate,
     coverageAnalysis: 'perTest',
+    mutator: { excludedMutations: mod.excludedMutations ?? [] },
     concurrency,
     timeoutMS: 120_000,
     // The first run of every test, instrumented, takes minutes on loaded cores (tfjs loads per file).
