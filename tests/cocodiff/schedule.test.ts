@@ -32,6 +32,9 @@ describe('noise schedule', () => {
 
   it('honours the number of steps', () => {
     expect(noiseSchedule('linear', 50).alphaBar.length).toBe(50);
+    const one = noiseSchedule('linear', 1); // a single step is the first β alone
+    expect(Array.from(one.betas)).toEqual([1e-4]);
+    expect(Array.from(one.alphaBar)).toEqual([1 - 1e-4]);
     expect(() => noiseSchedule('linear', 0)).toThrow(/positive integer/);
   });
 });

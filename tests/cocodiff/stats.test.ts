@@ -25,3 +25,11 @@ it('the first batch sets mean and (population) variance, later ones move them by
   const back = s.unstandardise(s.standardise(x)).dataSync();
   [0, 1].forEach((i) => expect(back[i]).toBeCloseTo([4, 7][i], 4));
 });
+
+it('takes no gradient and travels in checkpoints under its own names', () => {
+  const s = new FeatureStats(3);
+  expect([s.mean, s.variance, s.count].map((v) => v.trainable)).toEqual([false, false, false]);
+  expect(s.named().map(([name]) => name)).toEqual(['stats.mean', 'stats.variance', 'stats.count']);
+  expect(s.named().map(([, v]) => v)).toEqual([s.mean, s.variance, s.count]);
+});
+
