@@ -74,6 +74,10 @@ describe('compile: an empty person slot', () => {
       ['person 0 enters at frame 16, person 1 leaves at frame 16', partly(11, 0, (_c, t) => t >= 16).map((x, i) => (i % M === 1 && Math.floor(i / (V * M)) % T >= 16 ? 0 : x))],
       ['nobody', new Float32Array(C * T * V * M)],
       ['person 1 present in one frame mid-window', partly(12, 1, (_c, t) => t === 13)],
+      // Slot 0 empty and slot 1 holding only its last coordinate: every value of slot 1 sits in the
+      // last third of the [C][T][V][M] input, which only a full scan of the slot reaches.
+      ['person 0 absent, person 1 only in its last coordinate', partly(13, 1, (c) => c === C - 1).map((x, i) => (i % M === 0 ? 0 : x))],
+      ['person 1 absent once more', onePerson(14, 1)],
     ];
     for (const [what, x] of windows) {
       const got = net.logits(x);
