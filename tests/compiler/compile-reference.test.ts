@@ -7,30 +7,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as compile from '../../cli/commands/compile.ts';
 import { interpret } from '../../compiler/interpret.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const [C, T, V, M, K] = [3, 16, 25, 2, 5];
 let dir: string;
 let inputs: Float32Array;
 let logits: Float32Array;
 
-async function cli(...args: string[]): Promise<string[]> {
-  const program = new Command('cocodiff').exitOverride();
-  compile.register(program);
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    await program.parseAsync(['node', 'cocodiff', ...args]);
-  } finally {
-    log.mockRestore();
-  }
-  return lines;
-}
+const cli = (...args: string[]): Promise<string[]> => runCli([compile], ...args);
 
 const bytes = (x: Float32Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 

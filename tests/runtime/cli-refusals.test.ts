@@ -5,29 +5,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { npyBytes } from '../helpers/npy-zip.ts';
 import { buildFixtureWasm } from './fixture-wasm.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
 let wasmPath: string;
 
-async function cli(...args: string[]): Promise<string[]> {
-  const program = new Command('cocodiff').exitOverride();
-  run.register(program);
-  stream.register(program);
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    await program.parseAsync(['node', 'cocodiff', ...args]);
-  } finally {
-    log.mockRestore();
-  }
-  return lines;
-}
+const cli = (...args: string[]): Promise<string[]> => runCli([run, stream], ...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cocodiff-cli-refuse-'));

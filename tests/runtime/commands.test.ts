@@ -6,13 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
 let wasmPath: string;
@@ -29,19 +29,7 @@ function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
   return out;
 }
 
-async function cli(...args: string[]): Promise<string[]> {
-  const program = new Command('cocodiff').exitOverride();
-  run.register(program);
-  stream.register(program);
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    await program.parseAsync(['node', 'cocodiff', ...args]);
-  } finally {
-    log.mockRestore();
-  }
-  return lines;
-}
+const cli = (...args: string[]): Promise<string[]> => runCli([run, stream], ...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cocodiff-cmd-'));
