@@ -95,7 +95,8 @@ export const LIMITS = {
   windowFrames: 10_000,
 } as const;
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** Hex sha256 of some bytes: the digest every manifest (artifact weights, checkpoint tensors) records. */
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**

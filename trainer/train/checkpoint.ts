@@ -13,10 +13,10 @@
  * CoCoDiff branch), so `export` reads the model group and never touches the rest. int32 tensors
  * (e.g. a generator's state words) are stored as such: a float32 round trip would lose their bits.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recoverDirAtomic, writeDirAtomic } from '../../common/atomic.ts';
+import { sha256 } from '../../common/artifact.ts';
 import { UserError, atField } from '../../common/errors.ts';
 
 export const CHECKPOINT_FORMAT = 'cocodiff-checkpoint';
@@ -40,7 +40,6 @@ interface TensorEntry {
   sha256: string;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('checkpoints assume a little-endian machine');
 
