@@ -43,3 +43,8 @@ export interface CompiledSidecar extends RecognizerSidecar {
   wasmSha256: string;
   source: { artifact: string; weightsSha256: string; provenance: Record<string, unknown> };
 }
+
+/** Where the sidecar JSON sits beside a recognizer: the same name with `.json` for `.wasm`. The compiler writes it there and the Node host looks for it there. */
+export function sidecarPathFor(wasmPath: string): string {
+  return wasmPath.replace(/\.wasm$/i, '') + '.json';
+}

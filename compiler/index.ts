@@ -6,7 +6,7 @@
  *   → build (asc + binaryen + weight segment) → emit
  */
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { OptionError, UserError } from '../common/errors.ts';
@@ -15,7 +15,7 @@ import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
 import { formatPlan } from './codegen/plan.ts';
-import type { CompiledSidecar } from '../common/sidecar.ts';
+import { sidecarPathFor, type CompiledSidecar } from '../common/sidecar.ts';
 import { embedSidecar, makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
 import { loadArtifact } from './load.ts';
@@ -94,11 +94,6 @@ export async function compileModule(
   if (opts.emitAs) await writeFileAtomic(join(opts.emitAs, 'plan.json'), formatPlan(network.plan));
   const sidecar = makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
-}
-
-/** The sidecar JSON written next to a .wasm: same name, .json. */
-function sidecarPathFor(wasmPath: string): string {
-  return join(dirname(wasmPath), basename(wasmPath, '.wasm') + '.json');
 }
 
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {

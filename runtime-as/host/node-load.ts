@@ -6,15 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
+import { sidecarPathFor } from '../../common/sidecar.ts';
 
 /** A file error in words: "a directory, not a file" rather than EISDIR. */
 function why(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'EISDIR' ? 'a directory, not a file' : code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message;
-}
-
-export function sidecarPathFor(wasmPath: string): string {
-  return wasmPath.replace(/\.wasm$/i, '') + '.json';
 }
 
 export async function readRecognizerFile(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }> {

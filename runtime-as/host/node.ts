@@ -14,5 +14,6 @@ import { installRecognizerFiles } from './recognizer.ts';
 installRecognizerFiles({ readRecognizer: readRecognizerFile, readSidecar: readSidecarFile, pathOf: (url) => fileURLToPath(url) });
 
 export * from './index.ts';
-export { readRecognizerFile, readSidecarFile, sidecarPathFor } from './node-load.ts';
+export { readRecognizerFile, readSidecarFile } from './node-load.ts';
+export { sidecarPathFor } from '../../common/sidecar.ts';
 export { loadRecording } from './recording-file.ts';
