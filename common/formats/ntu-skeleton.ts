@@ -33,6 +33,41 @@ interface Body {
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
+ * The value of the decimal text b[s..e) when it is [±]digits[.digits][(e|E)[±]digits] with 1 to 15
+ * digits and a power of ten within ±22: then mantissa / 10^k (or mantissa · 10^k) is exact in both
+ * operands and so exactly Number()'s correctly rounded result. Anything else (more digits, larger
+ * powers, malformed text) is undefined: left to Number(). Every value a Kinect export writes
+ * ("-0.2059419", "277.419", "2") takes this path (why it exists: see Lines).
+ */
+export function simpleDecimal(b: Uint8Array, s: number, e: number): number | undefined {
+  let i = s;
+  let neg = false;
+  if (b[i] === 45 || b[i] === 43) neg = b[i++] === 45;
+  let mant = 0;
+  let digits = 0;
+  let frac = 0;
+  while (i < e && b[i] >= 48 && b[i] <= 57) { mant = mant * 10 + (b[i++] - 48); digits++; }
+  if (i < e && b[i] === 46) {
+    i++;
+    while (i < e && b[i] >= 48 && b[i] <= 57) { mant = mant * 10 + (b[i++] - 48); digits++; frac++; }
+  }
+  let exp = 0;
+  if (i < e && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    let eneg = false;
+    if (b[i] === 45 || b[i] === 43) eneg = b[i++] === 45;
+    const es = i;
+    while (i < e && b[i] >= 48 && b[i] <= 57) exp = exp * 10 + (b[i++] - 48);
+    if (i === es) return undefined;
+    if (eneg) exp = -exp;
+  }
+  const p = exp - frac;
+  if (i !== e || digits === 0 || digits > 15 || p > 22 || p < -22) return undefined;
+  const v = p >= 0 ? mant * POW10[p] : mant / POW10[-p];
+  return neg ? -v : v;
+}
+
+/**
  * Walks the lines of one file, so every error can say where it happened and what it wanted.
  * Works on the raw bytes: a file of 300 frames × 2 bodies is ~16k lines of 12 numbers, and slicing
  * each into strings for Number() made parsing about twice as slow as reading digits in place.
@@ -117,38 +152,9 @@ class Lines {
     }
   }
 
-  /**
-   * Decimal [-]digits[.digits][e[-]digits]. When the digits fit in 2^53 and the power of ten is at
-   * most 22, mantissa / 10^k is exactly Number()'s correctly rounded result; anything else goes
-   * through Number() (which also turns "nan", "abc" into NaN, caught by the caller).
-   */
+  /** The number b[s..e): read in place when simpleDecimal can, else by Number() (which gives NaN for "nan", "abc"). */
   private number(s: number, e: number): number {
-    const b = this.buf;
-    let i = s;
-    let neg = false;
-    if (b[i] === 45 || b[i] === 43) neg = b[i++] === 45;
-    let mant = 0;
-    let digits = 0;
-    let frac = 0;
-    while (i < e && b[i] >= 48 && b[i] <= 57) { mant = mant * 10 + (b[i++] - 48); digits++; }
-    if (i < e && b[i] === 46) {
-      i++;
-      while (i < e && b[i] >= 48 && b[i] <= 57) { mant = mant * 10 + (b[i++] - 48); digits++; frac++; }
-    }
-    let exp = 0;
-    if (i < e && (b[i] === 101 || b[i] === 69) && digits > 0) {
-      i++;
-      let eneg = false;
-      if (b[i] === 45 || b[i] === 43) eneg = b[i++] === 45;
-      const es = i;
-      while (i < e && b[i] >= 48 && b[i] <= 57) exp = exp * 10 + (b[i++] - 48);
-      if (i === es) return NaN;
-      if (eneg) exp = -exp;
-    }
-    const p = exp - frac;
-    if (i !== e || digits === 0 || digits > 15 || p > 22 || p < -22) return Number(this.text(s, e));
-    const v = p >= 0 ? mant * POW10[p] : mant / POW10[-p];
-    return neg ? -v : v;
+    return simpleDecimal(this.buf, s, e) ?? Number(this.text(s, e));
   }
 
   /** Parses a count line: a non-negative integer, optionally required to equal `expected`. */

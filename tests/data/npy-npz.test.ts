@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseNpy, readNpy } from '../../common/formats/npy.ts';
+import { NpyRowReader, parseNpy, readNpy } from '../../common/formats/npy.ts';
 import { Npz, ZipArchive } from '../../trainer/data/npz.ts';
 import { prepareNpz } from '../../trainer/data/prepare.ts';
 import { readCache } from '../../trainer/data/cache.ts';
@@ -25,6 +25,59 @@ describe('.npy parser', () => {
     expect(a.dtype).toBe(descr);
     expect(a.shape).toEqual([2, 2]);
     expect(Array.from(a.data)).toEqual(values.map(Math.fround));
+  });
+
+  // Half floats by bit pattern: 1, −2, 1/3 rounded, the largest half, the smallest normal, the largest and
+  // smallest subnormals (positive and negative), ±0, the half below 1, and π rounded.
+  const HALVES: Array<[number, number]> = [
+    [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x7bff, 65504], [0x0400, 2 ** -14],
+    [0x03ff, 1023 * 2 ** -24], [0x0001, 2 ** -24], [0x8001, -(2 ** -24)], [0x0000, 0], [0x8000, -0],
+    [0x3bff, 0.99951171875], [0x4248, 3.140625],
+  ];
+
+  it.each(['<f2', '>f2'])('reads %s half floats, subnormals and signed zeros included', (descr) => {
+    const a = parseNpy(npyBytes(descr, [3, 4], HALVES.map(([h]) => h)), 'h.npy');
+    expect(a.shape).toEqual([3, 4]);
+    HALVES.forEach(([h, want], i) => expect(Object.is(a.data[i], want), `0x${h.toString(16)} → ${a.data[i]}, expected ${want}`).toBe(true));
+  });
+
+  it('reads every finite half float to the float32 with the same sign, exponent and mantissa bits', () => {
+    const finite = Array.from({ length: 65536 }, (_, h) => h).filter((h) => ((h >> 10) & 0x1f) !== 31);
+    const got = new Uint32Array(parseNpy(npyBytes('<f2', [finite.length], finite), 'all.npy').data.buffer);
+    const wrong: string[] = [];
+    finite.forEach((h, i) => {
+      // The float32 bit layout written out: normals move the exponent bias from 15 to 127; a subnormal
+      // m · 2^-24 is normal in float32, at exponent e with the leading 1 of m shifted out.
+      const sign = (h & 0x8000) << 16;
+      const e = (h >> 10) & 0x1f;
+      let m = h & 0x3ff;
+      let bits = sign;
+      if (e > 0) bits |= ((e + 112) << 23) | (m << 13);
+      else if (m > 0) {
+        let exp = 113;
+        while (!(m & 0x400)) { m <<= 1; exp--; }
+        bits |= (exp << 23) | ((m & 0x3ff) << 13);
+      }
+      if (got[i] !== bits >>> 0 && wrong.length < 5) wrong.push(`0x${h.toString(16)}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses a half-float infinity or NaN in a whole array, and streams them as such row by row', async () => {
+    for (const [h, what] of [[0x7c00, 'Infinity'], [0xfc00, '-Infinity'], [0x7e00, 'NaN'], [0x7c01, 'NaN']] as const) {
+      const bytes = npyBytes('<f2', [2, 2], [0x3c00, 0x3c00, 0x3c00, h]);
+      expect(() => parseNpy(bytes, 'h.npy')).toThrow(`h.npy: element [1, 1] is ${what} as float32 (expected finite values)`);
+      const rows = await NpyRowReader.open((async function* () { yield bytes; })(), 'h.npy');
+      await rows.readRow(0);
+      expect(Array.from(await rows.readRow(1))).toEqual([1, Number(what)]);
+    }
+  });
+
+  it('refuses a descr with anything before or after the byte order, kind and size', () => {
+    const f4 = npyBytes('<f4', [2], [1, 2]).toString('latin1');
+    for (const descr of ['x<f4', '<f4x', '<f4 ', 'f4', '<g4']) {
+      expect(() => parseNpy(Buffer.from(f4.replace("'<f4'", `'${descr}'`), 'latin1'), 'd.npy'), descr).toThrow(`d.npy: field "descr": unsupported dtype "${descr}"`);
+    }
   });
 
   it('reads version 2 headers, 1-D and 0-D shapes', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bodyMotion, loadSkeletonFile, parseSkeleton } from '../../common/formats/ntu-skeleton.ts';
+import { bodyMotion, loadSkeletonFile, parseSkeleton, simpleDecimal } from '../../common/formats/ntu-skeleton.ts';
 import { range, skeletonText, swingingBody, type FixtureBody } from '../helpers/ntu-fixtures.ts';
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
@@ -73,13 +73,49 @@ describe('NTU .skeleton parser', () => {
     expect(bodyMotion([0, 1, 0, 2, 1, 4])).toBeCloseTo(5, 12);
   });
 
-  it('reads numbers exactly as Number() does, exponents and long mantissas included', () => {
-    const toks = ['-0.5', '1e-3', '2.5E+2', '12345678901234567', '.25', '-7', '0.30000000000000004'];
+  // Numbers in every spelling Number() accepts, including those simpleDecimal leaves to Number().
+  const NUMBERS = [
+    '-0.2059419', '277.419', '2', '+3.75', '12.5', '-123456.789', '9.99', '.25', '5.', '-.5', '0',
+    '1e3', '1E3', '2.5e-3', '-2.5E+2', '5.e-1', '1e0', '7e+05', '3e-9', '1.5e-10', '1e12', '1e22', '1e-22',
+    '123456789012345', '1234567890123456', '12345678901234567', '0.30000000000000004', '1e23', '1e-23', '1e-30',
+  ];
+
+  it('stores every number as the float32 of Number(), signs, exponents and long mantissas included', () => {
     const b: FixtureBody = { id: '9', frames: [0], joint: () => [0, 0, 0] };
-    const text = skeletonText(1, [b], '\n').replace(/^0\.0000000 0\.0000000 0\.000000/m, `${toks[0]} ${toks[1]} ${toks[2]}`)
-      .replace(/\n0\.0000000 0\.0000000 0\.000000/, `\n${toks[3]} ${toks[4]} ${toks[5]}`);
-    const seq = parse(text);
-    expect(Array.from(seq.data.subarray(0, 6))).toEqual(toks.slice(0, 6).map((t) => Math.fround(Number(t))));
+    const lines = skeletonText(1, [b], '\n').split('\n');
+    // lines[4 + v] is joint v; its x y z take NUMBERS[3v..3v+2].
+    for (let v = 0; 3 * v < NUMBERS.length; v++) {
+      lines[4 + v] = lines[4 + v].replace(/^\S+ \S+ \S+/, NUMBERS.slice(3 * v, 3 * v + 3).join(' '));
+    }
+    const seq = parse(lines.join('\n'));
+    expect(Array.from(seq.data.subarray(0, NUMBERS.length))).toEqual(NUMBERS.map((t) => Math.fround(Number(t))));
+  });
+
+  it('reads simple decimals in place, exactly as Number() does', () => {
+    const read = (t: string) => simpleDecimal(bytes(t), 0, t.length);
+    for (const t of NUMBERS.filter((t) => !['1234567890123456', '12345678901234567', '0.30000000000000004', '1e23', '1e-23', '1e-30'].includes(t))) {
+      expect(read(t), t).toBe(Number(t));
+    }
+    expect(Object.is(read('-0'), -0)).toBe(true);
+  });
+
+  it('leaves to Number() what it cannot read exactly: over 15 digits, powers of ten beyond ±22, malformed text', () => {
+    const declined = [
+      '1234567890123456', '12345678901234567', '0.30000000000000004', '1e23', '1.5e-22', '1e-23',
+      '', '-', '+', '.', '-.', 'e5', '1e', '1e+', '1.5x', '1..5', '1.e', '1eA', '1e:', '1e1.', '1.5-3', '--1', '+-1',
+      'nan', 'inf', '1.2.3', '0x10',
+    ];
+    for (const t of declined) expect(simpleDecimal(bytes(t), 0, t.length), t).toBeUndefined();
+  });
+
+  it('reads exactly the bytes [s, e): digits and signs next to them do not count', () => {
+    const at = (text: string, s: number, e: number) => simpleDecimal(bytes(text), s, e);
+    expect(at('127', 0, 2)).toBe(12);
+    expect(at('3.257', 0, 4)).toBe(3.25);
+    expect(at('1e27', 0, 3)).toBe(100);
+    expect(at('712.5e27', 1, 7)).toBe(1250);
+    expect(at('7+5', 1, 3)).toBe(5);
+    expect(at('7-5', 1, 3)).toBe(-5);
   });
 
   it('loads from disk with the label and name taken from the file name', async () => {
@@ -130,12 +166,37 @@ describe('NTU .skeleton bad input', () => {
   });
 
   // 1e39 and 3.5e38 are finite doubles but overflow float32, the type the coordinates are stored in.
-  it.each(['NaN', 'nan', 'inf', '-Infinity', 'abc', '1.2.3', '1e', '1e39', '-3.5e38'])('rejects the coordinate %s', (tok) => {
+  it.each([
+    'NaN', 'nan', 'inf', '-Infinity', 'abc', '1.2.3', '1e', '1e39', '-3.5e38',
+    '.', '-', '1..5', '1.e', '1eA', '1e1.', '1.5-3', '--1', '1.5x',
+  ])('rejects the coordinate %s', (tok) => {
     const ls = [...lines];
     const vals = ls[6].split(' ');
     vals[1] = tok;
     ls[6] = vals.join(' ');
     expect(() => parse(bad(ls), F)).toThrow(`${F}:7: joint 3 of 25 of frame 1 of 4, body 1 of 1: value 2 should be a finite float32 number, found "${tok}"`);
+  });
+
+  it('names the value that is wrong wherever it is on the line', () => {
+    for (const k of [0, 2, 11]) {
+      const ls = [...lines];
+      const vals = ls[6].split(' ');
+      vals[k] = 'x1';
+      ls[6] = vals.join(' ');
+      expect(() => parse(bad(ls), F)).toThrow(`${F}:7: joint 3 of 25 of frame 1 of 4, body 1 of 1: value ${k + 1} should be a finite float32 number, found "x1"`);
+    }
+  });
+
+  it.each(['-1', '1.5', '1e400', 'two'])('rejects the body count %s', (tok) => {
+    const ls = [...lines];
+    ls[1] = tok;
+    expect(() => parse(bad(ls), F)).toThrow(`${F}:2: expected the body count of frame 1 (a non-negative integer), found "${tok}"`);
+  });
+
+  it('says how many values a count line should hold and holds', () => {
+    const ls = [...lines];
+    ls[0] = '4 4';
+    expect(() => parse(bad(ls), F)).toThrow(`${F}:1: expected the frame count (1 value), found 2 values`);
   });
 
   it('rejects a file in which no frame holds a body', () => {

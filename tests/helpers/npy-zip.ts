@@ -5,6 +5,7 @@
  */
 import { crc32, deflateRawSync } from 'node:zlib';
 
+/** For `f2`, `values` are the half floats' bit patterns (0x3c00 is 1), so a test can write any of them. */
 export function npyBytes(descr: string, shape: number[], values: ArrayLike<number>, opts: { version?: 1 | 2; fortran?: boolean } = {}): Buffer {
   const version = opts.version ?? 1;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -24,6 +25,7 @@ export function npyBytes(descr: string, shape: number[], values: ArrayLike<numbe
     const v = values[i];
     const o = i * size;
     switch (kind) {
+      case 'f2': little ? data.writeUInt16LE(v, o) : data.writeUInt16BE(v, o); break;
       case 'f4': little ? data.writeFloatLE(v, o) : data.writeFloatBE(v, o); break;
       case 'f8': little ? data.writeDoubleLE(v, o) : data.writeDoubleBE(v, o); break;
       case 'i4': little ? data.writeInt32LE(v, o) : data.writeInt32BE(v, o); break;
