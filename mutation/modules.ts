@@ -74,7 +74,7 @@ export const MODULES: MutationModule[] = [
     name: 'loaders',
     what: 'the loaders\' number checks: NTU .skeleton numbers and counts, .npy dtypes and half floats, the non-finite check',
     stryker: [
-      { file: 'common/formats/ntu-skeleton.ts', names: ['checkCount', 'numbers', 'number', 'count'] },
+      { file: 'common/formats/ntu-skeleton.ts', names: ['simpleDecimal', 'checkCount', 'numbers', 'number', 'count'] },
       { file: 'common/formats/npy.ts', names: ['halfToFloat', 'parseDescr'] },
       { file: 'common/sequence.ts', names: ['firstNonFinite'] },
     ],
