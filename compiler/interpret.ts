@@ -64,17 +64,26 @@ function run(graph: Graph, op: Op, env: Map<string, Float32Array>, input: Float3
       const x = get(op.in);
       const src = info(op.in);
       const V = src.V;
-      epilogue(graph, op, env, out(op.out), (co, t, v) => {
-        let acc = op.bias[co];
+      const T = info(op.out).T;
+      // Loops ordered so the innermost runs along contiguous joints; each output still sums its
+      // terms in the order bias, then ci, then k (the same double-precision result as one sum per output).
+      const acc = new Float64Array(op.cout * T * V);
+      for (let co = 0; co < op.cout; co++) {
+        const row = acc.subarray(co * T * V, (co + 1) * T * V);
+        row.fill(op.bias[co]);
         for (let ci = 0; ci < op.cin; ci++) {
           for (let k = 0; k < op.K; k++) {
-            const ts = t * op.stride + k * op.dilation - op.pad;
-            if (ts < 0 || ts >= src.T) continue;
-            acc += op.weight[(co * op.cin + ci) * op.K + k] * x[(ci * src.T + ts) * V + v];
+            const w = op.weight[(co * op.cin + ci) * op.K + k];
+            for (let t = 0; t < T; t++) {
+              const ts = t * op.stride + k * op.dilation - op.pad;
+              if (ts < 0 || ts >= src.T) continue;
+              const from = (ci * src.T + ts) * V;
+              for (let v = 0; v < V; v++) row[t * V + v] += w * x[from + v];
+            }
           }
         }
-        return acc;
-      }, op.cout);
+      }
+      epilogue(graph, op, env, out(op.out), acc, op.cout);
       return;
     }
     case 'bn': {
@@ -115,21 +124,35 @@ function run(graph: Graph, op: Op, env: Map<string, Float32Array>, input: Float3
     case 'maxpool': {
       const x = get(op.in);
       const src = info(op.in);
-      const C = src.C;
-      epilogue(graph, op, env, out(op.out), (c, t, v) => {
-        let best = -Infinity;
-        for (let k = -1; k <= 1; k++) {
-          const ts = t * op.stride + k;
-          if (ts >= 0 && ts < src.T) best = Math.max(best, x[(c * src.T + ts) * src.V + v]);
+      const { C } = src;
+      const T = info(op.out).T;
+      const value = new Float64Array(C * T * src.V);
+      for (let c = 0; c < C; c++) {
+        for (let t = 0; t < T; t++) {
+          for (let v = 0; v < src.V; v++) {
+            let best = -Infinity;
+            for (let k = -1; k <= 1; k++) {
+              const ts = t * op.stride + k;
+              if (ts >= 0 && ts < src.T) best = Math.max(best, x[(c * src.T + ts) * src.V + v]);
+            }
+            value[(c * T + t) * src.V + v] = op.scale && op.shift ? best * op.scale[c] + op.shift[c] : best;
+          }
         }
-        return op.scale && op.shift ? best * op.scale[c] + op.shift[c] : best;
-      }, C);
+      }
+      epilogue(graph, op, env, out(op.out), value, C);
       return;
     }
     case 'subsample': {
       const x = get(op.in);
       const src = info(op.in);
-      epilogue(graph, op, env, out(op.out), (c, t, v) => x[(c * src.T + t * op.stride) * src.V + v], src.C);
+      const T = info(op.out).T;
+      const value = new Float64Array(src.C * T * src.V);
+      for (let c = 0; c < src.C; c++) {
+        for (let t = 0; t < T; t++) {
+          for (let v = 0; v < src.V; v++) value[(c * T + t) * src.V + v] = x[(c * src.T + t * op.stride) * src.V + v];
+        }
+      }
+      epilogue(graph, op, env, out(op.out), value, src.C);
       return;
     }
     case 'ctrgc': {
@@ -169,10 +192,11 @@ function run(graph: Graph, op: Op, env: Map<string, Float32Array>, input: Float3
             for (let r = 0; r < rel; r++) acc += s.w4[c * rel + r] * rel3[r * V * V + uv];
             A[uv] = acc * op.alpha + s.pa[uv];
           }
-          for (let i = 0; i < S; i++) {
-            let acc = s.b3[c];
-            for (let ci = 0; ci < cin; ci++) acc += s.w3[c * cin + ci] * x[ci * S + i];
-            x3[i] = acc;
+          // Along contiguous positions; each x3[i] still sums b3, then ci in order.
+          x3.fill(s.b3[c]);
+          for (let ci = 0; ci < cin; ci++) {
+            const w = s.w3[c * cin + ci];
+            for (let i = 0; i < S; i++) x3[i] += w * x[ci * S + i];
           }
           for (let t = 0; t < T; t++) {
             for (let u = 0; u < V; u++) {
@@ -183,7 +207,8 @@ function run(graph: Graph, op: Op, env: Map<string, Float32Array>, input: Float3
           }
         }
       }
-      epilogue(graph, op, env, out(op.out), (c, t, v) => sum[c * S + t * V + v] + op.bias[c], cout);
+      for (let c = 0; c < cout; c++) for (let i = 0; i < S; i++) sum[c * S + i] += op.bias[c];
+      epilogue(graph, op, env, out(op.out), sum, cout);
       return;
     }
     case 'pool': {
@@ -212,18 +237,15 @@ function run(graph: Graph, op: Op, env: Map<string, Float32Array>, input: Float3
   }
 }
 
-/** Writes value(c, t, v) through the op's epilogue: channel offset, residual, ReLU. */
-function epilogue(
-  graph: Graph, op: EpilogueOp, env: Map<string, Float32Array>, y: Float32Array,
-  value: (c: number, t: number, v: number) => number, channels: number,
-): void {
+/** Writes value[c][t][v] (channels × the output's T × V) through the op's epilogue: channel offset, residual, ReLU. */
+function epilogue(graph: Graph, op: EpilogueOp, env: Map<string, Float32Array>, y: Float32Array, value: Float64Array, channels: number): void {
   const { T, V } = graph.tensors.get(op.out)!;
   const res = op.residual ? env.get(op.residual.tensor) : undefined;
   if (op.residual && !res) throw new Error(`interpret: residual ${op.residual.tensor} read before it was written`);
   for (let c = 0; c < channels; c++) {
     for (let t = 0; t < T; t++) {
       for (let v = 0; v < V; v++) {
-        let acc = value(c, t, v);
+        let acc = value[(c * T + t) * V + v];
         if (res) acc += res[((op.residual!.offset + c) * T + t) * V + v];
         if (op.relu) acc = Math.max(acc, 0);
         y[((op.outOffset + c) * T + t) * V + v] = acc;
