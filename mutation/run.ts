@@ -50,7 +50,7 @@ async function runStryker(mod: MutationModule, concurrency: number): Promise<Out
   const mutate = mod.stryker!.flatMap((r) => regionRanges(ROOT, r)).map((r) => `${r.file}:${r.from}-${r.to}`);
   const results = await new Stryker({
     testRunner: 'vitest',
-    vitest: { configFile: 'vitest.config.ts', related: false },
+    vitest: { configFile: 'mutation/vitest.config.ts', related: false },
     testFiles: mod.tests,
     mutate,
     coverageAnalysis: 'perTest',
