@@ -11,7 +11,8 @@
  * survivors; survivors listed in mutation/equivalent.txt (judged equivalent: no test can tell them
  * apart) are shown apart and left out of the adjusted score. Results: reports/mutation/<module>.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLevel } from '@stryker-mutator/api/core';
 import { Stryker } from '@stryker-mutator/core';
@@ -114,6 +115,9 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown module ${unknown.join(', ')}; modules: ${MODULES.map((m) => m.name).join(', ')}`);
   const equivalent = readEquivalent();
   mkdirSync(REPORTS, { recursive: true });
+  // The runtime tests' fixture modules, built once per source text for the whole run (tests/runtime/fixture-wasm.ts).
+  process.env.COCODIFF_FIXTURE_WASM_CACHE = mkdtempSync(join(tmpdir(), 'cocodiff-mutate-wasm-'));
+  process.on('exit', () => rmSync(process.env.COCODIFF_FIXTURE_WASM_CACHE!, { recursive: true, force: true }));
   const rows: string[] = [];
   for (const name of names) {
     const found = MODULES.find((m) => m.name === name)!;

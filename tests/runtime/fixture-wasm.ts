@@ -5,7 +5,7 @@
  */
 import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODALITY_CODES } from '../../common/abi.ts';
@@ -82,13 +82,15 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
   ].join('\n'));
   for (const [name, source] of Object.entries(generateAbi())) await writeFile(join(build, name), source);
   const wasmPath = join(dir, 'recognizer.wasm');
-  const out: string[] = [];
-  const sink = { write: (s: string | Uint8Array) => { out.push(String(s)); return true; } };
-  const { error } = await asc.main(
-    [join(build, ABI_ENTRY), '--outFile', wasmPath, '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert'],
-    { stdout: sink as never, stderr: sink as never },
-  );
-  if (error) throw new Error(`asc failed: ${error.message}\n${out.join('')}`);
+  const args = ['--outFile', wasmPath, '--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert'];
+  const cached = await fromCache(build, args, wasmPath);
+  if (!cached.hit) {
+    const out: string[] = [];
+    const sink = { write: (s: string | Uint8Array) => { out.push(String(s)); return true; } };
+    const { error } = await asc.main([join(build, ABI_ENTRY), ...args], { stdout: sink as never, stderr: sink as never });
+    if (error) throw new Error(`asc failed: ${error.message}\n${out.join('')}`);
+    await cached.store();
+  }
   const sidecarPath = join(dir, 'recognizer.json');
   await writeFile(sidecarPath, JSON.stringify({
     format: 'cocodiff-recognizer',
@@ -103,4 +105,33 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     wasmSha256: createHash('sha256').update(await readFile(wasmPath)).digest('hex'),
   }));
   return { wasmPath, sidecarPath };
+}
+
+/**
+ * `npm run mutate` sets COCODIFF_FIXTURE_WASM_CACHE to a folder of its own for one run: it re-runs
+ * the same test files once per mutant, and their beforeAll builds would otherwise repeat asc for
+ * every mutant of TypeScript code that cannot change the module. A build is reused only for the same
+ * options and sources byte for byte (a planted AssemblyScript mutant changes a source, so it is
+ * built). Unset (npm test), every build runs.
+ */
+async function fromCache(build: string, args: string[], wasmPath: string): Promise<{ hit: boolean; store: () => Promise<void> }> {
+  const cache = process.env.COCODIFF_FIXTURE_WASM_CACHE;
+  if (!cache) return { hit: false, store: async () => {} };
+  const hash = createHash('sha256').update(JSON.stringify(args.slice(2)));
+  for (const f of (await readdir(build)).sort()) hash.update(f).update('\0').update(await readFile(join(build, f))).update('\0');
+  const entry = join(cache, `${hash.digest('hex')}.wasm`);
+  try {
+    await copyFile(entry, wasmPath);
+    return { hit: true, store: async () => {} };
+  } catch {
+    return {
+      hit: false,
+      store: async () => {
+        await mkdir(cache, { recursive: true });
+        const tmp = `${entry}.${process.pid}.tmp`;
+        await copyFile(wasmPath, tmp);
+        await rename(tmp, entry);
+      },
+    };
+  }
 }
