@@ -4,7 +4,7 @@ import { NTU25, OPENPOSE18, type JointLayout } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import {
-  applyModality, centre, preprocess, resize, rotationMatrix, testCrop, trainCrop, validFrames, type Clip,
+  applyModality, centre, preprocess, resize, rotationMatrix, testCrop, testPreprocessOptions, trainCrop, validFrames, type Clip,
 } from '../../trainer/data/preprocess.ts';
 
 /** A sequence whose value at (frame, person, joint, coord) is given by `value`. */
@@ -79,10 +79,12 @@ describe('persons and valid frames', () => {
     expect(padded.data.subarray(75, 150).every((x) => x === 0)).toBe(true);
   });
 
-  it('a sequence with no valid frame is a user error', () => {
+  it('a sequence with no valid frame is a user error naming it (its name, else its file, else "sequence")', () => {
     const empty = makeSeq(5, 2, NTU25, () => 0);
     expect(() => preprocess(empty, { frames: 8, persons: 2, modality: 'joint', layout: NTU25, train: false })).toThrow(UserError);
-    expect(() => validFrames(empty, 2)).toThrow(/no valid frame/);
+    expect(() => validFrames({ ...empty, source: 'a.skeleton' }, 2)).toThrow(/^fixture: no valid frame/);
+    expect(() => validFrames({ ...empty, name: undefined, source: 'a.skeleton' }, 2)).toThrow(/^a\.skeleton: no valid frame/);
+    expect(() => validFrames({ ...empty, name: undefined }, 2)).toThrow(/^sequence: no valid frame/);
   });
 });
 
@@ -177,6 +179,31 @@ describe('preprocess', () => {
     const joint = preprocess(seq, { ...base, modality: 'joint' });
     const bone = preprocess(seq, { ...base, modality: 'bone' });
     expect(Array.from(bone)).toEqual(Array.from(applyModality(joint, 'bone', 3, 8, 2, NTU25.parents)));
+  });
+
+  it('refuses a sequence whose joints are not the layout\'s, naming both', () => {
+    const coco = makeSeq(4, 1, OPENPOSE18, () => 1);
+    expect(() => preprocess(coco, { ...base, modality: 'joint' })).toThrow(new UserError('fixture: 18 joints, layout ntu25 has 25'));
+  });
+
+  it('test options come from the artifact: T, M, modality, layout, crop ratio and centring, no training', () => {
+    const opts = testPreprocessOptions({
+      input: { C: 3, T: 48, V: 18, M: 1 }, modality: 'bone-motion', layout: 'openpose18',
+      preprocessing: { windowFrames: 60, testCropRatio: 0.9, centre: false },
+    });
+    expect(opts).toEqual({ frames: 48, persons: 1, modality: 'bone-motion', layout: OPENPOSE18, train: false, cropRatio: 0.9, centre: false });
+  });
+
+  it('rotates 3D training clips (by default) and never 2D ones, whose third value is a score', () => {
+    const train = { ...base, modality: 'joint' as const, train: true };
+    const moving = (f: number, p: number, v: number, c: number) => (p === 1 ? 0 : 0.5 + Math.sin(f / 7 + v + c));
+    const ntu = makeSeq(40, 2, NTU25, moving);
+    const rotated = preprocess(ntu, { ...train, rng: new Rng(9) });
+    const unrotated = preprocess(ntu, { ...train, rng: new Rng(9), rotate: false });
+    expect(Array.from(rotated)).not.toEqual(Array.from(unrotated)); // the same crop (drawn first), then rotated
+    const op = makeSeq(40, 2, OPENPOSE18, moving);
+    const op2d = { ...train, layout: OPENPOSE18 };
+    expect(Array.from(preprocess(op, { ...op2d, rng: new Rng(9) }))).toEqual(Array.from(preprocess(op, { ...op2d, rng: new Rng(9), rotate: false })));
   });
 
   it('training draws crops and rotations from the rng: same seed same output, other seed different', () => {
