@@ -6,10 +6,12 @@
  *   npm run mutate -- f16 loaders            Stryker and planted mutants of those modules
  *   npm run mutate -- all --concurrency 2    every module, two Stryker test runners
  *   npm run mutate -- f16 --tests a,b        score other test files against a module's mutants
+ *   npm run mutate -- f16 --engine stryker   only the Stryker (TypeScript) or planted (AssemblyScript) mutants
  *
  * Prints the score of each module, detected / (detected + survived + no coverage), and the
  * survivors; survivors listed in mutation/equivalent.txt (judged equivalent: no test can tell them
- * apart) are shown apart and left out of the adjusted score. Results: reports/mutation/<module>.json.
+ * apart) are shown apart and left out of the adjusted score. Results: reports/mutation/<module>.json
+ * (<module>.<engine>.json with --engine).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +102,9 @@ async function main(): Promise<void> {
   // --tests a,b: run other test files than the modules' own (e.g. an older suite, to score it).
   const testsAt = args.indexOf('--tests');
   const testsOverride = testsAt >= 0 ? args.splice(testsAt, 2)[1].split(',') : undefined;
+  const engineAt = args.indexOf('--engine');
+  const engine = engineAt >= 0 ? args.splice(engineAt, 2)[1] : undefined;
+  if (engine !== undefined && engine !== 'stryker' && engine !== 'planted') throw new Error('--engine: expected stryker or planted');
   if (args.includes('--list') || args.length === 0) {
     for (const m of MODULES) {
       console.log(`${m.name}: ${m.what}`);
@@ -127,8 +132,8 @@ async function main(): Promise<void> {
     const start = Date.now();
     console.log(`\n== ${mod.name}: ${mod.what}`);
     const outcomes: Outcome[] = [];
-    if (mod.stryker) outcomes.push(...await runStryker(mod, concurrency));
-    if (mod.planted) {
+    if (mod.stryker && engine !== 'planted') outcomes.push(...await runStryker(mod, concurrency));
+    if (mod.planted && engine !== 'stryker') {
       const all = generateMutants(ROOT, mod.planted, mod.tests);
       const mutants = mod.plantedSample ? sampleMutants(all, mod.plantedSample) : all;
       console.log(`planted: ${mutants.length} of ${all.length} mutants`);
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     }
     const s = score(outcomes, equivalent);
     const minutes = (Date.now() - start) / 60_000;
-    writeFileSync(join(REPORTS, `${mod.name}.json`), JSON.stringify({ module: mod.name, date: new Date().toISOString(), minutes, ...s, outcomes }, null, 1) + '\n');
+    writeFileSync(join(REPORTS, `${mod.name}${engine ? `.${engine}` : ''}.json`), JSON.stringify({ module: mod.name, date: new Date().toISOString(), minutes, ...s, outcomes }, null, 1) + '\n');
     const survivors = outcomes.filter((o) => o.status === 'survived' || o.status === 'no coverage');
     for (const o of survivors) {
       const why = equivalent.get(key(o));
