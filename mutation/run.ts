@@ -11,7 +11,7 @@
  * Prints the score of each module, detected / (detected + survived + no coverage), and the
  * survivors; survivors listed in mutation/equivalent.txt (judged equivalent: no test can tell them
  * apart) are shown apart and left out of the adjusted score. Results: reports/mutation/<module>.json
- * (<module>.<engine>.json with --engine).
+ * (<module>-<engine>.json with --engine; Stryker's own report is <module>.stryker.json).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     }
     const s = score(outcomes, equivalent);
     const minutes = (Date.now() - start) / 60_000;
-    writeFileSync(join(REPORTS, `${mod.name}${engine ? `.${engine}` : ''}.json`), JSON.stringify({ module: mod.name, date: new Date().toISOString(), minutes, ...s, outcomes }, null, 1) + '\n');
+    writeFileSync(join(REPORTS, `${mod.name}${engine ? `-${engine}` : ''}.json`), JSON.stringify({ module: mod.name, date: new Date().toISOString(), minutes, ...s, outcomes }, null, 1) + '\n');
     const survivors = outcomes.filter((o) => o.status === 'survived' || o.status === 'no coverage');
     for (const o of survivors) {
       const why = equivalent.get(key(o));
