@@ -63,7 +63,11 @@ describe.each(CONFIGS)('$id', (cfg) => {
   const cases = [
     { name: 'long, two persons', frames: 95, persons: 2, seed: 1 },
     { name: 'more persons than the model', frames: 40, persons: 3, seed: 2 },
-    ...(cfg.M > 1 ? [{ name: 'person 0 never present', frames: 60, persons: 2, seed: 3, noPerson0: true }] : []),
+    ...(cfg.M > 1 ? [
+      { name: 'person 0 never present', frames: 60, persons: 2, seed: 3, noPerson0: true },
+      // The origin is person 0's centre where person 0 first appears, not that of person 1 who came first.
+      { name: 'person 0 enters after person 1', frames: 60, persons: 2, seed: 8, enter: [0.5, 0] as [number, number] },
+    ] : []),
     { name: 'fewer valid frames than T', frames: 7, persons: 1, seed: 4 },
     { name: 'a single frame', frames: 1, persons: 1, seed: 5 },
   ];

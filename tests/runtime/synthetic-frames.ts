@@ -13,6 +13,8 @@ export interface RecordingOptions {
   seed: number;
   /** Person 0 never appears (the origin falls back to another person). */
   noPerson0?: boolean;
+  /** When persons 0 and 1 enter, as fractions of the recording (default 0.1 and 0.3). */
+  enter?: [number, number];
 }
 
 export function recording(o: RecordingOptions): Sequence {
@@ -20,7 +22,8 @@ export function recording(o: RecordingOptions): Sequence {
   const V = LAYOUTS[o.layout].joints.length;
   const C = 3;
   const data = new Float32Array(o.frames * o.persons * V * C);
-  const enter = [o.noPerson0 ? o.frames : Math.floor(o.frames * 0.1), Math.floor(o.frames * 0.3)];
+  const [enter0, enter1] = o.enter ?? [0.1, 0.3];
+  const enter = [o.noPerson0 ? o.frames : Math.floor(o.frames * enter0), Math.floor(o.frames * enter1)];
   const leave = [o.frames, Math.floor(o.frames * 0.8)];
   const base = Array.from({ length: o.persons * V * C }, () => rng.normal());
   for (let f = 0; f < o.frames; f++) {
