@@ -184,6 +184,7 @@ describe('preprocess', () => {
   it('refuses a sequence whose joints are not the layout\'s, naming both', () => {
     const coco = makeSeq(4, 1, OPENPOSE18, () => 1);
     expect(() => preprocess(coco, { ...base, modality: 'joint' })).toThrow(new UserError('fixture: 18 joints, layout ntu25 has 25'));
+    expect(() => preprocess({ ...coco, name: undefined }, { ...base, modality: 'joint' })).toThrow(new UserError('sequence: 18 joints, layout ntu25 has 25'));
   });
 
   it('test options come from the artifact: T, M, modality, layout, crop ratio and centring, no training', () => {
