@@ -9,8 +9,8 @@ import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-ablate-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const run = (variant: string, seed: number, top1: number): RunRecord => ({ variant, seed, testTop1: top1, valTop1: top1 + 0.1, epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
-const SETTINGS = { data: 'synth', trainPerClass: 8, valFraction: null, preset: 'synth-quick', epochs: 2, batch: null, width: null, blocks: null, frames: null, cocodiff: {} };
+const run = (variant: string, seed: number, top1: number, val = top1 + 0.1): RunRecord => ({ variant, seed, testTop1: top1, valTop1: val, valCurve: [0.1, val - 0.05, val], epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
+const SETTINGS = { data: 'synth', trainPerClass: 8, valFraction: null, preset: 'synth-quick', epochs: 2, batch: null, width: 0.125, blocks: null, frames: null, cocodiff: { genT: [20, 200] as [number, number], matchNorm: true } };
 
 describe('ablation', () => {
   it('maps the paper\'s five variants onto the train switches', () => {
@@ -42,10 +42,10 @@ describe('ablation', () => {
     expect(d.low).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 12);
   });
 
-  it('summarises per variant in the paper\'s order and writes the table and the paired picture', async () => {
+  it('summarises per variant in the paper\'s order and writes the table, the paired picture and the validation curves', async () => {
     const report: AblationReport = {
-      format: 'cocodiff-ablation', version: 2, settings: SETTINGS,
-      runs: [run('+both (CoCoDiff)', 1, 0.5), run('baseline', 1, 0.4), run('baseline', 2, 0.6), run('+both (CoCoDiff)', 2, 0.7)],
+      format: 'cocodiff-ablation', version: 3, settings: SETTINGS,
+      runs: [run('+both (CoCoDiff)', 1, 0.5, 0.4), run('baseline', 1, 0.4, 0.5), run('baseline', 2, 0.6, 0.6), run('+both (CoCoDiff)', 2, 0.7, 0.62)],
     };
     const rows = summarise(report);
     expect(rows.map((r) => r.variant)).toEqual(['baseline', '+both (CoCoDiff)']);
@@ -53,17 +53,33 @@ describe('ablation', () => {
     expect(rows[0].top1.std).toBeCloseTo(Math.sqrt(200), 9);
     expect(rows[0].diff).toBeNull();
     expect(rows[1].diff!.mean).toBeCloseTo(10, 9);
+    // Validation differences are paired on their own numbers (−10 and +2 points), not on test's.
+    expect(rows[0].valDiff).toBeNull();
+    expect(rows[1].valDiff!.mean).toBeCloseTo(-4, 9);
+    expect(rows[1].valDiff!.std).toBeCloseTo(Math.sqrt(72), 9);
     const dir = join(root, 'tables');
     await mkdir(dir);
     await writeTables(dir, report);
     const md = await readFile(join(dir, 'ablation.md'), 'utf8');
     expect(md).toContain('8 training recordings per class');
-    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — |');
-    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) |');
+    expect(md).toContain('(width 0.125, blocks preset, frames preset, batch preset)');
+    expect(md).toContain('CoCoDiff settings: the defaults, except genT 20:200, matchNorm true.');
+    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — | 55.0 ± 7.1 | — |');
+    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) | 51.0 ± 15.6 | −4.0 [−80.2, +72.2] (n = 2) |');
     const svg = await readFile(join(dir, 'ablation.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect((svg.match(/<circle /g) ?? []).length).toBe(4); // two seeds, each in both columns
     expect((svg.match(/stroke-opacity="0.6"/g) ?? []).length).toBe(2); // one line per seed
+    const curves = await readFile(join(dir, 'ablation-curves.svg'), 'utf8');
+    // One mean curve per variant, one curve per baseline seed, each through its three epochs.
+    const lines = [...curves.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1].split(' ').length);
+    expect(lines).toEqual([3, 3, 3, 3]);
+    // The baseline's mean curve is 10, 50, 55 % (seeds at 10, 45, 50 and 10, 55, 60): y = 300 − 2.72·v in a 272-px plot.
+    const meanYs = /<polyline points="([^"]+)"/.exec(curves)![1].split(' ').map((p) => Number(p.split(',')[1]));
+    expect(meanYs).toEqual([272.8, 164, 150.4]);
+    expect(curves).toContain('baseline (2)');
+    expect(curves).toContain('+both (CoCoDiff) (2)');
+    expect(curves).toContain('2 seeds');
   });
 
   it('runs seed-paired trainings on K recordings per class, resumes without re-running, refuses other settings', async () => {

@@ -1,8 +1,9 @@
 /**
- * The ablation's picture: one panel per variant against the baseline, each seed a dot in both
- * columns joined by a line (so a paired gain shows as lines rising left to right), the means as bars.
+ * The ablation's pictures. The paired chart: one panel per variant against the baseline, each seed a
+ * dot in both columns joined by a line (so a paired gain shows as lines rising left to right), the
+ * means as bars. The validation curves: whether every run trained long enough to flatten out.
  */
-import { escapeXml } from '../train/svg.ts';
+import { chartsSvg, escapeXml, type Series } from '../train/svg.ts';
 import { pairedDifference } from './stats-paired.ts';
 
 export interface SeedPoint {
@@ -63,4 +64,42 @@ export function pairedChartSvg(runs: SeedPoint[], order: string[], baseline: str
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
+}
+
+export interface SeedCurve {
+  variant: string;
+  seed: number;
+  /** Validation top-1 (0…1) after each epoch; null where a run had no validation. */
+  valCurve: Array<number | null>;
+}
+
+const VARIANT_COLOURS = ['#333333', '#1f77b4', '#2ca02c', '#ff7f0e', '#d62728', '#9467bd'];
+
+/** Mean validation top-1 by epoch per variant, and the baseline's curve seed by seed (grey, one legend entry). */
+export function validationCurvesSvg(runs: SeedCurve[], order: string[], baseline: string): string {
+  const curve = (values: Array<number | null>): Array<[number, number]> => values.map((v, i) => [i + 1, v === null ? NaN : 100 * v]);
+  const meanCurve = (group: SeedCurve[]): Array<number | null> => {
+    const epochs = Math.max(0, ...group.map((r) => r.valCurve.length));
+    return Array.from({ length: epochs }, (_, e) => {
+      const at = group.map((r) => r.valCurve[e]).filter((v): v is number => v !== null && v !== undefined);
+      return at.length ? at.reduce((a, b) => a + b, 0) / at.length : null;
+    });
+  };
+  const present = order.filter((name) => runs.some((r) => r.variant === name));
+  const means: Series[] = present.map((name) => {
+    const group = runs.filter((r) => r.variant === name);
+    return { label: `${name} (${group.length})`, colour: VARIANT_COLOURS[order.indexOf(name) % VARIANT_COLOURS.length], points: curve(meanCurve(group)) };
+  });
+  const seeds: Series[] = runs
+    .filter((r) => r.variant === baseline)
+    .sort((a, b) => a.seed - b.seed)
+    .map((r, i, all) => ({ label: i === 0 ? `${all.length} seeds` : '', colour: '#555555', points: curve(r.valCurve) }));
+  return chartsSvg(
+    [
+      { title: 'validation top-1, mean over seeds', xLabel: 'epoch', yLabel: 'top-1 (%)', yRange: [0, 100], series: means, legend: 'bottom' },
+      { title: `${baseline}: validation top-1 per seed`, xLabel: 'epoch', yLabel: 'top-1 (%)', yRange: [0, 100], series: seeds, legend: 'bottom' },
+    ],
+    520,
+    340,
+  );
 }

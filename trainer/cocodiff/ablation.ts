@@ -18,7 +18,7 @@ import type { PresetName } from '../train/config.ts';
 import { runPaths } from '../train/config.ts';
 import { hasCheckpoint } from '../train/checkpoint.ts';
 import { runTraining, type RunResult } from '../train/train.ts';
-import { pairedChartSvg } from './ablation-chart.ts';
+import { pairedChartSvg, validationCurvesSvg } from './ablation-chart.ts';
 import { pairedDifference, stat, type PairedDifference, type Stat } from './stats-paired.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from './types.ts';
 
@@ -84,6 +84,8 @@ export interface RunRecord {
   /** Test top-1 of the epoch chosen on validation (scored once). */
   testTop1: number;
   valTop1: number | null;
+  /** Validation top-1 after every epoch: shows whether training ran long enough for it to flatten. */
+  valCurve: Array<number | null>;
   epoch: number;
   wallSeconds: number;
   msPerStep: number;
@@ -107,7 +109,7 @@ export interface AblationSettings {
 
 export interface AblationReport {
   format: 'cocodiff-ablation';
-  version: 2;
+  version: 3;
   settings: AblationSettings;
   runs: RunRecord[];
 }
@@ -121,6 +123,8 @@ export interface Row {
   epoch: Stat;
   /** Against the baseline, over shared seeds (absent for the baseline itself). */
   diff: PairedDifference | null;
+  /** The same on the validation subjects: what settings are chosen by, never the test difference. */
+  valDiff: PairedDifference | null;
   wall: Stat;
   msPerStep: Stat;
 }
@@ -205,11 +209,12 @@ export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
     const paths = runPaths(runDir);
     if (!existsSync(paths.result)) continue;
     const r = JSON.parse(await readFile(paths.result, 'utf8')) as RunResult;
-    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number });
+    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number; valTop1?: number });
     runs.push({
       ...job,
       testTop1: r.test.top1,
       valTop1: r.chosen.valTop1,
+      valCurve: history.map((m) => m.valTop1 ?? null),
       epoch: r.chosen.epoch,
       wallSeconds: history.reduce((a, m) => a + m.seconds, 0) + r.test.seconds,
       msPerStep: history.reduce((a, m) => a + m.msPerStep, 0) / history.length,
@@ -226,7 +231,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   const log = o.log ?? (() => {});
   if (o.only) {
     await runJob(o, o.only);
-    return { format: 'cocodiff-ablation', version: 2, settings: settingsOf(o), runs: await collect(o.out, [o.only]) };
+    return { format: 'cocodiff-ablation', version: 3, settings: settingsOf(o), runs: await collect(o.out, [o.only]) };
   }
   const reportFile = join(o.out, 'ablation.json');
   const settings = settingsOf(o);
@@ -237,7 +242,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     }
   }
   const report = async (): Promise<AblationReport> => {
-    const r: AblationReport = { format: 'cocodiff-ablation', version: 2, settings, runs: await collect(o.out, jobs) };
+    const r: AblationReport = { format: 'cocodiff-ablation', version: 3, settings, runs: await collect(o.out, jobs) };
     await writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
     await writeTables(o.out, r);
     return r;
@@ -264,17 +269,19 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   return report();
 }
 
-/** Writes ablation.md and ablation.svg from the runs so far. */
+/** Writes ablation.md, ablation.svg (paired test top-1) and ablation-curves.svg (validation curves) from the runs so far. */
 export async function writeTables(out: string, report: AblationReport): Promise<Row[]> {
   const rows = summarise(report);
   await writeFileAtomic(join(out, 'ablation.md'), markdownTable(rows, report));
   await writeFileAtomic(join(out, 'ablation.svg'), pairedChartSvg(report.runs, VARIANTS.map((v) => v.name), BASELINE));
+  await writeFileAtomic(join(out, 'ablation-curves.svg'), validationCurvesSvg(report.runs, VARIANTS.map((v) => v.name), BASELINE));
   return rows;
 }
 
 export function summarise(report: AblationReport): Row[] {
-  const bySeed = (name: string) => new Map(report.runs.filter((r) => r.variant === name).map((r) => [r.seed, 100 * r.testTop1]));
-  const baseline = bySeed(BASELINE);
+  const bySeed = (name: string, score: (r: RunRecord) => number) => new Map(report.runs.filter((r) => r.variant === name).map((r) => [r.seed, 100 * score(r)]));
+  const test = (r: RunRecord) => r.testTop1;
+  const val = (r: RunRecord) => r.valTop1 ?? NaN;
   return VARIANTS.flatMap((v) => {
     const runs = report.runs.filter((r) => r.variant === v.name);
     if (runs.length === 0) return [];
@@ -285,7 +292,8 @@ export function summarise(report: AblationReport): Row[] {
       top1: stat(runs.map((r) => 100 * r.testTop1)),
       val: stat(runs.map((r) => 100 * (r.valTop1 ?? NaN))),
       epoch: stat(runs.map((r) => r.epoch)),
-      diff: v.name === BASELINE ? null : pairedDifference(baseline, bySeed(v.name)),
+      diff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, test), bySeed(v.name, test)),
+      valDiff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, val), bySeed(v.name, val)),
       wall: stat(runs.map((r) => r.wallSeconds)),
       msPerStep: stat(runs.map((r) => r.msPerStep)),
     }];
@@ -302,14 +310,17 @@ export function formatDifference(d: PairedDifference | null): string {
 export function markdownTable(rows: Row[], report: AblationReport): string {
   const s = report.settings;
   const pm = (x: Stat, digits: number) => `${x.mean.toFixed(digits)} ± ${x.std.toFixed(digits)}`;
+  const model = (['width', 'blocks', 'frames', 'batch'] as const).map((k) => `${k} ${s[k] ?? 'preset'}`).join(', ');
+  const overrides = Object.entries(s.cocodiff).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(':') : v}`);
   const lines = [
     `Ablation on \`${s.data}\`: ${s.trainPerClass ? `${s.trainPerClass} training recordings per class` : 'all training recordings'}, ` +
-      `preset ${s.preset ?? 'none'}, ${s.epochs ?? 'preset'} epochs, epoch chosen on the validation subjects, test scored once.`,
-    'Test top-1 (%), mean ± std over seeds; Δ = variant − baseline on the same seed, mean [95 % CI, Student t].',
+      `preset ${s.preset ?? 'none'} (${model}), ${s.epochs ?? 'preset'} epochs, epoch chosen on the validation subjects, test scored once.`,
+    `CoCoDiff settings: the defaults${overrides.length ? `, except ${overrides.join(', ')}` : ''}.`,
+    'Top-1 (%), mean ± std over seeds; Δ = variant − baseline on the same seed, mean [95 % CI, Student t]. Settings are chosen by Δ val, never by Δ test.',
     '',
-    '| variant | train flags | seeds | test top-1 (%) | Δ vs baseline (points) | val top-1 (%) | chosen epoch | wall (s) | ms/step |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${r.epoch.mean.toFixed(1)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | chosen epoch | wall (s) | ms/step |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
 }

@@ -18,6 +18,8 @@ export interface Chart {
   series: Series[];
   /** Fixed y range (e.g. [0, 1] for accuracy); otherwise fitted to the data. */
   yRange?: [number, number];
+  /** Where the legend goes: top right (default) or bottom right, clear of rising accuracy curves. */
+  legend?: 'top' | 'bottom';
 }
 
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
@@ -65,7 +67,8 @@ function chartGroup(c: Chart, x0: number, y0: number, w: number, h: number): str
   parts.push(`<rect x="${x0 + pad.l}" y="${y0 + pad.t}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
   parts.push(`<text x="${x0 + pad.l + pw / 2}" y="${y0 + h - 6}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(c.xLabel)}</text>`);
   parts.push(`<text transform="translate(${x0 + 14},${y0 + pad.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(c.yLabel)}</text>`);
-  c.series.forEach((s, i) => {
+  const labelled = c.series.filter((s) => s.label !== '');
+  c.series.forEach((s) => {
     // Split at gaps so a missing value does not draw a misleading line.
     const runs: string[][] = [[]];
     for (const [x, y] of s.points) {
@@ -78,7 +81,10 @@ function chartGroup(c: Chart, x0: number, y0: number, w: number, h: number): str
         ? `<circle cx="${r[0].split(',')[0]}" cy="${r[0].split(',')[1]}" r="2.5" fill="${s.colour}"/>`
         : `<polyline points="${r.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2"${dash}/>`);
     }
-    const ly = y0 + pad.t + 14 + i * 16;
+    // A series without a label (one of many alike) draws no legend entry.
+    const i = labelled.indexOf(s);
+    if (i < 0) return;
+    const ly = c.legend === 'bottom' ? y0 + pad.t + ph - 8 - (labelled.length - 1 - i) * 16 : y0 + pad.t + 14 + i * 16;
     const lx = x0 + pad.l + pw - 110;
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
     parts.push(`<text x="${lx + 24}" y="${ly}" font-size="11" ${FONT}>${escapeXml(s.label)}</text>`);
