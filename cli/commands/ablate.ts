@@ -139,10 +139,11 @@ export function register(program: Command): void {
       });
       if (only) return;
       const rows = await writeTables(f.out, report);
-      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  Δ vs baseline, points [95 % CI]   wall (s)`);
+      const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}`;
+      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  wall (s)`);
       for (const r of rows) {
-        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${`${r.top1.mean.toFixed(1)} ± ${r.top1.std.toFixed(1)}`.padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(7)}`);
+        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${pm(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${pm(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
       }
-      console.log(`tables: ${f.out}/ablation.md, ${f.out}/ablation.svg`);
+      console.log(`tables: ${f.out}/ablation.md, ${f.out}/ablation.svg, ${f.out}/ablation-curves.svg`);
     });
 }
