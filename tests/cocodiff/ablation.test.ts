@@ -9,7 +9,7 @@ import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-ablate-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const run = (variant: string, seed: number, top1: number, val = top1 + 0.1): RunRecord => ({ variant, seed, testTop1: top1, valTop1: val, valCurve: [0.1, val - 0.05, val], epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
+const run = (variant: string, seed: number, top1: number, val = top1 + 0.1): RunRecord => ({ variant, seed, testTop1: top1, valTop1: val, valCurve: [0.1, val - 0.05, val], lastCe: { real: 1 + top1, gen: variant === 'baseline' ? null : top1 }, epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
 const SETTINGS = { data: 'synth', trainPerClass: 8, valFraction: null, preset: 'synth-quick', epochs: 2, batch: null, width: 0.125, blocks: null, frames: null, cocodiff: { genT: [20, 200] as [number, number], matchNorm: true } };
 
 describe('ablation', () => {
@@ -64,8 +64,8 @@ describe('ablation', () => {
     expect(md).toContain('8 training recordings per class');
     expect(md).toContain('(width 0.125, blocks preset, frames preset, batch preset)');
     expect(md).toContain('CoCoDiff settings: the defaults, except genT 20:200, matchNorm true.');
-    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — | 55.0 ± 7.1 | — |');
-    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) | 51.0 ± 15.6 | −4.0 [−80.2, +72.2] (n = 2) |');
+    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — | 55.0 ± 7.1 | — | 3.0 | 1.50 / — |');
+    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) | 51.0 ± 15.6 | −4.0 [−80.2, +72.2] (n = 2) | 3.0 | 1.60 / 0.60 |');
     const svg = await readFile(join(dir, 'ablation.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect((svg.match(/<circle /g) ?? []).length).toBe(4); // two seeds, each in both columns

@@ -86,6 +86,11 @@ export interface RunRecord {
   valTop1: number | null;
   /** Validation top-1 after every epoch: shows whether training ran long enough for it to flatten. */
   valCurve: Array<number | null>;
+  /**
+   * Training cross-entropy of the last epoch on the real features and on the generated ones (null
+   * without CoCoDiff): generated features easier to classify than real ones are not hard variations.
+   */
+  lastCe: { real: number; gen: number | null };
   epoch: number;
   wallSeconds: number;
   msPerStep: number;
@@ -125,6 +130,8 @@ export interface Row {
   diff: PairedDifference | null;
   /** The same on the validation subjects: what settings are chosen by, never the test difference. */
   valDiff: PairedDifference | null;
+  /** Mean over seeds of the last epoch's CE on real and on generated features (gen null without CoCoDiff). */
+  ce: { real: number; gen: number | null };
   wall: Stat;
   msPerStep: Stat;
 }
@@ -209,12 +216,14 @@ export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
     const paths = runPaths(runDir);
     if (!existsSync(paths.result)) continue;
     const r = JSON.parse(await readFile(paths.result, 'utf8')) as RunResult;
-    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number; valTop1?: number });
+    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number; valTop1?: number; ceReal: number; ceGen?: number });
+    const last = history[history.length - 1];
     runs.push({
       ...job,
       testTop1: r.test.top1,
       valTop1: r.chosen.valTop1,
       valCurve: history.map((m) => m.valTop1 ?? null),
+      lastCe: { real: last.ceReal, gen: last.ceGen ?? null },
       epoch: r.chosen.epoch,
       wallSeconds: history.reduce((a, m) => a + m.seconds, 0) + r.test.seconds,
       msPerStep: history.reduce((a, m) => a + m.msPerStep, 0) / history.length,
@@ -292,6 +301,7 @@ export function summarise(report: AblationReport): Row[] {
       top1: stat(runs.map((r) => 100 * r.testTop1)),
       val: stat(runs.map((r) => 100 * (r.valTop1 ?? NaN))),
       epoch: stat(runs.map((r) => r.epoch)),
+      ce: { real: stat(runs.map((r) => r.lastCe.real)).mean, gen: v.cocodiff?.genCe ? stat(runs.map((r) => r.lastCe.gen ?? NaN)).mean : null },
       diff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, test), bySeed(v.name, test)),
       valDiff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, val), bySeed(v.name, val)),
       wall: stat(runs.map((r) => r.wallSeconds)),
@@ -317,10 +327,11 @@ export function markdownTable(rows: Row[], report: AblationReport): string {
       `preset ${s.preset ?? 'none'} (${model}), ${s.epochs ?? 'preset'} epochs, epoch chosen on the validation subjects, test scored once.`,
     `CoCoDiff settings: the defaults${overrides.length ? `, except ${overrides.join(', ')}` : ''}.`,
     'Top-1 (%), mean ± std over seeds; Δ = variant − baseline on the same seed, mean [95 % CI, Student t]. Settings are chosen by Δ val, never by Δ test.',
+    'CE real / gen: training cross-entropy of the last epoch on the real features and on the generated ones.',
     '',
-    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | chosen epoch | wall (s) | ms/step |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | chosen epoch | CE real / gen | wall (s) | ms/step |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
 }
