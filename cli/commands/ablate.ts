@@ -38,6 +38,7 @@ interface Flags {
   detachBranch?: boolean;
   matchNorm?: boolean;
   unitNormOutput?: boolean;
+  genCe: boolean;
   text?: string;
   textEmbeddings?: string;
   jobs: number;
@@ -92,6 +93,7 @@ export function register(program: Command): void {
     .option('--detach-branch', 'CoCoDiff: the earlier gradient paths (x0 detached, CE on generated features stopped before the denoiser)')
     .option('--match-norm', 'CoCoDiff: rescale generated features to their real feature\'s norm (earlier patch)')
     .option('--unit-norm-output', 'CoCoDiff: unit-norm rows into the denoiser\'s output map (earlier patch)')
+    .option('--no-gen-ce', 'CoCoDiff: do not classify the generated features (only the fine and coarse losses act)')
     .option('--text <file>', 'descriptions JSON (default: the project\'s file for the dataset)')
     .option('--text-embeddings <file>', 'precomputed text embeddings (JSON or .npy) instead of the built-in encoder')
     .option('--jobs <n>', 'trainings at once, each in its own process (e.g. one per core)', positiveInt('--jobs'), 1)
@@ -107,6 +109,7 @@ export function register(program: Command): void {
         ...(f.detachBranch ? { detachBranch: true } : {}),
         ...(f.matchNorm ? { matchNorm: true } : {}),
         ...(f.unitNormOutput ? { unitNormOutput: true } : {}),
+        ...(f.genCe ? {} : { genCe: false }),
       };
       let only: Job | undefined;
       if (f.runOne) {

@@ -57,6 +57,9 @@ describe('ablation', () => {
     expect(rows[0].valDiff).toBeNull();
     expect(rows[1].valDiff!.mean).toBeCloseTo(-4, 9);
     expect(rows[1].valDiff!.std).toBeCloseTo(Math.sqrt(72), 9);
+    expect(rows[1].ce).toEqual({ real: 1.6, gen: 0.6 });
+    // With --no-gen-ce the generated features are never classified: no CE on them to report.
+    expect(summarise({ ...report, settings: { ...SETTINGS, cocodiff: { genCe: false } } })[1].ce.gen).toBeNull();
     const dir = join(root, 'tables');
     await mkdir(dir);
     await writeTables(dir, report);

@@ -301,13 +301,18 @@ export function summarise(report: AblationReport): Row[] {
       top1: stat(runs.map((r) => 100 * r.testTop1)),
       val: stat(runs.map((r) => 100 * (r.valTop1 ?? NaN))),
       epoch: stat(runs.map((r) => r.epoch)),
-      ce: { real: stat(runs.map((r) => r.lastCe.real)).mean, gen: v.cocodiff?.genCe ? stat(runs.map((r) => r.lastCe.gen ?? NaN)).mean : null },
+      ce: { real: stat(runs.map((r) => r.lastCe.real)).mean, gen: classifiesGenerated(v, report.settings) ? stat(runs.map((r) => r.lastCe.gen ?? NaN)).mean : null },
       diff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, test), bySeed(v.name, test)),
       valDiff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, val), bySeed(v.name, val)),
       wall: stat(runs.map((r) => r.wallSeconds)),
       msPerStep: stat(runs.map((r) => r.msPerStep)),
     }];
   });
+}
+
+/** Whether a variant's classifier trains on generated features (the ablation's overrides may switch that off). */
+function classifiesGenerated(v: Variant, settings: AblationSettings): boolean {
+  return v.cocodiff !== null && (settings.cocodiff.genCe ?? v.cocodiff.genCe);
 }
 
 export function formatDifference(d: PairedDifference | null): string {
