@@ -29,6 +29,7 @@ interface Flags {
   frames?: number;
   backend: BackendName;
   variants?: string;
+  baselineFrom?: string;
   denoiserWidth?: number;
   denoiserBlocks?: number;
   genT?: [number, number];
@@ -83,6 +84,7 @@ export function register(program: Command): void {
     .option('--blocks <n>', 'backbone TCN-GCN units (default: the preset\'s)', positiveInt('--blocks'))
     .option('--frames <T>', 'frames the network sees (default: the preset\'s)', positiveInt('--frames'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--baseline-from <dir>', 'take the baseline runs from this earlier ablation (same data, model and training; other CoCoDiff settings) instead of training them again')
     .option('--variants <list>', `comma-separated subset, by index or name: ${VARIANTS.map((v, i) => `${i}=${v.name}`).join(', ')}`)
     .option('--denoiser-width <n>', 'CoCoDiff denoiser width for every CoCoDiff variant', positiveInt('--denoiser-width'))
     .option('--denoiser-blocks <n>', 'CoCoDiff denoiser residual blocks', positiveInt('--denoiser-blocks'))
@@ -132,6 +134,7 @@ export function register(program: Command): void {
         frames: f.frames,
         backend: f.backend,
         variants: f.variants?.split(',').map((s) => s.trim()).filter(Boolean),
+        baselineFrom: f.baselineFrom,
         cocodiff,
         textFile: f.text,
         embeddingsFile: f.textEmbeddings,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,5 +105,15 @@ describe('ablation', () => {
     expect(log).toEqual(['ablate: 2 of 2 runs already finished']);
     expect(again.runs).toEqual(first.runs);
     await expect(runAblation({ ...o, trainPerClass: 3 })).rejects.toThrow(/ablation.json: this ablation was made with other settings/);
+
+    // A switch measured against the same baselines: only the CoCoDiff run trains, the baseline record is the first ablation's.
+    const switchOut = join(root, 'ablate-switch');
+    const viaSource = { ...o, out: switchOut, baselineFrom: out, cocodiff: { ...o.cocodiff, genT: [10, 50] as [number, number] } };
+    const switched = await runAblation(viaSource);
+    expect(existsSync(join(switchOut, 'baseline'))).toBe(false);
+    expect(switched.runs.find((r) => r.variant === 'baseline')).toEqual({ ...first.runs[0], runDir: join('..', 'ablate', 'baseline', 'seed-1') });
+    expect(switched.runs.find((r) => r.variant !== 'baseline')!.testTop1).toEqual(expect.any(Number));
+    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-k3'), trainPerClass: 3 })).rejects.toThrow(/--baseline-from: .*ablation.json was made with other data, model or training settings/);
+    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-seeds'), seeds: 2 })).rejects.toThrow(/--baseline-from: .* has no finished baseline run for seed 2; extend that ablation first/);
   }, 240_000);
 });

@@ -58,6 +58,12 @@ export interface AblationOptions {
   blocks?: number;
   frames?: number;
   backend?: BackendName;
+  /**
+   * Another ablation's directory whose baseline runs stand in for this one's (same data, model and
+   * training settings; only the CoCoDiff settings may differ): a switch is measured against the same
+   * baselines, seed by seed, without training them again.
+   */
+  baselineFrom?: string;
   /** Names (or 0-based indices) of the variants to run; default all. */
   variants?: string[];
   /** Overrides applied to every CoCoDiff variant (e.g. a smaller denoiser, another --gen-t). */
@@ -110,6 +116,7 @@ export interface AblationSettings {
   blocks: number | null;
   frames: number | null;
   cocodiff: Partial<CoCoDiffOptions>;
+  baselineFrom?: string;
 }
 
 export interface AblationReport {
@@ -176,15 +183,21 @@ function settingsOf(o: AblationOptions): AblationSettings {
     blocks: o.blocks ?? null,
     frames: o.frames ?? null,
     cocodiff: o.cocodiff ?? {},
+    ...(o.baselineFrom ? { baselineFrom: o.baselineFrom } : {}),
   };
 }
 
-const runDirOf = (out: string, job: Job) => join(out, slug(job.variant), `seed-${job.seed}`);
+type Place = Pick<AblationOptions, 'out' | 'baselineFrom'>;
+
+function runDirOf(o: Place, job: Job): string {
+  const root = job.variant === BASELINE && o.baselineFrom ? o.baselineFrom : o.out;
+  return join(root, slug(job.variant), `seed-${job.seed}`);
+}
 
 /** Trains one (variant, seed) in this process, resuming a half-finished run. */
 async function runJob(o: AblationOptions, job: Job): Promise<void> {
   const v = selectVariants([job.variant])[0];
-  const runDir = runDirOf(o.out, job);
+  const runDir = runDirOf(o, job);
   if (existsSync(runPaths(runDir).result)) return;
   await runTraining({
     data: o.data,
@@ -209,10 +222,10 @@ async function runJob(o: AblationOptions, job: Job): Promise<void> {
 }
 
 /** The records of every finished run of `jobs` in OUT. */
-export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
+export async function collect(o: Place, jobs: Job[]): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   for (const job of jobs) {
-    const runDir = runDirOf(out, job);
+    const runDir = runDirOf(o, job);
     const paths = runPaths(runDir);
     if (!existsSync(paths.result)) continue;
     const r = JSON.parse(await readFile(paths.result, 'utf8')) as RunResult;
@@ -227,7 +240,7 @@ export async function collect(out: string, jobs: Job[]): Promise<RunRecord[]> {
       epoch: r.chosen.epoch,
       wallSeconds: history.reduce((a, m) => a + m.seconds, 0) + r.test.seconds,
       msPerStep: history.reduce((a, m) => a + m.msPerStep, 0) / history.length,
-      runDir: relative(out, runDir),
+      runDir: relative(o.out, runDir),
     });
   }
   return runs;
@@ -240,7 +253,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   const log = o.log ?? (() => {});
   if (o.only) {
     await runJob(o, o.only);
-    return { format: 'cocodiff-ablation', version: 3, settings: settingsOf(o), runs: await collect(o.out, [o.only]) };
+    return { format: 'cocodiff-ablation', version: 3, settings: settingsOf(o), runs: await collect(o, [o.only]) };
   }
   const reportFile = join(o.out, 'ablation.json');
   const settings = settingsOf(o);
@@ -251,12 +264,13 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     }
   }
   const report = async (): Promise<AblationReport> => {
-    const r: AblationReport = { format: 'cocodiff-ablation', version: 3, settings, runs: await collect(o.out, jobs) };
+    const r: AblationReport = { format: 'cocodiff-ablation', version: 3, settings, runs: await collect(o, jobs) };
     await writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
     await writeTables(o.out, r);
     return r;
   };
-  const done = new Set((await collect(o.out, jobs)).map((r) => `${r.variant}#${r.seed}`));
+  const done = new Set((await collect(o, jobs)).map((r) => `${r.variant}#${r.seed}`));
+  if (o.baselineFrom) await checkBaselineSource(o, settings, jobs.filter((j) => j.variant === BASELINE && !done.has(`${j.variant}#${j.seed}`)));
   const todo = jobs.filter((j) => !done.has(`${j.variant}#${j.seed}`));
   log(`ablate: ${jobs.length - todo.length} of ${jobs.length} runs already finished`);
   const parallel = Math.max(1, o.jobs ?? 1);
@@ -265,10 +279,10 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   const worker = async () => {
     while (next < todo.length) {
       const job = todo[next++];
-      const runDir = runDirOf(o.out, job);
+      const runDir = runDirOf(o, job);
       log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${runDir}`);
       await (parallel > 1 ? o.spawn!(job) : runJob(o, job));
-      const [r] = await collect(o.out, [job]);
+      const [r] = await collect(o, [job]);
       if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
       log(`ablate: ${job.variant}, seed ${job.seed}: test top-1 ${(100 * r.testTop1).toFixed(1)} % (epoch ${r.epoch}, val ${r.valTop1 === null ? 'n/a' : (100 * r.valTop1).toFixed(1) + ' %'}), ${r.wallSeconds.toFixed(0)} s`);
       await report();
@@ -276,6 +290,20 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   return report();
+}
+
+/** `baselineFrom` must be an ablation of the same data, model and training, with every baseline seed this one pairs. */
+async function checkBaselineSource(o: AblationOptions, settings: AblationSettings, missing: Job[]): Promise<void> {
+  const file = join(o.baselineFrom!, 'ablation.json');
+  if (!existsSync(file)) throw new UserError(`--baseline-from: ${file} not found; expected the directory of a finished \`cocodiff ablate\``);
+  const source = (JSON.parse(await readFile(file, 'utf8')) as Partial<AblationReport>).settings;
+  const comparable = (s: Partial<AblationSettings> | undefined) => JSON.stringify({ ...s, cocodiff: undefined, baselineFrom: undefined });
+  if (comparable(source) !== comparable(settings)) {
+    throw new UserError(`--baseline-from: ${file} was made with other data, model or training settings (${comparable(source)}); its baselines would not pair with these runs`);
+  }
+  if (missing.length) {
+    throw new UserError(`--baseline-from: ${o.baselineFrom} has no finished baseline run for seed${missing.length > 1 ? 's' : ''} ${missing.map((j) => j.seed).join(', ')}; extend that ablation first`);
+  }
 }
 
 /** Writes ablation.md, ablation.svg (paired test top-1) and ablation-curves.svg (validation curves) from the runs so far. */
