@@ -80,8 +80,9 @@ export interface CoCoDiffBranch {
 }
 
 /**
- * Defaults: the paper's setting where it states one; the generation range, η, λs and switches are
- * the ones the validation split favoured (README, "CoCoDiff ablation").
+ * Defaults: the paper's setting where it states one. The generation range, η and the λs are set by
+ * reasoning, not by a search (README, "Ablation"). The gradient paths are the paper's plain ones:
+ * validation favoured --detach-branch only within noise. The earlier patches stay off (not measured).
  */
 export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {
   steps: 1000,
