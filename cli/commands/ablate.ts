@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { positiveInt } from '../options.ts';
-import { formatDifference, runAblation, VARIANTS, writeTables, type Job } from '../../trainer/cocodiff/ablation.ts';
+import { formatDifference, formatStat, runAblation, VARIANTS, writeTables, type Job } from '../../trainer/cocodiff/ablation.ts';
 import type { CoCoDiffOptions } from '../../trainer/cocodiff/types.ts';
 import type { BackendName } from '../../trainer/backend.ts';
 import type { PresetName } from '../../trainer/train/config.ts';
@@ -145,10 +145,9 @@ export function register(program: Command): void {
       });
       if (only) return;
       const rows = await writeTables(f.out, report);
-      const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}`;
       console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  wall (s)`);
       for (const r of rows) {
-        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${pm(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${pm(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
+        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
       }
       console.log(`tables: ${f.out}/ablation.md, ${f.out}/ablation.svg, ${f.out}/ablation-curves.svg`);
     });

@@ -52,6 +52,16 @@ describe('one DDIM step', () => {
   const tau = [900, 600, 300, 40];
   const next = [600, 300, 40, 0];
   const xAt = (t: number[]) => x0.map((row, i) => row.map((x, d) => Math.sqrt(alphaBarByHand(t[i])) * x + Math.sqrt(1 - alphaBarByHand(t[i])) * eps[i][d]));
+  /**
+   * The DDIM step written out: ε̂ = (x − √ᾱ·x̂0)/√(1−ᾱ), σ = η·√((1−ᾱ')/(1−ᾱ)·(1−ᾱ/ᾱ')), and
+   * x' = √ᾱ'·x̂0 + √(1−ᾱ'−σ²)·ε̂ + σ·z (z unused at η = 0).
+   */
+  const ddimByHand = (x: number[][], x0Hat: number[][], eta: number, z?: number[][]) => x.map((row, i) => row.map((xi, d) => {
+    const [a, b] = [alphaBarByHand(tau[i]), alphaBarByHand(next[i])];
+    const sigma = eta * Math.sqrt(((1 - b) / (1 - a)) * (1 - a / b));
+    const epsHat = (xi - Math.sqrt(a) * x0Hat[i][d]) / Math.sqrt(1 - a);
+    return Math.sqrt(b) * x0Hat[i][d] + Math.sqrt(1 - b - sigma * sigma) * epsHat + (z ? sigma * z[i][d] : 0);
+  }));
 
   it('η = 0 with the true x0: lands exactly on q(x_τ\' | x0) with the same noise, and draws nothing', () => {
     let drawn = 0;
@@ -63,10 +73,7 @@ describe('one DDIM step', () => {
   it('η = 0 with a wrong x̂0: √ᾱ\'·x̂0 + √(1−ᾱ\')·(x − √ᾱ·x̂0)/√(1−ᾱ)', () => {
     const x = normals(5);
     const x0Hat = normals(6);
-    const want = x.map((row, i) => row.map((xi, d) => {
-      const [a, b] = [alphaBarByHand(tau[i]), alphaBarByHand(next[i])];
-      return Math.sqrt(b) * x0Hat[i][d] + Math.sqrt(1 - b) * (xi - Math.sqrt(a) * x0Hat[i][d]) / Math.sqrt(1 - a);
-    }));
+    const want = ddimByHand(x, x0Hat, 0);
     expect(worst(ddimStep(tf.tensor2d(x), tf.tensor2d(x0Hat), tau, next, alphaBar, 0, () => { throw new Error('no noise at η = 0'); }), want)).toBeLessThan(2e-5);
   });
 
@@ -74,12 +81,7 @@ describe('one DDIM step', () => {
     const x = normals(7);
     const x0Hat = normals(8);
     const z = normals(9);
-    const want = x.map((row, i) => row.map((xi, d) => {
-      const [a, b] = [alphaBarByHand(tau[i]), alphaBarByHand(next[i])];
-      const sigma = Math.sqrt(((1 - b) / (1 - a)) * (1 - a / b));
-      const epsHat = (xi - Math.sqrt(a) * x0Hat[i][d]) / Math.sqrt(1 - a);
-      return Math.sqrt(b) * x0Hat[i][d] + Math.sqrt(1 - b - sigma * sigma) * epsHat + sigma * z[i][d];
-    }));
+    const want = ddimByHand(x, x0Hat, 1, z);
     const got = ddimStep(tf.tensor2d(x), tf.tensor2d(x0Hat), tau, next, alphaBar, 1, (r, d) => {
       expect([r, d]).toEqual([ROWS, DIM]);
       return tf.tensor2d(z);
@@ -91,11 +93,7 @@ describe('one DDIM step', () => {
     const x = normals(10);
     const x0Hat = normals(11);
     const z = normals(12);
-    const want = x.map((row, i) => row.map((xi, d) => {
-      const [a, b] = [alphaBarByHand(tau[i]), alphaBarByHand(next[i])];
-      const sigma = 0.5 * Math.sqrt(((1 - b) / (1 - a)) * (1 - a / b));
-      return Math.sqrt(b) * x0Hat[i][d] + Math.sqrt(1 - b - sigma * sigma) * (xi - Math.sqrt(a) * x0Hat[i][d]) / Math.sqrt(1 - a) + sigma * z[i][d];
-    }));
+    const want = ddimByHand(x, x0Hat, 0.5, z);
     expect(worst(ddimStep(tf.tensor2d(x), tf.tensor2d(x0Hat), tau, next, alphaBar, 0.5, () => tf.tensor2d(z)), want)).toBeLessThan(2e-5);
   });
 });

@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
-import type { PresetName } from '../train/config.ts';
+import type { EpochMetrics, PresetName } from '../train/config.ts';
 import { runPaths } from '../train/config.ts';
 import { hasCheckpoint } from '../train/checkpoint.ts';
 import { runTraining, type RunResult } from '../train/train.ts';
@@ -229,7 +229,7 @@ export async function collect(o: Place, jobs: Job[]): Promise<RunRecord[]> {
     const paths = runPaths(runDir);
     if (!existsSync(paths.result)) continue;
     const r = JSON.parse(await readFile(paths.result, 'utf8')) as RunResult;
-    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number; msPerStep: number; valTop1?: number; ceReal: number; ceGen?: number });
+    const history = (await readFile(paths.metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
     const last = history[history.length - 1];
     runs.push({
       ...job,
@@ -326,8 +326,8 @@ export function summarise(report: AblationReport): Row[] {
       variant: v.name,
       flags: v.flags,
       n: runs.length,
-      top1: stat(runs.map((r) => 100 * r.testTop1)),
-      val: stat(runs.map((r) => 100 * (r.valTop1 ?? NaN))),
+      top1: stat(runs.map((r) => 100 * test(r))),
+      val: stat(runs.map((r) => 100 * val(r))),
       epoch: stat(runs.map((r) => r.epoch)),
       ce: { real: stat(runs.map((r) => r.lastCe.real)).mean, gen: classifiesGenerated(v, report.settings) ? stat(runs.map((r) => r.lastCe.gen ?? NaN)).mean : null },
       diff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, test), bySeed(v.name, test)),
@@ -343,6 +343,11 @@ function classifiesGenerated(v: Variant, settings: AblationSettings): boolean {
   return v.cocodiff !== null && (settings.cocodiff.genCe ?? v.cocodiff.genCe);
 }
 
+/** mean ± std with `digits` decimals. */
+export function formatStat(x: Stat, digits = 1): string {
+  return `${x.mean.toFixed(digits)} ± ${x.std.toFixed(digits)}`;
+}
+
 export function formatDifference(d: PairedDifference | null): string {
   if (!d) return '—';
   if (d.n === 0) return 'no shared seeds';
@@ -352,7 +357,6 @@ export function formatDifference(d: PairedDifference | null): string {
 
 export function markdownTable(rows: Row[], report: AblationReport): string {
   const s = report.settings;
-  const pm = (x: Stat, digits: number) => `${x.mean.toFixed(digits)} ± ${x.std.toFixed(digits)}`;
   const model = (['width', 'blocks', 'frames', 'batch'] as const).map((k) => `${k} ${s[k] ?? 'preset'}`).join(', ');
   const overrides = Object.entries(s.cocodiff).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(':') : v}`);
   const lines = [
@@ -364,7 +368,7 @@ export function markdownTable(rows: Row[], report: AblationReport): string {
     '',
     '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | chosen epoch | CE real / gen | wall (s) | ms/step |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${pm(r.top1, 1)} | ${formatDifference(r.diff)} | ${pm(r.val, 1)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${formatStat(r.top1)} | ${formatDifference(r.diff)} | ${formatStat(r.val)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
 }

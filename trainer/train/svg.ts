@@ -68,6 +68,8 @@ function chartGroup(c: Chart, x0: number, y0: number, w: number, h: number): str
   parts.push(`<text x="${x0 + pad.l + pw / 2}" y="${y0 + h - 6}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(c.xLabel)}</text>`);
   parts.push(`<text transform="translate(${x0 + 14},${y0 + pad.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(c.yLabel)}</text>`);
   const labelled = c.series.filter((s) => s.label !== '');
+  // Wide enough for the longest label at about 6 px per character of 11 px Helvetica.
+  const lx = x0 + pad.l + pw - Math.max(110, 32 + 6 * Math.max(0, ...labelled.map((l) => l.label.length)));
   c.series.forEach((s) => {
     // Split at gaps so a missing value does not draw a misleading line.
     const runs: string[][] = [[]];
@@ -85,8 +87,6 @@ function chartGroup(c: Chart, x0: number, y0: number, w: number, h: number): str
     const i = labelled.indexOf(s);
     if (i < 0) return;
     const ly = c.legend === 'bottom' ? y0 + pad.t + ph - 8 - (labelled.length - 1 - i) * 16 : y0 + pad.t + 14 + i * 16;
-    // Wide enough for the longest label at about 6 px per character of 11 px Helvetica.
-    const lx = x0 + pad.l + pw - Math.max(110, 32 + 6 * Math.max(...labelled.map((l) => l.label.length)));
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
     parts.push(`<text x="${lx + 24}" y="${ly}" font-size="11" ${FONT}>${escapeXml(s.label)}</text>`);
   });
