@@ -11,7 +11,7 @@
  *            one subset's PA is one V·Vp row the conv4 kernel adds to every output channel
  */
 import type { ConvOp, CtrgcOp } from './ir.ts';
-import { roundUp } from './layout.ts';
+import { roundUp } from './tensor-layout.ts';
 
 export class WeightBlob {
   private chunks: Float32Array[] = [];

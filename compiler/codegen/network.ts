@@ -12,7 +12,7 @@
  * the static arena AR at the plan's offsets. Nothing allocates.
  */
 import type { Graph } from '../ir.ts';
-import { roundUp } from '../layout.ts';
+import { roundUp } from '../tensor-layout.ts';
 import { emitExpandHalves } from '../f16.ts';
 import { isaFor } from './kernels/isa.ts';
 import { PERSON_KERNELS } from './kernels/scalar.ts';

@@ -1,12 +1,12 @@
 /**
  * Codegen, stage 1 of 2: the plan. For a lowered graph it decides every tensor's layout and arena
- * offset (layout.ts, memory-plan.ts), every CTR-GC's scratch, and packs every weight into the blob
+ * offset (tensor-layout.ts, memory-plan.ts), every CTR-GC's scratch, and packs every weight into the blob
  * that becomes the data segment (pack.ts). The plan is plain data, printable as JSON
  * (`cocodiff compile --plan plan.json`, and plan.json next to the sources of `--emit-as`); stage 2,
  * the emitters in ops/, only turns it into AssemblyScript.
  */
 import type { ConvOp, CtrgcOp, Graph, InputOp, LinearOp, MaxPoolOp, Op, PoolOp, SubsampleOp } from '../ir.ts';
-import { roundUp, tensorLayouts, type TensorLayout } from '../layout.ts';
+import { roundUp, tensorLayouts, type TensorLayout } from '../tensor-layout.ts';
 import { liveBuffers, planMemory } from '../memory-plan.ts';
 import { WeightBlob, packConvOp, packCtrgc, padTo4, type PackedConv, type PackedCtrgc } from '../pack.ts';
 

@@ -14,7 +14,7 @@ import * as exportCmd from '../../cli/commands/export.ts';
 import * as prepare from '../../cli/commands/prepare.ts';
 import * as synth from '../../cli/commands/synth.ts';
 import { OUTPUT_MARKER } from '../../common/output-dir.ts';
-import { writeCheckpoint } from '../../trainer/train/checkpoint.ts';
+import { writeCheckpoint } from '../../trainer/train/run-state.ts';
 import { npyBytes, zipBytes } from '../helpers/npy-zip.ts';
 import { writeNtuFolder } from '../helpers/ntu-fixtures.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../compiler/interpret.ts';
 import type { Graph } from '../../compiler/ir.ts';
-import { tensorLayouts } from '../../compiler/layout.ts';
+import { tensorLayouts } from '../../compiler/tensor-layout.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { liveBuffers, planMemory } from '../../compiler/memory-plan.ts';
 import { PASSES, runPasses } from '../../compiler/passes/index.ts';

@@ -8,7 +8,7 @@ import { selectBackend } from '../../trainer/backend.ts';
 import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
 import { relChannels } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
-import { checkpoint } from '../../trainer/model/checkpoint.ts';
+import { checkpoint } from '../../trainer/model/gradient-checkpointing.ts';
 import { GraphConv } from '../../trainer/model/ctrgc.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 import { conv1x1, evenFrames } from '../../trainer/model/ops.ts';

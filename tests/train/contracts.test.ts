@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as train from '../../cli/commands/train.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
-import { readCheckpoint } from '../../trainer/train/checkpoint.ts';
+import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import { runTraining, type TrainState } from '../../trainer/train/train.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-contracts-'));

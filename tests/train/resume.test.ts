@@ -10,7 +10,7 @@ import { readArtifact } from '../../common/artifact.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
-import { readCheckpoint } from '../../trainer/train/checkpoint.ts';
+import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining, type TrainState } from '../../trainer/train/train.ts';
 

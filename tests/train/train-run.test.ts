@@ -12,7 +12,7 @@ import { Rng } from '../../common/rng.ts';
 import { readCache } from '../../trainer/data/cache.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
-import { readCheckpoint } from '../../trainer/train/checkpoint.ts';
+import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { EpochMetrics } from '../../trainer/train/config.ts';
 import { exportRun } from '../../trainer/train/export.ts';
 import { runTraining, type TrainResult } from '../../trainer/train/train.ts';

@@ -16,7 +16,7 @@ import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
 import { runPaths } from '../train/config.ts';
-import { hasCheckpoint } from '../train/checkpoint.ts';
+import { hasCheckpoint } from '../train/run-state.ts';
 import { runTraining, type RunResult } from '../train/train.ts';
 import { pairedChartSvg, validationCurvesSvg } from './ablation-chart.ts';
 import { pairedDifference, stat, type PairedDifference, type Stat } from './stats-paired.ts';

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
-import type { Memo } from './checkpoint.ts';
+import type { Memo } from './gradient-checkpointing.ts';
 import { constant, declareConv as conv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { conv1x1, convMatrix, linear, stackParts } from './ops.ts';

@@ -1,7 +1,7 @@
 /**
  * Imports weights trained by the official CTR-GCN code into a cocodiff model artifact.
  *
- * The input is a PyTorch checkpoint (read with no Python by ../pytorch/checkpoint.ts), or a
+ * The input is a PyTorch checkpoint (read with no Python by ../pytorch/pt-archive.ts), or a
  * `state_dict` dumped as a manifest (golden.json style:
  * `{weights: {file?, tensors: [{name, shape, offset (bytes), length (floats)}]}}`) and a float32
  * little-endian blob. The configuration is read off the tensor shapes: V from PA, C from the first
@@ -17,7 +17,7 @@ import type { LayoutName } from '../../common/layouts.ts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
-import { readTorchCheckpoint } from '../pytorch/checkpoint.ts';
+import { readTorchCheckpoint } from '../pytorch/pt-archive.ts';
 
 export interface ImportMeta {
   /** Frames per sample the network is used with (default 64). */

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UnitSpec } from '../../common/model/ctrgcn.ts';
 import type { Rng } from '../../common/rng.ts';
-import { checkpoint, type Stage } from './checkpoint.ts';
+import { checkpoint, type Stage } from './gradient-checkpointing.ts';
 import { GraphConv } from './ctrgc.ts';
 import { declareConv, type Conv } from './init.ts';
 import { BatchNorm } from './norm.ts';
@@ -45,7 +45,7 @@ export class Unit {
   }
 
   /**
-   * Training checkpoints the unit in two stages (see checkpoint.ts): it keeps its input, the graph
+   * Training checkpoints the unit in two stages (see gradient-checkpointing.ts): it keeps its input, the graph
    * conv's output and the aggregation's output (three activations) instead of the about ten tfjs
    * would keep, and its backward replays the temporal conv with the residual, then the graph conv.
    */

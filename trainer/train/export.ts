@@ -9,7 +9,7 @@ import { OptionError, UserError } from '../../common/errors.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { readCheckpoint } from './checkpoint.ts';
+import { readCheckpoint } from './run-state.ts';
 import { readRunFile, runPaths, type EpochMetrics } from './config.ts';
 import type { RunResult } from './train.ts';
 

@@ -23,7 +23,7 @@ import { readCache } from '../data/cache.ts';
 import { trainSubsets } from '../data/subsets.ts';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { CtrGcnModel, ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './checkpoint.ts';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint, type StateTensor, type TensorGroups } from './run-state.ts';
 import { resolveConfig, resumeConflicts, readRunFile, runPaths, type EpochMetrics, type RunFile, type TrainOptions } from './config.ts';
 import { exportRun } from './export.ts';
 import { argmax, classificationReport, meanCrossEntropy } from './metrics.ts';

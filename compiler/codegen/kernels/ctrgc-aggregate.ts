@@ -16,7 +16,7 @@
  *   x3  [s·cout][x3Row bytes] conv3's output (T·V floats a row); a: [s·cout][V][Vp] the refined topologies
  *   d   output row 0 (dRow bytes apart); r: residual row 0 (rRow bytes apart); b: bias, cout floats
  */
-import { roundUp } from '../../layout.ts';
+import { roundUp } from '../../tensor-layout.ts';
 import { epilogue, epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
 
 export interface AggregateKernelSpec extends EpilogueKind {

@@ -9,7 +9,7 @@
  * the cost. Joints sit in Vp = ⌈V/4⌉·4 lanes, unrolled (V is the one literal: the register count
  * depends on it); rows of xm, x1, x2 are Vp floats, th is [i][v][Vp]. Needs tanh4 (tanh.ts).
  */
-import { roundUp } from '../../layout.ts';
+import { roundUp } from '../../tensor-layout.ts';
 import { fma, type Isa, type Kernel } from './isa.ts';
 
 export const topologyKernelName = (V: number, isa: Isa): string => `f32_ctrgc_topology_v${V}_${isa}`;

@@ -11,7 +11,7 @@
  * V into the next frame's first joints (or the row's slack), which the next frame rewrites: frames
  * run in order. Channels, frames, stride and byte strides are parameters.
  */
-import { roundUp } from '../../layout.ts';
+import { roundUp } from '../../tensor-layout.ts';
 import { epilogue, epilogueSuffix, type EpilogueKind, type Kernel } from './isa.ts';
 
 export interface TimePoolKernelSpec extends EpilogueKind {

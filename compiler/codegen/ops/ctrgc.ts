@@ -7,7 +7,7 @@
  *   conv3      X3 = conv3(x) for all subsets at once: the conv micro-kernel, s·Cout output rows
  *   aggregate  out[c][t][u] = Σ_s Σ_v A[s][c][v][u]·X3[s][c][t][v] + bias, then the epilogue   (ctrgc-aggregate.ts)
  */
-import { roundUp } from '../../layout.ts';
+import { roundUp } from '../../tensor-layout.ts';
 import { aggregateKernel } from '../kernels/ctrgc-aggregate.ts';
 import { topologyKernel } from '../kernels/ctrgc-topology.ts';
 import type { PlannedCtrgc } from '../plan.ts';

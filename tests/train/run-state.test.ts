@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint } from '../../trainer/train/checkpoint.ts';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint } from '../../trainer/train/run-state.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-ckpt-'));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -18,7 +18,7 @@ import { loadArtifact } from '../../compiler/load.ts';
 import { instantiateNetwork } from '../../compiler/verify.ts';
 import { ZipArchive } from '../../trainer/data/npz.ts';
 import { importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
-import { readTorchCheckpoint } from '../../trainer/pytorch/checkpoint.ts';
+import { readTorchCheckpoint } from '../../trainer/pytorch/pt-archive.ts';
 import { readF32 } from '../compiler/artifacts.ts';
 import { zipBytes } from '../helpers/npy-zip.ts';
 
