@@ -95,7 +95,9 @@ async function compile(bytes: Uint8Array | ArrayBuffer, wasmName: string): Promi
   try {
     return await WebAssembly.compile(bytes as BufferSource);
   } catch (err) {
-    throw new UserError(`${wasmName}: not a valid WebAssembly module (${(err as Error).message}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
+    const why = (err as Error).message;
+    if (/relaxed.simd/i.test(why)) throw new UserError(`${wasmName}: built with --relaxed-simd, which this engine does not enable (${why}); on Node 20 run with --experimental-wasm-relaxed-simd, or compile without --relaxed-simd`);
+    throw new UserError(`${wasmName}: not a valid WebAssembly module (${why}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
   }
 }
 
