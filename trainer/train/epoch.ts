@@ -56,6 +56,7 @@ export async function trainEpoch(s: Session, state: TrainState, rng: Rng): Promi
   return next;
 }
 
+/** The epoch's optimisation steps, with the progress bar; stops on an abort signal or a non-finite loss, naming the checkpoint to resume from. */
 function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights: LossWeights | null, epochStart: number): Tally {
   const { config } = s.run;
   const { cache, subsets, pre, dropLast, stepsPerEpoch } = s.data;

@@ -16,6 +16,7 @@ export async function checkResume(opts: TrainOptions, runDir: string, last: stri
   if (!opts.resume && resumable) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
 }
 
+/** The run.json the run started with; refuses options that would change it, except a new --epochs. */
 export async function resumedRun(opts: TrainOptions, runDir: string): Promise<RunFile> {
   const run = await readRunFile(runDir);
   const conflicts = resumeConflicts(opts, run.config);
