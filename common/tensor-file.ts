@@ -108,19 +108,20 @@ export const describedBytes = (entries: readonly TensorEntry[]): number => entri
 /**
  * Reads the tensors of checked manifest entries from a tensor file's bytes, verifying each one's
  * sha256. `file` holds all of `entries` (every group of a checkpoint), so a size that differs from
- * what they describe is refused, naming the first tensor a short file cuts.
+ * what they describe is refused, naming the first tensor a short file cuts. `where(i)` adds to the
+ * name of entry i in messages (" (group model)").
  */
-export function readTensors(file: Uint8Array, entries: readonly TensorEntry[], names: TensorFileNames, where: (e: TensorEntry) => string = () => ''): StoredTensor[] {
+export function readTensors(file: Uint8Array, entries: readonly TensorEntry[], names: TensorFileNames, where: (i: number) => string = () => ''): StoredTensor[] {
   const expected = describedBytes(entries);
   if (file.length !== expected) {
-    const cut = entries.find((e) => e.offset + 4 * product(e.shape) > file.length);
+    const cut = entries.findIndex((e) => e.offset + 4 * product(e.shape) > file.length);
     throw new UserError(`${names.path}: ${file.length} bytes, but the manifest in ${names.manifest} describes ${expected} (truncated or mismatched ${names.kind})`
-      + (cut ? `; ${names.noun} "${cut.name}"${where(cut)} is the first that does not fit` : ''));
+      + (cut >= 0 ? `; ${names.noun} "${entries[cut].name}"${where(cut)} is the first that does not fit` : ''));
   }
-  return entries.map((e) => {
+  return entries.map((e, i) => {
     const bytes = file.subarray(e.offset, e.offset + 4 * product(e.shape));
     if (sha256(bytes) !== e.sha256) {
-      throw new UserError(`${names.path}: ${names.noun} "${e.name}"${where(e)} does not match its sha256 in ${names.manifest} (corrupted ${names.kind})`);
+      throw new UserError(`${names.path}: ${names.noun} "${e.name}"${where(i)} does not match its sha256 in ${names.manifest} (corrupted ${names.kind})`);
     }
     // A fresh, aligned buffer, not a view: the tensor outlives the file's bytes.
     const own = littleEndianCopy(bytes).buffer;

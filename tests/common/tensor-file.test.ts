@@ -55,8 +55,8 @@ describe('tensor file', () => {
     const { file, entries } = byHand();
     const flipped = new Uint8Array(file);
     flipped[9] ^= 1;
-    expect(refusal(() => readTensors(flipped, entries, names, (e) => ` (group ${e.dtype})`)))
-      .toBe('run/tensors.bin: tensor "n" (group int32) does not match its sha256 in state.json (corrupted checkpoint)');
+    expect(refusal(() => readTensors(flipped, entries, names, (i) => ` (entry ${i})`)))
+      .toBe('run/tensors.bin: tensor "n" (entry 1) does not match its sha256 in state.json (corrupted checkpoint)');
     expect(refusal(() => readTensors(file.subarray(0, 6), entries, names)))
       .toBe('run/tensors.bin: 6 bytes, but the manifest in state.json describes 12 (truncated or mismatched checkpoint); tensor "w" is the first that does not fit');
     expect(refusal(() => readTensors(new Uint8Array(16), entries, names)))

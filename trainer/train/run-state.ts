@@ -74,8 +74,7 @@ export async function readCheckpoint<S>(dir: string): Promise<LoadedCheckpoint<S
     checkTensorEntries(need, list, `tensors.${group}`, 'tensor', ['float32', 'int32']);
     return list.map((e) => ({ group, e }));
   }).flat();
-  const group = new Map(entries.map(({ group, e }) => [e, group]));
-  const tensors = readTensors(bytes, entries.map(({ e }) => e), { path: binPath, manifest: 'state.json', kind: 'checkpoint', noun: 'tensor' }, (e) => ` (group ${group.get(e)})`);
+  const tensors = readTensors(bytes, entries.map(({ e }) => e), { path: binPath, manifest: 'state.json', kind: 'checkpoint', noun: 'tensor' }, (i) => ` (group ${entries[i].group})`);
   const groups: TensorGroups = Object.create(null);
   for (const g of Object.keys(json.tensors)) groups[g] = new Map();
   entries.forEach(({ group, e }, i) => groups[group].set(e.name, tensors[i]));
