@@ -92,7 +92,7 @@ export async function compileModule(
     relaxedSimd: opts.relaxedSimd, emitAsDir: opts.emitAs,
   });
   if (opts.emitAs) await writeFileAtomic(join(opts.emitAs, 'plan.json'), formatPlan(network.plan));
-  const sidecar = makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
+  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 

@@ -11,7 +11,8 @@
  * @module cocodiff-runtime
  */
 export { Recognizer } from './recognizer.ts';
-export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, RecognizerSource, StreamOptions } from './recognizer.ts';
+export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, StreamOptions } from './recognizer.ts';
+export type { RecognizerSource, SidecarOptions } from './open-recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
 export { parseFrameLine } from './ndjson.ts';
 export type { NdjsonFrame } from './ndjson.ts';

@@ -10,7 +10,8 @@ import { UserError } from '../../common/errors.ts';
 import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
-import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
+import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
+import type { RecognizerSidecar } from './sidecar.ts';
 
 /** The module's exports by their ABI_EXPORTS key (common/abi.ts holds the names). */
 type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
@@ -90,35 +91,9 @@ export interface Prediction {
 }
 
 /** Options of {@link Recognizer.load}: where the sidecar comes from and whether to trust it, plus the streaming options. */
-export interface LoadOptions extends StreamOptions {
-  /** The sidecar itself, or where to read it (path or URL); default: custom section, then `<name>.json`. */
-  sidecar?: RecognizerSidecar | string | URL;
-  /**
-   * Use a sidecar whose `wasmSha256` does not match the .wasm (or that cannot be checked because
-   * this context has no Web Crypto). Off by default: a mismatch means the class names belong to
-   * another build, or the module is damaged, and the load is refused.
-   */
-  trustSidecar?: boolean;
-}
-
-/** What {@link Recognizer.load} reads a module from: its bytes, a URL, or a string (a file path in Node, else a URL). */
-export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
+export interface LoadOptions extends StreamOptions, SidecarOptions {}
 
 const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
-const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
-
-/** How `Recognizer.load` reads files: installed by the Node entry (node.ts); browsers have none. */
-export interface RecognizerFiles {
-  readRecognizer(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }>;
-  readSidecar(path: string, required: boolean): Promise<RecognizerSidecar | undefined>;
-  pathOf(url: URL): string;
-}
-let files: RecognizerFiles | null = null;
-
-/** Lets `Recognizer.load` take file paths and file: URLs (the Node entry calls it once). */
-export function installRecognizerFiles(reader: RecognizerFiles): void {
-  files = reader;
-}
 
 /** A compiled recognizer .wasm, loaded: classifies whole recordings and streams camera frames. */
 export class Recognizer {
@@ -167,43 +142,7 @@ export class Recognizer {
 
   /** Loads a recognizer from bytes, a file path (Node), or a URL (fetch; file: URLs in Node). */
   static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
-    let bytes: Uint8Array | ArrayBuffer;
-    let found: RecognizerSidecar | undefined;
-    const base = typeof location !== 'undefined' ? location.href : undefined;
-    const asUrl = (s: string): URL => {
-      if (!looksLikeUrl(s) && base === undefined) throw new UserError(`${s}: a file path needs the runtime's Node entry ('cocodiff-runtime/node', which Node picks for 'cocodiff-runtime'); elsewhere pass a URL or the bytes`);
-      return new URL(s, base);
-    };
-    const url = typeof source === 'string' && (looksLikeUrl(source) || !files) ? asUrl(source) : source instanceof URL ? source : null;
-    if (typeof source === 'string' && !url) {
-      ({ bytes, sidecar: found } = await files!.readRecognizer(source));
-    } else if (url?.protocol === 'file:' && files) {
-      ({ bytes, sidecar: found } = await files.readRecognizer(files.pathOf(url)));
-    } else if (url) {
-      bytes = await fetchBytes(url);
-      found = await fetchSidecar(new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url), false);
-    } else {
-      bytes = source as Uint8Array | ArrayBuffer;
-    }
-    let sidecar: RecognizerSidecar | undefined;
-    const given = opts.sidecar;
-    if (given && typeof given === 'object' && !(given instanceof URL)) sidecar = given;
-    else if (typeof given === 'string' && files && !looksLikeUrl(given)) sidecar = await files.readSidecar(given, true);
-    else if (given) sidecar = await fetchSidecar(typeof given === 'string' ? asUrl(given) : given, true);
-    const wasmName = typeof source === 'string' ? source : url ? String(url) : 'the .wasm';
-    if (bytes.byteLength === 0) throw new UserError(`${wasmName}: empty file, not a WebAssembly module; make one with \`cocodiff compile\``);
-    let module: WebAssembly.Module;
-    try {
-      module = await WebAssembly.compile(bytes as BufferSource);
-    } catch (err) {
-      throw new UserError(`${wasmName}: not a valid WebAssembly module (${(err as Error).message}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
-    }
-    const embedded = embeddedSidecar(module);
-    // An embedded sidecar travels inside the module; one read from elsewhere must prove it belongs.
-    if (sidecar ?? (embedded ? undefined : found)) {
-      await checkPair(bytes, (sidecar ?? found)!, wasmName, sidecarName(given, source, url), opts.trustSidecar ?? false);
-    }
-    sidecar ??= embedded ?? found;
+    const { module, sidecar } = await openRecognizer(source, opts);
     // The module imports at most env.abort, which only a failed assertion reaches.
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
@@ -432,38 +371,6 @@ function describe(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-/** The sidecar's name for messages: the path or URL it came from. */
-function sidecarName(given: LoadOptions['sidecar'], source: RecognizerSource, url: URL | null): string {
-  if (typeof given === 'string' || given instanceof URL) return String(given);
-  if (given) return 'the given sidecar';
-  if (typeof source === 'string' && !url) return source.replace(/\.wasm$/i, '') + '.json';
-  if (url) return new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url).href;
-  return 'the sidecar';
-}
-
-/** sha256 of the bytes as hex, with Web Crypto (browsers in secure contexts, Node, Deno, Bun); null without it. */
-async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string | null> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return null;
-  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * Refuses a sidecar whose `wasmSha256` is not the .wasm's: its class names would label another
- * model's scores, or the module was damaged. A hand-written sidecar without the field is taken as is.
- */
-async function checkPair(bytes: Uint8Array | ArrayBuffer, sidecar: RecognizerSidecar, wasmName: string, name: string, trust: boolean): Promise<void> {
-  if (sidecar.wasmSha256 === undefined || trust) return;
-  const actual = await sha256Hex(bytes);
-  if (actual === null) {
-    throw new UserError(`${name}: cannot check that it belongs to ${wasmName} (no Web Crypto here, e.g. a page served over plain http); serve it over https, or load with trustSidecar: true`);
-  }
-  if (actual !== sidecar.wasmSha256) {
-    throw new UserError(`${name}: field "wasmSha256" does not match ${wasmName} (sha256 ${actual.slice(0, 12)}…, the sidecar says ${sidecar.wasmSha256.slice(0, 12)}…): the sidecar describes another build, or the .wasm is damaged. Recompile, or pass --trust-sidecar (trustSidecar: true) to use it anyway`);
-  }
-}
-
 function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {
   if (flat.length % person !== 0) throw new UserError(`frame of ${flat.length} values: expected a multiple of ${person} (joints × coordinates of one person)`);
   const out: Float32Array[] = [];
@@ -475,30 +382,4 @@ function guessLayout(joints: number): LayoutName {
   const hit = Object.values(LAYOUTS).find((l) => l.joints.length === joints);
   if (!hit) throw new UserError(`the recognizer has ${joints} joints, which matches no known layout; load it with its sidecar`);
   return hit.name;
-}
-
-function embeddedSidecar(module: WebAssembly.Module): RecognizerSidecar | undefined {
-  const [section] = WebAssembly.Module.customSections(module, SIDECAR_SECTION);
-  return section ? parseSidecar(new TextDecoder().decode(section), `custom section "${SIDECAR_SECTION}"`) : undefined;
-}
-
-async function fetchBytes(url: URL): Promise<ArrayBuffer> {
-  const res = await fetch(url);
-  if (!res.ok) throw new UserError(`${url}: HTTP ${res.status} while loading the recognizer`);
-  return res.arrayBuffer();
-}
-
-async function fetchSidecar(url: URL, required: boolean): Promise<RecognizerSidecar | undefined> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    if (!required) return undefined;
-    throw new UserError(`${url}: cannot fetch the sidecar (${(err as Error).message})`);
-  }
-  if (!res.ok) {
-    if (!required) return undefined;
-    throw new UserError(`${url}: HTTP ${res.status} while loading the sidecar`);
-  }
-  return parseSidecar(await res.text(), String(url));
 }
