@@ -50,6 +50,7 @@ export async function openRecognizer(source: RecognizerSource, opts: SidecarOpti
   const { bytes, wasmName, beside } = await readSource(source);
   const given = await readGivenSidecar(opts.sidecar);
   const module = await compile(bytes, wasmName);
+  checkImports(module, wasmName);
   const embedded = embeddedSidecar(module, wasmName);
   const external = given ?? beside;
   const trust = opts.trustSidecar ?? false;
@@ -100,6 +101,14 @@ async function compile(bytes: Uint8Array | ArrayBuffer, wasmName: string): Promi
     const why = (err as Error).message;
     if (/relaxed.simd/i.test(why)) throw new UserError(`${wasmName}: built with --relaxed-simd, which this engine does not enable (${why}); on Node 20 run with --experimental-wasm-relaxed-simd, or compile without --relaxed-simd`);
     throw new UserError(`${wasmName}: not a valid WebAssembly module (${why}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
+  }
+}
+
+/** A recognizer imports at most `env.abort` (common/abi.ts); anything else is another kind of module. */
+function checkImports(module: WebAssembly.Module, wasmName: string): void {
+  const extra = WebAssembly.Module.imports(module).filter((i) => !(i.module === 'env' && i.name === 'abort' && i.kind === 'function'));
+  if (extra.length > 0) {
+    throw new UserError(`${wasmName}: imports ${extra.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ')}, which no cocodiff recognizer needs (it imports at most env.abort): not a recognizer, or built by another tool`);
   }
 }
 
@@ -163,7 +172,12 @@ function canonicalJson(value: unknown): string {
 }
 
 async function fetchBytes(url: URL): Promise<ArrayBuffer> {
-  const res = await fetch(url);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new UserError(`${url}: cannot fetch the recognizer (${(err as Error).message}${(err as Error).cause ? `: ${((err as Error).cause as Error).message}` : ''})`);
+  }
   if (!res.ok) throw new UserError(`${url}: HTTP ${res.status} while loading the recognizer`);
   return res.arrayBuffer();
 }
@@ -180,5 +194,8 @@ async function fetchSidecar(url: URL, required: boolean): Promise<RecognizerSide
     if (!required) return undefined;
     throw new UserError(`${url}: HTTP ${res.status} while loading the sidecar`);
   }
-  return parseSidecar(await res.text(), String(url));
+  const text = await res.text();
+  // Servers often answer a missing file with their index page; only a required sidecar must be JSON.
+  if (!required && !/^\s*\{/.test(text)) return undefined;
+  return parseSidecar(text, String(url));
 }

@@ -114,12 +114,17 @@ export class Recognizer {
     const bound: Record<string, unknown> = {};
     for (const [key, name] of Object.entries(ABI_EXPORTS)) {
       if (!Object.hasOwn(exported, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+      const kind = key === 'memory' ? WebAssembly.Memory : Function;
+      if (!(exported[name] instanceof kind)) throw new UserError(`not a cocodiff recognizer: its export "${name}" is not a ${key === 'memory' ? 'memory' : 'function'}`);
       bound[key] = exported[name];
     }
     this.x = bound as Exports;
     const abi = this.x.abiVersion();
     if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const K = this.x.numClasses();
+    if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`not a usable recognizer: it reports ${K} classes`);
+    const modality = MODALITY_BY_CODE[this.x.modality()];
+    if (modality === undefined) throw new UserError(`not a usable recognizer: modality code ${this.x.modality()} is none this host knows (${Object.keys(MODALITY_CODES).join(', ')})`);
     const labels = sidecar?.classes ?? Array.from({ length: K }, (_, k) => `class ${k}`);
     if (labels.length !== K) throw new UserError(`the sidecar lists ${labels.length} classes, the .wasm has ${K}: they do not belong together`);
     const layout = sidecar?.layout ?? null;
@@ -134,7 +139,7 @@ export class Recognizer {
       modelFrames: this.x.modelFrames(),
       windowFrames: this.x.windowFrames(),
       sequenceCapacity: this.x.sequenceCapacity(),
-      modality: MODALITY_BY_CODE[this.x.modality()],
+      modality,
       memoryBytes: this.x.memoryBytes(),
     };
     this.configure(opts);
@@ -177,12 +182,14 @@ export class Recognizer {
       if (!(opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${opts.threshold}`);
       this.threshold = opts.threshold;
     }
-    if (opts.topK !== undefined) this.topK = Math.max(1, Math.min(opts.topK, this.info.labels.length));
+    if (opts.topK !== undefined) this.topK = checkTopK(opts.topK, this.info.labels.length);
   }
 
   /** Classifies a whole recording (its layout mapped to the model's if they differ). */
   classify(seq: Sequence, topK = this.topK): Classification {
     const { persons: M, joints: V, coords: C, sequenceCapacity } = this.info;
+    checkSequence(seq);
+    topK = checkTopK(topK, this.info.labels.length);
     if (seq.coords !== C) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.coords} coordinates per joint, the recognizer expects ${C}`);
     const frames = this.framesFor(seq);
     // Frames without a person change nothing (preprocessing drops them): compact long recordings.
@@ -193,12 +200,14 @@ export class Recognizer {
       used = kept;
     }
     if (used > sequenceCapacity) throw new UserError(`${seq.name ?? 'sequence'}: ${used} frames with a person; this recognizer takes at most ${sequenceCapacity} (compile with a larger sequence capacity)`);
+    const noValidFrame = `${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`;
+    if (used === 0) throw new UserError(noValidFrame);
     const buf = this.f32(this.x.sequencePtr(), used * M * V * C);
     for (let f = 0; f < used; f++) buf.set(frames[f], f * M * V * C);
     const start = performance.now();
     const status = this.x.classifySequence(used);
     const latencyMs = performance.now() - start;
-    if (status === STATUS.empty) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`);
+    if (status === STATUS.empty) throw new UserError(noValidFrame);
     if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
     const probs = this.f32(this.x.probsPtr(), this.info.labels.length).slice();
     if (firstBadCoordinate(probs) >= 0) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: the recognizer computed non-finite scores`);
@@ -313,7 +322,11 @@ export class Recognizer {
   /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the probabilities. */
   inferInput(input: Float32Array): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
+    if (!(input instanceof Float32Array)) throw new UserError(`input: expected a Float32Array, found ${describe(input)}`);
     if (input.length !== C * T * V * M) throw new UserError(`input of ${input.length} values, expected ${C}×${T}×${V}×${M}`);
+    // The network has no notion of a broken value: NaN in, NaN or worse a finite guess out.
+    const bad = input.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new UserError(`input value ${bad}: ${input[bad]} is not a finite number (preprocessed network input must be)`);
     this.f32(this.x.inputPtr(), input.length).set(input);
     this.x.inferInput();
     return this.f32(this.x.probsPtr(), this.info.labels.length).slice();
@@ -351,6 +364,10 @@ export class Recognizer {
 
   /** A view of the module's memory (recreated per call: cheap, and never stale). */
   private f32(ptr: number, length: number): Float32Array {
+    const bytes = this.x.memory.buffer.byteLength;
+    if (!(Number.isInteger(ptr) && ptr >= 0 && ptr % 4 === 0 && ptr + 4 * length <= bytes)) {
+      throw new UserError(`the recognizer gave a buffer at ${ptr} of ${length} floats, outside its ${bytes}-byte memory: the .wasm is damaged or not a cocodiff recognizer`);
+    }
     return new Float32Array(this.x.memory.buffer, ptr, length);
   }
 }
@@ -369,6 +386,26 @@ export function smoothInto(s: Float32Array, p: ArrayLike<number>, alpha: number)
 function describe(v: unknown): string {
   const text = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? `a list of ${v.length}` : 'an object') : String(v);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** A recording given to `classify`: a shape that holds together, checked before any of it is read. */
+function checkSequence(seq: Sequence): void {
+  if (!seq || typeof seq !== 'object') throw new UserError(`sequence: expected a Sequence object, found ${describe(seq)}`);
+  const name = seq.name ?? 'sequence';
+  if (!isLayoutName(seq.layout)) throw new UserError(`${name}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(seq.layout)}`);
+  for (const field of ['frames', 'persons', 'joints', 'coords'] as const) {
+    if (!(Number.isInteger(seq[field]) && seq[field] >= 1)) throw new UserError(`${name}: field "${field}": expected a positive integer, found ${describe(seq[field])}`);
+  }
+  if (!(seq.data instanceof Float32Array)) throw new UserError(`${name}: field "data": expected a Float32Array, found ${describe(seq.data)}`);
+  const want = seq.frames * seq.persons * seq.joints * seq.coords;
+  if (seq.data.length !== want) {
+    throw new UserError(`${name}: field "data" holds ${seq.data.length} values, but frames × persons × joints × coords = ${seq.frames} × ${seq.persons} × ${seq.joints} × ${seq.coords} = ${want}`);
+  }
+}
+
+function checkTopK(topK: number, classes: number): number {
+  if (!(Number.isInteger(topK) && topK >= 1)) throw new UserError(`topK must be a positive integer, found ${describe(topK)}`);
+  return Math.min(topK, classes);
 }
 
 function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {
