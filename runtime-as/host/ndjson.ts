@@ -15,9 +15,13 @@ import { LIMITS } from '../../common/limits.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Body } from './adapters.ts';
 
+/** One line of the NDJSON frame format, parsed. */
 export interface NdjsonFrame {
+  /** Capture time in milliseconds, when the line gives one. */
   t?: number;
+  /** The layout the bodies are in, when the line names one (it may differ from the model's). */
   layout?: LayoutName;
+  /** The persons in view; empty when nobody is. */
   bodies: Body[];
 }
 
