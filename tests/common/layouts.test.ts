@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, inwardEdges, layoutByName, spatialAdjacency } from '../../common/layouts.ts';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, layoutByName, spatialAdjacency } from '../../common/layouts.ts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
@@ -14,9 +14,15 @@ describe('joint layouts', () => {
         u = layout.parents[u];
       }
     }
-    expect(inwardEdges(layout)).toHaveLength(V - 1);
+    expect(layout.bones).toHaveLength(V - 1);
+    for (const [c, p] of layout.bones) expect(layout.parents[c]).toBe(p);
     expect(layout.centre).toBeGreaterThanOrEqual(0);
     expect(layout.centre).toBeLessThan(V);
+    expect(new Set(layout.joints).size).toBe(V);
+    // A midpoint names a joint of this layout made from two others of it (other layouts lack the first).
+    for (const [joint, pair] of Object.entries(layout.midpoints)) {
+      for (const name of [joint, ...pair]) expect(layout.joints).toContain(name);
+    }
   });
 
   it('NTU-25 follows the published numbering: centre is joint 2 (spine middle), the bone root is joint 21', () => {
