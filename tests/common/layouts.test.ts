@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, layoutByName, spatialAdjacency } from '../../common/layouts.ts';
+import { UserError } from '../../common/errors.ts';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from '../../common/layouts.ts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
@@ -39,6 +40,14 @@ describe('joint layouts', () => {
     expect(COCO17.joints).toHaveLength(17);
     expect(layoutByName('coco17')).toBe(COCO17);
     expect(() => layoutByName('kinect')).toThrow(/unknown joint layout "kinect"/);
+  });
+
+  it('layoutForJoints: the hint when it has V joints, else the layout that has; refusals name every layout', () => {
+    expect(layoutForJoints(18)).toBe(OPENPOSE18);
+    expect(layoutForJoints(25, 'ntu25')).toBe(NTU25);
+    expect(layoutForJoints(17, 'ntu25')).toBe(COCO17);
+    expect(jointCounts()).toBe('ntu25: 25, openpose18: 18, coco17: 17');
+    expect(() => layoutForJoints(19, null, 'x.npy')).toThrow(new UserError('x.npy: no joint layout has 19 joints per person (ntu25: 25, openpose18: 18, coco17: 17)'));
   });
 
   it('the spatial adjacency is [I, inward, outward] with columns normalised to 1', () => {
