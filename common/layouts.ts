@@ -2,7 +2,7 @@
  * Joint layouts: the one registry of joint names, bones, centre joint and dimensionality, imported
  * by the trainer, the compiler and the runtime host. Every lookup (by name, by joint count), every
  * message that lists layouts and every conversion between layouts derives from `REGISTRY` below:
- * adding a layout is one `defineLayout` entry there. Indices are 0-based.
+ * adding a layout is one `defineLayout` entry, listed there. Indices are 0-based.
  *
  * A layout's bones (child, parent) are the inward edges of its graph, as in CTR-GCN's graph
  * definitions. `parents[v]` is the joint that bone v points from (bone modality:
@@ -165,8 +165,6 @@ export function layoutForJoints(V: number, hint?: LayoutName | null, where = 'in
 /** Where one joint of a mapped body comes from: a joint of the source, or the midpoint of two. */
 export type JointSource = { copy: number } | { midpoint: readonly [number, number] };
 
-const correspondences = new Map<string, JointSource[]>();
-
 /**
  * How bodies in `from` become bodies in `to`: for each joint of `to`, the same-named joint of
  * `from`, or one of `to`'s midpoints of two joints `from` has. Refused between 2-D and 3-D layouts
@@ -174,19 +172,20 @@ const correspondences = new Map<string, JointSource[]>();
  * counterpart in `from`: a model would see a joint that is never there.
  */
 export function jointCorrespondence(from: JointLayout, to: JointLayout): JointSource[] {
-  const key = `${from.name}>${to.name}`;
-  const known = correspondences.get(key);
-  if (known) return known;
   const refuse = (why: string): never => {
     throw new UserError(`cannot map ${from.name} joints to a model trained on ${to.name}: ${why}; use a model trained on ${from.name}`);
   };
   const signal = (l: JointLayout): string => (l.dims === 3 ? '3D depth-camera joints' : '2D keypoints');
   if (from.dims !== to.dims) refuse(`${signal(from)} and ${signal(to)} are different signals`);
-  const table = to.joints.map((name) => sourceOf(name, from, to));
-  const missing = to.joints.filter((_, v) => table[v] === null);
+  const table: JointSource[] = [];
+  const missing: string[] = [];
+  for (const name of to.joints) {
+    const source = sourceOf(name, from, to);
+    if (source) table.push(source);
+    else missing.push(name);
+  }
   if (missing.length > 0) refuse(`${from.name} has no ${missing.join(', ')}`);
-  correspondences.set(key, table as JointSource[]);
-  return table as JointSource[];
+  return table;
 }
 
 function sourceOf(name: string, from: JointLayout, to: JointLayout): JointSource | null {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../common/errors.ts';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from '../../common/layouts.ts';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from '../../common/layouts.ts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
@@ -48,6 +48,17 @@ describe('joint layouts', () => {
     expect(layoutForJoints(17, 'ntu25')).toBe(COCO17);
     expect(jointCounts()).toBe('ntu25: 25, openpose18: 18, coco17: 17');
     expect(() => layoutForJoints(19, null, 'x.npy')).toThrow(new UserError('x.npy: no joint layout has 19 joints per person (ntu25: 25, openpose18: 18, coco17: 17)'));
+  });
+
+  it('joints correspond by name, plus midpoints; 2-D ↔ 3-D and joints the source lacks are refused', () => {
+    const neck = OPENPOSE18.joints.indexOf('neck');
+    const toOpenPose = jointCorrespondence(COCO17, OPENPOSE18);
+    expect(toOpenPose[neck]).toEqual({ midpoint: [COCO17.joints.indexOf('left_shoulder'), COCO17.joints.indexOf('right_shoulder')] });
+    expect(toOpenPose[OPENPOSE18.joints.indexOf('left_ear')]).toEqual({ copy: COCO17.joints.indexOf('left_ear') });
+    expect(jointCorrespondence(OPENPOSE18, COCO17)).toEqual(COCO17.joints.map((name) => ({ copy: OPENPOSE18.joints.indexOf(name) })));
+    expect(() => jointCorrespondence(NTU25, COCO17)).toThrow(new UserError('cannot map ntu25 joints to a model trained on coco17: 3D depth-camera joints and 2D keypoints are different signals; use a model trained on ntu25'));
+    const earless = { ...OPENPOSE18, joints: OPENPOSE18.joints.map((n) => (n.endsWith('_ear') ? `${n}_lobe` : n)) };
+    expect(() => jointCorrespondence(earless, COCO17)).toThrow(/^cannot map openpose18 joints to a model trained on coco17: openpose18 has no left_ear, right_ear; /);
   });
 
   it('the spatial adjacency is [I, inward, outward] with columns normalised to 1', () => {
