@@ -102,7 +102,7 @@ export function validFrames(seq: Sequence, persons: number): Clip {
  */
 export function centre(clip: Clip, layout: JointLayout): void {
   const { frames: n, persons: M, joints: V, coords: C, data, present } = clip;
-  const k = layout.dims;
+  const k = layout.dims; // x y z, or x y: a 2-D layout's score is no position
   let t0 = 0;
   let m0 = -1;
   for (let t = 0; t < n && m0 < 0; t++) if (present[t * M]) [t0, m0] = [t, 0];
