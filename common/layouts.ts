@@ -1,34 +1,74 @@
 /**
- * Joint layouts: the one source of truth for joint names, bones and the centre joint,
- * imported by the trainer, the compiler and the runtime host. Indices are 0-based.
+ * Joint layouts: the one registry of joint names, bones, centre joint and dimensionality, imported
+ * by the trainer, the compiler and the runtime host. Every lookup (by name, by joint count), every
+ * message that lists layouts and every conversion between layouts derives from `REGISTRY` below:
+ * adding a layout is one `defineLayout` entry, listed there. Indices are 0-based.
  *
- * `parents[v]` is the joint that bone v points from (bone modality: joint[v] − joint[parents[v]]);
- * the root's parent is itself, so its bone is zero. The inward edges of the graph are
- * (v, parents[v]) for every v except the root, as in CTR-GCN's graph definitions.
+ * A layout's bones (child, parent) are the inward edges of its graph, as in CTR-GCN's graph
+ * definitions. `parents[v]` is the joint that bone v points from (bone modality:
+ * joint[v] − joint[parents[v]]); the root's parent is itself, so its bone is zero.
+ *
+ * Joints correspond across layouts by name: two layouts that name a joint alike mean the same body
+ * point, so name a new layout's joints from the vocabulary the others use (`left_wrist`, `neck`).
  */
-export type LayoutName = 'ntu25' | 'openpose18' | 'coco17';
+import { UserError } from './errors.ts';
 
-export interface JointLayout {
-  readonly name: LayoutName;
+/** What a registry entry gives; `defineLayout` derives the rest. */
+interface LayoutEntry<N extends string> {
+  name: N;
+  joints: readonly string[];
+  /** (child, parent) joint pairs, numbered as the published graph numbers joints (see `firstJoint`). */
+  bones: ReadonlyArray<readonly [number, number]>;
+  /** The number the published graph gives its first joint: 1 for NTU's, 0 for the pose estimators'. */
+  firstJoint: 0 | 1;
+  /** Name of the joint whose position at the first frame of person 0 becomes the origin. */
+  centre: string;
+  dims: 2 | 3;
+  /**
+   * Joints other layouts lack, made from two they share when bodies of those layouts are mapped to
+   * this one: the midpoint of the coordinates, and the lower of the two scores.
+   */
+  midpoints?: Readonly<Record<string, readonly [string, string]>>;
+}
+
+export interface JointLayout<N extends string = LayoutName> {
+  readonly name: N;
   readonly joints: readonly string[];
+  /** Bones as (child, parent) joint indices: the graph's inward edges. */
+  readonly bones: ReadonlyArray<readonly [number, number]>;
   readonly parents: readonly number[];
   /** Joint whose position at the first frame of person 0 becomes the origin. */
   readonly centre: number;
-  /** Coordinates stored per joint: 3 = x y z (depth cameras), 3 = x y score (2D pose). */
+  /**
+   * 3: x y z from a depth camera, all three centred and rotated. 2: x y keypoints from a pose
+   * estimator, the third value a confidence score that is neither centred nor rotated.
+   */
+  readonly dims: 2 | 3;
+  /** Values stored per joint: x y z, or x y score. */
   readonly coords: 3;
   readonly coordNames: readonly [string, string, string];
+  readonly midpoints: Readonly<Record<string, readonly [string, string]>>;
 }
 
-/** Builds parents from 1-based (child, parent) pairs as the published graphs write them. */
-function parentsFrom(count: number, pairs: ReadonlyArray<readonly [number, number]>, oneBased: boolean): number[] {
-  const off = oneBased ? 1 : 0;
-  const parents = Array.from({ length: count }, (_, v) => v);
-  for (const [c, p] of pairs) parents[c - off] = p - off;
-  return parents;
+function defineLayout<N extends string>(e: LayoutEntry<N>): JointLayout<N> {
+  const bones = e.bones.map(([c, p]) => [c - e.firstJoint, p - e.firstJoint] as const);
+  const parents = e.joints.map((_, v) => v);
+  for (const [c, p] of bones) parents[c] = p;
+  return {
+    name: e.name,
+    joints: e.joints,
+    bones,
+    parents,
+    centre: e.joints.indexOf(e.centre),
+    dims: e.dims,
+    coords: 3,
+    coordNames: e.dims === 3 ? ['x', 'y', 'z'] : ['x', 'y', 'score'],
+    midpoints: e.midpoints ?? {},
+  };
 }
 
 /** Kinect v2, NTU RGB+D. Bones as in CTR-GCN's `ntu_pairs` (root: joint 21, spine at the shoulders). */
-export const NTU25: JointLayout = {
+export const NTU25 = defineLayout({
   name: 'ntu25',
   joints: [
     'spine_base', 'spine_mid', 'neck', 'head',
@@ -38,54 +78,61 @@ export const NTU25: JointLayout = {
     'right_hip', 'right_knee', 'right_ankle', 'right_foot',
     'spine_shoulder', 'left_hand_tip', 'left_thumb', 'right_hand_tip', 'right_thumb',
   ],
-  parents: parentsFrom(25, [
+  bones: [
     [1, 2], [2, 21], [3, 21], [4, 3], [5, 21], [6, 5], [7, 6], [8, 7], [9, 21], [10, 9], [11, 10], [12, 11],
     [13, 1], [14, 13], [15, 14], [16, 15], [17, 1], [18, 17], [19, 18], [20, 19], [22, 23], [23, 8], [24, 25], [25, 12],
-  ], true),
-  centre: 1, // joint 2 (1-based), middle of the spine
-  coords: 3,
-  coordNames: ['x', 'y', 'z'],
-};
+  ],
+  firstJoint: 1,
+  centre: 'spine_mid', // joint 2 (1-based)
+  dims: 3,
+});
 
 /** OpenPose-18 as in the Kinetics-Skeleton release (ST-GCN's `openpose` graph, centre: neck). */
-export const OPENPOSE18: JointLayout = {
+export const OPENPOSE18 = defineLayout({
   name: 'openpose18',
   joints: [
     'nose', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist', 'left_shoulder', 'left_elbow', 'left_wrist',
     'right_hip', 'right_knee', 'right_ankle', 'left_hip', 'left_knee', 'left_ankle',
     'right_eye', 'left_eye', 'right_ear', 'left_ear',
   ],
-  parents: parentsFrom(18, [
+  bones: [
     [4, 3], [3, 2], [7, 6], [6, 5], [13, 12], [12, 11], [10, 9], [9, 8], [11, 5], [8, 2], [5, 1], [2, 1],
     [0, 1], [15, 0], [14, 0], [17, 15], [16, 14],
-  ], false),
-  centre: 1,
-  coords: 3,
-  coordNames: ['x', 'y', 'score'],
-};
+  ],
+  firstJoint: 0,
+  centre: 'neck',
+  dims: 2,
+  // COCO-17 estimators emit no neck; OpenPose places it between the shoulders.
+  midpoints: { neck: ['left_shoulder', 'right_shoulder'] },
+});
 
 /** COCO-17, what YOLO-pose, MoveNet and HRNet emit (centre: nose, as pyskl's `coco` graph). */
-export const COCO17: JointLayout = {
+export const COCO17 = defineLayout({
   name: 'coco17',
   joints: [
     'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder',
     'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
     'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
   ],
-  parents: parentsFrom(17, [
+  bones: [
     [15, 13], [13, 11], [16, 14], [14, 12], [11, 5], [12, 6], [9, 7], [7, 5], [10, 8], [8, 6],
     [5, 0], [6, 0], [1, 0], [3, 1], [2, 0], [4, 2],
-  ], false),
-  centre: 0,
-  coords: 3,
-  coordNames: ['x', 'y', 'score'],
-};
+  ],
+  firstJoint: 0,
+  centre: 'nose',
+  dims: 2,
+});
+
+/** The registry. Messages list layouts in this order. */
+const REGISTRY = [NTU25, OPENPOSE18, COCO17] as const;
+
+export type LayoutName = (typeof REGISTRY)[number]['name'];
 
 /**
  * By name. No prototype: layout names come from files, and `"__proto__" in LAYOUTS` or
  * `LAYOUTS["toString"]` must not find anything.
  */
-export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = Object.freeze(Object.assign(Object.create(null), { ntu25: NTU25, openpose18: OPENPOSE18, coco17: COCO17 }));
+export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(REGISTRY.map((l) => [l.name, l]))));
 
 /** True when `name` (read from a file or a flag) is a layout's name. */
 export function isLayoutName(name: unknown): name is LayoutName {
@@ -97,9 +144,56 @@ export function layoutByName(name: string): JointLayout {
   return LAYOUTS[name];
 }
 
-/** Inward edges (child → parent), the root's self-loop left out. */
-export function inwardEdges(layout: JointLayout): Array<[number, number]> {
-  return layout.parents.flatMap((p, v) => (p === v ? [] : [[v, p] as [number, number]]));
+/** Every layout's joint count for messages: "ntu25: 25, openpose18: 18, coco17: 17". */
+export function jointCounts(): string {
+  return REGISTRY.map((l) => `${l.name}: ${l.joints.length}`).join(', ');
+}
+
+/**
+ * The layout of data with V joints per person: `hint` when it has V joints, else the one layout
+ * that has. Throws a UserError starting with `where` (the file or tensor the V came from) when no
+ * layout, or more than one, has V joints.
+ */
+export function layoutForJoints(V: number, hint?: LayoutName | null, where = 'input'): JointLayout {
+  if (hint && LAYOUTS[hint].joints.length === V) return LAYOUTS[hint];
+  const hits: JointLayout[] = REGISTRY.filter((l) => l.joints.length === V);
+  if (hits.length === 1) return hits[0];
+  if (hits.length === 0) throw new UserError(`${where}: no joint layout has ${V} joints per person (${jointCounts()})`);
+  throw new UserError(`${where}: ${V} joints per person fit more than one joint layout (${hits.map((l) => l.name).join(', ')}), and none was named`);
+}
+
+/** Where one joint of a mapped body comes from: a joint of the source, or the midpoint of two. */
+export type JointSource = { copy: number } | { midpoint: readonly [number, number] };
+
+/**
+ * How bodies in `from` become bodies in `to`: for each joint of `to`, the same-named joint of
+ * `from`, or one of `to`'s midpoints of two joints `from` has. Refused between 2-D and 3-D layouts
+ * (depth-camera joints and image keypoints are different signals) and when a joint of `to` has no
+ * counterpart in `from`: a model would see a joint that is never there.
+ */
+export function jointCorrespondence(from: JointLayout, to: JointLayout): JointSource[] {
+  const refuse = (why: string): never => {
+    throw new UserError(`cannot map ${from.name} joints to a model trained on ${to.name}: ${why}; use a model trained on ${from.name}`);
+  };
+  const signal = (l: JointLayout): string => (l.dims === 3 ? '3D depth-camera joints' : '2D keypoints');
+  if (from.dims !== to.dims) refuse(`${signal(from)} and ${signal(to)} are different signals`);
+  const table: JointSource[] = [];
+  const missing: string[] = [];
+  for (const name of to.joints) {
+    const source = sourceOf(name, from, to);
+    if (source) table.push(source);
+    else missing.push(name);
+  }
+  if (missing.length > 0) refuse(`${from.name} has no ${missing.join(', ')}`);
+  return table;
+}
+
+function sourceOf(name: string, from: JointLayout, to: JointLayout): JointSource | null {
+  const v = from.joints.indexOf(name);
+  if (v >= 0) return { copy: v };
+  if (!Object.hasOwn(to.midpoints, name)) return null;
+  const [a, b] = to.midpoints[name].map((n) => from.joints.indexOf(n));
+  return a >= 0 && b >= 0 ? { midpoint: [a, b] } : null;
 }
 
 /**
@@ -113,7 +207,7 @@ export function spatialAdjacency(layout: JointLayout): [Float32Array, Float32Arr
   for (let v = 0; v < V; v++) identity[v * V + v] = 1;
   const inward = new Float32Array(V * V);
   const outward = new Float32Array(V * V);
-  for (const [i, j] of inwardEdges(layout)) {
+  for (const [i, j] of layout.bones) {
     inward[j * V + i] = 1;
     outward[i * V + j] = 1;
   }
@@ -129,9 +223,4 @@ function normaliseColumns(a: Float32Array, V: number): Float32Array {
     for (let row = 0; row < V; row++) out[row * V + col] = a[row * V + col] / sum;
   }
   return out;
-}
-
-/** 3D layouts (x y z) centre and rotate all three coords; 2D layouts (x y score) only x and y. */
-export function centreCoords(layout: JointLayout): 2 | 3 {
-  return layout.coordNames[2] === 'z' ? 3 : 2;
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { MAX_COORDINATE } from '../../common/abi.ts';
 import { UserError } from '../../common/errors.ts';
-import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
+import { LAYOUTS, parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
 import { LIMITS } from '../../common/limits.ts';
@@ -44,7 +44,8 @@ export function register(program: Command): void {
 NDJSON frames on stdin (one per line):
   {"t": 33.3, "layout": "coco17", "bodies": [[[x, y, z], ... one per joint], ...]}
   "bodies" is a list of persons; each person is a list of joints ([x, y, z] or {"x","y","z"}; 2D layouts:
-  score in place of z) or one flat list of joints × 3 numbers. "t" (ms) and "layout" are optional.
+  score in place of z) or one flat list of joints × 3 numbers. "t" (ms) and "layout" (${Object.keys(LAYOUTS).join(', ')}:
+  the bodies' layout, when it is not the model's) are optional.
 
 Examples:
   cocodiff stream out/recognizer.wasm --input S001C001P001R001A001.skeleton --fps 30 --stride 8

@@ -4,7 +4,7 @@
  */
 import type { ModelJson } from '../../common/artifact.ts';
 import { MODALITY_CODES } from '../../common/abi.ts';
-import { centreCoords, LAYOUTS } from '../../common/layouts.ts';
+import { LAYOUTS } from '../../common/layouts.ts';
 
 export interface ConfigOptions {
   /** Frames the ring buffer keeps for `infer` (default: the artifact's preprocessing.windowFrames). */
@@ -27,7 +27,7 @@ export function generateConfig(m: ModelJson, opts: ConfigOptions = {}): string {
     `export const SEQUENCE_CAPACITY: i32 = ${opts.sequenceCapacity ?? 300};`,
     `export const MODALITY: i32 = ${MODALITY_CODES[m.modality]}; // ${m.modality}`,
     `export const CENTRE_JOINT: i32 = ${layout.centre}; // ${layout.joints[layout.centre]}`,
-    `export const CENTRE_COORDS: i32 = ${m.preprocessing.centre ? centreCoords(layout) : 0}; // 0: no centring`,
+    `export const CENTRE_COORDS: i32 = ${m.preprocessing.centre ? layout.dims : 0}; // 0: no centring`,
     `export const TEST_CROP_RATIO: f64 = ${m.preprocessing.testCropRatio};`,
     `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
     '',

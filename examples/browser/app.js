@@ -49,7 +49,7 @@ function fitToCanvas(data, rec, layout) {
     y0 = Math.min(y0, data[i + 1]); y1 = Math.max(y1, data[i + 1]);
   }
   const scale = 0.9 * Math.min(canvas.width / (x1 - x0 || 1), canvas.height / (y1 - y0 || 1));
-  const yUp = layout.coordNames[2] === 'z';
+  const yUp = layout.dims === 3;
   return (x, y) => [
     canvas.width / 2 + (x - (x0 + x1) / 2) * scale,
     canvas.height / 2 + (yUp ? -1 : 1) * (y - (y0 + y1) / 2) * scale,

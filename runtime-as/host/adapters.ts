@@ -7,14 +7,13 @@
  *   - a list of V joints, each {x, y, z} or {x, y, score}.
  * A frame is a list of bodies; the first M become the recognizer's persons, missing ones are zeros.
  *
- * Layout mapping (when the source's layout differs from the model's, by joint name):
- *   coco17 → openpose18: same-named joints copied; neck = midpoint of the shoulders (x, y) with the
- *                        lower of their two scores, or absent if either shoulder is.
- *   openpose18 → coco17: same-named joints copied; the neck is dropped.
- *   ntu25 ↔ 2D layouts:  refused (3D depth joints and 2D image keypoints are different signals).
+ * Layout mapping (when the source's layout differs from the model's): the joint correspondence of
+ * the layout registry (common/layouts.ts): same-named joints copied, a joint the source lacks made
+ * from the midpoint of two it has (OpenPose's neck between COCO's shoulders; absent if either is),
+ * 2D ↔ 3D refused.
  */
 import { UserError } from '../../common/errors.ts';
-import { isLayoutName, LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
+import { isLayoutName, jointCorrespondence, LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
 
 /** One joint: [x, y, z] or {x, y, z}; 2D layouts give a score in place of z. */
 export type JointValue = ArrayLike<number> | {
@@ -86,26 +85,22 @@ function readBody(body: Body, V: number, C: number, what: string): Float32Array 
   return out;
 }
 
-/** Maps one body's joints from `from` to `to` (see the table above). */
+/**
+ * Maps one body's joints from `from` to `to` (see above). A midpoint averages the first `to.dims`
+ * coordinates and keeps the lower score, so a made-up joint is never more certain than its sources.
+ */
 export function mapBody(body: Float32Array, from: JointLayout, to: JointLayout, C: number): Float32Array {
   if (from.name === to.name) return body;
-  if (from.name === 'ntu25' || to.name === 'ntu25') {
-    throw new UserError(`cannot map ${from.name} joints to a model trained on ${to.name}: 3D depth-camera joints and 2D keypoints are different signals; use a model trained on ${from.name}`);
-  }
   const out = new Float32Array(to.joints.length * C);
   const present = (v: number): boolean => body.subarray(v * C, v * C + C).some((x) => x !== 0);
-  to.joints.forEach((name, v) => {
-    const src = from.joints.indexOf(name);
-    if (src >= 0) {
-      out.set(body.subarray(src * C, src * C + C), v * C);
-    } else if (name === 'neck') {
-      const l = from.joints.indexOf('left_shoulder');
-      const r = from.joints.indexOf('right_shoulder');
-      if (!present(l) || !present(r)) return;
-      out[v * C] = (body[l * C] + body[r * C]) / 2;
-      out[v * C + 1] = (body[l * C + 1] + body[r * C + 1]) / 2;
-      if (C > 2) out[v * C + 2] = Math.min(body[l * C + 2], body[r * C + 2]);
+  jointCorrespondence(from, to).forEach((src, v) => {
+    if ('copy' in src) {
+      out.set(body.subarray(src.copy * C, src.copy * C + C), v * C);
+      return;
     }
+    const [a, b] = src.midpoint;
+    if (!present(a) || !present(b)) return;
+    for (let c = 0; c < C; c++) out[v * C + c] = c < to.dims ? (body[a * C + c] + body[b * C + c]) / 2 : Math.min(body[a * C + c], body[b * C + c]);
   });
   return out;
 }

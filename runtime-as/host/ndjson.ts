@@ -12,7 +12,7 @@
 import { parseBoundedJson } from '../../common/bounded-json.ts';
 import { UserError } from '../../common/errors.ts';
 import { LIMITS } from '../../common/limits.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Body } from './adapters.ts';
 
 /** One line of the NDJSON frame format, parsed. */
@@ -39,7 +39,7 @@ export function parseFrameLine(line: string, where: string): NdjsonFrame | null 
   const o = v as { t?: unknown; layout?: unknown; bodies?: unknown };
   if (!o || typeof o !== 'object' || !Array.isArray(o.bodies)) throw new UserError(`${where}: expected {"bodies": [...]} or a list of bodies`);
   if (o.t !== undefined && typeof o.t !== 'number') throw new UserError(`${where}: field "t": expected milliseconds as a number`);
-  if (o.layout !== undefined && !(typeof o.layout === 'string' && o.layout in LAYOUTS)) {
+  if (o.layout !== undefined && !isLayoutName(o.layout)) {
     throw new UserError(`${where}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(o.layout)}`);
   }
   return { t: o.t as number | undefined, layout: o.layout as LayoutName | undefined, bodies: o.bodies as Body[] };

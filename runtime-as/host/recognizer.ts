@@ -7,7 +7,7 @@
 import { ABI_EXPORTS, ABI_VERSION, MODALITY_CODES, STATUS } from '../../common/abi.ts';
 import type { Modality } from '../../common/input-spec.ts';
 import { UserError } from '../../common/errors.ts';
-import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { isLayoutName, layoutForJoints, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
@@ -333,7 +333,7 @@ export class Recognizer {
   }
 
   private shape() {
-    const layout = this.info.layout ?? guessLayout(this.info.joints);
+    const layout = this.info.layout ?? layoutForJoints(this.info.joints, null, 'the recognizer (loaded without a sidecar naming its layout)').name;
     return { layout, persons: this.info.persons, joints: this.info.joints, coords: this.info.coords };
   }
 
@@ -413,10 +413,4 @@ function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let at = 0; at < flat.length; at += person) out.push(Float32Array.from({ length: person }, (_, i) => flat[at + i]));
   return out;
-}
-
-function guessLayout(joints: number): LayoutName {
-  const hit = Object.values(LAYOUTS).find((l) => l.joints.length === joints);
-  if (!hit) throw new UserError(`the recognizer has ${joints} joints, which matches no known layout; load it with its sidecar`);
-  return hit.name;
 }

@@ -10,7 +10,7 @@
  */
 import { extname } from 'node:path';
 import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { loadKineticsJson } from '../../common/formats/kinetics.ts';
 import { readNpy } from '../../common/formats/npy.ts';
@@ -32,20 +32,13 @@ export async function loadRecording(path: string, layoutHint?: LayoutName | null
   throw new UserError(`${path}: unknown recording type "${ext}" (expected .skeleton, Kinetics .json or .npy)`);
 }
 
-function layoutFor(V: number, hint: LayoutName | null, path: string): LayoutName {
-  if (hint && LAYOUTS[hint].joints.length === V) return hint;
-  const hit = Object.values(LAYOUTS).find((l) => l.joints.length === V);
-  if (!hit) throw new UserError(`${path}: ${V} joints per person matches no layout (ntu25: 25, openpose18: 18, coco17: 17)`);
-  return hit.name;
-}
-
 async function npyRecording(path: string, hint: LayoutName | null): Promise<Sequence> {
   const { shape, data } = await readNpy(path);
   const s = shape[0] === 1 && shape.length === 5 ? shape.slice(1) : shape;
   const name = path.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '');
   if (s.length === 4 && s[3] === 3) {
     const [F, M, V, C] = s;
-    return { layout: layoutFor(V, hint, path), frames: F, persons: M, joints: V, coords: C, data, name, source: path };
+    return { layout: layoutForJoints(V, hint, path).name, frames: F, persons: M, joints: V, coords: C, data, name, source: path };
   }
   if (s.length === 4 && s[0] === 3) {
     const [C, T, V, M] = s;
@@ -53,13 +46,14 @@ async function npyRecording(path: string, hint: LayoutName | null): Promise<Sequ
     for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let m = 0; m < M; m++) {
       out[((t * M + m) * V + v) * C + c] = data[((c * T + t) * V + v) * M + m];
     }
-    return { layout: layoutFor(V, hint, path), frames: T, persons: M, joints: V, coords: C, data: out, name, source: path };
+    return { layout: layoutForJoints(V, hint, path).name, frames: T, persons: M, joints: V, coords: C, data: out, name, source: path };
   }
   if (s.length === 2) {
     const [F, row] = s;
-    const V = hint ? LAYOUTS[hint].joints.length : 25;
+    // Without a hint, rows are CTR-GCN's NTU .npz rows.
+    const V = (hint ? LAYOUTS[hint] : NTU25).joints.length;
     if (row % (V * 3) !== 0) throw new UserError(`${path}: shape [${shape}]: rows of ${row} values are not persons × ${V} joints × 3`);
-    return { layout: layoutFor(V, hint, path), frames: F, persons: row / (V * 3), joints: V, coords: 3, data, name, source: path };
+    return { layout: layoutForJoints(V, hint, path).name, frames: F, persons: row / (V * 3), joints: V, coords: 3, data, name, source: path };
   }
   throw new UserError(`${path}: shape [${shape}]: expected [F, M, V, 3], [3, T, V, M] (optionally with a leading 1) or [F, M·V·3]`);
 }

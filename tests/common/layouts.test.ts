@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, inwardEdges, layoutByName, spatialAdjacency } from '../../common/layouts.ts';
+import { UserError } from '../../common/errors.ts';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from '../../common/layouts.ts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
@@ -14,9 +15,15 @@ describe('joint layouts', () => {
         u = layout.parents[u];
       }
     }
-    expect(inwardEdges(layout)).toHaveLength(V - 1);
+    expect(layout.bones).toHaveLength(V - 1);
+    for (const [c, p] of layout.bones) expect(layout.parents[c]).toBe(p);
     expect(layout.centre).toBeGreaterThanOrEqual(0);
     expect(layout.centre).toBeLessThan(V);
+    expect(new Set(layout.joints).size).toBe(V);
+    // A midpoint names a joint of this layout made from two others of it (other layouts lack the first).
+    for (const [joint, pair] of Object.entries(layout.midpoints)) {
+      for (const name of [joint, ...pair]) expect(layout.joints).toContain(name);
+    }
   });
 
   it('NTU-25 follows the published numbering: centre is joint 2 (spine middle), the bone root is joint 21', () => {
@@ -33,6 +40,25 @@ describe('joint layouts', () => {
     expect(COCO17.joints).toHaveLength(17);
     expect(layoutByName('coco17')).toBe(COCO17);
     expect(() => layoutByName('kinect')).toThrow(/unknown joint layout "kinect"/);
+  });
+
+  it('layoutForJoints: the hint when it has V joints, else the layout that has; refusals name every layout', () => {
+    expect(layoutForJoints(18)).toBe(OPENPOSE18);
+    expect(layoutForJoints(25, 'ntu25')).toBe(NTU25);
+    expect(layoutForJoints(17, 'ntu25')).toBe(COCO17);
+    expect(jointCounts()).toBe('ntu25: 25, openpose18: 18, coco17: 17');
+    expect(() => layoutForJoints(19, null, 'x.npy')).toThrow(new UserError('x.npy: no joint layout has 19 joints per person (ntu25: 25, openpose18: 18, coco17: 17)'));
+  });
+
+  it('joints correspond by name, plus midpoints; 2-D ↔ 3-D and joints the source lacks are refused', () => {
+    const neck = OPENPOSE18.joints.indexOf('neck');
+    const toOpenPose = jointCorrespondence(COCO17, OPENPOSE18);
+    expect(toOpenPose[neck]).toEqual({ midpoint: [COCO17.joints.indexOf('left_shoulder'), COCO17.joints.indexOf('right_shoulder')] });
+    expect(toOpenPose[OPENPOSE18.joints.indexOf('left_ear')]).toEqual({ copy: COCO17.joints.indexOf('left_ear') });
+    expect(jointCorrespondence(OPENPOSE18, COCO17)).toEqual(COCO17.joints.map((name) => ({ copy: OPENPOSE18.joints.indexOf(name) })));
+    expect(() => jointCorrespondence(NTU25, COCO17)).toThrow(new UserError('cannot map ntu25 joints to a model trained on coco17: 3D depth-camera joints and 2D keypoints are different signals; use a model trained on ntu25'));
+    const earless = { ...OPENPOSE18, joints: OPENPOSE18.joints.map((n) => (n.endsWith('_ear') ? `${n}_lobe` : n)) };
+    expect(() => jointCorrespondence(earless, COCO17)).toThrow(/^cannot map openpose18 joints to a model trained on coco17: openpose18 has no left_ear, right_ear; /);
   });
 
   it('the spatial adjacency is [I, inward, outward] with columns normalised to 1', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { register } from '../../cli/commands/inspect.ts';
 import { UserError } from '../../common/errors.ts';
+import { LAYOUTS } from '../../common/layouts.ts';
 import { formatReport, inspectPath } from '../../trainer/data/inspect.ts';
 import { CacheWriter } from '../../trainer/data/cache.ts';
 import { range, skeletonText, swingingBody } from '../helpers/ntu-fixtures.ts';
@@ -36,8 +37,12 @@ describe('inspect', () => {
     const path = join(dir, 'x.npy');
     writeFileSync(path, npyBytes('<f4', [C, T, V, M], data));
     expect(await inspectPath(path)).toMatchObject({ format: 'npy', frames: 5, validFrames: 3, persons: 2, joints: 17, layout: 'coco17', ranges: { x: [1, 3], y: [-1, -1], score: [0.5, 0.5] } });
-    writeFileSync(join(dir, 'bad.npy'), npyBytes('<f4', [3, 5, 20, 2], new Float32Array(600)));
-    await expect(inspectPath(join(dir, 'bad.npy'))).rejects.toThrow(/bad\.npy: field "shape": expected C = 3 and V = 25/);
+    // One joint more than the largest layout has: no layout, whatever the registry holds.
+    const noLayout = Math.max(...Object.values(LAYOUTS).map((l) => l.joints.length)) + 1;
+    writeFileSync(join(dir, 'bad.npy'), npyBytes('<f4', [3, 5, noLayout, 2], new Float32Array(3 * 5 * noLayout * 2)));
+    await expect(inspectPath(join(dir, 'bad.npy'))).rejects.toThrow(new RegExp(`bad\\.npy: field "shape": no joint layout has ${noLayout} joints per person \\(ntu25: 25, `));
+    writeFileSync(join(dir, 'xy.npy'), npyBytes('<f4', [2, 5, V, M], new Float32Array(2 * 5 * V * M)));
+    await expect(inspectPath(join(dir, 'xy.npy'))).rejects.toThrow(/xy\.npy: field "shape": expected C = 3 coordinates per joint, found \(2, 5, 17, 2\)/);
   });
 
   it('reports a Kinetics JSON and a cache folder', async () => {

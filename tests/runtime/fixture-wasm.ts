@@ -59,7 +59,7 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     `export const SEQUENCE_CAPACITY: i32 = ${cfg.sequenceCapacity};`,
     `export const MODALITY: i32 = ${MODALITY_CODES[cfg.modality]};`,
     `export const CENTRE_JOINT: i32 = ${layout.centre};`,
-    `export const CENTRE_COORDS: i32 = ${cfg.centre ? (cfg.layout === 'ntu25' ? 3 : 2) : 0};`,
+    `export const CENTRE_COORDS: i32 = ${cfg.centre ? layout.dims : 0};`,
     `export const TEST_CROP_RATIO: f64 = ${cfg.testCropRatio};`,
     `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
     '',

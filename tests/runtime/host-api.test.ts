@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COCO17, NTU25, OPENPOSE18 } from '../../common/layouts.ts';
+import { COCO17, NTU25, OPENPOSE18, type JointLayout } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
 import { preprocess } from '../../trainer/data/preprocess.ts';
 import { frameFromBodies, mapBody, parseFrameLine, Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
@@ -104,7 +104,7 @@ describe('input adapters', () => {
   it('maps COCO-17 to OpenPose-18 by name, with the neck between the shoulders', () => {
     const coco = Float32Array.from({ length: 17 * 3 }, (_, i) => 1 + i);
     const op = mapBody(coco, COCO17, OPENPOSE18, 3);
-    const at = (layout: typeof COCO17, data: Float32Array, name: string): number[] => Array.from(data.subarray(layout.joints.indexOf(name) * 3, layout.joints.indexOf(name) * 3 + 3));
+    const at = (layout: JointLayout, data: Float32Array, name: string): number[] => Array.from(data.subarray(layout.joints.indexOf(name) * 3, layout.joints.indexOf(name) * 3 + 3));
     for (const name of ['nose', 'left_wrist', 'right_ankle', 'left_ear']) expect(at(OPENPOSE18, op, name)).toEqual(at(COCO17, coco, name));
     const [l, r] = [at(COCO17, coco, 'left_shoulder'), at(COCO17, coco, 'right_shoulder')];
     expect(at(OPENPOSE18, op, 'neck')).toEqual([(l[0] + r[0]) / 2, (l[1] + r[1]) / 2, Math.min(l[2], r[2])]);

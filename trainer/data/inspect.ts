@@ -5,7 +5,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError, atField } from '../../common/errors.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from '../../common/layouts.ts';
 import type { Sequence } from '../../common/sequence.ts';
 import { readCache, SPLITS } from './cache.ts';
 import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
@@ -73,15 +73,13 @@ function fromSequence(format: InspectReport['format'], path: string, seq: Sequen
   };
 }
 
-const LAYOUT_BY_JOINTS: Record<number, LayoutName> = Object.fromEntries(Object.values(LAYOUTS).map((l) => [l.joints.length, l.name]));
-
 /** A (C, T, V, M) array as the trainer feeds the model, turned back into a frame-major Sequence. */
 async function inspectNpy(path: string): Promise<InspectReport> {
   const a = await readNpy(path);
   if (a.shape.length !== 4) throw atField(path, 'shape', `expected (C, T, V, M), found (${a.shape.join(', ')})`);
   const [C, T, V, M] = a.shape;
-  const layout = LAYOUT_BY_JOINTS[V];
-  if (!layout || C !== 3) throw atField(path, 'shape', `expected C = 3 and V = 25 (ntu25), 18 (openpose18) or 17 (coco17), found (${a.shape.join(', ')})`);
+  if (C !== 3) throw atField(path, 'shape', `expected C = 3 coordinates per joint, found (${a.shape.join(', ')})`);
+  const layout = layoutForJoints(V, null, `${path}: field "shape"`).name;
   const data = new Float32Array(T * M * V * C);
   for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let m = 0; m < M; m++) {
     data[((t * M + m) * V + v) * C + c] = a.data[((c * T + t) * V + v) * M + m];
@@ -101,7 +99,7 @@ async function inspectNpz(path: string): Promise<InspectReport> {
     const xs = arrays.filter((a) => /^x_(train|test)$/.test(a.name) && a.shape.length === 3);
     if (xs.length === 0) throw new UserError(`${path}: no x_train / x_test arrays of shape (N, frames, 150) (holds ${arrays.map((a) => a.name).join(', ') || 'nothing'})`);
     return {
-      format: 'npz', path, frames: xs[0].shape[1], persons: 2, joints: 25, coords: 3, layout: 'ntu25',
+      format: 'npz', path, frames: xs[0].shape[1], persons: 2, joints: NTU25.joints.length, coords: 3, layout: NTU25.name,
       samples: Object.fromEntries(xs.map((a) => [a.name.slice(2), a.shape[0]])), arrays,
     };
   } finally {

@@ -13,7 +13,7 @@
  */
 import type { Modality, ModelJson } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
-import { centreCoords, LAYOUTS, type JointLayout } from '../../common/layouts.ts';
+import { LAYOUTS, type JointLayout } from '../../common/layouts.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Sequence } from '../../common/sequence.ts';
 
@@ -102,7 +102,7 @@ export function validFrames(seq: Sequence, persons: number): Clip {
  */
 export function centre(clip: Clip, layout: JointLayout): void {
   const { frames: n, persons: M, joints: V, coords: C, data, present } = clip;
-  const k = centreCoords(layout);
+  const k = layout.dims; // x y z, or x y: a 2-D layout's score is no position
   let t0 = 0;
   let m0 = -1;
   for (let t = 0; t < n && m0 < 0; t++) if (present[t * M]) [t0, m0] = [t, 0];
@@ -256,6 +256,6 @@ export function preprocess(seq: Sequence, opts: PreprocessOptions): Float32Array
   if (opts.centre ?? true) centre(clip, layout);
   const crop = opts.train ? trainCrop(clip.frames, T, opts.rng!, opts.cropRange) : testCrop(clip.frames, opts.cropRatio);
   const x = resize(clip, crop, T);
-  if (opts.train && (opts.rotate ?? true) && centreCoords(layout) === 3) rotate(x, T, V, M, opts.rng!);
+  if (opts.train && (opts.rotate ?? true) && layout.dims === 3) rotate(x, T, V, M, opts.rng!);
   return applyModality(x, opts.modality, seq.coords, T, M, layout.parents);
 }

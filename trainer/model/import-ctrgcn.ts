@@ -13,7 +13,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
 import { UserError, atField } from '../../common/errors.ts';
-import type { LayoutName } from '../../common/layouts.ts';
+import { layoutForJoints } from '../../common/layouts.ts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
@@ -107,8 +107,6 @@ export function inferConfig(w: ReadonlyMap<string, Tensor>, source: string): { b
   return { backbone: { type: 'ctrgcn', inChannels, channels, strides, reduction: 8, temporalKernel, dilations }, V, M, numClasses };
 }
 
-const LAYOUT_BY_JOINTS: Record<number, LayoutName> = { 25: 'ntu25', 18: 'openpose18', 17: 'coco17' };
-
 /** Reads official weights from a manifest + blob and writes a cocodiff artifact to `outDir` (atomically). */
 export async function importCtrGcn(manifestPath: string, weightsPath: string | undefined, outDir: string, meta: ImportMeta = {}): Promise<ModelJson> {
   const source = weightsPath ?? manifestPath;
@@ -127,8 +125,7 @@ export async function importCtrGcnCheckpoint(checkpointPath: string, outDir: str
 /** Checks official tensors against the configuration they describe and writes them as an artifact (read from `inputs`). */
 async function importWeights(weights: Map<string, Tensor>, source: string, inputs: string[], outDir: string, meta: ImportMeta): Promise<ModelJson> {
   const { backbone, V, M, numClasses } = inferConfig(weights, source);
-  const layout = LAYOUT_BY_JOINTS[V];
-  if (!layout) throw new UserError(`${source}: PA is ${V} × ${V}, but only 25 (ntu25), 18 (openpose18) and 17 (coco17) joints have a layout`);
+  const layout = layoutForJoints(V, null, `${source}: PA is ${V} × ${V}`).name;
   const T = meta.frames ?? 64;
   if (!Number.isInteger(T) || T < 1) throw new UserError(`--frames: expected a positive integer, found ${T}`);
   const classes = meta.classes ?? (numClasses === 60 || numClasses === 120 ? ntuClassNames(numClasses) : undefined);
