@@ -14,6 +14,7 @@ import { checkHeader, fieldChecks, isNameList, isObject, isSha256Hex, parseJson 
 import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
 import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
+import { LIMITS } from './limits.ts';
 
 export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
 
@@ -73,23 +74,6 @@ export interface Artifact {
   /** Weights by official name, in manifest order. */
   weights: Map<string, Tensor>;
 }
-
-/**
- * Bounds on what a model and a recognizer may ask for. Real ones are far inside them (CTR-GCN: 64
- * frames, 2 persons, 25 joints, 3 channels, 10 units of ≤ 256 channels, ≤ 400 classes); anything
- * beyond is a mistake or a hostile file, refused before memory is allocated for it.
- */
-export const LIMITS = {
-  /** Frames the network sees (input.T, `--frames`). */
-  frames: 1024,
-  persons: 16,
-  joints: 256,
-  channels: 4096,
-  units: 64,
-  classes: 100_000,
-  /** Raw frames a streaming window or a whole classified recording holds (`--window-frames`, `--sequence-capacity`). */
-  windowFrames: 10_000,
-} as const;
 
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -2,10 +2,23 @@
  * The sizes a reader of untrusted files accepts. Every size a file states (a length, a count, a
  * width, a view's extent) is checked against these, and against the real file size, before anything
  * is allocated or looped over: a file of a few bytes must not claim gigabytes or hours. Each limit
- * sits far above what a real file of its kind needs (noted beside it), so only hostile or corrupt
- * files meet them, and the message names the limit.
+ * sits far above what a real model or file of its kind needs (noted beside it), so only mistakes,
+ * hostile or corrupt files meet them, and the message names the limit.
  */
 export const LIMITS = {
+  // What a model and a recognizer may ask for. Real ones are far inside (CTR-GCN: 64 frames,
+  // 2 persons, 25 joints, 3 channels, 10 units of ≤ 256 channels, ≤ 400 classes).
+  /** Frames the network sees (input.T, `--frames`). */
+  frames: 1024,
+  persons: 16,
+  joints: 256,
+  channels: 4096,
+  units: 64,
+  classes: 100_000,
+  /** Raw frames a streaming window or a whole classified recording holds (`--window-frames`, `--sequence-capacity`). */
+  windowFrames: 10_000,
+
+  // What a file of each kind may claim.
   /** Members of one zip (.npz, .pt). A CTR-GCN checkpoint has ~600, an .npz 4. */
   zipMembers: 65_536,
   /** Bytes of a zip's central directory (46 bytes + name per member: ~50 kB for a checkpoint). */

@@ -8,7 +8,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
-import { LIMITS, type Artifact } from '../common/artifact.ts';
+import { type Artifact } from '../common/artifact.ts';
+import { LIMITS } from '../common/limits.ts';
 import { OptionError, UserError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';

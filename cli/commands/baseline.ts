@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { positiveInt } from '../options.ts';
-import { LIMITS } from '../../common/artifact.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
 import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';

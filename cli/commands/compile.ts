@@ -3,7 +3,8 @@ import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
 import { VERIFY_DATA_SAMPLES } from '../../trainer/data/sample-inputs.ts';
 import { positiveInt } from '../options.ts';
-import { LIMITS, readArtifact } from '../../common/artifact.ts';
+import { readArtifact } from '../../common/artifact.ts';
+import { LIMITS } from '../../common/limits.ts';
 
 export function register(program: Command): void {
   program

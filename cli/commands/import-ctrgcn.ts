@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FORCE_HELP, positiveInt } from '../options.ts';
-import { LIMITS, MODALITIES, type Modality } from '../../common/artifact.ts';
+import { MODALITIES, type Modality } from '../../common/artifact.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { UserError } from '../../common/errors.ts';
 import { importCtrGcn, importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
 

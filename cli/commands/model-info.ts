@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LIMITS } from '../../common/artifact.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { UserError } from '../../common/errors.ts';
 import { countCost } from '../../common/model/count.ts';
 import { ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';

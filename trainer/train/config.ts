@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Modality } from '../../common/artifact.ts';
-import { LIMITS, MODALITIES } from '../../common/artifact.ts';
+import { MODALITIES } from '../../common/artifact.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { CoCoDiffOptions } from '../cocodiff/types.ts';
