@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
 import { UserError } from './errors.ts';
-import { checkHeader, fieldChecks, isNameList, isObject, isSha256Hex, parseJson } from './json-fields.ts';
+import { checkHeader, classNamesProblem, fieldChecks, isObject, isSha256Hex, parseJson } from './json-fields.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
 import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
@@ -164,7 +164,8 @@ function validateModelJson(m: ModelJson, file: string): void {
   need(intIn(pre.windowFrames, LIMITS.windowFrames), 'preprocessing.windowFrames', `expected an integer in 1..${LIMITS.windowFrames}, found ${JSON.stringify(pre.windowFrames)}`);
   need(typeof pre.testCropRatio === 'number' && pre.testCropRatio > 0 && pre.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
   need(typeof pre.centre === 'boolean', 'preprocessing.centre', `expected true or false, found ${JSON.stringify(pre.centre)}`);
-  need(isNameList(m.classes, LIMITS.classes), 'classes', 'expected a non-empty list of class names');
+  const classes = classNamesProblem(m.classes, LIMITS.classes);
+  need(classes === undefined, 'classes', classes!);
   need(m.weightsFile === 'weights.bin', 'weightsFile', 'expected "weights.bin"');
   need(isSha256Hex(m.weightsSha256), 'weightsSha256', 'expected a sha256 hex digest');
   need(Array.isArray(m.weights) && m.weights.length > 0, 'weights', 'expected the weight manifest');

@@ -13,20 +13,13 @@ import { basename } from 'node:path';
 import { atField, UserError } from '../errors.ts';
 import { OPENPOSE18 } from '../layouts.ts';
 import type { Sequence } from '../sequence.ts';
+import { parseJson } from '../json-fields.ts';
 
 const JOINTS = OPENPOSE18.joints.length;
 /** ST-GCN's feeder reads frames 0..299 and the first 5 skeletons of each frame, and keeps 2. */
 export const KINETICS_MAX_FRAMES = 300;
 const PERSONS_IN = 5;
 export const KINETICS_PERSONS = 2;
-
-export function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-}
 
 /**
  * Parses one video's JSON. Frames come in frame_index order (indices ≥ 300 are dropped, and a

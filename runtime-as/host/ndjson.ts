@@ -9,11 +9,11 @@
  * capture time; `layout` (optional) names the source layout when it differs from the model's.
  * An empty `bodies` list is a frame with nobody in view. Blank lines are ignored.
  */
-import { parseBoundedJson } from '../../common/bounded-json.ts';
 import { UserError } from '../../common/errors.ts';
 import { LIMITS } from '../../common/limits.ts';
 import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Body } from './adapters.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 /** One line of the NDJSON frame format, parsed. */
 export interface NdjsonFrame {
@@ -31,7 +31,7 @@ export function parseFrameLine(line: string, where: string): NdjsonFrame | null 
   if (line.trim() === '') return null;
   let v: unknown;
   try {
-    v = parseBoundedJson(line, where);
+    v = parseJson(line, where);
   } catch (err) {
     throw new UserError(`${(err as Error).message}; expected one frame per line`);
   }

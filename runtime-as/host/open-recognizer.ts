@@ -6,7 +6,7 @@
  */
 import { UserError } from '../../common/errors.ts';
 import { recognizerSha256 } from '../../common/wasm-identity.ts';
-import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
+import { checkSidecar, parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
 
 /** Where {@link Recognizer.load} finds the sidecar, and what it does when the sidecar does not belong to the module. */
 export interface SidecarOptions {
@@ -90,7 +90,7 @@ async function readGivenSidecar(given: SidecarOptions['sidecar']): Promise<Named
   if (given === undefined) return undefined;
   if (typeof given === 'string' && files && !looksLikeUrl(given)) return { sidecar: (await files.readSidecar(given, true))!, name: given };
   if (typeof given === 'string' || given instanceof URL) return { sidecar: (await fetchSidecar(typeof given === 'string' ? asUrl(given) : given, true))!, name: String(given) };
-  return { sidecar: given, name: 'the given sidecar' };
+  return { sidecar: checkSidecar(given, 'the given sidecar'), name: 'the given sidecar' };
 }
 
 async function compile(bytes: Uint8Array | ArrayBuffer, wasmName: string): Promise<WebAssembly.Module> {

@@ -87,6 +87,15 @@ describe('load', () => {
     expect(await refusal(() => Recognizer.load(bytes))).toMatch(/^the \.wasm: imports env\.foo \(function\), which no cocodiff recognizer needs/);
   });
 
+  it('a sidecar object is checked as a file is: class names a list of distinct, non-empty names', async () => {
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8'));
+    const bytes = await readFile(wasmPath);
+    expect(await refusal(() => Recognizer.load(bytes, { sidecar: { ...sidecar, classes: 'abcd' } }))).toMatch(/^the given sidecar: field "classes": expected a list of at least 1 class names/);
+    expect(await refusal(() => Recognizer.load(bytes, { sidecar: { ...sidecar, classes: ['sit', 'wave', 'sit', 'jump'] } }))).toMatch(/field "classes": classes 0 and 2 are both named "sit"/);
+    expect(await refusal(() => Recognizer.load(bytes, { sidecar: { ...sidecar, classes: ['sit', ' ', 'wave', 'jump'] } }))).toMatch(/field "classes": class 1: expected a non-empty name, found " "/);
+    expect((await Recognizer.load(bytes, { sidecar: { ...sidecar, classes: ['sit', 'wave', 'clap', 'jump'] } })).labels).toEqual(['sit', 'wave', 'clap', 'jump']);
+  });
+
   it('an unreachable URL is a message, not a raw fetch error', async () => {
     expect(await refusal(() => Recognizer.load('http://127.0.0.1:9/recognizer.wasm'))).toMatch(/^http:\/\/127\.0\.0\.1:9\/recognizer\.wasm: cannot fetch the recognizer/);
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedLines } from '../../cli/bounded-lines.ts';
-import { parseBoundedJson } from '../../common/bounded-json.ts';
+import { parseJson } from '../../common/json-fields.ts';
 import { UserError } from '../../common/errors.ts';
 import { LIMITS } from '../../common/limits.ts';
 import { parseFrameLine } from 'cocodiff-runtime';
@@ -39,9 +39,9 @@ describe('boundedLines', () => {
 
 describe('JSON from elsewhere', () => {
   it('refuses deep nesting before parsing, counting brackets inside strings as text', () => {
-    expect(() => parseBoundedJson('['.repeat(200_000), 'deep.json')).toThrow(new UserError('deep.json: JSON nested more than 64 levels deep (LIMITS.jsonDepth); not a file of this kind'));
-    expect(parseBoundedJson(`{"a": "${'['.repeat(1000)}\\"["}`, 'ok.json')).toEqual({ a: `${'['.repeat(1000)}"[` });
-    expect(() => parseBoundedJson('{"a": ', 'cut.json')).toThrow(/^cut\.json: not valid JSON/);
+    expect(() => parseJson('['.repeat(200_000), 'deep.json')).toThrow(new UserError('deep.json: JSON nested more than 64 levels deep (LIMITS.jsonDepth); not a file of this kind'));
+    expect(parseJson(`{"a": "${'['.repeat(1000)}\\"["}`, 'ok.json')).toEqual({ a: `${'['.repeat(1000)}"[` });
+    expect(() => parseJson('{"a": ', 'cut.json')).toThrow(/^cut\.json: not valid JSON/);
   });
 
   it('an NDJSON frame line: nesting and length are refused naming the line', () => {

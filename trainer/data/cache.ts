@@ -16,7 +16,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
-import { checkHeader, fieldChecks, isNameList, isObject } from '../../common/json-fields.ts';
+import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from '../../common/json-fields.ts';
 import type { OutputOptions } from '../../common/output-dir.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from '../../common/layouts.ts';
 import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from '../../common/sequence.ts';
@@ -154,8 +154,9 @@ export async function readCache(dir: string): Promise<Cache> {
   const indexPath = join(dir, 'index.json');
   let index: CacheIndex;
   try {
-    index = JSON.parse(await readFile(indexPath, 'utf8'));
+    index = parseJson(await readFile(indexPath, 'utf8'), indexPath) as CacheIndex;
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' || code === 'ENOTDIR'
       ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)`
@@ -167,7 +168,8 @@ export async function readCache(dir: string): Promise<Cache> {
   need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints, found ${JSON.stringify(index.joints)}`);
   need(Number.isInteger(index.persons) && index.persons > 0 && index.persons <= MAX_PERSONS, 'persons', `expected an integer in 1..${MAX_PERSONS}, found ${JSON.stringify(index.persons)}`);
   need(Number.isInteger(index.coords) && index.coords > 0 && index.coords <= MAX_COORDS, 'coords', `expected an integer in 1..${MAX_COORDS}, found ${JSON.stringify(index.coords)}`);
-  need(isNameList(index.classes), 'classes', 'expected a non-empty list of class names');
+  const classes = classNamesProblem(index.classes);
+  need(classes === undefined, 'classes', classes!);
   need(isObject(index.splits), 'splits', 'expected { train, test }');
   const per = index.persons * index.joints * index.coords;
   const data: Partial<Record<SplitName, Float32Array>> = {};

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { atField, UserError } from '../../common/errors.ts';
-import { parseJson } from '../../common/formats/kinetics.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 export interface KineticsLabel {
   has_skeleton: boolean;

@@ -18,6 +18,7 @@ import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
 import { readTorchCheckpoint } from '../pytorch/pt-archive.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 export interface ImportMeta {
   /** Frames per sample the network is used with (default 64). */
@@ -42,8 +43,9 @@ interface ManifestEntry {
 export async function readStateDict(manifestPath: string, weightsPath?: string): Promise<Map<string, Tensor>> {
   let manifest: { weights?: { file?: string; tensors?: ManifestEntry[] } };
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    manifest = parseJson(await readFile(manifestPath, 'utf8'), manifestPath) as typeof manifest;
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${manifestPath}: cannot read the weight manifest (${(err as Error).message})`);
   }
   const tensors = manifest?.weights?.tensors;

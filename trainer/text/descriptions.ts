@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { UserError, atField } from '../../common/errors.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 export const TEXT_FORMAT = 'cocodiff-text';
 export const TEXT_VERSION = 1;
@@ -90,12 +91,7 @@ export async function loadDescriptions(fileOrDataset: string): Promise<Descripti
   } catch (err) {
     throw new UserError(`${file}: cannot read descriptions (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
+  const doc = parseJson(text, file);
   const d = validateDescriptions(doc, file, builtin ? MIN_COARSE : 1);
   if (fileOrDataset === 'ntu60') {
     if (d.classes.length < 60) throw atField(file, 'classes', `NTU-60 needs the first 60 of ntu120's classes, found ${d.classes.length}`);

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { UserError, atField } from '../../common/errors.ts';
 import { readNpy } from '../../common/formats/npy.ts';
 import { normaliseLabel } from './descriptions.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 /** Per class, in training-class order: [K × dim] row-major. */
 export interface ClassEmbeddings {
@@ -54,8 +55,9 @@ async function loadNpyEmbeddings(file: string, classes: readonly string[]): Prom
 async function loadJsonEmbeddings(file: string, classes: readonly string[]): Promise<ClassEmbeddings> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = parseJson(await readFile(file, 'utf8'), file);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${file}: cannot read embeddings JSON (${(err as Error).message})`);
   }
   if (typeof doc !== 'object' || doc === null) throw atField(file, '(root)', 'expected an object {dim, classes}');

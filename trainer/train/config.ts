@@ -14,6 +14,7 @@ import type { CoCoDiffOptions } from '../cocodiff/types.ts';
 import type { ModelSpec } from '../model/ctrgcn.ts';
 import { ctrgcnSchedule, type LrSchedule } from './schedule.ts';
 import { CTRGCN_SGD, type SgdOptions } from './optimizer.ts';
+import { parseJson } from '../../common/json-fields.ts';
 
 export type PresetName = 'synth-quick';
 
@@ -225,9 +226,5 @@ export async function readRunFile(runDir: string): Promise<RunFile> {
   } catch {
     throw new UserError(`${runDir}: not a training run (no run.json; runs are made by \`cocodiff train --out DIR\`)`);
   }
-  try {
-    return JSON.parse(text) as RunFile;
-  } catch (err) {
-    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  return parseJson(text, path) as RunFile;
 }

@@ -17,7 +17,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recoverDirAtomic, writeDirAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
-import { checkHeader, fieldChecks, isObject } from '../../common/json-fields.ts';
+import { checkHeader, fieldChecks, isObject, parseJson } from '../../common/json-fields.ts';
 import { TensorFileWriter, checkTensorEntries, readTensors, type StoredTensor, type TensorEntry } from '../../common/tensor-file.ts';
 
 export const CHECKPOINT_FORMAT = 'cocodiff-checkpoint';
@@ -58,9 +58,10 @@ export async function readCheckpoint<S>(dir: string): Promise<LoadedCheckpoint<S
   let json: S & { format: string; version: number; tensors: Record<string, TensorEntry[]> };
   let bytes: Buffer;
   try {
-    json = JSON.parse(await readFile(jsonPath, 'utf8'));
+    json = parseJson(await readFile(jsonPath, 'utf8'), jsonPath) as typeof json;
     bytes = await readFile(binPath);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${dir}: cannot read the checkpoint (${(err as Error).message})`);
   }
   const need = fieldChecks(jsonPath);
