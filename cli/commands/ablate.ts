@@ -13,6 +13,7 @@ import type { CoCoDiffOptions } from '../../trainer/cocodiff/types.ts';
 import type { BackendName } from '../../trainer/backend.ts';
 import type { PresetName } from '../../trainer/train/config.ts';
 import { timestepRange } from './train.ts';
+import { backendOption } from '../backend-option.ts';
 
 interface Flags {
   data: string;
@@ -83,7 +84,7 @@ export function register(program: Command): void {
     .option('--width <w>', 'backbone width multiplier (default: the preset\'s)')
     .option('--blocks <n>', 'backbone TCN-GCN units (default: the preset\'s)', positiveInt('--blocks'))
     .option('--frames <T>', 'frames the network sees (default: the preset\'s)', positiveInt('--frames'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .addOption(backendOption())
     .option('--baseline-from <dir>', 'take the baseline runs from this earlier ablation (same data, model and training; other CoCoDiff settings) instead of training them again')
     .option('--variants <list>', `comma-separated subset, by index or name: ${VARIANTS.map((v, i) => `${i}=${v.name}`).join(', ')}`)
     .option('--denoiser-width <n>', 'CoCoDiff denoiser width for every CoCoDiff variant', positiveInt('--denoiser-width'))

@@ -5,6 +5,7 @@ import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from '../../trainer/co
 import { PRESETS, type PresetName, type TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import type { BackendName } from '../../trainer/backend.ts';
+import { backendOption } from '../backend-option.ts';
 
 function number(flag: string, integer = false) {
   return (text: string): number => {
@@ -105,7 +106,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'batch size (default 64; synth-quick 16)', number('--batch', true))
     .option('--lr <lr>', 'base learning rate after warm-up (default 0.1 × batch / 64)', number('--lr'))
     .option('--seed <s>', 'seed for initialisation, sample order and augmentation (default 1)', number('--seed', true))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(backendOption())
     .addOption(new Option('--preset <name>', 'a smaller model and schedule; explicit flags still win').choices(Object.keys(PRESETS)))
     .option('--resume [run_dir]', 'continue a run from its last checkpoint (the run directory, or --out)')
     .option('--quiet', 'no progress bars or per-epoch lines')
