@@ -8,7 +8,7 @@ import { DiffusionBranch } from '../../trainer/cocodiff/branch.ts';
 import { Dense } from '../../trainer/cocodiff/dense.ts';
 import { Denoiser } from '../../trainer/cocodiff/denoiser.ts';
 import { createCoCoDiffBranch, DEFAULT_COCODIFF_OPTIONS, lossWeights, weightedLoss, type CoCoDiffOptions } from '../../trainer/cocodiff/index.ts';
-import { timestepRange } from '../../cli/commands/train.ts';
+import { timestepRange } from '../../cli/cocodiff-options.ts';
 import type { ClassEmbeddings } from '../../trainer/text/embeddings-file.ts';
 
 const F = 16;

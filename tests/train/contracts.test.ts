@@ -39,7 +39,7 @@ describe('train contracts', () => {
     await expect(cli('--data', data, '--out', join(root, 'r30'), '--preset', 'synth-quick', '--frames', '30', '--backend', 'wasm', '--quiet'))
       .rejects.toThrow('--frames: 30 frames do not divide by the model\'s total temporal stride 4 (units with stride 2: 2); use a multiple of 4, e.g. 28 or 32');
     await expect(cli('--data', data, '--out', join(root, 'rbig'), '--frames', '100000', '--backend', 'wasm', '--quiet'))
-      .rejects.toThrow('--frames: expected an integer in 1..1024, found 100000');
+      .rejects.toThrow('--frames: expected an integer in 1..1024, found "100000"');
   });
 
   it.each([

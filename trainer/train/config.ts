@@ -95,7 +95,7 @@ export interface RunConfig {
   embeddingsFile: string | null;
 }
 
-interface Preset {
+export interface Preset {
   width: number;
   blocks: number;
   frames: number;
@@ -123,7 +123,7 @@ export const PRESETS: Record<PresetName, Preset> = {
 /** A fifth of the training subjects: enough recordings to rank epochs, most of the data still trains. */
 export const DEFAULT_VAL_FRACTION = 0.2;
 
-const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
+export const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
 
 function framesOf(v: number): number {
   if (!Number.isInteger(v) || v < 1 || v > LIMITS.frames) throw new UserError(`--frames: expected an integer in 1..${LIMITS.frames}, found ${v}`);
