@@ -137,7 +137,7 @@ describe('CoCoDiff branch', () => {
     expect(() => timestepRange('400:100')).toThrow(/--gen-t: expected MIN:MAX/);
     expect(() => timestepRange('1-5')).toThrow(/--gen-t/);
     const ctx = { featureDim: F, classes: ['a'], runDir: '.', seed: 1 };
-    await expect(createCoCoDiffBranch({ ...OPTIONS, fineText: false, coarseText: false, genT: [0, 100] }, ctx)).rejects.toThrow(/--gen-t 0:100: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < 100/);
+    await expect(createCoCoDiffBranch({ ...OPTIONS, fineText: false, coarseText: false, genT: [0, 100] }, ctx)).rejects.toThrow(/^genT: 0:100: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < 100/);
   });
 
   it('createCoCoDiffBranch reads precomputed embeddings and rejects bad options', async () => {

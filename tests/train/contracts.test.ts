@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as train from '../../cli/commands/train.ts';
+import { errorMessage } from '../../cli/error-message.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import { runTraining, type TrainState } from '../../trainer/train/train.ts';
@@ -22,12 +23,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** Runs `cocodiff train ARGS`; a failure throws the line the CLI prints (library options named as flags). */
 async function cli(...args: string[]): Promise<void> {
   const program = new Command('cocodiff').exitOverride();
   train.register(program);
   const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
   try {
     await program.parseAsync(['node', 'cocodiff', 'train', ...args]);
+  } catch (err) {
+    throw new Error(errorMessage(err, program));
   } finally {
     for (const q of quiet) q.mockRestore();
   }
@@ -48,14 +52,19 @@ describe('train contracts', () => {
     [['--width', '1'], '--width 1 (the run has 0.125)'],
     [['--frames', '16'], '--frames 16 (the run has 8)'],
     [['--seed', '9'], '--seed 9 (the run has 2)'],
-    [['--cocodiff'], '--cocodiff (and its flags)'],
+    [['--cocodiff'], '--cocodiff (and its options)'],
     [['--data', '/elsewhere'], '--data /elsewhere (the run trains on'],
   ])('--resume refuses %j, which contradicts the run, and leaves it as it was', async (flags, named) => {
     const before = await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'));
     const message = await cli('--resume', run, '--epochs', '2', '--backend', 'wasm', '--quiet', ...flags).then(() => 'trained', (e: Error) => e.message);
-    expect(message).toContain(`${run}: --resume continues the run as it was configured; these options differ from it: ${named}`);
+    expect(message).toContain(`--resume: ${run} continues the run as it was configured; these options differ from it: ${named}`);
     expect(message).toContain('Only --epochs, --backend and --quiet may change');
     expect((await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'))).state).toEqual(before.state);
+  });
+
+  it('the library names the options as its API spells them', async () => {
+    const message = await runTraining({ data: '', out: run, resume: true, batch: 3, backend: 'wasm', quiet: true }).then(() => 'trained', (e: Error) => e.message);
+    expect(message).toBe(`resume: ${run} continues the run as it was configured; these options differ from it: batch 3 (the run has 4). Only epochs, backend and quiet may change; start a new run (out) to change the others`);
   });
 
   it('--resume accepts the run\'s own values and extends it with --epochs', async () => {

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError, type OptionNamer } from '../../common/errors.ts';
 import { LAYOUTS } from '../../common/layouts.ts';
 import { progress } from '../../common/progress.ts';
 import { Rng } from '../../common/rng.ts';
@@ -181,17 +181,17 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.quiet ? () => {} : (line: string) => console.error(line);
   const resumable = await hasCheckpoint(paths.last);
   if (opts.resume && !resumable) throw new UserError(`${runDir}: nothing to resume (no checkpoints/last/state.json)`);
-  if (!opts.resume && resumable) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
+  if (!opts.resume && resumable) throw new OptionError('out', (name) => `${runDir} already holds a training run; continue it with ${name('resume')}, or choose another ${name('out')}`);
 
   let run: RunFile;
   if (opts.resume) {
     run = await readRunFile(runDir);
-    const conflicts = resumeConflicts(opts, run.config);
-    if (conflicts.length > 0) {
-      throw new UserError(`${runDir}: --resume continues the run as it was configured; these options differ from it: ${conflicts.join(', ')}. Only --epochs, --backend and --quiet may change; start a new run (--out) to change the others`);
+    const conflicts = (name: OptionNamer) => resumeConflicts(opts, run.config, name);
+    if (conflicts((o) => o).length > 0) {
+      throw new OptionError('resume', (name) => `${runDir} continues the run as it was configured; these options differ from it: ${conflicts(name).join(', ')}. Only ${name('epochs')}, ${name('backend')} and ${name('quiet')} may change; start a new run (${name('out')}) to change the others`);
     }
     if (opts.epochs !== undefined) {
-      if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new UserError(`--epochs: expected a positive integer, found ${opts.epochs}`);
+      if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new OptionError('epochs', `expected a positive integer, found ${opts.epochs}`);
       run.config.epochs = opts.epochs;
     }
   } else {
@@ -208,7 +208,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     const totalStride = model.backbone.strides.reduce((a, s) => a * s, 1);
     if (config.frames % totalStride !== 0) {
       const near = [Math.floor(config.frames / totalStride), Math.ceil(config.frames / totalStride)].map((k) => Math.max(1, k) * totalStride);
-      throw new UserError(`--frames: ${config.frames} frames do not divide by the model's total temporal stride ${totalStride} (units with stride 2: ${model.backbone.strides.filter((s) => s === 2).length}); use a multiple of ${totalStride}, e.g. ${[...new Set(near)].join(' or ')}`);
+      throw new OptionError('frames', `${config.frames} frames do not divide by the model's total temporal stride ${totalStride} (units with stride 2: ${model.backbone.strides.filter((s) => s === 2).length}); use a multiple of ${totalStride}, e.g. ${[...new Set(near)].join(' or ')}`);
     }
     const lengths = cacheIndex.splits.train.samples.map((s) => s.frames).sort((a, b) => a - b);
     run = {
@@ -230,7 +230,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   // Runs from before the validation split had none.
   const subsets = trainSubsets(cache.index.splits.train.samples, { valFraction: config.valFraction ?? 0, perClass: config.trainPerClass ?? 0, seed: config.subsetSeed ?? config.seed });
   const trainCount = subsets.train.length;
-  if (trainCount === 0) throw new UserError(`${config.data}: no training recordings left after holding out ${subsets.valSubjects.length} validation subjects (--val-fraction ${config.valFraction})`);
+  if (trainCount === 0) throw new OptionError('valFraction', `${config.valFraction} leaves no training recordings in ${config.data} after holding out ${subsets.valSubjects.length} validation subjects`);
   log(`train ${trainCount} recordings, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
 
   const model = CtrGcnModel.create(run.model, config.seed);
@@ -339,7 +339,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
       log(`epoch ${metrics.epoch}/${config.epochs}  lr ${lr.toPrecision(3)}  loss ${metrics.loss.toFixed(4)}${terms}  train ${(100 * metrics.trainTop1).toFixed(1)} %${valText}  ${metrics.seconds.toFixed(1)} s`);
       opts.onEpoch?.(metrics);
     }
-    if (!state.best) throw new UserError(`${runDir}: no epoch was trained (--epochs ${config.epochs})`);
+    if (!state.best) throw new OptionError('epochs', `no epoch was trained in ${runDir} with ${config.epochs}`);
 
     // The test split, once: the chosen epoch's weights, nothing selected on it.
     const chosen = describeSelection(state.best, state.history);
