@@ -7,7 +7,8 @@ import { UserError } from '../common/errors.ts';
 
 type Parser = (text: string) => number;
 
-function parser(flag: string, expected: string, ok: (n: number) => boolean): Parser {
+/** A finite number that `ok` accepts; `expected` says which (`a number in [0, 1]`) when it is refused. */
+export function numberWhere(flag: string, expected: string, ok: (n: number) => boolean): Parser {
   return (text) => {
     const n = Number(text);
     // Number('') and Number(' ') are 0: an empty value is no number.
@@ -18,17 +19,22 @@ function parser(flag: string, expected: string, ok: (n: number) => boolean): Par
 
 /** A finite number. */
 export function number(flag: string): Parser {
-  return parser(flag, 'a number', () => true);
+  return numberWhere(flag, 'a number', () => true);
 }
 
 /** An integer of any sign. */
 export function integer(flag: string): Parser {
-  return parser(flag, 'an integer', Number.isInteger);
+  return numberWhere(flag, 'an integer', Number.isInteger);
+}
+
+/** An integer ≥ 0. */
+export function nonNegativeInt(flag: string): Parser {
+  return numberWhere(flag, 'a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
 }
 
 /** An integer in 1..max. */
 export function positiveInt(flag: string, max = Infinity): Parser {
-  return parser(flag, max === Infinity ? 'a positive integer' : `an integer in 1..${max}`, (n) => Number.isInteger(n) && n >= 1 && n <= max);
+  return numberWhere(flag, max === Infinity ? 'a positive integer' : `an integer in 1..${max}`, (n) => Number.isInteger(n) && n >= 1 && n <= max);
 }
 
 /** The help of every `--force`: what it may replace, and what it never will. */

@@ -74,7 +74,7 @@ async function loadCpu(): Promise<boolean> {
 const REGISTRY = [
   {
     name: 'tensorflow',
-    summary: 'native TensorFlow (CUDA with @tensorflow/tfjs-node-gpu, else CPU with @tensorflow/tfjs-node)',
+    summary: 'native TensorFlow, CUDA with @tensorflow/tfjs-node-gpu, else CPU with @tensorflow/tfjs-node',
     priority: 2,
     load: loadNative,
     missing:
@@ -82,7 +82,7 @@ const REGISTRY = [
       'install one with `npm install @tensorflow/tfjs-node@4.22.0` (needs internet), or choose wasm',
     kernels: wasmKernels,
   },
-  { name: 'wasm', summary: 'WebAssembly with SIMD (XNNPACK), shipped with cocodiff', priority: 1, load: loadWasm, kernels: wasmKernels, bench: 'peer' },
+  { name: 'wasm', summary: 'WebAssembly SIMD (XNNPACK), ships with cocodiff', priority: 1, load: loadWasm, kernels: wasmKernels, bench: 'peer' },
   { name: 'cpu', summary: 'plain JavaScript, slow: for checks only', load: loadCpu, kernels: wasmKernels, bench: 'slow' },
 ] as const satisfies readonly Backend[];
 
@@ -102,7 +102,7 @@ function autoOrder(): Backend[] {
 /** `--help` text of a backend option: each choice and what it is. */
 export function backendHelp(): string {
   const auto = autoOrder().map((b) => b.name);
-  return `tfjs backend: auto (${auto.join(', else ')}), ${BACKENDS.map((b) => `${b.name} (${b.summary})`).join(', ')}`;
+  return `tfjs backend: auto = ${auto.join(', else ')}; ${BACKENDS.map((b) => `${b.name} = ${b.summary}`).join('; ')}`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cocodiffOverrides, type CoCoDiffFlags } from '../../cli/cocodiff-options.ts';
 import * as ablate from '../../cli/commands/ablate.ts';
 import * as train from '../../cli/commands/train.ts';
-import { integer, number, positiveInt } from '../../cli/options.ts';
+import { integer, nonNegativeInt, number, numberWhere, positiveInt } from '../../cli/options.ts';
 import { UserError } from '../../common/errors.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 
@@ -27,6 +27,8 @@ describe('number parsers', () => {
     [integer('--seed'), ['3', '-1', '0'], [3, -1, 0]],
     [positiveInt('--batch'), ['1', '64'], [1, 64]],
     [positiveInt('--frames', 1024), ['1024'], [1024]],
+    [nonNegativeInt('--threads'), ['0', '4'], [0, 4]],
+    [numberWhere('--alpha', 'a number in (0, 1]', (n) => n > 0 && n <= 1), ['1', '0.25'], [1, 0.25]],
   ])('accept what they expect (%#)', (parse, texts, values) => {
     expect(texts.map(parse)).toEqual(values);
   });
@@ -40,6 +42,9 @@ describe('number parsers', () => {
     [positiveInt('--batch'), '0', '--batch: expected a positive integer, found "0"'],
     [positiveInt('--batch'), '2.5', '--batch: expected a positive integer, found "2.5"'],
     [positiveInt('--frames', 1024), '1025', '--frames: expected an integer in 1..1024, found "1025"'],
+    [nonNegativeInt('--threads'), '-1', '--threads: expected a non-negative integer, found "-1"'],
+    [numberWhere('--alpha', 'a number in (0, 1]', (n) => n > 0 && n <= 1), '0', '--alpha: expected a number in (0, 1], found "0"'],
+    [numberWhere('--alpha', 'a number in (0, 1]', (n) => n > 0 && n <= 1), '', '--alpha: expected a number in (0, 1], found ""'],
   ])('refuse anything else, naming the flag and the text (%#)', (parse, text, message) => {
     expect(() => parse(text)).toThrow(new UserError(message));
   });
