@@ -3,7 +3,7 @@
  * formulation differs between tfjs backends. Model code calls them through trainer/model/ops.ts,
  * which picks the running backend's kernels from the registry (trainer/backend.ts), as tfjs itself
  * lets a backend register its own kernel for an op. Every kernel computes what the plain tfjs op
- * named in its comment computes, forward and gradient (tests/train/backends.test.ts checks each
+ * named in its comment computes, forward and gradient (tests/model/backends.test.ts checks each
  * registered backend against those ops).
  */
 import type * as tf from '@tensorflow/tfjs';
