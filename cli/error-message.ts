@@ -1,7 +1,8 @@
 /**
  * The one line the CLI prints for an error. Library errors name a bad option as the API spells it
- * (OptionError: `windowFrames: expected …`); here it becomes the flag the user typed
- * (`--window-frames: expected …`), looked up among the options commander registered.
+ * (OptionError: `windowFrames: expected …`); here it, and every other option the message names,
+ * becomes the flag the user typed (`--window-frames: expected …`), looked up among the options
+ * commander registered.
  */
 import type { Command } from 'commander';
 import { OptionError, UserError } from '../common/errors.ts';
@@ -10,8 +11,8 @@ import { printableLines } from '../common/terminal.ts';
 export function errorMessage(err: unknown, program: Command): string {
   if (err instanceof OptionError) {
     const commands = (c: Command): Command[] => [c, ...c.commands.flatMap(commands)];
-    const option = commands(program).flatMap((c) => c.options).find((o) => o.attributeName() === err.option);
-    return printableLines(`${option?.long ?? err.option}: ${err.problem}`);
+    const options = commands(program).flatMap((c) => c.options);
+    return printableLines(err.spelled((name) => options.find((o) => o.attributeName() === name)?.long ?? name));
   }
   const message = err instanceof Error ? err.message : String(err);
   // Messages quote file contents (names, values): no control character reaches the terminal.

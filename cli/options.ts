@@ -1,17 +1,40 @@
+/**
+ * The CLI's number parsers, for commander options: each returns the value or throws a UserError
+ * naming the flag, what it expects and what it got, which cli/main.ts prints as one line. They check
+ * the kind of number; ranges that depend on other options are the library's to check (OptionError).
+ */
 import { UserError } from '../common/errors.ts';
 
-/**
- * A commander argument parser for an integer flag in 1..max. Bad values throw a UserError naming
- * the flag and what it got, which cli/main.ts prints as one line.
- */
-export function positiveInt(flag: string, max = Infinity): (text: string) => number {
+type Parser = (text: string) => number;
+
+/** A finite number that `ok` accepts; `expected` says which (`a number in [0, 1]`) when it is refused. */
+export function numberWhere(flag: string, expected: string, ok: (n: number) => boolean): Parser {
   return (text) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      throw new UserError(`${flag}: expected ${max === Infinity ? 'a positive integer' : `an integer in 1..${max}`}, found "${text}"`);
-    }
+    // Number('') and Number(' ') are 0: an empty value is no number.
+    if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UserError(`${flag}: expected ${expected}, found "${text}"`);
     return n;
   };
+}
+
+/** A finite number. */
+export function number(flag: string): Parser {
+  return numberWhere(flag, 'a number', () => true);
+}
+
+/** An integer of any sign. */
+export function integer(flag: string): Parser {
+  return numberWhere(flag, 'an integer', Number.isInteger);
+}
+
+/** An integer ≥ 0. */
+export function nonNegativeInt(flag: string): Parser {
+  return numberWhere(flag, 'a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
+}
+
+/** An integer in 1..max. */
+export function positiveInt(flag: string, max = Infinity): Parser {
+  return numberWhere(flag, max === Infinity ? 'a positive integer' : `an integer in 1..${max}`, (n) => Number.isInteger(n) && n >= 1 && n <= max);
 }
 
 /** The help of every `--force`: what it may replace, and what it never will. */

@@ -19,13 +19,28 @@ export class UserError extends Error {
   }
 }
 
+/** Spells an option's name: as the API does (the identity), or as the CLI's flag. */
+export type OptionNamer = (option: string) => string;
+
 /**
  * A bad value of a library option, named as the API spells it (`width`, `windowFrames`): the
- * message reads `width: expected …`. The CLI names its own flag instead (cli/main.ts).
+ * message reads `width: expected …`. The CLI names its own flag instead (cli/error-message.ts).
+ * A problem that mentions other options is a function of a namer, so each reader sees them
+ * spelled its own way too (`continue it with ${name('resume')}`).
  */
 export class OptionError extends UserError {
-  constructor(readonly option: string, readonly problem: string) {
+  /** The text after `option: `, with the API's names. */
+  readonly problem: string;
+
+  constructor(readonly option: string, private readonly describe: string | ((name: OptionNamer) => string)) {
+    const problem = typeof describe === 'string' ? describe : describe((o) => o);
     super(`${option}: ${problem}`);
+    this.problem = problem;
+  }
+
+  /** The message with every option it names spelled by `name`. */
+  spelled(name: OptionNamer): string {
+    return `${name(this.option)}: ${typeof this.describe === 'string' ? this.describe : this.describe(name)}`;
   }
 }
 

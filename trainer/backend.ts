@@ -1,16 +1,36 @@
 /**
- * Picks the tfjs backend the trainer runs on. The native TensorFlow bindings (CUDA or CPU) are
- * optional dependencies that need internet at install time, so they are loaded by a dynamic import
- * of a variable specifier (the bundler/type-checker never insists on them); the tfjs `wasm` backend
- * (XNNPACK, SIMD) ships with the package and is the fallback that works everywhere.
+ * The trainer's tfjs backends, one registry entry each: its name (also the `--backend` choice), how
+ * it loads, its priority for `auto`, and the kernels model code runs on it (trainer/kernels/).
+ * Adding a backend is one entry here plus, where the shared formulations are slow or missing on
+ * it, a kernel module of its own.
+ *
+ * The native TensorFlow bindings (CUDA or CPU) are optional dependencies that need internet at
+ * install time, so they are loaded by a dynamic import of a variable specifier (the
+ * bundler/type-checker never insists on them); the tfjs `wasm` backend (XNNPACK, SIMD) ships with
+ * the package and is the fallback that works everywhere.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { OptionError, UserError } from '../common/errors.ts';
+import { OptionError } from '../common/errors.ts';
+import type { Kernels } from './kernels/kernels.ts';
+import { wasmKernels } from './kernels/wasm.ts';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export interface Backend {
+  /** The tfjs backend's own name. */
+  readonly name: string;
+  /** One line for `--help` and messages. */
+  readonly summary: string;
+  /** `auto` takes the loadable backend of highest priority; without one, a backend is used only when named. */
+  readonly priority?: number;
+  /** Initialises the backend and makes it tfjs's current one; false when its optional package is not installed. */
+  load(): Promise<boolean>;
+  /** When load() is false: what is missing and how to get it. */
+  readonly missing?: string;
+  readonly kernels: Kernels;
+  /** `cocodiff bench` times the tfjs model on it beside the .wasm; `slow` peers get few rounds and `--skip-cpu` leaves them out. */
+  readonly bench?: 'peer' | 'slow';
+}
 
 /** Loads an optional package; undefined when it is not installed or its native library fails. */
 async function tryImport(specifier: string): Promise<unknown> {
@@ -21,15 +41,15 @@ async function tryImport(specifier: string): Promise<unknown> {
   }
 }
 
-async function useNative(): Promise<string | undefined> {
+async function loadNative(): Promise<boolean> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) return 'tensorflow';
+    if ((await tryImport(pkg)) && (await tf.setBackend('tensorflow'))) return true;
   }
-  return undefined;
+  return false;
 }
 
-async function useWasm(): Promise<string> {
-  if (tf.getBackend() === 'wasm') return 'wasm';
+async function loadWasm(): Promise<boolean> {
+  if (tf.getBackend() === 'wasm') return true;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // In Node the backend must be told where its .wasm binaries are: the package's own dist folder.
   const require = createRequire(import.meta.url);
@@ -40,40 +60,79 @@ async function useWasm(): Promise<string> {
     // setWasmPaths throws once the backend is initialised: the paths are already set then.
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
-  return 'wasm';
+  return true;
+}
+
+async function loadCpu(): Promise<boolean> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
+  return true;
+}
+
+// `tensorflow` and `cpu` run the wasm formulations too: they are plain tfjs ops that work on every
+// backend, the cpu backend thereby checks (in tests) the very math wasm trains with, and the native
+// backend has not been measured with formulations of its own.
+const REGISTRY = [
+  {
+    name: 'tensorflow',
+    summary: 'native TensorFlow, CUDA with @tensorflow/tfjs-node-gpu, else CPU with @tensorflow/tfjs-node',
+    priority: 2,
+    load: loadNative,
+    missing:
+      'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (or its native library failed to load); ' +
+      'install one with `npm install @tensorflow/tfjs-node@4.22.0` (needs internet), or choose wasm',
+    kernels: wasmKernels,
+  },
+  { name: 'wasm', summary: 'WebAssembly SIMD (XNNPACK), ships with cocodiff', priority: 1, load: loadWasm, kernels: wasmKernels, bench: 'peer' },
+  { name: 'cpu', summary: 'plain JavaScript, slow: for checks only', load: loadCpu, kernels: wasmKernels, bench: 'slow' },
+] as const satisfies readonly Backend[];
+
+/** A registered backend, or `auto`. */
+export type BackendName = 'auto' | (typeof REGISTRY)[number]['name'];
+
+export const BACKENDS: ReadonlyArray<Backend & { readonly name: Exclude<BackendName, 'auto'> }> = REGISTRY;
+
+/** What `--backend` (and the library's `backend` option) accepts. */
+export const BACKEND_CHOICES: readonly BackendName[] = ['auto', ...REGISTRY.map((b) => b.name)];
+
+/** The backends `auto` tries, highest priority first. */
+function autoOrder(): Backend[] {
+  return BACKENDS.filter((b) => b.priority !== undefined).sort((a, b) => b.priority! - a.priority!);
+}
+
+/** `--help` text of a backend option: each choice and what it is. */
+export function backendHelp(): string {
+  const auto = autoOrder().map((b) => b.name);
+  return `tfjs backend: auto = ${auto.join(', else ')}; ${BACKENDS.map((b) => `${b.name} = ${b.summary}`).join('; ')}`;
 }
 
 /**
- * Selects and initialises a backend and returns its name ('tensorflow', 'wasm' or 'cpu').
- * `auto`: native TensorFlow (GPU, then CPU) when installed, else wasm.
+ * Selects and initialises a backend and returns its name. `auto`: the loadable backend of highest
+ * priority (native TensorFlow when installed, else wasm).
  */
 export async function selectBackend(name: BackendName | string = 'auto'): Promise<string> {
-  let chosen: string;
-  switch (name) {
-    case 'auto':
-      chosen = (await useNative()) ?? (await useWasm());
-      break;
-    case 'tensorflow': {
-      const native = await useNative();
-      if (!native) {
-        throw new UserError(
-          '--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (or its native library failed to load); ' +
-            'install one with `npm install @tensorflow/tfjs-node@4.22.0` (needs internet), or use --backend wasm',
-        );
+  let chosen: Backend | undefined;
+  if (name === 'auto') {
+    for (const b of autoOrder()) {
+      if (await b.load()) {
+        chosen = b;
+        break;
       }
-      chosen = native;
-      break;
     }
-    case 'wasm':
-      chosen = await useWasm();
-      break;
-    case 'cpu':
-      if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
-      chosen = 'cpu';
-      break;
-    default:
-      throw new OptionError('backend', `expected one of ${BACKENDS.join(', ')}, found "${name}"`);
+    // wasm ships with the package and throws rather than answering false.
+    if (!chosen) throw new Error('no tfjs backend could be initialised');
+  } else {
+    chosen = BACKENDS.find((b) => b.name === name);
+    if (!chosen) throw new OptionError('backend', `expected one of ${BACKEND_CHOICES.join(', ')}, found "${name}"`);
+    if (!(await chosen.load())) throw new OptionError('backend', `${name}: ${chosen.missing ?? 'not available here'}`);
   }
   await tf.ready();
-  return chosen;
+  return chosen.name;
+}
+
+/** The kernels of the tfjs backend running now (model code calls them through trainer/model/ops.ts). */
+export function activeKernels(): Kernels {
+  const name = tf.getBackend();
+  const backend = BACKENDS.find((b) => b.name === name);
+  if (!backend) throw new Error(`the tfjs backend "${name}" has no trainer kernels; select one of ${BACKENDS.map((b) => b.name).join(', ')} (trainer/backend.ts)`);
+  return backend.kernels;
 }

@@ -4,17 +4,22 @@ import { UserError } from '../../common/errors.ts';
 import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';
+import { BACKENDS, type Backend } from '../../trainer/backend.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
 import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
 
+/** The trainer backends the tfjs model is timed on: `slow` ones get few rounds and --skip-cpu leaves them out. */
+const tfjsPeers = (kind: Backend['bench']) => BACKENDS.filter((b) => b.bench === kind);
+const names = (backends: readonly Backend[]): string => backends.map((b) => b.name).join(' and ');
+
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('Benchmark the compiled .wasm against tfjs (wasm and cpu backends), onnxruntime-web (when installed) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns')
+    .description(`Benchmark the compiled .wasm against tfjs (${names([...tfjsPeers('peer'), ...tfjsPeers('slow')])} backends), onnxruntime-web (when installed) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns`)
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
     .option('--runs <n>', 'timed runs per measurement (median reported)', positiveInt('--runs'), 20)
-    .option('--skip-cpu', 'leave out tfjs cpu (seconds per run on the full model)')
+    .option('--skip-cpu', `leave out tfjs ${names(tfjsPeers('slow'))} (seconds per run on the full model)`)
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
     .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
@@ -24,9 +29,9 @@ export function register(program: Command): void {
       const { artifact, graph } = await loadArtifact(dir);
       const rounds = Math.max(3, Math.min(runs, 10));
       const peers = [
-        tfjsBenchPeer(artifact, 'wasm', rounds),
+        ...tfjsPeers('peer').map((b) => tfjsBenchPeer(artifact, b.name, rounds)),
         onnxRuntimeBenchPeer(artifact, rounds),
-        ...(f.skipCpu ? [] : [tfjsBenchPeer(artifact, 'cpu', 3)]),
+        ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, log: (l) => console.error(l) });

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
 import { progress } from '../../common/progress.ts';
 import { Recognizer } from 'cocodiff-runtime';
+import { integer, numberWhere, positiveInt } from '../options.ts';
 import { mean, quantile, streamRecordings } from '../stream-eval.ts';
 
 const MARKER = 'demo.json';
@@ -22,10 +23,10 @@ const MARKER = 'demo.json';
 interface DemoFlags {
   out: string;
   quick?: boolean;
-  perClass?: string;
-  epochs?: string;
-  seed: string;
-  stride: string;
+  perClass?: number;
+  epochs?: number;
+  seed: number;
+  stride: number;
   cocodiff?: boolean;
 }
 
@@ -35,11 +36,11 @@ export function register(program: Command): void {
     .description('the whole pipeline in one go: synthetic data → train → compile to .wasm → stream the test set through it')
     .option('-o, --out <dir>', 'where the dataset, the run, the artifact and the .wasm go', 'demo-output')
     .option('--quick', 'a smoke test: 8 recordings per class and 2 epochs')
-    .option('--per-class <n>', 'synthetic recordings per class (default 40; --quick 8)')
-    .option('--epochs <n>', 'training epochs (default: the synth-quick preset\'s; --quick 2)')
-    .option('--seed <n>', 'seed of the dataset and the training', '1')
+    .option('--per-class <n>', 'synthetic recordings per class (default 40; --quick 8)', numberWhere('--per-class', 'an integer ≥ 3', (n) => Number.isInteger(n) && n >= 3))
+    .option('--epochs <n>', 'training epochs (default: the synth-quick preset\'s; --quick 2)', positiveInt('--epochs'))
+    .option('--seed <n>', 'seed of the dataset and the training', integer('--seed'), 1)
     .option('--cocodiff', 'train with the CoCoDiff branch (off by default: the ablation measured no gain on synthetic data)')
-    .option('--stride <n>', 'streaming: predict every n frames', '8')
+    .option('--stride <n>', 'streaming: predict every n frames', positiveInt('--stride'), 8)
     .addHelpText('after', '\nEverything the demo writes stays in --out; running it again replaces a previous demo there.')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
@@ -54,10 +55,9 @@ export function register(program: Command): void {
       const out = resolve(flags.out);
       await clearPreviousDemo(out);
       await writeFileAtomic(join(out, MARKER), JSON.stringify({ startedAt: new Date().toISOString() }) + '\n');
-      const seed = Number(flags.seed);
-      const perClass = Number(flags.perClass ?? (flags.quick ? 8 : 40));
-      const epochs = flags.epochs !== undefined ? Number(flags.epochs) : flags.quick ? 2 : undefined;
-      if (!(perClass >= 3)) throw new UserError(`--per-class: expected an integer ≥ 3, found "${flags.perClass}"`);
+      const { seed } = flags;
+      const perClass = flags.perClass ?? (flags.quick ? 8 : 40);
+      const epochs = flags.epochs ?? (flags.quick ? 2 : undefined);
 
       step(1, 'synthetic dataset');
       const dataDir = join(out, 'data');
@@ -77,7 +77,7 @@ export function register(program: Command): void {
       console.error(`  ${(compiled.wasmBytes / 1024).toFixed(0)} KiB in ${compiled.seconds.toFixed(1)} s → ${compiled.wasmPath}`);
 
       step(4, `streaming the held-out test recordings through the .wasm (stride ${flags.stride})`);
-      const recognizer = await Recognizer.load(compiled.wasmPath, { stride: Number(flags.stride) });
+      const recognizer = await Recognizer.load(compiled.wasmPath, { stride: flags.stride });
       const cache = await readCache(dataDir);
       const tests = cache.index.splits.test.samples.map((_, i) => cache.sequence('test', i));
       const streamBar = progress('  recordings', tests.length);

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../../common/errors.ts';
-import { positiveInt } from '../options.ts';
-import { selectBackend, type BackendName } from '../../trainer/backend.ts';
+import { number, positiveInt } from '../options.ts';
+import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { selectBackend } from '../../trainer/backend.ts';
 import { evaluate } from '../../trainer/train/eval.ts';
 import { printable } from '../../common/terminal.ts';
 
@@ -18,15 +19,11 @@ export function register(program: Command): void {
     .addOption(new Option('--split <name>', 'split to evaluate').choices(['train', 'test']).default('test'))
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
     .option('--out <dir>', 'write confusion.svg and confusion.json here')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; split: 'train' | 'test'; batch: number; out?: string; backend: BackendName }) => {
+    .addOption(backendOption())
+    .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; split: 'train' | 'test'; batch: number; out?: string } & BackendFlags) => {
       const models = [model, ...(f.ensemble ?? [])];
       const { batch } = f;
-      const weights = f.weights?.map((w) => {
-        const v = Number(w);
-        if (!Number.isFinite(v)) throw new UserError(`--weights: expected numbers, found "${w}"`);
-        return v;
-      });
+      const weights = f.weights?.map(number('--weights'));
       if (weights && weights.length !== models.length) throw new UserError(`--weights: ${weights.length} weights for ${models.length} models`);
       console.error(`backend: ${await selectBackend(f.backend)}`);
       const r = await evaluate({ models, data: f.data, split: f.split, batch, out: f.out, weights });

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { readArtifact } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
-import { BACKENDS, selectBackend } from '../../trainer/backend.ts';
+import { selectBackend } from '../../trainer/backend.ts';
+import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
 
@@ -32,8 +33,8 @@ export function register(program: Command): void {
     .option('--shape <n,c,t,v,m>', 'input shape (default: 1 sample of the artifact\'s input spec)')
     .option('--out <file>', 'write the logits [N, K] as float32 little-endian')
     .option('--features <file>', 'write the pooled features [N, F] as float32 little-endian')
-    .option('--backend <name>', `tfjs backend (${BACKENDS.join(', ')})`, 'auto')
-    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string; backend: string }) => {
+    .addOption(backendOption())
+    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string } & BackendFlags) => {
       const artifact = await readArtifact(dir);
       const { C, T, V, M } = artifact.model.input;
       const shape = f.shape ? parseShape(f.shape) : [1, C, T, V, M];

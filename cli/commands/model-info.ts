@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
 import { LIMITS } from '../../common/limits.ts';
-import { UserError } from '../../common/errors.ts';
+import { numberWhere, positiveInt } from '../options.ts';
 import { countCost } from '../../common/model/count.ts';
 import { ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
-
-function positive(flag: string, value: string, integer = true, max = Infinity): number {
-  const n = Number(value);
-  if (!(n > 0) || (integer && !Number.isInteger(n)) || n > max) {
-    throw new UserError(`${flag}: expected a positive ${integer ? 'integer' : 'number'}${max < Infinity ? ` up to ${max}` : ''}, found "${value}"`);
-  }
-  return n;
-}
 
 export function register(program: Command): void {
   program
@@ -30,9 +22,10 @@ export function register(program: Command): void {
         'aggregation over joints, fc. Batch-norm, activations, pooling and means are not counted.',
     )
     .action((f: Record<string, string>) => {
-      const backbone = ctrgcnConfig({ width: positive('--width', f.width, false, 64), blocks: positive('--blocks', f.blocks, true, LIMITS.units), inChannels: positive('--channels', f.channels, true, LIMITS.channels) });
-      const input = { C: backbone.inChannels, T: positive('--frames', f.frames, true, LIMITS.frames), V: positive('--joints', f.joints, true, LIMITS.joints), M: positive('--persons', f.persons, true, LIMITS.persons) };
-      const K = positive('--classes', f.classes, true, LIMITS.classes);
+      const width = numberWhere('--width', 'a positive number up to 64', (n) => n > 0 && n <= 64)(f.width);
+      const backbone = ctrgcnConfig({ width, blocks: positiveInt('--blocks', LIMITS.units)(f.blocks), inChannels: positiveInt('--channels', LIMITS.channels)(f.channels) });
+      const input = { C: backbone.inChannels, T: positiveInt('--frames', LIMITS.frames)(f.frames), V: positiveInt('--joints', LIMITS.joints)(f.joints), M: positiveInt('--persons', LIMITS.persons)(f.persons) };
+      const K = positiveInt('--classes', LIMITS.classes)(f.classes);
       const cost = countCost(backbone, input, K);
       console.log(`CTR-GCN: ${backbone.channels.length} units, input [N, ${input.C}, ${input.T}, ${input.V}, ${input.M}], ${K} classes`);
       console.log('unit  out-channels  frames  stride      params   multiply-adds');

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors.ts';
-import { FORCE_HELP } from '../options.ts';
+import { FORCE_HELP, nonNegativeInt } from '../options.ts';
 import { parseBenchmark } from '../../trainer/data/ntu-names.ts';
 import { prepareKinetics, prepareNpz, prepareNtu, type PrepareReport } from '../../trainer/data/prepare.ts';
 import { printable } from '../../common/terminal.ts';
-
-function threadsOption(s: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`--threads: expected a non-negative integer, found "${s}"`);
-  return n;
-}
 
 function summary(out: string, r: PrepareReport): string {
   const { index } = r;
@@ -30,7 +23,7 @@ export function register(program: Command): void {
     .requiredOption('--benchmark <name>', 'xsub | xview (NTU-60, actions 1-60) | xsub120 | xset120 (NTU-120)')
     .requiredOption('--out <dir>', 'cache folder to write (a new or empty folder; see --force)')
     .option('--force', FORCE_HELP)
-    .option('--threads <n>', 'parser threads (0 = main thread only; default: the cores available)', threadsOption)
+    .option('--threads <n>', 'parser threads (0 = main thread only; default: the cores available)', nonNegativeInt('--threads'))
     .action(async (o: { raw: string; benchmark: string; out: string; threads?: number; force?: boolean }) => {
       const r = await prepareNtu(o.raw, parseBenchmark(o.benchmark), o.out, { threads: o.threads, force: o.force });
       console.log(summary(o.out, r));
@@ -53,7 +46,7 @@ export function register(program: Command): void {
     .requiredOption('--root <dir>', 'folder holding kinetics_train/, kinetics_val/, kinetics_train_label.json, kinetics_val_label.json')
     .requiredOption('--out <dir>', 'cache folder to write (a new or empty folder; see --force)')
     .option('--force', FORCE_HELP)
-    .option('--threads <n>', 'parser threads (0 = main thread only; default: the cores available)', threadsOption)
+    .option('--threads <n>', 'parser threads (0 = main thread only; default: the cores available)', nonNegativeInt('--threads'))
     .action(async (o: { root: string; out: string; threads?: number; force?: boolean }) => {
       const r = await prepareKinetics(o.root, o.out, { threads: o.threads, force: o.force });
       console.log(summary(o.out, r));

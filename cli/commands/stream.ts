@@ -11,14 +11,15 @@ import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
 import { LIMITS } from '../../common/limits.ts';
 import { boundedLines } from '../bounded-lines.ts';
+import { nonNegativeInt, numberWhere, positiveInt } from '../options.ts';
 
 interface StreamFlags {
   input: string;
-  fps: string;
-  stride: string;
-  alpha: string;
-  threshold: string;
-  top: string;
+  fps: number;
+  stride: number;
+  alpha: number;
+  threshold: number;
+  top: number;
   realtime: boolean;
   sidecar?: string;
   trustSidecar?: boolean;
@@ -31,11 +32,12 @@ export function register(program: Command): void {
     .description('replay a recording as a live camera stream (or read NDJSON frames from stdin) and print timestamped predictions with their latency')
     .argument('<recognizer>', 'compiled recognizer .wasm')
     .requiredOption('-i, --input <file>', 'recording (.skeleton, Kinetics .json, .npy), or - for NDJSON frames on stdin')
-    .option('--fps <n>', 'replay rate of a recording, frames per second', '30')
-    .option('--stride <n>', 'predict every n frames', '8')
-    .option('--alpha <a>', 'exponential smoothing of the probabilities (1 = none)', '0.6')
-    .option('--threshold <p>', 'below this smoothed score, report "no action"', '0')
-    .option('-k, --top <k>', 'runner-up classes shown per prediction', '3')
+    // A replay rate outside what cameras do would make the wait between frames overflow or vanish.
+    .option('--fps <n>', 'replay rate of a recording, frames per second', numberWhere('--fps', 'a number of frames per second in 0.1..1000', (n) => n >= 0.1 && n <= 1000), 30)
+    .option('--stride <n>', 'predict every n frames', positiveInt('--stride'), 8)
+    .option('--alpha <a>', 'exponential smoothing of the probabilities (1 = none)', numberWhere('--alpha', 'a number in (0, 1]', (n) => n > 0 && n <= 1), 0.6)
+    .option('--threshold <p>', 'below this smoothed score, report "no action"', numberWhere('--threshold', 'a number in [0, 1]', (n) => n >= 0 && n <= 1), 0)
+    .option('-k, --top <k>', 'runner-up classes shown per prediction', nonNegativeInt('-k/--top'), 3)
     .option('--no-realtime', 'replay a recording as fast as possible instead of at --fps')
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
     .option('--trust-sidecar', 'use a sidecar whose wasmSha256 does not match the .wasm (refused by default: its class names would belong to another build)')
@@ -51,17 +53,7 @@ Examples:
   cocodiff stream out/recognizer.wasm --input S001C001P001R001A001.skeleton --fps 30 --stride 8
   my-pose-estimator | cocodiff stream out/recognizer.wasm --input -`)
     .action(async (wasm: string, flags: StreamFlags) => {
-      const fps = Number(flags.fps);
-      // A replay rate outside what cameras do would make the wait between frames overflow or vanish.
-      if (!(fps >= 0.1 && fps <= 1000)) throw new UserError(`--fps: expected a number of frames per second in 0.1..1000, found "${flags.fps}"`);
-      const runnersUp = Number(flags.top);
-      if (!Number.isInteger(runnersUp) || runnersUp < 0) throw new UserError(`-k/--top: expected a non-negative integer, found "${flags.top}"`);
-      const stride = Number(flags.stride);
-      if (!Number.isInteger(stride) || stride < 1) throw new UserError(`--stride: expected a positive integer, found "${flags.stride}"`);
-      const alpha = Number(flags.alpha);
-      if (!(alpha > 0 && alpha <= 1)) throw new UserError(`--alpha: expected a number in (0, 1], found "${flags.alpha}"`);
-      const threshold = Number(flags.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) throw new UserError(`--threshold: expected a number in [0, 1], found "${flags.threshold}"`);
+      const { fps, stride, alpha, threshold, top: runnersUp } = flags;
       const recognizer = await Recognizer.load(wasm, {
         sidecar: flags.sidecar,
         stride,

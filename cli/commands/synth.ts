@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { FORCE_HELP, positiveInt } from '../options.ts';
-import { UserError } from '../../common/errors.ts';
+import { FORCE_HELP, integer, positiveInt } from '../options.ts';
 import { progress } from '../../common/progress.ts';
 import { SYNTH_CLASSES, writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { SPLITS } from '../../trainer/data/cache.ts';
@@ -18,8 +17,7 @@ export function register(program: Command): void {
     .action(async (f: { out: string; classes: string; perClass: string; seed: string; force?: boolean }) => {
       const classes = positiveInt('--classes', SYNTH_CLASSES.length)(f.classes);
       const perClass = positiveInt('--per-class')(f.perClass);
-      const seed = Number(f.seed);
-      if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, found "${f.seed}"`);
+      const seed = integer('--seed')(f.seed);
       const bar = progress('synth', classes * perClass);
       const index = await writeSyntheticDataset(f.out, { classes, perClass, seed, force: f.force, onProgress: (done) => bar.update(done) }).finally(() => bar.stop());
       console.log(`${f.out}: ${index.classes.length} classes, benchmark ${index.benchmark}, seed ${seed}`);

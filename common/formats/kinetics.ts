@@ -10,7 +10,7 @@
  */
 import { readInputText } from './read-input.ts';
 import { basename } from 'node:path';
-import { atField, UserError } from '../errors.ts';
+import { atField } from '../errors.ts';
 import { OPENPOSE18 } from '../layouts.ts';
 import type { Sequence } from '../sequence.ts';
 import { parseJson } from '../json-fields.ts';

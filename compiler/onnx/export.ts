@@ -16,7 +16,7 @@
  * summed with Sum. Weights keep their official names where an op holds one tensor of the state_dict.
  */
 import type { Artifact } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError } from '../../common/errors.ts';
 import { BN_EPS, type BatchNorm, type Graph, type Op } from '../ir.ts';
 import { buildGraph } from '../load.ts';
 import { AttributeType, DataType, modelProto } from './schema.ts';
@@ -92,7 +92,7 @@ class GraphBuilder {
 /** The ONNX model of an artifact's inference network. */
 export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): OnnxModel {
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) {
-    throw new UserError(`batch: expected a positive integer, found ${opts.batch}`);
+    throw new OptionError('batch', `expected a positive integer, found ${opts.batch}`);
   }
   const graph = buildGraph(artifact);
   const { C, T, V, M } = graph.input;

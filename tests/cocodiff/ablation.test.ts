@@ -22,7 +22,7 @@ describe('ablation', () => {
     expect([coarse.cocodiff!.fineText, coarse.cocodiff!.coarseText]).toEqual([false, true]);
     expect([both.cocodiff!.fineText, both.cocodiff!.coarseText, both.cocodiff!.genCe]).toEqual([true, true, true]);
     expect(selectVariants(['0', 'fine-text']).map((v) => v.name)).toEqual([base.name, fine.name]);
-    expect(() => selectVariants(['nope'])).toThrow(/--variants: unknown variant "nope"/);
+    expect(() => selectVariants(['nope'])).toThrow(/^variants: unknown variant "nope"/);
   });
 
   it('orders the runs seed by seed, baseline and CoCoDiff first, the other variants on their own seed count', () => {
@@ -113,7 +113,7 @@ describe('ablation', () => {
     expect(existsSync(join(switchOut, 'baseline'))).toBe(false);
     expect(switched.runs.find((r) => r.variant === 'baseline')).toEqual({ ...first.runs[0], runDir: join('..', 'ablate', 'baseline', 'seed-1') });
     expect(switched.runs.find((r) => r.variant !== 'baseline')!.testTop1).toEqual(expect.any(Number));
-    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-k3'), trainPerClass: 3 })).rejects.toThrow(/--baseline-from: .*ablation.json was made with other data, model or training settings/);
-    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-seeds'), seeds: 2 })).rejects.toThrow(/--baseline-from: .* has no finished baseline run for seed 2; extend that ablation first/);
+    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-k3'), trainPerClass: 3 })).rejects.toThrow(/^baselineFrom: .*ablation.json was made with other data, model or training settings/);
+    await expect(runAblation({ ...viaSource, out: join(root, 'ablate-seeds'), seeds: 2 })).rejects.toThrow(/^baselineFrom: .* has no finished baseline run for seed 2; extend that ablation first/);
   }, 240_000);
 });

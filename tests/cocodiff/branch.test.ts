@@ -8,7 +8,7 @@ import { DiffusionBranch } from '../../trainer/cocodiff/branch.ts';
 import { Dense } from '../../trainer/cocodiff/dense.ts';
 import { Denoiser } from '../../trainer/cocodiff/denoiser.ts';
 import { createCoCoDiffBranch, DEFAULT_COCODIFF_OPTIONS, lossWeights, weightedLoss, type CoCoDiffOptions } from '../../trainer/cocodiff/index.ts';
-import { timestepRange } from '../../cli/commands/train.ts';
+import { timestepRange } from '../../cli/cocodiff-options.ts';
 import type { ClassEmbeddings } from '../../trainer/text/embeddings-file.ts';
 
 const F = 16;
@@ -137,7 +137,7 @@ describe('CoCoDiff branch', () => {
     expect(() => timestepRange('400:100')).toThrow(/--gen-t: expected MIN:MAX/);
     expect(() => timestepRange('1-5')).toThrow(/--gen-t/);
     const ctx = { featureDim: F, classes: ['a'], runDir: '.', seed: 1 };
-    await expect(createCoCoDiffBranch({ ...OPTIONS, fineText: false, coarseText: false, genT: [0, 100] }, ctx)).rejects.toThrow(/--gen-t 0:100: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < 100/);
+    await expect(createCoCoDiffBranch({ ...OPTIONS, fineText: false, coarseText: false, genT: [0, 100] }, ctx)).rejects.toThrow(/^genT: 0:100: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < 100/);
   });
 
   it('createCoCoDiffBranch reads precomputed embeddings and rejects bad options', async () => {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../common/rng.ts';
-import { matMul2d } from '../../trainer/cocodiff/dense.ts';
 import { Denoiser } from '../../trainer/cocodiff/denoiser.ts';
 
 const F = 12;
@@ -57,21 +56,5 @@ describe('denoiser', () => {
   it('refuses text it was not built for', () => {
     const d = new Denoiser({ featureDim: F, width: 16, blocks: 1, textDim: 0 }, new Rng(5));
     expect(() => d.predict(tf.zeros([1, F]) as tf.Tensor2D, [0], tf.zeros([1, TEXT]) as tf.Tensor2D)).toThrow();
-  });
-});
-
-describe('matMul2d', () => {
-  it('has the same value and gradients as tf.matMul', () => {
-    const rng = new Rng(6);
-    const x = rand(rng, [4, 3]);
-    const w = rand(rng, [3, 5]);
-    const dy = rand(rng, [4, 5]);
-    const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D), dy)));
-    const ref = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)));
-    const [gx, gw] = ours([x, w]);
-    const [rx, rw] = ref([x, w]);
-    expect(maxAbsDiff(matMul2d(x, w), tf.matMul(x, w))).toBe(0);
-    expect(maxAbsDiff(gx, rx)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(gw, rw)).toBeLessThan(1e-5);
   });
 });

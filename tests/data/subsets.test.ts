@@ -33,7 +33,7 @@ describe('training subsets', () => {
 
   it('no validation split at 0, and clear errors for impossible requests', () => {
     expect(trainSubsets(samples, { valFraction: 0, perClass: 0, seed: 1 }).val).toEqual([]);
-    expect(() => trainSubsets(samples, { valFraction: 0.2, perClass: 17, seed: 1 })).toThrow(/--train-per-class 17: classes 0, 1, 2 have fewer training recordings/);
-    expect(() => trainSubsets(samples, { valFraction: 1, perClass: 0, seed: 1 })).toThrow(/--val-fraction: expected a number in \[0, 1\)/);
+    expect(() => trainSubsets(samples, { valFraction: 0.2, perClass: 17, seed: 1 })).toThrow(/^trainPerClass: 17: classes 0, 1, 2 have fewer training recordings/);
+    expect(() => trainSubsets(samples, { valFraction: 1, perClass: 0, seed: 1 })).toThrow(/^valFraction: expected a number in \[0, 1\)/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The matMul-based ops against tfjs's own convolution / pooling kernels, forward and gradient
- * (on cpu, which has Conv2DBackpropFilter), plus a finite-difference check of the custom gradient.
+ * The model's ops against tfjs's own convolution / pooling kernels, forward and gradient (on cpu,
+ * which has Conv2DBackpropFilter), plus a finite-difference check of the custom gradient. The
+ * backends' kernels are checked against the plain tfjs ops in backends.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { aggregate } from '../../trainer/model/ctrgc.ts';
 import { BatchNorm } from '../../trainer/model/norm.ts';
-import { concatChannels, evenFrames, matMul2d, maxPoolTime3, stackParts, temporalConv } from '../../trainer/model/ops.ts';
+import { evenFrames, maxPoolTime3, temporalConv } from '../../trainer/model/ops.ts';
 import { ParamStore } from '../../trainer/model/params.ts';
 
 const rng = new Rng(7);
@@ -23,17 +24,6 @@ beforeAll(async () => {
 });
 
 describe('model ops', () => {
-  it('matMul2d: value and gradient equal tf.matMul', () => {
-    const x = randn([7, 5]);
-    const w = randn([5, 3]);
-    const dy = randn([7, 3]);
-    const mine = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
-    const ref = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dy)))([x, w]);
-    close(matMul2d(x as tf.Tensor2D, w as tf.Tensor2D), tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D));
-    close(mine[0], ref[0]);
-    close(mine[1], ref[1]);
-  });
-
   for (const [dilation, stride] of [[1, 1], [2, 1], [1, 2], [2, 2]]) {
     it(`temporalConv (dilation ${dilation}, stride ${stride}) equals tf.conv2d, value and gradients`, () => {
       const x = randn([2, 9, 3, 4]) as tf.Tensor4D; // odd T exercises the stride-2 padding
@@ -110,17 +100,6 @@ describe('model ops', () => {
     const mine = tf.grads(loss((a, b) => aggregate(a as tf.Tensor4D, b as tf.Tensor4D)))([R, x]);
     const ref = tf.grads(loss(reference))([R, x]);
     mine.forEach((g, i) => close(g, ref[i]));
-  });
-
-  it('concatChannels and stackParts equal tf.concat and tf.stack, value and gradients', () => {
-    const parts = [randn([2, 3, 4, 2]), randn([2, 3, 4, 2]), randn([2, 3, 4, 2])];
-    const dyCat = randn([2, 3, 4, 6]);
-    const dyStack = randn([3, 2, 3, 4, 2]);
-    close(concatChannels(parts), tf.concat(parts, 3), 0);
-    close(stackParts(parts), tf.stack(parts), 0);
-    const grads = (f: (...t: tf.Tensor[]) => tf.Tensor, dy: tf.Tensor) => tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), dy)))(parts);
-    grads((...t) => concatChannels(t), dyCat).forEach((g, i) => close(g, grads((...t) => tf.concat(t, 3), dyCat)[i], 0));
-    grads((...t) => stackParts(t), dyStack).forEach((g, i) => close(g, grads((...t) => tf.stack(t), dyStack)[i], 0));
   });
 
   it('BatchNorm training gradient equals the gradient of tf.moments + tf.batchNorm', () => {

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as train from '../../cli/commands/train.ts';
+import { errorMessage } from '../../cli/error-message.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainState } from '../../trainer/train/session.ts';
+import { runTraining } from '../../trainer/train/train.ts';
 import { TINY_TRAINING, tinyRun } from '../helpers/tiny-run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-contracts-'));
@@ -24,12 +26,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** Runs `cocodiff train ARGS`; a failure throws the line the CLI prints (library options named as flags). */
 async function cli(...args: string[]): Promise<void> {
   const program = new Command('cocodiff').exitOverride();
   train.register(program);
   const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
   try {
     await program.parseAsync(['node', 'cocodiff', 'train', ...args]);
+  } catch (err) {
+    throw new Error(errorMessage(err, program));
   } finally {
     for (const q of quiet) q.mockRestore();
   }
@@ -41,7 +46,7 @@ describe('train contracts', () => {
     await expect(cli('--data', data, '--out', join(root, 'r30'), '--preset', 'synth-quick', '--frames', '30', '--backend', 'wasm', '--quiet'))
       .rejects.toThrow('--frames: 30 frames do not divide by the model\'s total temporal stride 4 (units with stride 2: 2); use a multiple of 4, e.g. 28 or 32');
     await expect(cli('--data', data, '--out', join(root, 'rbig'), '--frames', '100000', '--backend', 'wasm', '--quiet'))
-      .rejects.toThrow('--frames: expected an integer in 1..1024, found 100000');
+      .rejects.toThrow('--frames: expected an integer in 1..1024, found "100000"');
   });
 
   it.each([
@@ -51,14 +56,19 @@ describe('train contracts', () => {
     [['--width', '1'], `--width 1 (the run has ${TINY_TRAINING.width})`],
     [['--frames', '16'], `--frames 16 (the run has ${TINY_TRAINING.frames})`],
     [['--seed', '9'], `--seed 9 (the run has ${TINY_TRAINING.seed})`],
-    [['--cocodiff'], '--cocodiff (and its flags)'],
+    [['--cocodiff'], '--cocodiff (and its options)'],
     [['--data', '/elsewhere'], '--data /elsewhere (the run trains on'],
   ])('--resume refuses %j, which contradicts the run, and leaves it as it was', async (flags, named) => {
     const before = await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'));
     const message = await cli('--resume', run, '--epochs', '2', '--backend', 'wasm', '--quiet', ...flags).then(() => 'trained', (e: Error) => e.message);
-    expect(message).toContain(`${run}: --resume continues the run as it was configured; these options differ from it: ${named}`);
+    expect(message).toContain(`--resume: ${run} continues the run as it was configured; these options differ from it: ${named}`);
     expect(message).toContain('Only --epochs, --backend and --quiet may change');
     expect((await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'))).state).toEqual(before.state);
+  });
+
+  it('the library names the options as its API spells them', async () => {
+    const message = await runTraining({ data: '', out: run, resume: true, batch: 3, backend: 'wasm', quiet: true }).then(() => 'trained', (e: Error) => e.message);
+    expect(message).toBe(`resume: ${run} continues the run as it was configured; these options differ from it: batch 3 (the run has 4). Only epochs, backend and quiet may change; start a new run (out) to change the others`);
   });
 
   it('--resume accepts the run\'s own values and extends it with --epochs', async () => {

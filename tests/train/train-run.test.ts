@@ -106,6 +106,6 @@ describe('a short synthetic training run', () => {
   });
 
   it('refuses to overwrite the run without --resume', async () => {
-    await expect(runTraining({ data, out: runDir, epochs: 1, backend: 'wasm', quiet: true })).rejects.toThrow(/already holds a training run; continue it with --resume/);
+    await expect(runTraining({ data, out: runDir, epochs: 1, backend: 'wasm', quiet: true })).rejects.toThrow(/^out: .* already holds a training run; continue it with resume, or choose another out$/);
   });
 });

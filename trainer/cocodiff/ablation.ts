@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
 import { runPaths } from '../train/config.ts';
@@ -152,7 +152,7 @@ export function selectVariants(names?: string[]): Variant[] {
   if (!names || names.length === 0) return [...VARIANTS];
   return names.map((n) => {
     const v = /^\d+$/.test(n) ? VARIANTS[Number(n)] : VARIANTS.find((x) => x.name === n || slug(x.name) === slug(n));
-    if (!v) throw new UserError(`--variants: unknown variant "${n}"; expected one of ${VARIANTS.map((x, i) => `${i} (${slug(x.name)})`).join(', ')}`);
+    if (!v) throw new OptionError('variants', `unknown variant "${n}"; expected one of ${VARIANTS.map((x, i) => `${i} (${slug(x.name)})`).join(', ')}`);
     return v;
   });
 }
@@ -248,8 +248,8 @@ export async function collect(o: Place, jobs: Job[]): Promise<RunRecord[]> {
 }
 
 export async function runAblation(o: AblationOptions): Promise<AblationReport> {
-  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UserError(`--seeds: expected a positive integer, found ${o.seeds}`);
-  if (o.otherSeeds !== undefined && (!Number.isInteger(o.otherSeeds) || o.otherSeeds < 0)) throw new UserError(`--other-seeds: expected a non-negative integer, found ${o.otherSeeds}`);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionError('seeds', `expected a positive integer, found ${o.seeds}`);
+  if (o.otherSeeds !== undefined && (!Number.isInteger(o.otherSeeds) || o.otherSeeds < 0)) throw new OptionError('otherSeeds', `expected a non-negative integer, found ${o.otherSeeds}`);
   const jobs = jobList(o);
   const log = o.log ?? (() => {});
   if (o.only) {
@@ -261,7 +261,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   if (existsSync(reportFile)) {
     const previous = JSON.parse(await readFile(reportFile, 'utf8')) as Partial<AblationReport>;
     if (JSON.stringify(previous.settings) !== JSON.stringify(settings)) {
-      throw new UserError(`${reportFile}: this ablation was made with other settings (${JSON.stringify(previous.settings)}); continue it with the same flags (seeds may grow), or choose another --out`);
+      throw new OptionError('out', (name) => `${reportFile}: this ablation was made with other settings (${JSON.stringify(previous.settings)}); continue it with the same options (${name('seeds')} may grow), or choose another ${name('out')}`);
     }
   }
   const report = async (): Promise<AblationReport> => {
@@ -296,14 +296,14 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
 /** `baselineFrom` must be an ablation of the same data, model and training, with every baseline seed this one pairs. */
 async function checkBaselineSource(o: AblationOptions, settings: AblationSettings, missing: Job[]): Promise<void> {
   const file = join(o.baselineFrom!, 'ablation.json');
-  if (!existsSync(file)) throw new UserError(`--baseline-from: ${file} not found; expected the directory of a finished \`cocodiff ablate\``);
+  if (!existsSync(file)) throw new OptionError('baselineFrom', `${file} not found; expected the directory of a finished \`cocodiff ablate\``);
   const source = (JSON.parse(await readFile(file, 'utf8')) as Partial<AblationReport>).settings;
   const comparable = (s: Partial<AblationSettings> | undefined) => JSON.stringify({ ...s, cocodiff: undefined, baselineFrom: undefined });
   if (comparable(source) !== comparable(settings)) {
-    throw new UserError(`--baseline-from: ${file} was made with other data, model or training settings (${comparable(source)}); its baselines would not pair with these runs`);
+    throw new OptionError('baselineFrom', `${file} was made with other data, model or training settings (${comparable(source)}); its baselines would not pair with these runs`);
   }
   if (missing.length) {
-    throw new UserError(`--baseline-from: ${o.baselineFrom} has no finished baseline run for seed${missing.length > 1 ? 's' : ''} ${missing.map((j) => j.seed).join(', ')}; extend that ablation first`);
+    throw new OptionError('baselineFrom', `${o.baselineFrom} has no finished baseline run for seed${missing.length > 1 ? 's' : ''} ${missing.map((j) => j.seed).join(', ')}; extend that ablation first`);
   }
 }
 

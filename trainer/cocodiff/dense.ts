@@ -1,30 +1,7 @@
-/**
- * A fully connected layer whose forward and backward passes are plain 2-D matMuls.
- *
- * tfjs's own matMul gradient uses the transposeA/transposeB flags, which the wasm backend runs as a
- * scalar loop (about 3 GFLOP/s instead of 40). Transposing explicitly and multiplying without flags
- * keeps the CoCoDiff branch on the fast path, so it costs little next to the backbone.
- */
+/** A fully connected layer on the backend's 2-D matMul kernel (trainer/model/ops.ts). */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../common/rng.ts';
-
-/** x [N, I] · w [I, O], gradients dx = dy · wᵀ and dw = xᵀ · dy. */
-const matMul2dOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
-    },
-  };
-});
-
-/** x [N, I] · w [I, O], gradients dx = dy · wᵀ and dw = xᵀ · dy. */
-export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return matMul2dOp(x, w) as tf.Tensor2D;
-}
+import { matMul2d } from '../model/ops.ts';
 
 export class Dense {
   readonly w: tf.Variable;

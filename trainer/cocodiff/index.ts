@@ -4,7 +4,7 @@
  * branch's own optimiser; nothing here is ever exported into the model artifact.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from '../../common/errors.ts';
 import { classTextEmbeddings } from '../text/class-embeddings.ts';
 import { DiffusionBranch } from './branch.ts';
 import type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';
@@ -52,8 +52,8 @@ function validateOptions(o: CoCoDiffOptions): void {
   int(o.denoiserBlocks, 'denoiserBlocks');
   if (o.genSteps > o.steps) throw new UserError(`CoCoDiff genSteps (${o.genSteps}) cannot exceed steps (${o.steps})`);
   const [lo, hi] = o.genT;
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo || hi >= o.steps) throw new UserError(`CoCoDiff --gen-t ${lo}:${hi}: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < ${o.steps} (the diffusion steps)`);
-  if (!(o.eta >= 0 && o.eta <= 1)) throw new UserError(`CoCoDiff --eta: expected a number in [0, 1], got ${o.eta}`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo || hi >= o.steps) throw new OptionError('genT', `${lo}:${hi}: expected integers MIN:MAX with 0 ≤ MIN ≤ MAX < ${o.steps} (the diffusion steps)`);
+  if (!(o.eta >= 0 && o.eta <= 1)) throw new OptionError('eta', `expected a number in [0, 1], found ${o.eta}`);
   if (o.optimizer !== 'adam' && o.optimizer !== 'adamw') throw new UserError(`CoCoDiff optimizer: expected adam or adamw, got ${o.optimizer}`);
   if (!(o.lr > 0)) throw new UserError(`CoCoDiff learning rate: expected a positive number, got ${o.lr}`);
   if (!(o.weightDecay >= 0)) throw new UserError(`CoCoDiff weight decay: expected a number ≥ 0, got ${o.weightDecay}`);

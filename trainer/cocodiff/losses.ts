@@ -2,7 +2,7 @@
  * CoCoDiff's loss terms. All inputs are 2-D; everything stays on plain ops the wasm backend has.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMul2d } from './dense.ts';
+import { matMul2d } from '../model/ops.ts';
 
 /** ‖x̂0 − x0‖², mean over the feature and the batch. */
 export function fineLoss(x0Hat: tf.Tensor2D, x0: tf.Tensor2D): tf.Scalar {

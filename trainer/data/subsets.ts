@@ -4,7 +4,7 @@
  * class for low-data runs. Both are lists of sample indices into the train split, drawn from a seed,
  * so every run of an ablation that shares the seed trains and validates on the same recordings.
  */
-import { UserError } from '../../common/errors.ts';
+import { OptionError } from '../../common/errors.ts';
 import { Rng } from '../../common/rng.ts';
 import type { SampleEntry } from './cache.ts';
 
@@ -39,8 +39,8 @@ export interface SubsetOptions {
  * positive and at least two subjects exist), then keeps `perClass` recordings of each class from the rest.
  */
 export function trainSubsets(samples: readonly SampleEntry[], o: SubsetOptions): TrainSubsets {
-  if (!(o.valFraction >= 0 && o.valFraction < 1)) throw new UserError(`--val-fraction: expected a number in [0, 1), found ${o.valFraction}`);
-  if (!Number.isInteger(o.perClass) || o.perClass < 0) throw new UserError(`--train-per-class: expected a non-negative integer, found ${o.perClass}`);
+  if (!(o.valFraction >= 0 && o.valFraction < 1)) throw new OptionError('valFraction', `expected a number in [0, 1), found ${o.valFraction}`);
+  if (!Number.isInteger(o.perClass) || o.perClass < 0) throw new OptionError('trainPerClass', `expected a non-negative integer, found ${o.perClass}`);
   const rng = new Rng((o.seed ^ 0x5eed5ab) >>> 0);
   const subjects = [...new Set(samples.map((s) => subjectOf(s.name)))].sort();
   const held = o.valFraction > 0 && subjects.length > 1 ? Math.max(1, Math.round(o.valFraction * subjects.length)) : 0;
@@ -53,7 +53,7 @@ export function trainSubsets(samples: readonly SampleEntry[], o: SubsetOptions):
     const byClass = new Map<number, number[]>();
     for (const i of rest) byClass.set(samples[i].label, [...(byClass.get(samples[i].label) ?? []), i]);
     const short = [...byClass].filter(([, idx]) => idx.length < o.perClass).map(([c]) => c);
-    if (short.length > 0) throw new UserError(`--train-per-class ${o.perClass}: class${short.length > 1 ? 'es' : ''} ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer training recordings outside the validation subjects`);
+    if (short.length > 0) throw new OptionError('trainPerClass', `${o.perClass}: class${short.length > 1 ? 'es' : ''} ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer training recordings outside the validation subjects`);
     train = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => rng.shuffle(byClass.get(c)!).slice(0, o.perClass)).sort((a, b) => a - b);
   }
   return { train, val, valSubjects: [...valSubjects].sort() };

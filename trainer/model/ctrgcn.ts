@@ -12,7 +12,7 @@ import { UserError } from '../../common/errors.ts';
 import { LAYOUTS, spatialAdjacency, type LayoutName } from '../../common/layouts.ts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
-import { constant, normal, uniform } from './init.ts';
+import { normal, uniform } from './init.ts';
 import { BatchNorm } from './norm.ts';
 import { matMul2d } from './ops.ts';
 import { ParamStore } from './params.ts';

@@ -12,7 +12,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
-import { UserError, atField } from '../../common/errors.ts';
+import { OptionError, UserError, atField } from '../../common/errors.ts';
 import { layoutForJoints } from '../../common/layouts.ts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
@@ -129,10 +129,10 @@ async function importWeights(weights: Map<string, Tensor>, source: string, input
   const { backbone, V, M, numClasses } = inferConfig(weights, source);
   const layout = layoutForJoints(V, null, `${source}: PA is ${V} × ${V}`).name;
   const T = meta.frames ?? 64;
-  if (!Number.isInteger(T) || T < 1) throw new UserError(`--frames: expected a positive integer, found ${T}`);
+  if (!Number.isInteger(T) || T < 1) throw new OptionError('frames', `expected a positive integer, found ${T}`);
   const classes = meta.classes ?? (numClasses === 60 || numClasses === 120 ? ntuClassNames(numClasses) : undefined);
-  if (!classes) throw new UserError(`${source}: fc has ${numClasses} classes; give their names with --classes FILE`);
-  if (classes.length !== numClasses) throw new UserError(`--classes: ${classes.length} names, but fc.weight has ${numClasses} classes`);
+  if (!classes) throw new OptionError('classes', `${source}: fc has ${numClasses} classes; give their names`);
+  if (classes.length !== numClasses) throw new OptionError('classes', `${classes.length} names, but fc.weight has ${numClasses} classes`);
 
   const input = { C: backbone.inChannels, T, V, M };
   const expected = new Map(describeCtrGcn(backbone, input, numClasses).tensors.map((t) => [t.name, t.shape]));

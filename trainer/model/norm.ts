@@ -48,8 +48,8 @@ export class BatchNorm {
 /**
  * Training-mode batch-norm of [rows, C] with batch statistics, as one custom-gradient op: tfjs's
  * own batchNorm gradient tiles full-size tensors and reduces with tf.sum, several times slower on
- * wasm; every reduction here is a column mean (an average pool). With x̂ = (x − mean)·inv,
- * inv = 1/sqrt(var + eps), the gradient is
+ * wasm; every reduction here is the backend's column-mean kernel (an average pool on wasm).
+ * With x̂ = (x − mean)·inv, inv = 1/sqrt(var + eps), the gradient is
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·inv/n · (n·dy − dβ − x̂·dγ).
  * `stats` receives the batch mean and biased variance (for the running statistics).
  */

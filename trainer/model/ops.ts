@@ -1,68 +1,30 @@
 /**
- * The few tensor operations CTR-GCN is made of, written for the tfjs `wasm` backend: activations
- * are channel-last [B, T, V, C] (B = samples × persons), every 1×1 convolution is a plain 2-D
- * matMul, the temporal kernel runs on conv2d, and the matMul's gradient is spelled with explicit
- * transposes because the wasm backend is fast only for untransposed 2-D matMul (measured: about
- * 40 GFLOP/s, against about 3 for a batched matMul or one with a transpose flag, a scalar loop).
- * The wasm backend's Slice, SplitV, Unpack and small-row Concat run in JavaScript (Slice first
- * copies its whole input), so the ops here avoid them on large tensors.
+ * The few tensor operations CTR-GCN is made of: activations are channel-last [B, T, V, C]
+ * (B = samples × persons), every 1×1 convolution is a 2-D matMul, the temporal kernel runs on
+ * conv2d. Those whose fast formulation differs per tfjs backend (the matMul and its gradient,
+ * column reductions, concatenation, stacking) are the running backend's kernels (trainer/backend.ts,
+ * trainer/kernels/). The rest are written once for every backend: tfjs has no gradient for
+ * StridedSlice or dilated conv2d, the wasm backend has no Conv2DBackpropFilter, and its Slice copies
+ * its whole input in JavaScript, so the ops here avoid slicing large tensors.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeKernels } from '../backend.ts';
 
-/**
- * x [rows, in] · w [in, out] with a gradient made of explicit transposes and plain 2-D matMuls
- * (tfjs's own MatMul gradient uses transpose flags, which the wasm backend runs as a scalar loop).
- *
- * Every gradient function here runs in tf.tidy: tfjs calls custom gradients outside any scope of
- * their own, so their temporaries would otherwise live until the whole backward pass ends.
- */
-export const matMul2d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) =>
-      tf.tidy(() => [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, dy as tf.Tensor2D)]),
-  };
-}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+/** x [rows, in] · w [in, out], by the backend's kernel. */
+export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return activeKernels().matMul2d(x, w);
+}
 
-/**
- * Column means of [rows, C] as one average pool over all rows, which XNNPACK runs on wasm: tf.sum
- * transposes first, and a ones-row matMul repacks its large operand for every new tensor, both many
- * times slower there.
- */
+/** Column means of [rows, C] as [1, C], by the backend's kernel. */
 export function columnMeans(x: tf.Tensor2D): tf.Tensor2D {
-  const [rows, C] = x.shape;
-  return tf.avgPool(x.reshape([1, 1, rows, C]) as tf.Tensor4D, [1, rows], 1, 'valid').reshape([1, C]) as tf.Tensor2D;
+  return activeKernels().columnMeans(x);
 }
-
-/** Column sums of [rows, C] as [C]: a bias gradient, by way of columnMeans (tf.sum is slow on wasm). */
-function columnSums(x: tf.Tensor2D): tf.Tensor1D {
-  return columnMeans(x).mul(x.shape[0]).reshape([-1]) as tf.Tensor1D;
-}
-
-/**
- * x [rows, in] · w [in, out] + b [out], as matMul2d, with the bias gradient by columnSums
- * (tfjs's own gradient of the broadcast add reduces with tf.sum, slow on wasm).
- */
-const matMulBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-  save([x, w]);
-  return {
-    value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, d), columnSums(d)];
-      }),
-  };
-}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /** Rows × channels view of a channel-last tensor, then back: what every 1×1 conv is. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
   const shape = x.shape;
   const rows = x.reshape([-1, shape[shape.length - 1]]) as tf.Tensor2D;
-  const y = b ? matMulBias(rows, w, b) : matMul2d(rows, w);
+  const y = b ? activeKernels().matMulBias(rows, w, b) : matMul2d(rows, w);
   return y.reshape([...shape.slice(0, -1), w.shape[1]]);
 }
 
@@ -147,20 +109,12 @@ function temporalConvGrads(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, dila
   const filter = tf.transpose(dyFull, [1, 2, 0, 3]) as tf.Tensor4D; // [T, V, B, out]
   const dw = tf.conv2d(input, filter, [dilation, 1], 'valid'); // [in, k, 1, out]
   const dwOfficial = tf.transpose(dw, [3, 0, 1, 2]);
-  return [dx, dwOfficial, columnSums(dy.reshape([-1, out]) as tf.Tensor2D)];
+  return [dx, dwOfficial, activeKernels().columnSums(dy.reshape([-1, out]) as tf.Tensor2D)];
 }
 
-/**
- * Concatenation of equally shaped tensors along their last axis. tfjs's wasm Concat (and the
- * SplitV of its gradient) copies one innermost row at a time in JavaScript, slow for a few channels
- * per row; stacking along a new first axis copies whole tensors, and the transpose that interleaves
- * them runs inside wasm.
- */
+/** Equally shaped tensors side by side along their last axis, by the backend's kernel. */
 export function concatChannels(xs: tf.Tensor[]): tf.Tensor {
-  const shape = xs[0].shape;
-  const C = shape[shape.length - 1];
-  const stacked = stackParts(xs).reshape([xs.length, -1, C]);
-  return tf.transpose(stacked, [1, 0, 2]).reshape([...shape.slice(0, -1), xs.length * C]);
+  return activeKernels().concatChannels(xs);
 }
 
 /** [B, ceil(T/2), V, C] → [B, T, V, C] with the values at even frames and zeros at odd ones. */
@@ -183,23 +137,7 @@ export function maxPoolTime3(x: tf.Tensor4D, stride: number): tf.Tensor4D {
   return stride === 2 ? evenFrames(y) : y;
 }
 
-/**
- * tf.stack along a new first axis, whose gradient selects each part as a one-hot row times the
- * stacked gradient, a 2-D matMul (exact for finite values: the other rows are multiplied by 0).
- * tfjs's own gradient slices (Unpack), and the wasm Slice copies its whole input in JavaScript
- * once per part.
- */
+/** tf.stack along a new first axis, by the backend's kernel. */
 export function stackParts(xs: tf.Tensor[]): tf.Tensor {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const parts = args.slice(0, -1) as tf.Tensor[];
-    return {
-      value: tf.stack(parts),
-      gradFunc: (dy: tf.Tensor) =>
-        tf.tidy(() => {
-          const rows = dy.reshape([parts.length, -1]) as tf.Tensor2D;
-          return parts.map((p, i) => tf.matMul(tf.oneHot([i], parts.length).toFloat() as tf.Tensor2D, rows).reshape(p.shape));
-        }),
-    };
-  }) as unknown as (...parts: tf.Tensor[]) => tf.Tensor;
-  return op(...xs);
+  return activeKernels().stackParts(xs);
 }

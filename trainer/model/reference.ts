@@ -27,7 +27,7 @@ export async function tfjsReference(artifact: Artifact, backend: BackendName = '
 }
 
 /** The tfjs model on one backend as a benchmark peer of the .wasm (`cocodiff bench`). */
-export function tfjsBenchPeer(artifact: Artifact, backend: 'wasm' | 'cpu', rounds: number) {
+export function tfjsBenchPeer(artifact: Artifact, backend: BackendName, rounds: number) {
   const { C, T, V, M } = artifact.model.input;
   return {
     name: `tfjs ${backend}`,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Modality } from '../../common/artifact.ts';
 import { MODALITIES } from '../../common/artifact.ts';
 import { LIMITS } from '../../common/limits.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError, type OptionNamer } from '../../common/errors.ts';
 import type { BackendName } from '../backend.ts';
 import type { CoCoDiffOptions } from '../cocodiff/types.ts';
 import type { ModelSpec } from '../model/ctrgcn.ts';
@@ -97,7 +97,7 @@ export interface RunConfig {
   embeddingsFile: string | null;
 }
 
-interface Preset {
+export interface Preset {
   width: number;
   blocks: number;
   frames: number;
@@ -125,57 +125,57 @@ export const PRESETS: Record<PresetName, Preset> = {
 /** A fifth of the training subjects: enough recordings to rank epochs, most of the data still trains. */
 export const DEFAULT_VAL_FRACTION = 0.2;
 
-const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
+export const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
 
 function framesOf(v: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > LIMITS.frames) throw new UserError(`--frames: expected an integer in 1..${LIMITS.frames}, found ${v}`);
+  if (!Number.isInteger(v) || v < 1 || v > LIMITS.frames) throw new OptionError('frames', `expected an integer in 1..${LIMITS.frames}, found ${v}`);
   return v;
 }
 
 /**
- * The options of a `--resume` that contradict the run being resumed: a resumed run keeps the
+ * The options of a `resume` that contradict the run being resumed: a resumed run keeps the
  * configuration it started with (that is what makes it equal to an uninterrupted run), so only
- * --epochs (to extend it), --backend and --quiet may differ. An option equal to the saved value is
- * no conflict. Returns one line per conflict, naming the flag, its value and the run's.
+ * `epochs` (to extend it), `backend` and `quiet` may differ. An option equal to the saved value is
+ * no conflict. Returns one line per conflict, naming the option (by `name`), its value and the run's.
  */
-export function resumeConflicts(o: TrainOptions, saved: RunConfig): string[] {
+export function resumeConflicts(o: TrainOptions, saved: RunConfig, name: OptionNamer): string[] {
   const out: string[] = [];
-  const differs = (flag: string, given: unknown, kept: unknown): void => {
-    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(kept)) out.push(`${flag} ${JSON.stringify(given)} (the run has ${JSON.stringify(kept)})`);
+  const differs = (option: string, given: unknown, kept: unknown, what = ''): void => {
+    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(kept)) out.push(`${name(option)}${what} ${JSON.stringify(given)} (the run has ${JSON.stringify(kept)})`);
   };
-  if (o.data && resolve(o.data) !== resolve(saved.data)) out.push(`--data ${o.data} (the run trains on ${saved.data})`);
-  differs('--width', o.width, saved.width);
-  differs('--blocks', o.blocks, saved.blocks);
-  differs('--frames', o.frames, saved.frames);
-  differs('--modality', o.modality, saved.modality);
-  differs('--batch', o.batch, saved.batch);
-  differs('--lr', o.lr, saved.schedule.baseLr);
-  differs('--seed', o.seed, saved.seed);
-  differs('--preset', o.preset, saved.preset ?? undefined);
-  if (o.cocodiff !== undefined) differs('--cocodiff (and its flags)', o.cocodiff, saved.cocodiff ?? 'off');
-  differs('--text', o.textFile, saved.textFile ?? undefined);
-  differs('--text-embeddings', o.embeddingsFile, saved.embeddingsFile ?? undefined);
+  if (o.data && resolve(o.data) !== resolve(saved.data)) out.push(`${name('data')} ${o.data} (the run trains on ${saved.data})`);
+  differs('width', o.width, saved.width);
+  differs('blocks', o.blocks, saved.blocks);
+  differs('frames', o.frames, saved.frames);
+  differs('modality', o.modality, saved.modality);
+  differs('batch', o.batch, saved.batch);
+  differs('lr', o.lr, saved.schedule.baseLr);
+  differs('seed', o.seed, saved.seed);
+  differs('preset', o.preset, saved.preset ?? undefined);
+  if (o.cocodiff !== undefined) differs('cocodiff', o.cocodiff, saved.cocodiff ?? 'off', ' (and its options)');
+  differs('text', o.textFile, saved.textFile ?? undefined);
+  differs('textEmbeddings', o.embeddingsFile, saved.embeddingsFile ?? undefined);
   return out;
 }
 
 export function resolveConfig(o: TrainOptions): RunConfig {
   const p = o.preset ? PRESETS[o.preset] : RECIPE;
-  if (!p) throw new UserError(`unknown preset "${o.preset}" (expected one of ${Object.keys(PRESETS).join(', ')})`);
+  if (!p) throw new OptionError('preset', `expected one of ${Object.keys(PRESETS).join(', ')}, found "${o.preset}"`);
   const modality = o.modality ?? 'joint';
-  if (!MODALITIES.includes(modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${modality}"`);
-  const positiveInt = (v: number, flag: string): number => {
-    if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag}: expected a positive integer, found ${v}`);
+  if (!MODALITIES.includes(modality)) throw new OptionError('modality', `expected one of ${MODALITIES.join(', ')}, found "${modality}"`);
+  const positiveInt = (v: number, option: string): number => {
+    if (!Number.isInteger(v) || v < 1) throw new OptionError(option, `expected a positive integer, found ${v}`);
     return v;
   };
-  const batch = positiveInt(o.batch ?? p.batch, '--batch');
-  const epochs = positiveInt(o.epochs ?? p.epochs, '--epochs');
-  if (o.lr !== undefined && !(o.lr > 0)) throw new UserError(`--lr: expected a positive number, found ${o.lr}`);
+  const batch = positiveInt(o.batch ?? p.batch, 'batch');
+  const epochs = positiveInt(o.epochs ?? p.epochs, 'epochs');
+  if (o.lr !== undefined && !(o.lr > 0)) throw new OptionError('lr', `expected a positive number, found ${o.lr}`);
   const width = o.width ?? p.width;
-  if (!(width > 0)) throw new UserError(`--width: expected a positive number, found ${width}`);
+  if (!(width > 0)) throw new OptionError('width', `expected a positive number, found ${width}`);
   return {
     data: o.data,
     width,
-    blocks: positiveInt(o.blocks ?? p.blocks, '--blocks'),
+    blocks: positiveInt(o.blocks ?? p.blocks, 'blocks'),
     modality,
     epochs,
     batch,

@@ -1,7 +1,7 @@
 /** The end of a run: the test split scored once, with the weights of the epoch chosen on validation. */
 import type { Tensor } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError } from '../../common/errors.ts';
 import { classificationReport, meanCrossEntropy } from './metrics.ts';
 import { writeConfusion } from './plots.ts';
 import { predict } from './predict.ts';
@@ -28,7 +28,7 @@ export interface RunResult {
 
 /** Scores the test split with the best checkpoint (nothing is selected on it) and writes the confusion matrix and result.json. */
 export async function finalScore(s: Session, state: TrainState): Promise<RunResult> {
-  if (!state.best) throw new UserError(`${s.runDir}: no epoch was trained (--epochs ${s.run.config.epochs})`);
+  if (!state.best) throw new OptionError('epochs', `no epoch was trained in ${s.runDir} with ${s.run.config.epochs}`);
   const chosen = describeSelection(state.best, state.history);
   const testStart = performance.now();
   const best = await readCheckpoint<{ epoch: number }>(s.paths.best);

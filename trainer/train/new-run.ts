@@ -1,6 +1,6 @@
 /** A new run's run.json: its configuration resolved from the options, and what it takes from the dataset cache at the start. */
 import { resolve } from 'node:path';
-import { UserError } from '../../common/errors.ts';
+import { OptionError } from '../../common/errors.ts';
 import { LAYOUTS } from '../../common/layouts.ts';
 import { readCache } from '../data/cache.ts';
 import { ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
@@ -30,5 +30,5 @@ function checkFrames(frames: number, model: ModelSpec): void {
   const totalStride = model.backbone.strides.reduce((a, s) => a * s, 1);
   if (frames % totalStride === 0) return;
   const near = [Math.floor(frames / totalStride), Math.ceil(frames / totalStride)].map((k) => Math.max(1, k) * totalStride);
-  throw new UserError(`--frames: ${frames} frames do not divide by the model's total temporal stride ${totalStride} (units with stride 2: ${model.backbone.strides.filter((s) => s === 2).length}); use a multiple of ${totalStride}, e.g. ${[...new Set(near)].join(' or ')}`);
+  throw new OptionError('frames', `${frames} frames do not divide by the model's total temporal stride ${totalStride} (units with stride 2: ${model.backbone.strides.filter((s) => s === 2).length}); use a multiple of ${totalStride}, e.g. ${[...new Set(near)].join(' or ')}`);
 }

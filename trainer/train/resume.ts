@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError, type OptionNamer } from '../../common/errors.ts';
 import { readRunFile, resumeConflicts, type RunFile, type TrainOptions } from './config.ts';
 import { hasCheckpoint, readCheckpoint, type StateTensor } from './run-state.ts';
 import type { Session, TrainState } from './session.ts';
@@ -13,18 +13,18 @@ import type { Session, TrainState } from './session.ts';
 export async function checkResume(opts: TrainOptions, runDir: string, last: string): Promise<void> {
   const resumable = await hasCheckpoint(last);
   if (opts.resume && !resumable) throw new UserError(`${runDir}: nothing to resume (no checkpoints/last/state.json)`);
-  if (!opts.resume && resumable) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
+  if (!opts.resume && resumable) throw new OptionError('out', (name) => `${runDir} already holds a training run; continue it with ${name('resume')}, or choose another ${name('out')}`);
 }
 
 /** The run.json the run started with; refuses options that would change it, except a new --epochs. */
 export async function resumedRun(opts: TrainOptions, runDir: string): Promise<RunFile> {
   const run = await readRunFile(runDir);
-  const conflicts = resumeConflicts(opts, run.config);
-  if (conflicts.length > 0) {
-    throw new UserError(`${runDir}: --resume continues the run as it was configured; these options differ from it: ${conflicts.join(', ')}. Only --epochs, --backend and --quiet may change; start a new run (--out) to change the others`);
+  const conflicts = (name: OptionNamer) => resumeConflicts(opts, run.config, name);
+  if (conflicts((o) => o).length > 0) {
+    throw new OptionError('resume', (name) => `${runDir} continues the run as it was configured; these options differ from it: ${conflicts(name).join(', ')}. Only ${name('epochs')}, ${name('backend')} and ${name('quiet')} may change; start a new run (${name('out')}) to change the others`);
   }
   if (opts.epochs !== undefined) {
-    if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new UserError(`--epochs: expected a positive integer, found ${opts.epochs}`);
+    if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new OptionError('epochs', `expected a positive integer, found ${opts.epochs}`);
     run.config.epochs = opts.epochs;
   }
   return run;

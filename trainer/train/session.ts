@@ -3,7 +3,7 @@
  * subsets, the model, the CoCoDiff branch and their optimisers, and the progress (TrainState) that
  * every checkpoint saves with their tensors.
  */
-import { UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from '../../common/errors.ts';
 import { LAYOUTS } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
 import { createCoCoDiffBranch } from '../cocodiff/index.ts';
@@ -72,7 +72,7 @@ async function openData(run: RunFile, runDir: string, log: (line: string) => voi
   // Runs from before the validation split had none.
   const subsets = trainSubsets(cache.index.splits.train.samples, { valFraction: config.valFraction ?? 0, perClass: config.trainPerClass ?? 0, seed: config.subsetSeed ?? config.seed });
   const trainCount = subsets.train.length;
-  if (trainCount === 0) throw new UserError(`${config.data}: no training recordings left after holding out ${subsets.valSubjects.length} validation subjects (--val-fraction ${config.valFraction})`);
+  if (trainCount === 0) throw new OptionError('valFraction', `${config.valFraction} leaves no training recordings in ${config.data} after holding out ${subsets.valSubjects.length} validation subjects`);
   log(`train ${trainCount} recordings, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
   const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout };
   const dropLast = trainCount >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
