@@ -3,10 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { readArtifact } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { checkOutputFiles, RAW_FLOAT32, type FileKind } from '../../common/output-file.ts';
 import { UserError } from '../../common/errors.ts';
 import { BACKENDS, selectBackend } from '../../trainer/backend.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
+import { FORCE_FILE_HELP } from '../options.ts';
 
 function parseShape(text: string): number[] {
   const dims = text.split(',').map((s) => Number(s.trim()));
@@ -32,8 +34,11 @@ export function register(program: Command): void {
     .option('--shape <n,c,t,v,m>', 'input shape (default: 1 sample of the artifact\'s input spec)')
     .option('--out <file>', 'write the logits [N, K] as float32 little-endian')
     .option('--features <file>', 'write the pooled features [N, F] as float32 little-endian')
+    .option('--force', `${FORCE_FILE_HELP}: raw float32 files carry no mark, so any existing --out or --features file`)
     .option('--backend <name>', `tfjs backend (${BACKENDS.join(', ')})`, 'auto')
-    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string; backend: string }) => {
+    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string; backend: string; force?: boolean }) => {
+      const outputs = [f.out, f.features].filter((p): p is string => p !== undefined).map((p): [string, FileKind] => [p, RAW_FLOAT32]);
+      await checkOutputFiles(outputs, f.force);
       const artifact = await readArtifact(dir);
       const { C, T, V, M } = artifact.model.input;
       const shape = f.shape ? parseShape(f.shape) : [1, C, T, V, M];
@@ -70,6 +75,7 @@ export function register(program: Command): void {
         const top = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, 5);
         console.log(`sample ${n} top-5: ${top.map((k) => `${printable(artifact.model.classes[k])} (${row[k].toFixed(3)})`).join(', ')}`);
       }
+      await checkOutputFiles(outputs, f.force);
       if (f.out) await writeFileAtomic(f.out, toBytes(logitValues));
       if (f.features) await writeFileAtomic(f.features, toBytes(featureValues));
       model.dispose();
