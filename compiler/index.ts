@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeDirAtomic, writeFilesAtomic } from '../common/atomic.ts';
-import { checkOutputDir, type OutputOptions } from '../common/output-dir.ts';
+import { checkOutputDir, isWithin, type OutputOptions } from '../common/output-dir.ts';
 import { checkOutputFiles, jsonKind, RECOGNIZER_SIDECAR, RECOGNIZER_WASM, type FileKind } from '../common/output-file.ts';
 import { LIMITS, type Artifact } from '../common/artifact.ts';
 import { OptionError } from '../common/errors.ts';
@@ -134,6 +134,10 @@ function outputFiles(opts: CompileOptions): Array<[string, FileKind]> {
     const other = seen.get(resolve(path));
     if (other) throw new OptionError('plan', `${path} is also where the ${other} goes; choose another path`);
     seen.set(resolve(path), kind.name);
+    // The sources folder is replaced whole by the next compile, which would refuse it for holding this file.
+    if (opts.emitAs && isWithin(resolve(path), resolve(opts.emitAs))) {
+      throw new OptionError('emitAs', `${opts.emitAs} holds the generated sources alone, not the ${kind.name} ${path}; choose another folder or path`);
+    }
   }
   return files;
 }

@@ -60,6 +60,8 @@ it('--emit-as writes a new folder, replaces its own earlier one, and never write
   // The refusal came before anything was written.
   expect(readdirSync(root)).not.toContain('e.wasm');
 
+  await expect(compile('-o', at('gen/e.wasm'), '--emit-as', at('gen'))).rejects.toThrow(
+    `${at('gen')} holds the generated sources alone, not the recognizer .wasm ${at('gen/e.wasm')}`);
   await compile('-o', at('e.wasm'), '--emit-as', at('gen'));
   expect(readFileSync(at('gen/network.ts'), 'utf8')).toContain('export function network_forward');
   await compile('-o', at('e.wasm'), '--emit-as', at('gen'), '--window-frames', '11');
