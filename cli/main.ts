@@ -2,9 +2,14 @@
  * The `cocodiff` command. Each subcommand lives in cli/commands/<name>.ts and exports
  * `register(program)`; this file only wires them and turns user errors into one clean line.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { errorMessage } from './error-message.ts';
+
+// Node 20 keeps relaxed SIMD behind a flag; `compile --relaxed-simd` modules must still `run`,
+// `stream` and `bench` without the user knowing V8's flags. (Newer Nodes accept it and ignore it.)
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const program = new Command('cocodiff')
   .description('Skeleton action recognition: train CTR-GCN with CoCoDiff, compile it to one SIMD .wasm, recognise actions in real time')

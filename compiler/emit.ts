@@ -3,16 +3,19 @@
  * input spec, preprocessing), and where it came from. It travels inside the .wasm as a custom
  * section named `cocodiff` (a single file describes itself), and as `recognizer.json` next to it.
  */
-import { createHash } from 'node:crypto';
 import { ABI_VERSION } from '../common/abi.ts';
 import type { Artifact } from '../common/artifact.ts';
 import { SIDECAR_FORMAT, SIDECAR_SECTION, type CompiledSidecar } from '../common/sidecar.ts';
+import { recognizerSha256 } from '../common/wasm-identity.ts';
 
-export function makeSidecar(
-  artifact: Artifact, wasm: Uint8Array,
+/** The sidecar of `code`, the module before its `cocodiff` section is appended (wasm-identity.ts says why that is what the hash covers). */
+export async function makeSidecar(
+  artifact: Artifact, code: Uint8Array,
   opts: { windowFrames: number; sequenceCapacity: number; weights: 'f32' | 'f16'; relaxedSimd: boolean },
-): CompiledSidecar {
+): Promise<CompiledSidecar> {
   const m = artifact.model;
+  const wasmSha256 = await recognizerSha256(code);
+  if (wasmSha256 === null) throw new Error('the compiler needs Web Crypto (globalThis.crypto.subtle), which Node >= 20 provides');
   return {
     format: SIDECAR_FORMAT,
     abiVersion: ABI_VERSION,
@@ -25,7 +28,7 @@ export function makeSidecar(
     sequenceCapacity: opts.sequenceCapacity,
     weights: opts.weights,
     relaxedSimd: opts.relaxedSimd,
-    wasmSha256: createHash('sha256').update(wasm).digest('hex'),
+    wasmSha256,
     source: { artifact: artifact.dir, weightsSha256: m.weightsSha256, provenance: m.provenance },
   };
 }

@@ -110,7 +110,7 @@ export async function compileModule(
     }, emitAsOutput(artifact.dir));
   }
   code ??= await build();
-  const sidecar = makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
+  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 

@@ -10,7 +10,7 @@ interface CommandModule {
  * pulls in asc and binaryen, which `cocodiff inspect` should not wait for.
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<CommandModule> }> = [
-  { name: 'demo', summary: 'synthetic data → train with CoCoDiff → compile → stream recognition, end to end', load: () => import('./demo.ts') },
+  { name: 'demo', summary: 'synthetic data → train (CoCoDiff with --cocodiff) → compile → stream recognition, end to end', load: () => import('./demo.ts') },
   { name: 'synth', summary: 'generate the synthetic NTU-25 dataset as a dataset cache', load: () => import('./synth.ts') },
   { name: 'prepare', summary: 'convert NTU RGB+D .skeleton, CTR-GCN .npz or Kinetics-Skeleton into a dataset cache', load: () => import('./prepare.ts') },
   { name: 'inspect', summary: 'show what a skeleton file, .npy array or dataset cache holds', load: () => import('./inspect.ts') },

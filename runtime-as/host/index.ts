@@ -7,7 +7,8 @@
  *   camera.onFrame((bodies) => { const p = r.push(bodies); if (p) show(p.action, p.latencyMs); });
  */
 export { Recognizer } from './recognizer.ts';
-export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, RecognizerSource, StreamOptions } from './recognizer.ts';
+export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, StreamOptions } from './recognizer.ts';
+export type { RecognizerSource, SidecarOptions } from './open-recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
 export { parseFrameLine } from './ndjson.ts';
 export type { NdjsonFrame } from './ndjson.ts';

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { readRecognizerFile, readSidecarFile } from './node-load.ts';
-import { installRecognizerFiles } from './recognizer.ts';
+import { installRecognizerFiles } from './open-recognizer.ts';
 
 installRecognizerFiles({ readRecognizer: readRecognizerFile, readSidecar: readSidecarFile, pathOf: (url) => fileURLToPath(url) });
 

@@ -10,7 +10,8 @@ import { UserError } from '../../common/errors.ts';
 import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
-import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
+import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
+import type { RecognizerSidecar } from './sidecar.ts';
 
 /** The module's exports by their ABI_EXPORTS key (common/abi.ts holds the names). */
 type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
@@ -72,34 +73,9 @@ export interface Prediction {
   validFrames: number;
 }
 
-export interface LoadOptions extends StreamOptions {
-  /** The sidecar itself, or where to read it (path or URL); default: custom section, then `<name>.json`. */
-  sidecar?: RecognizerSidecar | string | URL;
-  /**
-   * Use a sidecar whose `wasmSha256` does not match the .wasm (or that cannot be checked because
-   * this context has no Web Crypto). Off by default: a mismatch means the class names belong to
-   * another build, or the module is damaged, and the load is refused.
-   */
-  trustSidecar?: boolean;
-}
-
-export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
+export interface LoadOptions extends StreamOptions, SidecarOptions {}
 
 const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
-const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
-
-/** How `Recognizer.load` reads files: installed by the Node entry (node.ts); browsers have none. */
-export interface RecognizerFiles {
-  readRecognizer(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }>;
-  readSidecar(path: string, required: boolean): Promise<RecognizerSidecar | undefined>;
-  pathOf(url: URL): string;
-}
-let files: RecognizerFiles | null = null;
-
-/** Lets `Recognizer.load` take file paths and file: URLs (the Node entry calls it once). */
-export function installRecognizerFiles(reader: RecognizerFiles): void {
-  files = reader;
-}
 
 export class Recognizer {
   readonly info: RecognizerInfo;
@@ -118,12 +94,17 @@ export class Recognizer {
     const bound: Record<string, unknown> = {};
     for (const [key, name] of Object.entries(ABI_EXPORTS)) {
       if (!Object.hasOwn(exported, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+      const kind = key === 'memory' ? WebAssembly.Memory : Function;
+      if (!(exported[name] instanceof kind)) throw new UserError(`not a cocodiff recognizer: its export "${name}" is not a ${key === 'memory' ? 'memory' : 'function'}`);
       bound[key] = exported[name];
     }
     this.x = bound as Exports;
     const abi = this.x.abiVersion();
     if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const K = this.x.numClasses();
+    if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`not a usable recognizer: it reports ${K} classes`);
+    const modality = MODALITY_BY_CODE[this.x.modality()];
+    if (modality === undefined) throw new UserError(`not a usable recognizer: modality code ${this.x.modality()} is none this host knows (${Object.keys(MODALITY_CODES).join(', ')})`);
     const labels = sidecar?.classes ?? Array.from({ length: K }, (_, k) => `class ${k}`);
     if (labels.length !== K) throw new UserError(`the sidecar lists ${labels.length} classes, the .wasm has ${K}: they do not belong together`);
     const layout = sidecar?.layout ?? null;
@@ -138,7 +119,7 @@ export class Recognizer {
       modelFrames: this.x.modelFrames(),
       windowFrames: this.x.windowFrames(),
       sequenceCapacity: this.x.sequenceCapacity(),
-      modality: MODALITY_BY_CODE[this.x.modality()],
+      modality,
       memoryBytes: this.x.memoryBytes(),
     };
     this.configure(opts);
@@ -146,43 +127,7 @@ export class Recognizer {
 
   /** Loads a recognizer from bytes, a file path (Node), or a URL (fetch; file: URLs in Node). */
   static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
-    let bytes: Uint8Array | ArrayBuffer;
-    let found: RecognizerSidecar | undefined;
-    const base = typeof location !== 'undefined' ? location.href : undefined;
-    const asUrl = (s: string): URL => {
-      if (!looksLikeUrl(s) && base === undefined) throw new UserError(`${s}: a file path needs the runtime's Node entry ('cocodiff-runtime/node', which Node picks for 'cocodiff-runtime'); elsewhere pass a URL or the bytes`);
-      return new URL(s, base);
-    };
-    const url = typeof source === 'string' && (looksLikeUrl(source) || !files) ? asUrl(source) : source instanceof URL ? source : null;
-    if (typeof source === 'string' && !url) {
-      ({ bytes, sidecar: found } = await files!.readRecognizer(source));
-    } else if (url?.protocol === 'file:' && files) {
-      ({ bytes, sidecar: found } = await files.readRecognizer(files.pathOf(url)));
-    } else if (url) {
-      bytes = await fetchBytes(url);
-      found = await fetchSidecar(new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url), false);
-    } else {
-      bytes = source as Uint8Array | ArrayBuffer;
-    }
-    let sidecar: RecognizerSidecar | undefined;
-    const given = opts.sidecar;
-    if (given && typeof given === 'object' && !(given instanceof URL)) sidecar = given;
-    else if (typeof given === 'string' && files && !looksLikeUrl(given)) sidecar = await files.readSidecar(given, true);
-    else if (given) sidecar = await fetchSidecar(typeof given === 'string' ? asUrl(given) : given, true);
-    const wasmName = typeof source === 'string' ? source : url ? String(url) : 'the .wasm';
-    if (bytes.byteLength === 0) throw new UserError(`${wasmName}: empty file, not a WebAssembly module; make one with \`cocodiff compile\``);
-    let module: WebAssembly.Module;
-    try {
-      module = await WebAssembly.compile(bytes as BufferSource);
-    } catch (err) {
-      throw new UserError(`${wasmName}: not a valid WebAssembly module (${(err as Error).message}); truncated or not a recognizer? Make one with \`cocodiff compile\``);
-    }
-    const embedded = embeddedSidecar(module);
-    // An embedded sidecar travels inside the module; one read from elsewhere must prove it belongs.
-    if (sidecar ?? (embedded ? undefined : found)) {
-      await checkPair(bytes, (sidecar ?? found)!, wasmName, sidecarName(given, source, url), opts.trustSidecar ?? false);
-    }
-    sidecar ??= embedded ?? found;
+    const { module, sidecar } = await openRecognizer(source, opts);
     // The module imports at most env.abort, which only a failed assertion reaches.
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
@@ -212,12 +157,14 @@ export class Recognizer {
       if (!(opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${opts.threshold}`);
       this.threshold = opts.threshold;
     }
-    if (opts.topK !== undefined) this.topK = Math.max(1, Math.min(opts.topK, this.info.labels.length));
+    if (opts.topK !== undefined) this.topK = checkTopK(opts.topK, this.info.labels.length);
   }
 
   /** Classifies a whole recording (its layout mapped to the model's if they differ). */
   classify(seq: Sequence, topK = this.topK): Classification {
     const { persons: M, joints: V, coords: C, sequenceCapacity } = this.info;
+    checkSequence(seq);
+    topK = checkTopK(topK, this.info.labels.length);
     if (seq.coords !== C) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.coords} coordinates per joint, the recognizer expects ${C}`);
     const frames = this.framesFor(seq);
     // Frames without a person change nothing (preprocessing drops them): compact long recordings.
@@ -228,12 +175,14 @@ export class Recognizer {
       used = kept;
     }
     if (used > sequenceCapacity) throw new UserError(`${seq.name ?? 'sequence'}: ${used} frames with a person; this recognizer takes at most ${sequenceCapacity} (compile with a larger sequence capacity)`);
+    const noValidFrame = `${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`;
+    if (used === 0) throw new UserError(noValidFrame);
     const buf = this.f32(this.x.sequencePtr(), used * M * V * C);
     for (let f = 0; f < used; f++) buf.set(frames[f], f * M * V * C);
     const start = performance.now();
     const status = this.x.classifySequence(used);
     const latencyMs = performance.now() - start;
-    if (status === STATUS.empty) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: no valid frame (every person slot of every frame is all zeros or not finite)`);
+    if (status === STATUS.empty) throw new UserError(noValidFrame);
     if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
     const probs = this.f32(this.x.probsPtr(), this.info.labels.length).slice();
     if (firstBadCoordinate(probs) >= 0) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: the recognizer computed non-finite scores`);
@@ -342,7 +291,11 @@ export class Recognizer {
   /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the probabilities. */
   inferInput(input: Float32Array): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
+    if (!(input instanceof Float32Array)) throw new UserError(`input: expected a Float32Array, found ${describe(input)}`);
     if (input.length !== C * T * V * M) throw new UserError(`input of ${input.length} values, expected ${C}×${T}×${V}×${M}`);
+    // The network has no notion of a broken value: NaN in, NaN or worse a finite guess out.
+    const bad = input.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new UserError(`input value ${bad}: ${input[bad]} is not a finite number (preprocessed network input must be)`);
     this.f32(this.x.inputPtr(), input.length).set(input);
     this.x.inferInput();
     return this.f32(this.x.probsPtr(), this.info.labels.length).slice();
@@ -380,6 +333,10 @@ export class Recognizer {
 
   /** A view of the module's memory (recreated per call: cheap, and never stale). */
   private f32(ptr: number, length: number): Float32Array {
+    const bytes = this.x.memory.buffer.byteLength;
+    if (!(Number.isInteger(ptr) && ptr >= 0 && ptr % 4 === 0 && ptr + 4 * length <= bytes)) {
+      throw new UserError(`the recognizer gave a buffer at ${ptr} of ${length} floats, outside its ${bytes}-byte memory: the .wasm is damaged or not a cocodiff recognizer`);
+    }
     return new Float32Array(this.x.memory.buffer, ptr, length);
   }
 }
@@ -400,36 +357,24 @@ function describe(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-/** The sidecar's name for messages: the path or URL it came from. */
-function sidecarName(given: LoadOptions['sidecar'], source: RecognizerSource, url: URL | null): string {
-  if (typeof given === 'string' || given instanceof URL) return String(given);
-  if (given) return 'the given sidecar';
-  if (typeof source === 'string' && !url) return source.replace(/\.wasm$/i, '') + '.json';
-  if (url) return new URL(url.pathname.replace(/\.wasm$/i, '') + '.json', url).href;
-  return 'the sidecar';
+/** A recording given to `classify`: a shape that holds together, checked before any of it is read. */
+function checkSequence(seq: Sequence): void {
+  if (!seq || typeof seq !== 'object') throw new UserError(`sequence: expected a Sequence object, found ${describe(seq)}`);
+  const name = seq.name ?? 'sequence';
+  if (!isLayoutName(seq.layout)) throw new UserError(`${name}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(seq.layout)}`);
+  for (const field of ['frames', 'persons', 'joints', 'coords'] as const) {
+    if (!(Number.isInteger(seq[field]) && seq[field] >= 1)) throw new UserError(`${name}: field "${field}": expected a positive integer, found ${describe(seq[field])}`);
+  }
+  if (!(seq.data instanceof Float32Array)) throw new UserError(`${name}: field "data": expected a Float32Array, found ${describe(seq.data)}`);
+  const want = seq.frames * seq.persons * seq.joints * seq.coords;
+  if (seq.data.length !== want) {
+    throw new UserError(`${name}: field "data" holds ${seq.data.length} values, but frames × persons × joints × coords = ${seq.frames} × ${seq.persons} × ${seq.joints} × ${seq.coords} = ${want}`);
+  }
 }
 
-/** sha256 of the bytes as hex, with Web Crypto (browsers in secure contexts, Node, Deno, Bun); null without it. */
-async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string | null> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return null;
-  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * Refuses a sidecar whose `wasmSha256` is not the .wasm's: its class names would label another
- * model's scores, or the module was damaged. A hand-written sidecar without the field is taken as is.
- */
-async function checkPair(bytes: Uint8Array | ArrayBuffer, sidecar: RecognizerSidecar, wasmName: string, name: string, trust: boolean): Promise<void> {
-  if (sidecar.wasmSha256 === undefined || trust) return;
-  const actual = await sha256Hex(bytes);
-  if (actual === null) {
-    throw new UserError(`${name}: cannot check that it belongs to ${wasmName} (no Web Crypto here, e.g. a page served over plain http); serve it over https, or load with trustSidecar: true`);
-  }
-  if (actual !== sidecar.wasmSha256) {
-    throw new UserError(`${name}: field "wasmSha256" does not match ${wasmName} (sha256 ${actual.slice(0, 12)}…, the sidecar says ${sidecar.wasmSha256.slice(0, 12)}…): the sidecar describes another build, or the .wasm is damaged. Recompile, or pass --trust-sidecar (trustSidecar: true) to use it anyway`);
-  }
+function checkTopK(topK: number, classes: number): number {
+  if (!(Number.isInteger(topK) && topK >= 1)) throw new UserError(`topK must be a positive integer, found ${describe(topK)}`);
+  return Math.min(topK, classes);
 }
 
 function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {
@@ -443,30 +388,4 @@ function guessLayout(joints: number): LayoutName {
   const hit = Object.values(LAYOUTS).find((l) => l.joints.length === joints);
   if (!hit) throw new UserError(`the recognizer has ${joints} joints, which matches no known layout; load it with its sidecar`);
   return hit.name;
-}
-
-function embeddedSidecar(module: WebAssembly.Module): RecognizerSidecar | undefined {
-  const [section] = WebAssembly.Module.customSections(module, SIDECAR_SECTION);
-  return section ? parseSidecar(new TextDecoder().decode(section), `custom section "${SIDECAR_SECTION}"`) : undefined;
-}
-
-async function fetchBytes(url: URL): Promise<ArrayBuffer> {
-  const res = await fetch(url);
-  if (!res.ok) throw new UserError(`${url}: HTTP ${res.status} while loading the recognizer`);
-  return res.arrayBuffer();
-}
-
-async function fetchSidecar(url: URL, required: boolean): Promise<RecognizerSidecar | undefined> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    if (!required) return undefined;
-    throw new UserError(`${url}: cannot fetch the sidecar (${(err as Error).message})`);
-  }
-  if (!res.ok) {
-    if (!required) return undefined;
-    throw new UserError(`${url}: HTTP ${res.status} while loading the sidecar`);
-  }
-  return parseSidecar(await res.text(), String(url));
 }

@@ -12,6 +12,7 @@ import { MODALITY_CODES } from '../../common/abi.ts';
 import { ABI_ENTRY, generateAbi } from '../../compiler/codegen/abi.ts';
 import type { Modality } from '../../common/artifact.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { recognizerSha256 } from '../../common/wasm-identity.ts';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../runtime-as/assembly');
 
@@ -102,7 +103,7 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     preprocessing: { windowFrames: cfg.T, testCropRatio: cfg.testCropRatio, centre: cfg.centre },
     windowFrames: cfg.windowFrames,
     // As the compiler writes it: loaders check that the sidecar belongs to this .wasm.
-    wasmSha256: createHash('sha256').update(await readFile(wasmPath)).digest('hex'),
+    wasmSha256: await recognizerSha256(await readFile(wasmPath)),
   }));
   return { wasmPath, sidecarPath };
 }

@@ -11,6 +11,7 @@ import { COCO17, NTU25, OPENPOSE18 } from '../../common/layouts.ts';
 import { Rng } from '../../common/rng.ts';
 import { preprocess } from '../../trainer/data/preprocess.ts';
 import { frameFromBodies, mapBody, parseFrameLine, Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
+import { withCustomSection } from '../helpers/wasm-sections.ts';
 import { buildFixtureWasm, type FixtureConfig } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
 
@@ -26,23 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Appends a custom section (id 0: name, payload) to a module's bytes. */
-function withCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n) b |= 0x80;
-      out.push(b);
-    } while (n);
-    return out;
-  };
-  const nameBytes = new TextEncoder().encode(name);
-  const body = [...leb(nameBytes.length), ...nameBytes, ...payload];
-  return new Uint8Array([...bytes, 0, ...leb(body.length), ...body]);
-}
 
 describe('loading', () => {
   it('reads the sidecar next to a path or a file URL, and metadata from the exports', async () => {

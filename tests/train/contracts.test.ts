@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as train from '../../cli/commands/train.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
-import { runTraining, type TrainState } from '../../trainer/train/train.ts';
+import type { TrainState } from '../../trainer/train/session.ts';
+import { runTraining } from '../../trainer/train/train.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-contracts-'));
 const data = join(root, 'synth');

@@ -12,7 +12,8 @@ import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainOptions } from '../../trainer/train/config.ts';
-import { runTraining, type TrainState } from '../../trainer/train/train.ts';
+import type { TrainState } from '../../trainer/train/session.ts';
+import { runTraining } from '../../trainer/train/train.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-resume-'));
 const data = join(root, 'synth');

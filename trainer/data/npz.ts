@@ -6,12 +6,17 @@
  * Zip layout used: end-of-central-directory record (EOCD) at the end, optionally preceded by the
  * ZIP64 EOCD locator and record when counts, sizes or offsets overflow 16/32 bits (numpy writes
  * members > 4 GB as ZIP64); central directory entries; a local header before each member's data.
+ *
+ * Every count, size and offset the directory states is checked against the file's real size and
+ * common/limits.ts before it is used, and inflating stops at the member's declared size: a small
+ * hostile archive can neither allocate gigabytes nor crash Node's zlib.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { UserError } from '../../common/errors.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { NpyRowReader, parseNpy, type NpyArray } from '../../common/formats/npy.ts';
 
 const SIG_EOCD = 0x06054b50;
@@ -32,7 +37,11 @@ export interface ZipEntry {
 }
 
 export class ZipArchive {
-  private constructor(readonly path: string, private readonly fh: FileHandle, readonly entries: ZipEntry[]) {}
+  private readonly byName: Map<string, ZipEntry>;
+
+  private constructor(readonly path: string, private readonly fh: FileHandle, readonly entries: ZipEntry[]) {
+    this.byName = new Map(entries.map((e) => [e.name, e]));
+  }
 
   static async open(path: string): Promise<ZipArchive> {
     let fh: FileHandle;
@@ -42,6 +51,7 @@ export class ZipArchive {
       throw new UserError(`${path}: cannot open (${(err as NodeJS.ErrnoException).code})`);
     }
     try {
+      if (!(await fh.stat()).isFile()) throw new UserError(`${path}: not a regular file (a zip is read from a file, not a device or pipe)`);
       return new ZipArchive(path, fh, await readCentralDirectory(path, fh));
     } catch (err) {
       await fh.close();
@@ -50,7 +60,7 @@ export class ZipArchive {
   }
 
   entry(name: string): ZipEntry | undefined {
-    return this.entries.find((e) => e.name === name);
+    return this.byName.get(name);
   }
 
   /** Where the member's (possibly compressed) bytes start, from its local header. */
@@ -62,9 +72,17 @@ export class ZipArchive {
 
   /** The whole member, inflated and CRC-checked. For small members. */
   async read(e: ZipEntry): Promise<Uint8Array> {
+    if (e.size > LIMITS.wholeMemberBytes) throw new UserError(`${this.path}: member "${e.name}" declares ${e.size} bytes, more than the ${LIMITS.wholeMemberBytes} read whole (LIMITS.wholeMemberBytes)`);
     const raw = await readAt(this.fh, await this.dataStart(e), e.compressedSize);
     if (raw.length < e.compressedSize) throw new UserError(`${this.path}: member "${e.name}" is truncated (${raw.length} of ${e.compressedSize} bytes)`);
-    const data = e.method === STORED ? raw : inflateRawSync(raw);
+    let data: Uint8Array;
+    try {
+      // One byte over the declared size is enough to prove the directory lied.
+      data = e.method === STORED ? raw : inflateRawSync(raw, { maxOutputLength: e.size + 1 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UserError(`${this.path}: member "${e.name}" ${code === 'ERR_BUFFER_TOO_LARGE' ? `inflates to more than the ${e.size} bytes the directory declares` : `is not valid deflate data (${(err as Error).message})`}`);
+    }
     if (data.length !== e.size || crc32(data) !== e.crc) throw new UserError(`${this.path}: member "${e.name}" is corrupt (size or CRC-32 does not match the directory)`);
     return data;
   }
@@ -79,8 +97,9 @@ export class ZipArchive {
     let size = 0;
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
-        crc = crc32(chunk, crc);
         size += chunk.length;
+        if (size > e.size) throw new UserError(`${this.path}: member "${e.name}" inflates to more than the ${e.size} bytes the directory declares`);
+        crc = crc32(chunk, crc);
         yield chunk;
       }
     } finally {
@@ -130,6 +149,10 @@ async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEn
     cdSize = Number(rec.readBigUInt64LE(40));
     cdOffset = Number(rec.readBigUInt64LE(48));
   }
+  if (count > LIMITS.zipMembers) throw corrupt(`${count} members, more than the ${LIMITS.zipMembers} accepted (LIMITS.zipMembers)`);
+  if (cdSize > LIMITS.zipDirectoryBytes) throw corrupt(`a central directory of ${cdSize} bytes, more than the ${LIMITS.zipDirectoryBytes} accepted (LIMITS.zipDirectoryBytes)`);
+  if (cdOffset + cdSize > size) throw corrupt('central directory runs past the end of the file (truncated)');
+  if (count * 46 > cdSize) throw corrupt(`${count} members cannot fit in a central directory of ${cdSize} bytes`);
   const cd = await readAt(fh, cdOffset, cdSize);
   if (cd.length !== cdSize) throw corrupt('central directory runs past the end of the file (truncated)');
   const entries: ZipEntry[] = [];
@@ -141,8 +164,9 @@ async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEn
     const nameLen = cd.readUInt16LE(p + 28);
     const extraLen = cd.readUInt16LE(p + 30);
     const commentLen = cd.readUInt16LE(p + 32);
+    if (p + 46 + nameLen + extraLen > cd.length) throw corrupt(`central directory entry ${i} runs past the directory`);
     const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-    let size = cd.readUInt32LE(p + 24);
+    let uncompressed = cd.readUInt32LE(p + 24);
     let compressedSize = cd.readUInt32LE(p + 20);
     let localHeaderOffset = cd.readUInt32LE(p + 42);
     // ZIP64 extended information (extra id 1) holds, in this order, only the fields saturated above.
@@ -151,8 +175,13 @@ async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEn
       const len = cd.readUInt16LE(x + 2);
       if (id === 1) {
         let q = x + 4;
-        const next = (): number => { const v = Number(cd.readBigUInt64LE(q)); q += 8; return v; };
-        if (size === 0xffffffff) size = next();
+        const next = (): number => {
+          if (q + 8 > x + 4 + len) throw corrupt(`member "${name}": its ZIP64 field is shorter than the sizes it stands for`);
+          const v = Number(cd.readBigUInt64LE(q));
+          q += 8;
+          return v;
+        };
+        if (uncompressed === 0xffffffff) uncompressed = next();
         if (compressedSize === 0xffffffff) compressedSize = next();
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
       }
@@ -160,10 +189,22 @@ async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEn
     }
     if (flags & 1) throw new UserError(`${path}: member "${name}" is encrypted (not supported)`);
     if (method !== STORED && method !== DEFLATED) throw new UserError(`${path}: member "${name}" uses compression method ${method} (expected 0 stored or 8 deflated)`);
-    entries.push({ name, method, crc: cd.readUInt32LE(p + 16), compressedSize, size, localHeaderOffset });
+    checkExtent(path, size, { name, method, compressedSize, size: uncompressed, localHeaderOffset });
+    entries.push({ name, method, crc: cd.readUInt32LE(p + 16), compressedSize, size: uncompressed, localHeaderOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
+}
+
+/**
+ * A member's stated sizes must be possible in this file: its bytes inside the file, and its
+ * inflated size within what its compressed bytes can hold (stored: the same size).
+ */
+function checkExtent(path: string, fileSize: number, e: Omit<ZipEntry, 'crc'>): void {
+  const bad = (what: string): UserError => new UserError(`${path}: member "${e.name}" ${what} (corrupt or hostile zip)`);
+  if (e.localHeaderOffset + 30 + e.compressedSize > fileSize) throw bad(`claims ${e.compressedSize} bytes at byte ${e.localHeaderOffset}, past the end of the ${fileSize}-byte file`);
+  if (e.method === STORED && e.size !== e.compressedSize) throw bad(`is stored uncompressed but declares ${e.size} bytes in ${e.compressedSize}`);
+  if (e.size > e.compressedSize * LIMITS.deflateRatio + 64) throw bad(`declares ${e.size} bytes from ${e.compressedSize} compressed, beyond what deflate can reach (LIMITS.deflateRatio ${LIMITS.deflateRatio})`);
 }
 
 /** An `.npz`: its arrays by name (without the `.npy` suffix). */

@@ -1,8 +1,8 @@
 /**
  * Preprocessing: a ragged, frame-major Sequence [F][P][V][C] becomes the fixed-shape network input
  * [C][T][V][M]. This is the reference implementation: the in-wasm runtime is checked against it to
- * 1e-5, so every step is a plain loop that follows the written spec (DESIGN.md, "Test-time
- * preprocessing") and CTR-GCN's feeder (valid_crop_resize, random_rot, bone, motion) literally.
+ * 1e-5, so every step is a plain loop that follows the steps listed below and CTR-GCN's feeder
+ * (valid_crop_resize, random_rot, bone, motion) literally.
  *
  *   1-2. validFrames   keep the first M person slots, drop frames where nobody is present
  *   3.   centre        subtract the centre joint of the first present person 0

@@ -2,7 +2,8 @@
  * The few tensor operations CTR-GCN is made of, written for the tfjs `wasm` backend: activations
  * are channel-last [B, T, V, C] (B = samples × persons), every 1×1 convolution is a plain 2-D
  * matMul, the temporal kernel runs on conv2d, and the matMul's gradient is spelled with explicit
- * transposes because the wasm backend is fast only for untransposed 2-D matMul (see DESIGN.md).
+ * transposes because the wasm backend is fast only for untransposed 2-D matMul (measured: about
+ * 40 GFLOP/s, against about 3 for a batched matMul or one with a transpose flag, a scalar loop).
  * The wasm backend's Slice, SplitV, Unpack and small-row Concat run in JavaScript (Slice first
  * copies its whole input), so the ops here avoid them on large tensors.
  */

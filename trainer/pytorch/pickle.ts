@@ -13,6 +13,7 @@
  * extension registries are refused, as are out-of-band buffers.
  */
 import { UserError } from '../../common/errors.ts';
+import { LIMITS } from '../../common/limits.ts';
 
 /**
  * A Python value as this reader builds it: dicts are Maps (insertion-ordered, like Python's), lists
@@ -64,6 +65,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PyValue {
     throw new UserError(`${opts.source}: ${what} (opcode at byte ${opStart})`);
   }
   const need = (n: number): number => {
+    if (n < 0) fail(`a negative length (${n})`);
     if (pos + n > data.length) fail('the pickle is truncated (it ends before its STOP opcode)');
     const at = pos;
     pos += n;
@@ -138,15 +140,20 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PyValue {
     // Protocol 0 spells booleans as I01 / I00.
     if (s === '01') return true;
     if (s === '00') return false;
+    if (s.length > 2.5 * LIMITS.pickleIntegerBytes) fail(`an integer of ${s.length} digits, wider than the ${LIMITS.pickleIntegerBytes} bytes accepted (LIMITS.pickleIntegerBytes)`);
     if (!/^-?\d+L?$/.test(s)) fail(`"${s}" is not an integer`);
     const b = BigInt(s.replace(/L$/, ''));
     return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   };
   const long = (b: Uint8Array): number | bigint => {
-    // Little-endian two's complement of any length.
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b.length > 0 && b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    // Little-endian two's complement. Read through one hex string: shifting a BigInt byte by byte
+    // is quadratic in the width.
+    if (b.length > LIMITS.pickleIntegerBytes) fail(`an integer of ${b.length} bytes, wider than the ${LIMITS.pickleIntegerBytes} accepted (LIMITS.pickleIntegerBytes)`);
+    if (b.length === 0) return 0;
+    let hex = '';
+    for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
+    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
 
@@ -185,7 +192,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PyValue {
       }
       case 0x47: stack.push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
       case 0x46: stack.push(Number(line())); break; // FLOAT
-      case 0x54: stack.push(latin1.decode(bytes(i32()))); break; // BINSTRING (Python 2 str)
+      case 0x54: stack.push(latin1.decode(bytes(i32()))); break; // BINSTRING (Python 2 str; a negative length is refused by need)
       case 0x55: stack.push(latin1.decode(bytes(u8()))); break; // SHORT_BINSTRING
       case 0x58: stack.push(text(u32())); break; // BINUNICODE
       case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
@@ -203,7 +210,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): PyValue {
       }
       case 0x65: { // APPENDS
         const items = popMark();
-        asList(top(), 'APPENDS').push(...items);
+        const list = asList(top(), 'APPENDS');
+        for (const item of items) list.push(item); // not push(...items): a long mark would overflow the call stack
         break;
       }
       case 0x29: stack.push([]); break; // EMPTY_TUPLE

@@ -12,6 +12,7 @@
 import { open } from 'node:fs/promises';
 import type { Tensor } from '../../common/artifact.ts';
 import { UserError } from '../../common/errors.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { ZipArchive } from '../data/npz.ts';
 import { PyGlobal, unpickle, type AllowedGlobal, type PyValue } from './pickle.ts';
 
@@ -153,6 +154,7 @@ export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint
       return bytes;
     };
 
+    checkBudget(dict, path);
     const tensors = new Map<string, Tensor>();
     const skipped: string[] = [];
     for (const [rawName, value] of dict) {
@@ -198,18 +200,37 @@ function findStateDict(root: PyValue, path: string): { dict: Map<string, TensorR
   throw new UserError(`${path}: holds no state_dict: the saved dict has keys ${keys}, and none of ${WRAPPER_KEYS.map((k) => `"${k}"`).join(', ')} holds a dict of tensors`);
 }
 
+/**
+ * Before any storage is read: the state_dict's size, and what its views would make. A view of more
+ * elements than its storage holds (a stride-0 broadcast) would let a tiny file ask for gigabytes; a
+ * state_dict saved from a model never holds one.
+ */
+function checkBudget(dict: Map<string, TensorRef>, path: string): void {
+  if (dict.size > LIMITS.checkpointTensors) throw new UserError(`${path}: ${dict.size} tensors, more than the ${LIMITS.checkpointTensors} accepted (LIMITS.checkpointTensors)`);
+  let total = 0;
+  for (const [name, t] of dict) {
+    if (!FLOAT_DTYPES.has(t.dtype)) continue;
+    if (t.size.some((d) => d < 0) || t.stride.some((d) => d < 0) || t.offset < 0) throw new UserError(`${path}: tensor "${name}": negative size, stride or offset`);
+    const count = t.size.reduce((a, b) => a * b, 1);
+    if (count > t.storage.numel) {
+      throw new UserError(`${path}: tensor "${name}" views ${count} elements of a storage that holds ${t.storage.numel} (a broadcast, stride-0 view); save contiguous tensors (tensor.contiguous()) in the state_dict`);
+    }
+    total += count;
+  }
+  if (total > LIMITS.checkpointElements) throw new UserError(`${path}: its tensors hold ${total} elements, more than the ${LIMITS.checkpointElements} accepted (LIMITS.checkpointElements)`);
+}
+
 /** Copies a strided view out of its storage into a contiguous float32 array (row-major by `size`). */
 function materialise(t: TensorRef, bytes: Uint8Array, little: boolean, where: string): Float32Array {
   const { storage, offset, size, stride } = t;
   const count = size.reduce((a, b) => a * b, 1);
-  if (size.some((d) => d < 0) || stride.some((s) => s < 0) || offset < 0) throw new UserError(`${where}: negative size, stride or offset`);
   if (bytes.length < storage.numel * storage.elementBytes) {
     throw new UserError(`${where}: its storage holds ${bytes.length} bytes, but the checkpoint says ${storage.numel} × ${storage.elementBytes} (truncated)`);
   }
-  const out = new Float32Array(count);
-  if (count === 0) return out;
+  if (count === 0) return new Float32Array(0);
   const last = offset + size.reduce((s, d, i) => s + (d - 1) * stride[i], 0);
   if (last >= storage.numel) throw new UserError(`${where}: its view reaches element ${last}, past the end of its storage (${storage.numel} elements)`);
+  const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read: (i: number) => number =
     storage.dtype === 'float32' ? (i) => view.getFloat32(4 * i, little)

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { readCheckpoint } from './run-state.ts';
 import { readRunFile, runPaths, type EpochMetrics } from './config.ts';
-import type { RunResult } from './train.ts';
+import type { RunResult } from './final-score.ts';
 
 export type ExportEpoch = 'best' | 'last';
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The command matrix: every command a user chains, run through the installed CLI on the previous
+# command's real output (a tiny model and one epoch, so it stays fast):
+#   synth → inspect; .skeleton files → prepare ntu → inspect; train → eval → export →
+#   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → bench → export-onnx;
+#   a PyTorch .pt → import-ctrgcn → compile → run; the runtime's load by path, URL and bytes + sidecar;
+#   a .wasm beside another model's .json refused.
+# Run from the consumer project (the tarballs installed): bash matrix.sh REPO
+set -euo pipefail
+repo="$1"
+here="$repo/.ci/consumer"
+fail() { echo "command matrix: $*" >&2; exit 1; }
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# One step: the command's output kept in $log, shown only when it fails; `expect PATTERN` checks it.
+step() { echo "  \$ cocodiff $*" >&2; npx --no-install cocodiff "$@" > "$log" 2>&1 || { cat "$log" >&2; fail "failed: cocodiff $*"; }; }
+expect() { grep -Eq "$1" "$log" || { cat "$log" >&2; fail "expected /$1/ in the output of the last step"; }; }
+exists() { for f in "$@"; do [ -s "$f" ] || fail "missing or empty: $f"; done; }
+
+step synth --out data --classes 3 --per-class 6 --seed 1
+step inspect data
+expect 'ntu25'
+node "$here/write-skeletons.mjs" raw
+step inspect raw/S001C001P001R001A002.skeleton --json
+node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (j.frames !== 40 || j.joints !== 25) { console.error(j); process.exit(1); }' "$log"
+step prepare ntu --raw raw --benchmark xsub --out ntu --threads 0
+step inspect ntu
+expect 'ntu25'
+
+model=(--width 0.125 --blocks 2 --frames 16 --batch 8)
+step train --data data --out run --preset synth-quick --epochs 1 --val-fraction 0 --backend wasm --quiet --seed 1 "${model[@]}"
+exists run/metrics.jsonl run/curves.svg run/confusion.svg run/artifact/model.json
+step eval run --data data --out eval --backend wasm
+expect 'top-1'
+exists eval/confusion.svg eval/confusion.json
+step export run --out artifact --epoch last
+exists artifact/model.json artifact/weights.bin
+
+node "$here/write-recording.mjs" recording.npy recording.json
+for variant in "f32:" "f16:--weights f16" "relaxed:--relaxed-simd"; do
+  name="${variant%%:*}"
+  # shellcheck disable=SC2086 # the variant's flags are words
+  step compile artifact -o "$name.wasm" ${variant#*:}
+  exists "$name.wasm" "$name.json"
+  step run "$name.wasm" --input recording.npy --json
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (!r.top?.[0]?.label) { console.error(r); process.exit(1); }' "$log"
+done
+step stream f32.wasm --input recording.npy --no-realtime --stride 8
+expect '(clap|wave|raise)'
+node -e '
+  const frame = (t) => JSON.stringify({ t: t * 33.3, layout: "ntu25", bodies: [Array.from({ length: 25 }, (_, v) => [0.1 * Math.sin(t / 4 + v), 0.9 - 0.07 * v, 3])] });
+  for (let t = 0; t < 24; t++) console.log(frame(t));' > frames.ndjson
+npx --no-install cocodiff stream f32.wasm --input - --stride 8 < frames.ndjson > "$log" 2>&1 || { cat "$log" >&2; fail "stream from NDJSON on stdin"; }
+[ "$(grep -Ec '(clap|wave|raise)' "$log")" -ge 3 ] || { cat "$log" >&2; fail "stream from NDJSON: expected a prediction every 8 of 24 frames"; }
+step bench artifact --runs 3 --skip-cpu
+expect 'stream'
+step export-onnx artifact -o model.onnx
+exists model.onnx
+
+step import-ctrgcn "$repo/tests/fixtures/pytorch/state-dict.pt" --out imported --frames 16
+step compile imported -o imported.wasm
+step run imported.wasm --input raw/S001C002P003R001A001.skeleton
+expect '^ +1\. '
+
+# Copied in, so that `cocodiff-runtime` resolves to the installed package, as in an app.
+cp "$here/load-forms.mjs" .
+echo "  load forms: $(node load-forms.mjs f32.wasm recording.npy)" >&2
+
+cp f32.wasm mixed.wasm && cp imported.json mixed.json
+if npx --no-install cocodiff run mixed.wasm --input recording.npy > "$log" 2>&1; then fail "a .wasm beside another model's .json was used"; fi
+expect 'mixed\.json: field "wasmSha256" does not match mixed\.wasm'
+echo "command matrix: passed" >&2

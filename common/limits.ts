@@ -1,0 +1,26 @@
+/**
+ * The sizes a reader of untrusted files accepts. Every size a file states (a length, a count, a
+ * width, a view's extent) is checked against these, and against the real file size, before anything
+ * is allocated or looped over: a file of a few bytes must not claim gigabytes or hours. Each limit
+ * sits far above what a real file of its kind needs (noted beside it), so only hostile or corrupt
+ * files meet them, and the message names the limit.
+ */
+export const LIMITS = {
+  /** Members of one zip (.npz, .pt). A CTR-GCN checkpoint has ~600, an .npz 4. */
+  zipMembers: 65_536,
+  /** Bytes of a zip's central directory (46 bytes + name per member: ~50 kB for a checkpoint). */
+  zipDirectoryBytes: 64 << 20,
+  /**
+   * Bytes of a member read whole into memory (a pickle, a checkpoint storage, a small .npy); large
+   * arrays (CTR-GCN's 7 GB x_train) are streamed instead and bounded by their declared size.
+   */
+  wholeMemberBytes: 2 ** 31 - 1,
+  /** Most a deflated member can inflate per compressed byte: DEFLATE's own ceiling is ~1032. */
+  deflateRatio: 1032,
+  /** Bytes of one integer in a pickle (LONG1/LONG4, or a decimal INT/LONG line). Checkpoints store sizes, strides and epochs: 8 bytes. */
+  pickleIntegerBytes: 1024,
+  /** Tensors in one checkpoint (the full CTR-GCN has ~600 entries with its BN counters). */
+  checkpointTensors: 20_000,
+  /** float32 elements materialised from one checkpoint in all (2^28: 1 GiB; CTR-GCN has 1.5 M). */
+  checkpointElements: 2 ** 28,
+} as const;

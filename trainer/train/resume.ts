@@ -1,0 +1,53 @@
+/**
+ * Continuing a run: its run.json as it was configured (only --epochs, --backend and --quiet may
+ * change), and the last checkpoint's weights, optimiser and branch state restored into the session.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Tensor } from '../../common/artifact.ts';
+import { UserError } from '../../common/errors.ts';
+import { readRunFile, resumeConflicts, type RunFile, type TrainOptions } from './config.ts';
+import { hasCheckpoint, readCheckpoint, type StateTensor } from './run-state.ts';
+import type { Session, TrainState } from './session.ts';
+
+/** Refuses --resume without a run to continue, and a new run over an existing one. */
+export async function checkResume(opts: TrainOptions, runDir: string, last: string): Promise<void> {
+  const resumable = await hasCheckpoint(last);
+  if (opts.resume && !resumable) throw new UserError(`${runDir}: nothing to resume (no checkpoints/last/state.json)`);
+  if (!opts.resume && resumable) throw new UserError(`${runDir}: already holds a training run; continue it with --resume, or choose another --out`);
+}
+
+/** The run.json the run started with; refuses options that would change it, except a new --epochs. */
+export async function resumedRun(opts: TrainOptions, runDir: string): Promise<RunFile> {
+  const run = await readRunFile(runDir);
+  const conflicts = resumeConflicts(opts, run.config);
+  if (conflicts.length > 0) {
+    throw new UserError(`${runDir}: --resume continues the run as it was configured; these options differ from it: ${conflicts.join(', ')}. Only --epochs, --backend and --quiet may change; start a new run (--out) to change the others`);
+  }
+  if (opts.epochs !== undefined) {
+    if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new UserError(`--epochs: expected a positive integer, found ${opts.epochs}`);
+    run.config.epochs = opts.epochs;
+  }
+  return run;
+}
+
+/** Loads the last checkpoint into the session's model, optimisers and branch; returns the progress it saved. */
+export async function restoreSession(s: Session): Promise<TrainState> {
+  const { last } = s.paths;
+  const ck = await readCheckpoint<TrainState>(last);
+  s.model.loadNamedWeights(ck.groups.model as Map<string, Tensor>, last);
+  s.opt.sgd.restore(ck.groups.optimizer as Map<string, Tensor>);
+  if (s.branch) {
+    const restored = toTf(ck.groups.branch ?? new Map());
+    s.branch.restore(restored);
+    tf.dispose([...restored.values()]);
+    s.opt.branch!.restore((ck.groups.branchOptimizer ?? new Map()) as Map<string, Tensor>);
+  }
+  s.log(`resuming ${s.runDir} after epoch ${ck.state.epoch}`);
+  return ck.state;
+}
+
+function toTf(m: Map<string, StateTensor>): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, t] of m) out.set(name, tf.tensor(t.data, t.shape, t.data instanceof Int32Array ? 'int32' : 'float32'));
+  return out;
+}
