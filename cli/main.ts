@@ -11,6 +11,12 @@ import { errorMessage } from './error-message.ts';
 // `stream` and `bench` without the user knowing V8's flags. (Newer Nodes accept it and ignore it.)
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
+// `cocodiff stream … | head -1`: a reader that stops early ends the output, quietly, as for any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 const program = new Command('cocodiff')
   .description('Skeleton action recognition: train CTR-GCN with CoCoDiff, compile it to one SIMD .wasm, recognise actions in real time')
   .showHelpAfterError()

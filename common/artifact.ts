@@ -6,13 +6,14 @@
  * `l5.residual.conv.weight`, `fc.weight`, ...), batch-norm running statistics included, so weights
  * trained by the authors' code import by name and nothing is renamed between the parts.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
-import { UserError, atField } from './errors.ts';
+import { UserError } from './errors.ts';
+import { checkHeader, fieldChecks, isNameList, isObject, isSha256Hex, parseJson } from './json-fields.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
 import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
+import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
 
 export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
 
@@ -34,16 +35,11 @@ export interface CtrGcnConfig {
   dilations: number[];
 }
 
-export interface WeightEntry {
-  name: string;
-  shape: number[];
+/** A weight in weights.bin (common/tensor-file.ts), always float32. */
+export interface WeightEntry extends TensorEntry {
   dtype: 'float32';
-  /** Byte offset in weights.bin. */
-  offset: number;
-  /** Byte length in weights.bin (= 4 · product(shape)). */
+  /** Byte length in weights.bin (= 4 · product(shape)): redundant, kept because version 1 artifacts carry it. */
   bytes: number;
-  /** sha256 of those bytes, hex. */
-  sha256: string;
 }
 
 export interface ModelJson {
@@ -95,8 +91,6 @@ export const LIMITS = {
   windowFrames: 10_000,
 } as const;
 
-/** Hex sha256 of some bytes: the digest every manifest (artifact weights, checkpoint tensors) records. */
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -105,19 +99,13 @@ const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
  * `inputs` (common/output-dir.ts).
  */
 export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Map<string, Tensor>, opts: { force?: boolean; inputs?: readonly string[] } = {}): Promise<ModelJson> {
+  const file = new TensorFileWriter();
   const entries: WeightEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
   for (const [name, t] of weights) {
-    if (t.data.length !== product(t.shape)) {
-      throw new Error(`weight ${name}: ${t.data.length} values for shape [${t.shape}]`);
-    }
-    const bytes = littleEndianBytes(t.data);
-    entries.push({ name, shape: [...t.shape], dtype: 'float32', offset, bytes: bytes.length, sha256: sha256(bytes) });
-    chunks.push(bytes);
-    offset += bytes.length;
+    const e = file.add(name, t);
+    entries.push({ name, shape: e.shape, dtype: 'float32', offset: e.offset, bytes: 4 * product(e.shape), sha256: e.sha256 });
   }
-  const blob = Buffer.concat(chunks);
+  const blob = file.bytes();
   const model: ModelJson = {
     format: ARTIFACT_FORMAT,
     version: ARTIFACT_VERSION,
@@ -145,12 +133,7 @@ export async function readArtifact(dir: string): Promise<Artifact> {
     if (err instanceof UserError) throw err;
     throw new UserError(`${jsonPath}: cannot read the artifact's model.json (${(err as Error).message})`);
   }
-  let model: ModelJson;
-  try {
-    model = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${jsonPath}: not valid JSON (${(err as Error).message})`);
-  }
+  const model = parseJson(text, jsonPath) as ModelJson;
   validateModelJson(model, jsonPath);
 
   const binPath = join(dir, model.weightsFile);
@@ -160,38 +143,21 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   } catch (err) {
     throw new UserError(`${binPath}: cannot read the weights (${(err as Error).message})`);
   }
-  const expectedBytes = model.weights.reduce((n, w) => Math.max(n, w.offset + w.bytes), 0);
-  if (blob.length !== expectedBytes) {
-    throw new UserError(`${binPath}: ${blob.length} bytes, but the manifest in model.json describes ${expectedBytes} (truncated or mismatched weights)`);
-  }
-  if (sha256(blob) !== model.weightsSha256) {
-    // Name the first damaged tensor: far more useful than "checksum mismatch".
-    for (const w of model.weights) {
-      if (sha256(blob.subarray(w.offset, w.offset + w.bytes)) !== w.sha256) {
-        throw new UserError(`${binPath}: weight "${w.name}" does not match its sha256 in model.json (corrupted weights)`);
-      }
-    }
-    throw new UserError(`${binPath}: does not match weightsSha256 in model.json (corrupted weights)`);
-  }
+  const tensors = readTensors(blob, model.weights, { path: binPath, manifest: 'model.json', kind: 'weights', noun: 'weight' });
+  // Each weight matched its own sha256; what is left is bytes no weight covers, or an edited total.
+  if (sha256(blob) !== model.weightsSha256) throw new UserError(`${binPath}: does not match weightsSha256 in model.json (corrupted weights)`);
   const weights = new Map<string, Tensor>();
-  for (const w of model.weights) {
-    const data = new Float32Array(w.bytes / 4);
-    const view = new DataView(blob.buffer, blob.byteOffset + w.offset, w.bytes);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+  model.weights.forEach((w, i) => {
+    const data = tensors[i].data as Float32Array;
     if (!data.every(Number.isFinite)) throw new UserError(`${binPath}: weight "${w.name}" holds NaN or infinite values`);
     weights.set(w.name, { shape: w.shape, data });
-  }
+  });
   return { dir, model, weights };
 }
 
 function validateModelJson(m: ModelJson, file: string): void {
-  const need = (cond: unknown, field: string, what: string): void => {
-    if (!cond) throw atField(file, field, what);
-  };
-  need(m && typeof m === 'object' && !Array.isArray(m), '(root)', 'expected a JSON object');
-  need(m.format === ARTIFACT_FORMAT, 'format', `expected "${ARTIFACT_FORMAT}", found ${JSON.stringify(m.format)}`);
-  need(m.version === ARTIFACT_VERSION, 'version', `this cocodiff reads artifact version ${ARTIFACT_VERSION}, found ${JSON.stringify(m.version)}`);
-  const isObject = (o: unknown): boolean => typeof o === 'object' && o !== null && !Array.isArray(o);
+  const need = fieldChecks(file);
+  checkHeader(m, need, { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, what: 'artifact' });
   need(isObject(m.backbone) && m.backbone.type === 'ctrgcn', 'backbone.type', `expected "ctrgcn", found ${JSON.stringify(m.backbone?.type)}`);
   const b = m.backbone;
   const intIn = (x: unknown, max: number): boolean => Number.isInteger(x) && (x as number) > 0 && (x as number) <= max;
@@ -214,27 +180,12 @@ function validateModelJson(m: ModelJson, file: string): void {
   need(intIn(pre.windowFrames, LIMITS.windowFrames), 'preprocessing.windowFrames', `expected an integer in 1..${LIMITS.windowFrames}, found ${JSON.stringify(pre.windowFrames)}`);
   need(typeof pre.testCropRatio === 'number' && pre.testCropRatio > 0 && pre.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
   need(typeof pre.centre === 'boolean', 'preprocessing.centre', `expected true or false, found ${JSON.stringify(pre.centre)}`);
-  need(Array.isArray(m.classes) && m.classes.length > 0 && m.classes.length <= LIMITS.classes && m.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
+  need(isNameList(m.classes, LIMITS.classes), 'classes', 'expected a non-empty list of class names');
   need(m.weightsFile === 'weights.bin', 'weightsFile', 'expected "weights.bin"');
-  need(typeof m.weightsSha256 === 'string' && /^[0-9a-f]{64}$/.test(m.weightsSha256), 'weightsSha256', 'expected a sha256 hex digest');
+  need(isSha256Hex(m.weightsSha256), 'weightsSha256', 'expected a sha256 hex digest');
   need(Array.isArray(m.weights) && m.weights.length > 0, 'weights', 'expected the weight manifest');
-  const seen = new Set<string>();
+  checkTensorEntries(need, m.weights, 'weights', 'weight', ['float32']);
   m.weights.forEach((w, i) => {
-    const f = `weights[${i}]`;
-    need(w && typeof w === 'object' && typeof w.name === 'string', `${f}.name`, 'expected a string');
-    need(!seen.has(w.name), `${f}.name`, `duplicate weight "${w.name}"`);
-    seen.add(w.name);
-    need(w.dtype === 'float32', `${f}.dtype`, `weight "${w.name}": expected "float32", found ${JSON.stringify(w.dtype)}`);
-    need(Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d > 0), `${f}.shape`, `weight "${w.name}": expected positive integer dimensions`);
-    need(Number.isInteger(w.offset) && w.offset >= 0 && w.offset % 4 === 0, `${f}.offset`, `weight "${w.name}": expected a non-negative multiple of 4`);
-    need(w.bytes === 4 * product(w.shape), `${f}.bytes`, `weight "${w.name}": shape [${w.shape}] needs ${4 * product(w.shape)} bytes, found ${w.bytes}`);
-    need(typeof w.sha256 === 'string' && /^[0-9a-f]{64}$/.test(w.sha256), `${f}.sha256`, `weight "${w.name}": expected a sha256 hex digest`);
+    need(w.bytes === 4 * product(w.shape), `weights[${i}].bytes`, `weight "${w.name}": shape [${w.shape}] needs ${4 * product(w.shape)} bytes, found ${w.bytes}`);
   });
-}
-
-function littleEndianBytes(data: Float32Array): Uint8Array {
-  const out = new Uint8Array(data.length * 4);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
-  return out;
 }

@@ -23,4 +23,8 @@ export const LIMITS = {
   checkpointTensors: 20_000,
   /** float32 elements materialised from one checkpoint in all (2^28: 1 GiB; CTR-GCN has 1.5 M). */
   checkpointElements: 2 ** 28,
+  /** Nesting of any JSON the project reads (a sidecar, model.json, a Kinetics clip: 6 at most). */
+  jsonDepth: 64,
+  /** Characters of one NDJSON frame line (10 people × 133 whole-body joints is ~60 kB). */
+  ndjsonLineChars: 4 << 20,
 } as const;

@@ -4,7 +4,7 @@
  * the held-out test recordings through that .wasm frame by frame, as a camera would → print
  * streaming accuracy, latency and where everything is.
  *
- * The branch is opt-in here as in `train`: the ablation (README, "Ablation") measured no gain from it
+ * The branch is opt-in here as in `train`: the ablation (docs/training.md, "Ablation") measured no gain from it
  * on this benchmark, and a default should be the best-evidenced setting.
  */
 import { existsSync } from 'node:fs';

@@ -3,13 +3,14 @@
  * delivered at --fps on the wall clock), or read NDJSON frames from stdin (format:
  * runtime-as/host/ndjson.ts), printing a timestamped prediction every --stride frames.
  */
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { MAX_COORDINATE } from '../../common/abi.ts';
 import { UserError } from '../../common/errors.ts';
 import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
+import { LIMITS } from '../../common/limits.ts';
+import { boundedLines } from '../bounded-lines.ts';
 
 interface StreamFlags {
   input: string;
@@ -74,7 +75,7 @@ Examples:
       };
       let skipped = '';
       if (flags.input === '-') {
-        const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+        const lines = boundedLines(process.stdin, LIMITS.ndjsonLineChars);
         const r = await streamNdjson(recognizer, lines, 'stdin', show, { start, strict: flags.strict, report: (m) => console.error(`cocodiff: ${printable(m)}`) });
         skipped = `, ${r.skipped} malformed line(s) skipped`;
       } else {

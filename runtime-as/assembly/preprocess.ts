@@ -1,6 +1,6 @@
 /**
  * Test-time preprocessing inside the module, numerically the trainer's `preprocess()` at test time
- * (trainer/data/preprocess.ts; the spec is in the project README): valid frames only, centring on
+ * (trainer/data/preprocess.ts; the spec is in docs/data.md): valid frames only, centring on
  * person 0's centre joint, the centred 95 % crop, linear resize to MODEL_T frames with
  * align_corners = false, then the model's modality. Input: pointers to the valid frames
  * ([M][V][C] float32 each), oldest first, and their person masks. Output: [C][T][V][M].

@@ -16,13 +16,29 @@
 import { UserError } from '../../common/errors.ts';
 import { isLayoutName, LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
 
-export type JointValue = ArrayLike<number> | { x: number; y: number; z?: number; score?: number };
+/** One joint: [x, y, z] or {x, y, z}; 2D layouts give a score in place of z. */
+export type JointValue = ArrayLike<number> | {
+  /** The joint's x coordinate. */
+  x: number;
+  /** The joint's y coordinate. */
+  y: number;
+  /** Depth, for 3D layouts (ntu25). */
+  z?: number;
+  /** The pose estimator's confidence, in place of z for 2D layouts. */
+  score?: number;
+};
+/** One tracked person: a flat list of joints × coordinates numbers, or a list of {@link JointValue} joints, in layout order. */
 export type Body = ArrayLike<number> | ArrayLike<JointValue>;
 
+/** The shape of one recognizer frame [M][V][C] and the layout of its joints. */
 export interface FrameShape {
+  /** The joint layout the frame is in. */
   layout: LayoutName;
+  /** Person slots (M). */
   persons: number;
+  /** Joints per person (V). */
   joints: number;
+  /** Coordinates per joint (C). */
   coords: number;
 }
 

@@ -3,8 +3,12 @@
  * This is the entry for browsers, Deno, workers and bundlers: no Node module is imported. In Node the
  * package resolves to node.ts, which adds file paths and recording files.
  *
- *   const r = await Recognizer.load('recognizer.wasm', { stride: 8, alpha: 0.6, threshold: 0.5 });
- *   camera.onFrame((bodies) => { const p = r.push(bodies); if (p) show(p.action, p.latencyMs); });
+ * ```ts
+ * const r = await Recognizer.load('recognizer.wasm', { stride: 8, alpha: 0.6, threshold: 0.5 });
+ * camera.onFrame((bodies) => { const p = r.push(bodies); if (p) show(p.action, p.latencyMs); });
+ * ```
+ *
+ * @module cocodiff-runtime
  */
 export { Recognizer } from './recognizer.ts';
 export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, StreamOptions } from './recognizer.ts';

@@ -9,24 +9,31 @@
  * capture time; `layout` (optional) names the source layout when it differs from the model's.
  * An empty `bodies` list is a frame with nobody in view. Blank lines are ignored.
  */
+import { parseBoundedJson } from '../../common/bounded-json.ts';
 import { UserError } from '../../common/errors.ts';
+import { LIMITS } from '../../common/limits.ts';
 import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
 import type { Body } from './adapters.ts';
 
+/** One line of the NDJSON frame format, parsed. */
 export interface NdjsonFrame {
+  /** Capture time in milliseconds, when the line gives one. */
   t?: number;
+  /** The layout the bodies are in, when the line names one (it may differ from the model's). */
   layout?: LayoutName;
+  /** The persons in view; empty when nobody is. */
   bodies: Body[];
 }
 
 /** Parses one line; null for a blank line. `where` is e.g. "stdin:12". */
 export function parseFrameLine(line: string, where: string): NdjsonFrame | null {
+  if (line.length > LIMITS.ndjsonLineChars) throw new UserError(`${where}: a line of more than ${LIMITS.ndjsonLineChars} characters (LIMITS.ndjsonLineChars); expected one frame per line`);
   if (line.trim() === '') return null;
   let v: unknown;
   try {
-    v = JSON.parse(line);
+    v = parseBoundedJson(line, where);
   } catch (err) {
-    throw new UserError(`${where}: not valid JSON (${(err as Error).message}); expected one frame per line`);
+    throw new UserError(`${(err as Error).message}; expected one frame per line`);
   }
   if (Array.isArray(v)) return { bodies: v as Body[] };
   const o = v as { t?: unknown; layout?: unknown; bodies?: unknown };

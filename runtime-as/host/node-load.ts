@@ -14,7 +14,13 @@ function why(err: unknown): string {
   return code === 'EISDIR' ? 'a directory, not a file' : code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message;
 }
 
-export async function readRecognizerFile(path: string): Promise<{ bytes: Uint8Array; sidecar?: RecognizerSidecar }> {
+/** Reads a recognizer .wasm from a file, and the sidecar `<name>.json` beside it when there is one. */
+export async function readRecognizerFile(path: string): Promise<{
+  /** The module's bytes. */
+  bytes: Uint8Array;
+  /** The sidecar file beside it, parsed and checked; absent when there is none. */
+  sidecar?: RecognizerSidecar;
+}> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

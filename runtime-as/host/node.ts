@@ -3,9 +3,13 @@
  * browser entry's API, plus file paths and file: URLs in `Recognizer.load`, and the recording files
  * of the CLI and the examples (.skeleton, Kinetics .json, .npy).
  *
- *   import { Recognizer, loadRecording } from 'cocodiff-runtime';
- *   const r = await Recognizer.load('recognizer.wasm');
- *   console.log(r.classify(await loadRecording('S001C001P001R001A001.skeleton')).top[0].label);
+ * ```ts
+ * import { Recognizer, loadRecording } from 'cocodiff-runtime';
+ * const r = await Recognizer.load('recognizer.wasm');
+ * console.log(r.classify(await loadRecording('S001C001P001R001A001.skeleton')).top[0].label);
+ * ```
+ *
+ * @module cocodiff-runtime/node
  */
 import { fileURLToPath } from 'node:url';
 import { readRecognizerFile, readSidecarFile } from './node-load.ts';

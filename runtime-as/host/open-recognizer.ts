@@ -8,6 +8,7 @@ import { UserError } from '../../common/errors.ts';
 import { recognizerSha256 } from '../../common/wasm-identity.ts';
 import { parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
 
+/** Where {@link Recognizer.load} finds the sidecar, and what it does when the sidecar does not belong to the module. */
 export interface SidecarOptions {
   /** The sidecar itself, or where to read it (path or URL); default: `<name>.json` beside the .wasm, then its custom section. */
   sidecar?: RecognizerSidecar | string | URL;
@@ -22,6 +23,7 @@ export interface SidecarOptions {
   onWarning?: (message: string) => void;
 }
 
+/** What {@link Recognizer.load} reads a module from: its bytes, a URL, or a string (a file path in Node, else a URL). */
 export type RecognizerSource = Uint8Array | ArrayBuffer | URL | string;
 
 /** How `Recognizer.load` reads files: installed by the Node entry (node.ts); browsers have none. */

@@ -16,12 +16,17 @@ import type { RecognizerSidecar } from './sidecar.ts';
 /** The module's exports by their ABI_EXPORTS key (common/abi.ts holds the names). */
 type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
 
+/** What a loaded recognizer is: its classes, its input and its memory, read from the module (labels and layout from the sidecar). */
 export interface RecognizerInfo {
+  /** Class names in the model's class order (`class 0`, `class 1`, … without a sidecar). */
   labels: string[];
   /** Joint layout the model was trained on (from the sidecar; null when there is none). */
   layout: LayoutName | null;
+  /** Joints per person (V). */
   joints: number;
+  /** Person slots per frame (M); further persons in a frame are left out. */
   persons: number;
+  /** Coordinates per joint (C): x y z, or x y score for 2D layouts. */
   coords: number;
   /** Frames the network sees after resizing. */
   modelFrames: number;
@@ -29,25 +34,35 @@ export interface RecognizerInfo {
   windowFrames: number;
   /** Frames `classify` takes in one call (more are compacted to their valid frames first). */
   sequenceCapacity: number;
+  /** What the network was trained on (joint, bone, joint-motion or bone-motion); the module computes it from the frames. */
   modality: Modality;
   /** Linear memory of the module, fixed after instantiation. */
   memoryBytes: number;
 }
 
+/** One class and its score. */
 export interface ClassScore {
+  /** The class's index in {@link RecognizerInfo.labels}. */
   index: number;
+  /** The class name. */
   label: string;
+  /** Its probability (softmax; smoothed in a {@link Prediction}). */
   score: number;
 }
 
+/** What {@link Recognizer.classify} returns for a whole recording. */
 export interface Classification {
+  /** The best classes, best first. */
   top: ClassScore[];
+  /** The probability of every class, in class order. */
   probs: Float32Array;
+  /** Time the module took (preprocessing, network and softmax), in milliseconds. */
   latencyMs: number;
   /** Frames of the recording left out as broken: NaN, infinite, or beyond ±MAX_COORDINATE. */
   rejectedFrames: number;
 }
 
+/** How {@link Recognizer.push} turns frames into predictions: given to {@link Recognizer.load} or {@link Recognizer.configure}. */
 export interface StreamOptions {
   /** Predict after every `stride` accepted frames (default 8). */
   stride?: number;
@@ -59,6 +74,7 @@ export interface StreamOptions {
   topK?: number;
 }
 
+/** What {@link Recognizer.push} returns every `stride` frames, and {@link Recognizer.predict} at any time. */
 export interface Prediction {
   /** Accepted frames so far; this prediction covers the window ending at that frame. */
   frame: number;
@@ -68,16 +84,20 @@ export interface Prediction {
   top: ClassScore[];
   /** Smoothed probabilities (a copy). */
   probs: Float32Array;
+  /** Time this inference took (preprocessing, network and softmax), in milliseconds. */
   latencyMs: number;
   /** Frames of the window that hold a person. */
   validFrames: number;
 }
 
+/** Options of {@link Recognizer.load}: where the sidecar comes from and whether to trust it, plus the streaming options. */
 export interface LoadOptions extends StreamOptions, SidecarOptions {}
 
 const MODALITY_BY_CODE = Object.fromEntries(Object.entries(MODALITY_CODES).map(([k, v]) => [v, k])) as Record<number, Modality>;
 
+/** A compiled recognizer .wasm, loaded: classifies whole recordings and streams camera frames. */
 export class Recognizer {
+  /** What the module is: its classes, input shape and memory. */
   readonly info: RecognizerInfo;
   private readonly x: Exports;
   private stride = 8;
@@ -135,6 +155,7 @@ export class Recognizer {
     return new Recognizer(instance, sidecar, opts);
   }
 
+  /** The class names, in class order (those of {@link RecognizerInfo.labels}). */
   get labels(): string[] {
     return this.info.labels;
   }
@@ -144,6 +165,10 @@ export class Recognizer {
     return { stride: this.stride, alpha: this.alpha, threshold: this.threshold, topK: this.topK };
   }
 
+  /**
+   * Changes the streaming options given; the others stay as they are. A stride that is not a positive
+   * integer, an alpha outside (0, 1] or a threshold outside [0, 1] is refused with a UserError.
+   */
   configure(opts: StreamOptions): void {
     if (opts.stride !== undefined) {
       if (!Number.isInteger(opts.stride) || opts.stride < 1) throw new UserError(`stride must be a positive integer, found ${opts.stride}`);
@@ -269,11 +294,17 @@ export class Recognizer {
     this.smoothed = null;
   }
 
-  /**
-   * `pushed`: every push() call; `rejected`: frames dropped as broken (NaN, infinite, beyond
-   * ±MAX_COORDINATE) or refused (wrong shape or types), none of which reached the window.
-   */
-  stats(): { pushed: number; rejected: number; validFrames: number; memoryBytes: number } {
+  /** The stream's counters since the last reset, and the module's memory. */
+  stats(): {
+    /** Every push() call. */
+    pushed: number;
+    /** Frames dropped as broken (NaN, infinite, beyond ±MAX_COORDINATE) or refused (wrong shape or types), none of which reached the window. */
+    rejected: number;
+    /** Frames of the window that hold a person. */
+    validFrames: number;
+    /** The module's linear memory, in bytes. */
+    memoryBytes: number;
+  } {
     return {
       pushed: this.x.framesPushed() + this.refused,
       rejected: this.x.framesRejected() + this.refused,

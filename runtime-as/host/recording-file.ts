@@ -18,6 +18,10 @@ import { loadKineticsJson } from '../../common/formats/kinetics.ts';
 import { readNpy } from '../../common/formats/npy.ts';
 import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
 
+/**
+ * Reads one recording by its extension: an NTU `.skeleton`, a Kinetics-Skeleton `.json` or an `.npy`.
+ * An `.npy` takes `layoutHint`'s layout when its joint count fits, else the layout with its joint count.
+ */
 export async function loadRecording(path: string, layoutHint?: LayoutName | null): Promise<Sequence> {
   const ext = extname(path).toLowerCase();
   if (ext === '.skeleton') return loadSkeletonFile(path);

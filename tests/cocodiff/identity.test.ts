@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../common/artifact.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from '../../trainer/cocodiff/types.ts';
-import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainOptions } from '../../trainer/train/config.ts';
 import type { TrainState } from '../../trainer/train/session.ts';
 import { runTraining } from '../../trainer/train/train.ts';
+import { tinyDataset } from '../helpers/tiny-run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-identity-'));
-const data = join(root, 'synth');
-beforeAll(() => writeSyntheticDataset(data, { perClass: 6, classes: 4, seed: 2 }), 60_000);
+let data: string;
+beforeAll(async () => void ({ data } = await tinyDataset()), 60_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 // No text: the identity concerns the gradient paths and random streams, not the encoder.

@@ -16,7 +16,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 // The official CTR-GCN (full size, NTU-60, T 64, M 2) compiled once: the proof of fidelity. The
-// bounds are the README's: the IR interpreter (the reference five compiler test files trust) within
+// bounds are docs/compiler.md's: the IR interpreter (the reference five compiler test files trust) within
 // 1e-5 of the authors' PyTorch logits, the compiled .wasm within 2e-5.
 describe('golden CTR-GCN compiled to .wasm', () => {
   let dir: string;

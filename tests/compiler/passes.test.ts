@@ -58,13 +58,13 @@ describe('compiler passes', () => {
   });
 
   it('computes only the frames a strided conv keeps, except where a tap falls between them', () => {
-    // Unit 5 has stride 2: its dilation-2 branch conv (taps on even offsets) and its 1×1 convs read a
-    // subsampled input; only the dilation-1 branch conv runs densely and is subsampled after.
+    // Units 3 and 5 have stride 2: in each, the dilation-2 branch conv (taps on even offsets) and the
+    // 1×1 convs read a subsampled input; only the dilation-1 branch conv runs densely and is subsampled after.
     const lowered = runPasses(graph);
     const strided = graph.ops.filter((op) => op.kind === 'conv' && op.stride === 2);
-    expect(strided.map((op) => op.kind === 'conv' && [op.K, op.dilation]).sort()).toEqual([[1, 1], [1, 1], [5, 1], [5, 2]]);
+    expect(strided.map((op) => op.kind === 'conv' && [op.K, op.dilation]).sort()).toEqual([[1, 1], [1, 1], [1, 1], [1, 1], [5, 1], [5, 1], [5, 2], [5, 2]]);
     const dense = lowered.ops.filter((op) => op.kind === 'conv' && op.out.endsWith('@dense'));
-    expect(dense.map((op) => op.kind === 'conv' && op.dilation)).toEqual([1]);
+    expect(dense.map((op) => op.kind === 'conv' && op.dilation)).toEqual([1, 1]);
     const d2 = lowered.ops.find((op) => op.kind === 'conv' && op.K === 5 && op.in.endsWith('@stride2'));
     expect(d2 && d2.kind === 'conv' && [d2.dilation, d2.pad]).toEqual([1, 2]);
   });

@@ -74,7 +74,7 @@ describe('compiler refusals', () => {
       a.model.input.T = 15;
       a.model.preprocessing.windowFrames = 15;
     });
-    await expect(loadArtifact(d)).rejects.toThrow(/frames[/\\]model\.json: field "input\.T": 15 frames do not divide by the units' total temporal stride 2/);
+    await expect(loadArtifact(d)).rejects.toThrow(/frames[/\\]model\.json: field "input\.T": 15 frames do not divide by the units' total temporal stride 4/);
   });
 
   it('refuses corrupted weights (checksum mismatch), naming the tensor', async () => {

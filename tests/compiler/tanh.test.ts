@@ -6,7 +6,7 @@ import { TANH4 } from '../../compiler/codegen/kernels/tanh.ts';
 // tiny arguments (where tanh(x) ≈ x and a naive (e^2x − 1)/(e^2x + 1) loses every digit), the
 // curved middle, and the saturated tails past the clamp.
 describe('tanh4', () => {
-  it('is within 2 ulp of Math.tanh (the README\'s bound)', async () => {
+  it('is within 2 ulp of Math.tanh (docs/compiler.md\'s bound)', async () => {
     const N = 4096;
     const source = `${TANH4}
 const BUF: usize = memory.data(${N * 4}, 16);

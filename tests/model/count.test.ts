@@ -7,7 +7,7 @@ import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 const NTU = { C: 3, T: 64, V: 25, M: 2 };
 
 describe('CTR-GCN size and cost', () => {
-  // The README's figures, exactly as printed by `cocodiff model-info`.
+  // The figures of README.md and docs/training.md, exactly as printed by `cocodiff model-info`.
   it('full NTU-60 model: exactly 1,446,672 parameters and 1.939 G multiply-adds', () => {
     const cost = countCost(ctrgcnConfig(), NTU, 60);
     expect(cost.params).toBe(1_446_672);

@@ -1,6 +1,6 @@
 /**
  * The proof that the backbone is CTR-GCN: the official model's weights, imported by name, give the
- * feature and logits the authors' PyTorch model computed for the golden input, within the README's 2e-5.
+ * feature and logits the authors' PyTorch model computed for the golden input, within docs/training.md's 2e-5.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -194,7 +194,7 @@ describe('COCO-17 bodies into an OpenPose-18 model, end to end', () => {
     });
   }
 
-  /** The same frame as OpenPose-18 by the README's rule, written out joint by joint by name. */
+  /** The same frame as OpenPose-18 by docs/runtime.md's rule, written out joint by joint by name. */
   function asOpenPose(bodies: number[][][]): Float32Array {
     const frame = new Float32Array(OP.M * 18 * 3);
     bodies.forEach((body, m) => {

@@ -3,23 +3,24 @@
  * model's temporal strides do not divide (else `compile` fails), absurd frame counts, and
  * `--resume` flags that contradict the run (they used to be ignored without a word).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as train from '../../cli/commands/train.ts';
-import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainState } from '../../trainer/train/session.ts';
-import { runTraining } from '../../trainer/train/train.ts';
+import { TINY_TRAINING, tinyRun } from '../helpers/tiny-run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-contracts-'));
-const data = join(root, 'synth');
+let data: string;
+// A copy of the shared run: the last test extends it.
 const run = join(root, 'run');
 beforeAll(async () => {
-  await writeSyntheticDataset(data, { perClass: 6, classes: 3, seed: 4 });
-  await runTraining({ data, out: run, preset: 'synth-quick', width: 0.125, blocks: 1, frames: 8, batch: 4, epochs: 1, seed: 2, backend: 'wasm', quiet: true });
+  const tiny = await tinyRun();
+  data = tiny.data;
+  await cp(tiny.run, run, { recursive: true });
 }, 120_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -44,11 +45,12 @@ describe('train contracts', () => {
   });
 
   it.each([
-    [['--batch', '3'], '--batch 3 (the run has 4)'],
+    [['--batch', '3'], `--batch 3 (the run has ${TINY_TRAINING.batch})`],
+    // synth-quick's base rate at batch 4.
     [['--lr', '0.5'], '--lr 0.5 (the run has 0.025)'],
-    [['--width', '1'], '--width 1 (the run has 0.125)'],
-    [['--frames', '16'], '--frames 16 (the run has 8)'],
-    [['--seed', '9'], '--seed 9 (the run has 2)'],
+    [['--width', '1'], `--width 1 (the run has ${TINY_TRAINING.width})`],
+    [['--frames', '16'], `--frames 16 (the run has ${TINY_TRAINING.frames})`],
+    [['--seed', '9'], `--seed 9 (the run has ${TINY_TRAINING.seed})`],
     [['--cocodiff'], '--cocodiff (and its flags)'],
     [['--data', '/elsewhere'], '--data /elsewhere (the run trains on'],
   ])('--resume refuses %j, which contradicts the run, and leaves it as it was', async (flags, named) => {
@@ -60,7 +62,7 @@ describe('train contracts', () => {
   });
 
   it('--resume accepts the run\'s own values and extends it with --epochs', async () => {
-    await cli('--resume', run, '--epochs', '2', '--batch', '4', '--frames', '8', '--backend', 'wasm', '--quiet');
+    await cli('--resume', run, '--epochs', '2', '--batch', String(TINY_TRAINING.batch), '--frames', String(TINY_TRAINING.frames), '--backend', 'wasm', '--quiet');
     expect((await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'))).state.epoch).toBe(2);
   });
 });

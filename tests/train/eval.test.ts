@@ -9,13 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeArtifact, type Modality } from '../../common/artifact.ts';
 import { readCache } from '../../trainer/data/cache.ts';
-import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 import { evaluate } from '../../trainer/train/eval.ts';
+import { tinyDataset } from '../helpers/tiny-run.ts';
 
 await tf.setBackend('cpu');
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-eval-'));
-const data = join(root, 'synth');
+let data: string;
 let classes: string[];
 let labels: number[];
 
@@ -32,7 +32,7 @@ async function constantModel(dir: string, bias: number[], modality: Modality = '
 }
 
 beforeAll(async () => {
-  await writeSyntheticDataset(data, { perClass: 6, classes: 5, seed: 9 });
+  ({ data } = await tinyDataset());
   const cache = await readCache(data);
   classes = cache.index.classes;
   labels = cache.index.splits.test.samples.map((s) => s.label);

@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../common/artifact.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
-import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { readCheckpoint } from '../../trainer/train/run-state.ts';
 import type { TrainOptions } from '../../trainer/train/config.ts';
 import type { TrainState } from '../../trainer/train/session.ts';
 import { runTraining } from '../../trainer/train/train.ts';
+import { tinyDataset } from '../helpers/tiny-run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-resume-'));
-const data = join(root, 'synth');
-beforeAll(() => writeSyntheticDataset(data, { perClass: 8, classes: 5, seed: 5 }), 60_000);
+let data: string;
+beforeAll(async () => void ({ data } = await tinyDataset()), 60_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 // Diffusion without text needs no text encoder: the branch's weights, momentum and noise generator
@@ -58,7 +58,7 @@ describe('resume', () => {
 
   it('keeps CoCoDiff out of the artifact: only the backbone and classifier weights', async () => {
     const artifact = await readArtifact(join(root, 'straight', 'artifact'));
-    const plain = CtrGcnModel.create({ backbone: artifact.model.backbone, input: artifact.model.input, layout: artifact.model.layout, numClasses: 5 }, 1);
+    const plain = CtrGcnModel.create({ backbone: artifact.model.backbone, input: artifact.model.input, layout: artifact.model.layout, numClasses: artifact.model.classes.length }, 1);
     expect([...artifact.weights.keys()].sort()).toEqual([...plain.weightShapes().keys()].sort());
     plain.dispose();
   });

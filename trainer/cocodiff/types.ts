@@ -81,7 +81,7 @@ export interface CoCoDiffBranch {
 
 /**
  * Defaults: the paper's setting where it states one. The generation range, η and the λs are set by
- * reasoning, not by a search (README, "Ablation"). The gradient paths are the paper's plain ones:
+ * reasoning, not by a search (docs/training.md, "Ablation"). The gradient paths are the paper's plain ones:
  * validation favoured --detach-branch only within noise. The earlier patches stay off (not measured).
  */
 export const DEFAULT_COCODIFF_OPTIONS: CoCoDiffOptions = {

@@ -15,7 +15,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
-import { UserError, atField } from '../../common/errors.ts';
+import { UserError } from '../../common/errors.ts';
+import { checkHeader, fieldChecks, isNameList, isObject } from '../../common/json-fields.ts';
 import type { OutputOptions } from '../../common/output-dir.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from '../../common/layouts.ts';
 import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from '../../common/sequence.ts';
@@ -160,27 +161,23 @@ export async function readCache(dir: string): Promise<Cache> {
       ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)`
       : code ? `${indexPath}: cannot read (${code})` : `${indexPath}: not valid JSON (${(err as Error).message})`);
   }
-  const need = (cond: unknown, field: string, what: string): void => {
-    if (!cond) throw atField(indexPath, field, what);
-  };
-  need(index && typeof index === 'object' && !Array.isArray(index), '(root)', 'expected a JSON object');
-  need(index.format === CACHE_FORMAT, 'format', `expected "${CACHE_FORMAT}", found ${JSON.stringify(index.format)}`);
-  need(index.version === CACHE_VERSION, 'version', `expected ${CACHE_VERSION}, found ${JSON.stringify(index.version)}`);
+  const need = fieldChecks(indexPath);
+  checkHeader(index, need, { format: CACHE_FORMAT, version: CACHE_VERSION, what: 'dataset cache' });
   need(isLayoutName(index.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(index.layout)}`);
   need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints, found ${JSON.stringify(index.joints)}`);
   need(Number.isInteger(index.persons) && index.persons > 0 && index.persons <= MAX_PERSONS, 'persons', `expected an integer in 1..${MAX_PERSONS}, found ${JSON.stringify(index.persons)}`);
   need(Number.isInteger(index.coords) && index.coords > 0 && index.coords <= MAX_COORDS, 'coords', `expected an integer in 1..${MAX_COORDS}, found ${JSON.stringify(index.coords)}`);
-  need(Array.isArray(index.classes) && index.classes.length > 0 && index.classes.every((c) => typeof c === 'string'), 'classes', 'expected a non-empty list of class names');
-  need(index.splits && typeof index.splits === 'object', 'splits', 'expected { train, test }');
+  need(isNameList(index.classes), 'classes', 'expected a non-empty list of class names');
+  need(isObject(index.splits), 'splits', 'expected { train, test }');
   const per = index.persons * index.joints * index.coords;
   const data: Partial<Record<SplitName, Float32Array>> = {};
   for (const s of SPLITS) {
     const split = index.splits[s];
-    need(split && typeof split === 'object' && Array.isArray(split.samples), `splits.${s}`, 'expected { file, samples }');
+    need(isObject(split) && Array.isArray(split.samples), `splits.${s}`, 'expected { file, samples }');
     need(isPlainFileName(split.file), `splits.${s}.file`, `expected a file name inside the cache directory, found ${JSON.stringify(split.file)}`);
     let floats = 0;
     split.samples.forEach((e, i) => {
-      need(e && typeof e === 'object', `splits.${s}.samples[${i}]`, 'expected { name, label, frames, offset }');
+      need(isObject(e), `splits.${s}.samples[${i}]`, 'expected { name, label, frames, offset }');
       need(Number.isInteger(e.label) && e.label >= 0 && e.label < index.classes.length, `splits.${s}.samples[${i}].label`, `expected 0..${index.classes.length - 1}, found ${JSON.stringify(e.label)}`);
       need(Number.isInteger(e.frames) && e.frames > 0, `splits.${s}.samples[${i}].frames`, `expected a positive integer, found ${JSON.stringify(e.frames)}`);
       need(e.offset === floats, `splits.${s}.samples[${i}].offset`, `expected ${floats}, found ${JSON.stringify(e.offset)}`);
