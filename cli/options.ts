@@ -39,3 +39,6 @@ export function positiveInt(flag: string, max = Infinity): Parser {
 
 /** The help of every `--force`: what it may replace, and what it never will. */
 export const FORCE_HELP = 'replace what an earlier cocodiff run wrote at --out (a directory holding anything else, or the inputs, is never replaced)';
+
+/** The help of `--force` on commands that write single files: those are replaced without it only when cocodiff wrote them. */
+export const FORCE_FILE_HELP = 'replace an existing output file that is not an earlier cocodiff output of the same kind (without it, such a file is refused)';

@@ -18,7 +18,7 @@ import { UserError } from './errors.ts';
 export const OUTPUT_MARKER = '.cocodiff-output.json';
 const MARKER_FORMAT = 'cocodiff-output';
 
-export type OutputKind = 'dataset cache' | 'model artifact' | 'checkpoint';
+export type OutputKind = 'dataset cache' | 'model artifact' | 'checkpoint' | 'AssemblyScript sources';
 
 export interface OutputMarker {
   format: typeof MARKER_FORMAT;

@@ -5,17 +5,19 @@
  *   → codegen: plan (layouts, memory plan, packed weights) then emit (network.ts + config.ts)
  *   → build (asc + binaryen + weight segment) → emit
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic, writeFilesAtomic } from '../common/atomic.ts';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeDirAtomic, writeFilesAtomic } from '../common/atomic.ts';
+import { checkOutputDir, isWithin, type OutputOptions } from '../common/output-dir.ts';
+import { checkOutputFiles, jsonKind, RECOGNIZER_SIDECAR, RECOGNIZER_WASM, type FileKind } from '../common/output-file.ts';
 import { type Artifact } from '../common/artifact.ts';
 import { LIMITS } from '../common/limits.ts';
-import { OptionError, UserError } from '../common/errors.ts';
+import { OptionError } from '../common/errors.ts';
 import { buildWasm } from './build.ts';
 import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
-import { formatPlan } from './codegen/plan.ts';
+import { formatPlan, PLAN_FORMAT } from './codegen/plan.ts';
 import { sidecarPathFor, type CompiledSidecar } from '../common/sidecar.ts';
 import { embedSidecar, makeSidecar } from './emit.ts';
 import type { Graph } from './ir.ts';
@@ -29,10 +31,18 @@ export interface CompileOptions {
   out: string;
   relaxedSimd?: boolean;
   weights?: 'f32' | 'f16';
-  /** Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan). */
+  /**
+   * Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan).
+   * A new or empty directory, or the sources of an earlier compile, which are replaced.
+   */
   emitAs?: string;
   /** Write the codegen plan (tensor layouts, arena offsets, packed weight offsets, ops) as JSON to this file. */
   plan?: string;
+  /**
+   * Replace files at `out`, its sidecar and `plan` that are not an earlier compile's output of the
+   * same kind (the CLI's --force); without it they are refused (common/output-file.ts).
+   */
+  force?: boolean;
   /** Frames the streaming ring keeps (default: the artifact's preprocessing.windowFrames). */
   windowFrames?: number;
   sequenceCapacity?: number;
@@ -62,7 +72,7 @@ export interface BuiltModule {
 /** Compiles an already-loaded artifact in memory (the CLI, tests and the benchmark share this). */
 export async function compileModule(
   artifact: Artifact, graph: Graph,
-  opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData' | 'plan'> & { profile?: boolean } = {},
+  opts: Omit<CompileOptions, 'out' | 'verify' | 'oracles' | 'reference' | 'verifyData' | 'plan' | 'force'> & { profile?: boolean } = {},
 ): Promise<BuiltModule> {
   const weights = opts.weights ?? 'f32';
   if (weights !== 'f32' && weights !== 'f16') throw new OptionError('weights', `expected f32 or f16, found ${JSON.stringify(weights)}`);
@@ -87,23 +97,58 @@ export async function compileModule(
     entry = 'profile.ts';
   }
   const segment = weights === 'f16' ? packF16(network.weights) : new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
-  const code = await buildWasm({
+  const build = (emitAsDir?: string) => buildWasm({
     sources, entry, memoryBase: network.memoryBase,
     segment: { offset: network.segmentBase, bytes: segment },
-    relaxedSimd: opts.relaxedSimd, emitAsDir: opts.emitAs,
+    relaxedSimd: opts.relaxedSimd, emitAsDir,
   });
-  if (opts.emitAs) await writeFileAtomic(join(opts.emitAs, 'plan.json'), formatPlan(network.plan));
+  let code: Uint8Array | undefined;
+  if (opts.emitAs) {
+    // The sources are swapped in as one directory: a failed build leaves the earlier ones in place.
+    await writeDirAtomic(opts.emitAs, async (dir) => {
+      code = await build(dir);
+      await writeFile(join(dir, 'plan.json'), formatPlan(network.plan));
+    }, emitAsOutput(artifact.dir));
+  }
+  code ??= await build();
   const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 
+/**
+ * The `emitAs` directory: generated again from the artifact on every compile, so an earlier
+ * compile's sources are replaced without being asked; a folder holding anything else is refused.
+ */
+function emitAsOutput(artifactDir: string): OutputOptions {
+  return { kind: 'AssemblyScript sources', force: true, inputs: [artifactDir] };
+}
+
+const PLAN_FILE: FileKind = jsonKind('codegen plan', PLAN_FORMAT);
+
+/** The files compileArtifact writes, each with its kind; two outputs at one path are refused. */
+function outputFiles(opts: CompileOptions): Array<[string, FileKind]> {
+  if (!opts.out || !opts.out.endsWith('.wasm')) throw new OptionError('out', `expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
+  const files: Array<[string, FileKind]> = [[opts.out, RECOGNIZER_WASM], [sidecarPathFor(opts.out), RECOGNIZER_SIDECAR]];
+  if (opts.plan) files.push([opts.plan, PLAN_FILE]);
+  const seen = new Map<string, string>();
+  for (const [path, kind] of files) {
+    const other = seen.get(resolve(path));
+    if (other) throw new OptionError('plan', `${path} is also where the ${other} goes; choose another path`);
+    seen.set(resolve(path), kind.name);
+    // The sources folder is replaced whole by the next compile, which would refuse it for holding this file.
+    if (opts.emitAs && isWithin(resolve(path), resolve(opts.emitAs))) {
+      throw new OptionError('emitAs', `${opts.emitAs} holds the generated sources alone, not the ${kind.name} ${path}; choose another folder or path`);
+    }
+  }
+  return files;
+}
+
 export async function compileArtifact(artifactDir: string, opts: CompileOptions): Promise<CompileResult> {
   const start = performance.now();
-  if (!opts.out || !opts.out.endsWith('.wasm')) throw new OptionError('out', `expected a path ending in .wasm, found ${JSON.stringify(opts.out)}`);
-  // Before the build: a directory where the .wasm or its sidecar belongs fails now, not after it.
-  for (const path of [opts.out, sidecarPathFor(opts.out)]) {
-    if (await stat(path).then((st) => !st.isFile(), () => false)) throw new UserError(`${path}: exists and is not a file; choose another output path`);
-  }
+  const files = outputFiles(opts);
+  // Before the build, so that a refused output fails now, not after it; and again before writing.
+  await checkOutputFiles(files, opts.force);
+  if (opts.emitAs) await checkOutputDir(opts.emitAs, emitAsOutput(artifactDir));
   const { artifact, graph } = await loadArtifact(artifactDir);
   const built = await compileModule(artifact, graph, opts);
   const sidecarPath = sidecarPathFor(opts.out);
@@ -114,6 +159,7 @@ export async function compileArtifact(artifactDir: string, opts: CompileOptions)
   }
   // The pair (and the --plan) is written together: all in full first, then renamed in place back to back. The
   // sidecar's wasmSha256 lets every loader tell if a crash still split them.
+  await checkOutputFiles(files, opts.force);
   await writeFilesAtomic([
     [sidecarPath, JSON.stringify(built.sidecar, null, 2) + '\n'], [opts.out, built.wasm],
     ...(opts.plan ? [[opts.plan, formatPlan(built.network.plan)] as [string, string]] : []),

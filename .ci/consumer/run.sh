@@ -5,7 +5,7 @@
 #      before it's output (matrix.sh);
 #   2. a plain `node` ESM script classifies a recording with the runtime, as `cocodiff run` does;
 #   3. strict TypeScript projects (moduleResolution node16 and bundler) type-check against the
-#      packages with zero errors and no @types/node;
+#      packages with zero errors and no @types/node, and so does one on TypeScript 4.9 (typescript4.sh);
 #   4. an esbuild browser bundle of the runtime classifies the same recording in headless Chromium.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -50,6 +50,7 @@ echo "node ESM script: $node_top (cocodiff run agrees)"
 "$repo/node_modules/.bin/tsc" -p tsconfig.node16.json
 "$repo/node_modules/.bin/tsc" -p tsconfig.bundler.json
 echo "TypeScript (strict, node16 and bundler, no @types/node): 0 errors"
+"$here/typescript4.sh" || fail "TypeScript 4.9 does not type-check against the installed cocodiff-runtime"
 
 mkdir site && cp recognizer.wasm recognizer.json recording.json site/
 browser_top="$(node "$here/browser.mjs" "$scratch")"

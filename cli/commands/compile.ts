@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../common/errors.ts';
 import { compileArtifact } from '../../compiler/index.ts';
 import { VERIFY_DATA_SAMPLES } from '../../trainer/data/sample-inputs.ts';
-import { positiveInt } from '../options.ts';
+import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from '../../common/limits.ts';
 
@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'the .wasm to write; the sidecar is written next to it as .json', 'recognizer.wasm')
     .option('--relaxed-simd', 'use f32x4.relaxed_madd (needs an engine with relaxed SIMD; Node 20: --experimental-wasm-relaxed-simd)')
     .option('--weights <dtype>', 'f32, or f16 to halve the weights (expanded to f32 when the module starts)', 'f32')
-    .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts), the codegen plan (plan.json) and the runtime sources in this directory')
+    .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts), the codegen plan (plan.json) and the runtime sources in this directory (a new or empty one, or an earlier --emit-as, which is replaced)')
     .option('--plan <file>', 'write the codegen plan as JSON: every tensor\'s layout and arena offset, every op with its packed weights\' offsets')
+    .option('--force', `${FORCE_FILE_HELP}: the .wasm, its .json and --plan`)
     .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the artifact\'s preprocessing.windowFrames, the median training recording)', positiveInt('--window-frames', LIMITS.windowFrames))
     .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity', LIMITS.windowFrames), 300)
     .option('--verify', 'run the compiler\'s interpreter and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
     .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')
     .action(async (dir: string, f: {
-      out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; windowFrames?: number; sequenceCapacity: number;
+      out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
     }) => {
       const verify = Boolean(f.verify || f.verifyTfjs);
@@ -46,7 +47,7 @@ export function register(program: Command): void {
       const tfjs = f.verifyTfjs ? await (await import('../../trainer/model/reference.ts')).tfjsReference(artifact!) : undefined;
       try {
         const result = await compileArtifact(dir, {
-          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs, plan: f.plan,
+          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs, plan: f.plan, force: f.force,
           windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
           verify, oracles: tfjs ? [tfjs] : [], verifyData,
           reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,

@@ -3,11 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { readArtifact } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { checkOutputFiles, RAW_FLOAT32, type FileKind } from '../../common/output-file.ts';
 import { UserError } from '../../common/errors.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
+import { FORCE_FILE_HELP } from '../options.ts';
+import { firstBadCoordinate } from '../../common/sequence.ts';
+import { MAX_COORDINATE } from '../../common/abi.ts';
 
 function parseShape(text: string): number[] {
   const dims = text.split(',').map((s) => Number(s.trim()));
@@ -33,8 +37,11 @@ export function register(program: Command): void {
     .option('--shape <n,c,t,v,m>', 'input shape (default: 1 sample of the artifact\'s input spec)')
     .option('--out <file>', 'write the logits [N, K] as float32 little-endian')
     .option('--features <file>', 'write the pooled features [N, F] as float32 little-endian')
+    .option('--force', `${FORCE_FILE_HELP}: raw float32 files carry no mark, so any existing --out or --features file`)
     .addOption(backendOption())
-    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string } & BackendFlags) => {
+    .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string; force?: boolean } & BackendFlags) => {
+      const outputs = [f.out, f.features].filter((p): p is string => p !== undefined).map((p): [string, FileKind] => [p, RAW_FLOAT32]);
+      await checkOutputFiles(outputs, f.force);
       const artifact = await readArtifact(dir);
       const { C, T, V, M } = artifact.model.input;
       const shape = f.shape ? parseShape(f.shape) : [1, C, T, V, M];
@@ -52,6 +59,9 @@ export function register(program: Command): void {
       const data = new Float32Array(count);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
       for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+      // NaN or 3e38 in gives NaN scores out, which would print as an answer.
+      const bad = firstBadCoordinate(data);
+      if (bad >= 0) throw new UserError(`${f.input}: value ${bad} is ${data[bad]}; network input must be finite and within ±${MAX_COORDINATE}`);
 
       const backend = await selectBackend(f.backend);
       const model = CtrGcnModel.fromArtifact(artifact);
@@ -71,6 +81,7 @@ export function register(program: Command): void {
         const top = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, 5);
         console.log(`sample ${n} top-5: ${top.map((k) => `${printable(artifact.model.classes[k])} (${row[k].toFixed(3)})`).join(', ')}`);
       }
+      await checkOutputFiles(outputs, f.force);
       if (f.out) await writeFileAtomic(f.out, toBytes(logitValues));
       if (f.features) await writeFileAtomic(f.features, toBytes(featureValues));
       model.dispose();

@@ -11,10 +11,16 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from '../../common/errors.ts';
+import { checkOutputFile, jsonKind } from '../../common/output-file.ts';
 import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
-import { BUILTIN_DATASETS, loadDescriptions } from '../../trainer/text/descriptions.ts';
+import { BUILTIN_DATASETS, loadDescriptions, TEXT_FORMAT } from '../../trainer/text/descriptions.ts';
+import { EMBEDDINGS_FORMAT } from '../../trainer/text/embeddings-file.ts';
 import { importDescriptions } from '../../trainer/text/importers.ts';
 import { printable } from '../../common/terminal.ts';
+import { FORCE_FILE_HELP } from '../options.ts';
+
+const DESCRIPTIONS_FILE = jsonKind('descriptions file', TEXT_FORMAT);
+const EMBEDDINGS_FILE = jsonKind('embeddings file', EMBEDDINGS_FORMAT);
 
 export function register(program: Command): void {
   const text = program
@@ -39,9 +45,12 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'descriptions JSON to write')
     .option('--dataset <name>', 'dataset name stored in the file', 'custom')
     .option('--classes <file>', 'class names, one per line: keep exactly these, in this order (default: the parts file\'s)')
-    .action(async (f: { synonyms: string; parts: string; out: string; dataset: string; classes?: string }) => {
+    .option('--force', FORCE_FILE_HELP)
+    .action(async (f: { synonyms: string; parts: string; out: string; dataset: string; classes?: string; force?: boolean }) => {
+      await checkOutputFile(f.out, DESCRIPTIONS_FILE, f.force);
       const classes = f.classes ? await readClassList(f.classes) : undefined;
       const d = await importDescriptions({ synonymsFile: f.synonyms, partsFile: f.parts, dataset: f.dataset, classes });
+      await checkOutputFile(f.out, DESCRIPTIONS_FILE, f.force);
       await writeFileAtomic(f.out, JSON.stringify(d, null, 2) + '\n');
       console.log(`${f.out}: ${d.classes.length} classes`);
     });
@@ -51,7 +60,9 @@ export function register(program: Command): void {
     .description('Encode each class\'s coarse and fine text with the built-in Universal Sentence Encoder lite; writes {dim, classes: {label: {coarse, fine}}}')
     .argument('<file-or-dataset>', 'descriptions JSON or built-in dataset')
     .requiredOption('--out <file>', 'embeddings JSON to write')
-    .action(async (what: string, f: { out: string }) => {
+    .option('--force', FORCE_FILE_HELP)
+    .action(async (what: string, f: { out: string; force?: boolean }) => {
+      await checkOutputFile(f.out, EMBEDDINGS_FILE, f.force);
       const d = await loadDescriptions(what);
       const labels = d.classes.map((c) => c.label);
       // The phrase cache lives in a scratch folder: this command's output is the cache.
@@ -60,7 +71,8 @@ export function register(program: Command): void {
         const e = await classTextEmbeddings({ classes: labels, runDir: scratch, textFile: what });
         const row = (a: Float32Array, k: number) => Array.from(a.subarray(k * e.dim, (k + 1) * e.dim));
         const classes = Object.fromEntries(labels.map((l, k) => [l, { coarse: row(e.coarse, k), fine: row(e.fine, k) }]));
-        await writeFileAtomic(f.out, JSON.stringify({ dim: e.dim, classes }) + '\n');
+        await checkOutputFile(f.out, EMBEDDINGS_FILE, f.force);
+        await writeFileAtomic(f.out, JSON.stringify({ format: EMBEDDINGS_FORMAT, dim: e.dim, classes }) + '\n');
         console.log(`${f.out}: ${labels.length} classes × ${e.dim}-d coarse and fine vectors`);
       } finally {
         await rm(scratch, { recursive: true, force: true });

@@ -97,7 +97,7 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
 }
 
 /** Converts `count` elements of dtype `descr` starting at `bytes[0]` to float32. */
-export function toFloat32(bytes: Uint8Array, descr: string, count: number, out = new Float32Array(count)): Float32Array {
+export function toFloat32(bytes: Uint8Array, descr: string, count: number, out: Float32Array = new Float32Array(count)): Float32Array {
   const d = parseDescr(descr)!;
   if (d.key === 'f4' && d.little) {
     // The common case: a straight copy (the source may not be 4-byte aligned, so copy bytes).
@@ -178,7 +178,7 @@ export class NpyRowReader {
   }
 
   /** Row `index` (rows must be read in order) as float32, written into `out`. */
-  async readRow(index: number, out = new Float32Array(this.rowElements)): Promise<Float32Array> {
+  async readRow(index: number, out: Float32Array = new Float32Array(this.rowElements)): Promise<Float32Array> {
     const bytes = this.rowElements * this.header.itemBytes;
     while (this.pending.length < bytes) {
       const r = await this.chunks.next();

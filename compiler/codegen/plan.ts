@@ -51,6 +51,9 @@ export interface NetworkPlan {
   ops: PlannedOp[];
 }
 
+/** The `format` field of a printed plan: marks the file as ours, so a rebuild may replace it (common/output-file.ts). */
+export const PLAN_FORMAT = 'cocodiff-plan';
+
 const CTRGC_PARTS = ['xm', 'x1', 'x2', 'th', 'a', 'x3'] as const;
 
 /** Sizes of one CTR-GC's scratch parts, each 64-byte aligned, at offsets from 0. */
@@ -148,7 +151,7 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
 /** The plan as JSON, one tensor or op a line: readable, and diffable between two compiles. */
 export function formatPlan(plan: NetworkPlan): string {
   const { tensors, ops, ...rest } = plan;
-  const head = JSON.stringify(rest, null, 2).slice(0, -2);
+  const head = JSON.stringify({ format: PLAN_FORMAT, ...rest }, null, 2).slice(0, -2);
   const lines = (entries: string[]): string => entries.map((e) => `    ${e}`).join(',\n');
   return `${head},\n  "tensors": {\n${lines(Object.entries(tensors).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`))}\n  },\n  "ops": [\n${lines(ops.map((op) => JSON.stringify(op)))}\n  ]\n}\n`;
 }

@@ -17,6 +17,7 @@
  */
 import type { Artifact } from '../../common/artifact.ts';
 import { OptionError } from '../../common/errors.ts';
+import type { FileKind } from '../../common/output-file.ts';
 import { BN_EPS, type BatchNorm, type Graph, type Op } from '../ir.ts';
 import { buildGraph } from '../load.ts';
 import { AttributeType, DataType, modelProto } from './schema.ts';
@@ -24,6 +25,20 @@ import { AttributeType, DataType, modelProto } from './schema.ts';
 export const ONNX_OPSET = 13;
 /** IR version 7 is the one that goes with opset 13. */
 const ONNX_IR_VERSION = 7;
+/** The model's producer_name: how a later export tells a file it may replace (ONNX_MODEL). */
+const ONNX_PRODUCER = 'cocodiff';
+
+/** An ONNX model as this exporter writes it: one whose producer_name is ours (another tool's model is the user's). */
+export const ONNX_MODEL: FileKind = {
+  name: 'ONNX model',
+  isOurs: (bytes) => {
+    try {
+      return (modelProto().decode(bytes) as { producer_name?: string }).producer_name === ONNX_PRODUCER;
+    } catch {
+      return false;
+    }
+  },
+};
 
 export interface OnnxExportOptions {
   /** A fixed batch size; default: the batch dimension is symbolic ("N"). */
@@ -107,7 +122,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
   const model = {
     ir_version: ONNX_IR_VERSION,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
-    producer_name: 'cocodiff',
+    producer_name: ONNX_PRODUCER,
     producer_version: String(m.version),
     doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx`,
     graph: {

@@ -1,15 +1,20 @@
 /**
  * Serves the browser example on a loopback port:
  *   npx tsx examples/browser/serve.ts RECOGNIZER.wasm [RECORDING] [--port 8080]
- * RECORDING is a .skeleton, Kinetics .json or .npy; without one, a held-out synthetic recording.
+ * RECORDING is a .skeleton, Kinetics .json or .npy; without one, sample-recording.npy (a held-out
+ * recording of `cocodiff synth`'s first action, [frames, persons, 25, 3]), which suits the
+ * recognizer `npm start` compiles.
  */
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { tmpdir } from 'node:os';
-import { loadRecording, type Sequence } from 'cocodiff-runtime/node';
-import { synthesize } from '../../trainer/data/synth/index.ts';
+import { fileURLToPath } from 'node:url';
+import { loadRecording } from 'cocodiff-runtime/node';
 import { prepareSite } from './build.ts';
+
+/** The recording the examples play when given none: a file of their own, read like any other. */
+export const SAMPLE_RECORDING = fileURLToPath(new URL('sample-recording.npy', import.meta.url));
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 
@@ -31,13 +36,6 @@ export function serveDir(dir: string, port = 0): Promise<{ server: Server; url: 
   }));
 }
 
-/** A held-out synthetic recording (test subject), for trying the page without data. */
-export function sampleRecording(seed = 1, index = 0): Sequence {
-  let i = 0;
-  for (const s of synthesize({ perClass: 3, seed })) if (s.split === 'test' && i++ === index) return s.sequence;
-  throw new Error('no synthetic test recording');
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const portAt = args.indexOf('--port');
@@ -48,7 +46,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const site = join(tmpdir(), 'cocodiff-browser-example');
-  await prepareSite(site, wasm, recordingPath ? await loadRecording(recordingPath) : sampleRecording());
+  await prepareSite(site, wasm, await loadRecording(recordingPath ?? SAMPLE_RECORDING));
   const { url } = await serveDir(site, port);
   console.log(`open ${url} (Ctrl-C to stop)`);
 }

@@ -5,10 +5,11 @@
  *
  *   npx tsx examples/depth-camera/app.ts RECOGNIZER.wasm [RECORDING] [--fps 30] [--threshold 0.4]
  *
- * RECORDING: NTU .skeleton, or .npy [F][M][25][3]; without one, a held-out synthetic recording.
+ * RECORDING: NTU .skeleton, or .npy [F][M][25][3]; without one, the examples' sample recording
+ * (examples/browser/sample-recording.npy).
  */
 import { loadRecording, Recognizer, type Prediction, type Sequence } from 'cocodiff-runtime';
-import { sampleRecording } from '../browser/serve.ts';
+import { SAMPLE_RECORDING } from '../browser/serve.ts';
 
 /** One tracked body as depth-camera SDKs report it: an id and 25 camera-space joints (metres). */
 export interface TrackedBody {
@@ -84,7 +85,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('usage: npx tsx examples/depth-camera/app.ts RECOGNIZER.wasm [RECORDING] [--fps 30] [--threshold 0.4]');
     process.exit(2);
   }
-  const seq = recording ? await loadRecording(recording, 'ntu25') : sampleRecording();
+  const seq = await loadRecording(recording ?? SAMPLE_RECORDING, 'ntu25');
   console.log(`camera: ${seq.name ?? recording}, ${seq.frames} frames at ${fps} fps`);
   const { last } = await runApp(wasm, seq, { fps, threshold });
   console.log(`final: ${last?.action ?? '(no action)'}`);

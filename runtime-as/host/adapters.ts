@@ -109,7 +109,7 @@ export function mapBody(body: Float32Array, from: JointLayout, to: JointLayout, 
  * Builds one recognizer frame [M][V][C] from the bodies of one camera frame, written into `out`.
  * `source` is the layout the bodies are in (default: the model's own).
  */
-export function frameFromBodies(bodies: ArrayLike<Body>, shape: FrameShape, source: LayoutName = shape.layout, out: Float32Array<ArrayBufferLike> = new Float32Array(shape.persons * shape.joints * shape.coords)): Float32Array<ArrayBufferLike> {
+export function frameFromBodies(bodies: ArrayLike<Body>, shape: FrameShape, source: LayoutName = shape.layout, out: Float32Array = new Float32Array(shape.persons * shape.joints * shape.coords)): Float32Array {
   if (!isLayoutName(source)) throw new UserError(`unknown source layout ${shown(source)} (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
   const from = LAYOUTS[source];
   const to = LAYOUTS[shape.layout];

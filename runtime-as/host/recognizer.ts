@@ -4,7 +4,7 @@
  * Browser-safe: nothing here imports Node modules. File paths are read by the file reader the Node
  * entry (node.ts) installs; without it, strings are URLs.
  */
-import { ABI_EXPORTS, ABI_VERSION, MODALITY_CODES, STATUS } from '../../common/abi.ts';
+import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../../common/abi.ts';
 import type { Modality } from '../../common/input-spec.ts';
 import { UserError } from '../../common/errors.ts';
 import { isLayoutName, layoutForJoints, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
@@ -324,9 +324,9 @@ export class Recognizer {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
     if (!(input instanceof Float32Array)) throw new UserError(`input: expected a Float32Array, found ${describe(input)}`);
     if (input.length !== C * T * V * M) throw new UserError(`input of ${input.length} values, expected ${C}×${T}×${V}×${M}`);
-    // The network has no notion of a broken value: NaN in, NaN or worse a finite guess out.
-    const bad = input.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new UserError(`input value ${bad}: ${input[bad]} is not a finite number (preprocessed network input must be)`);
+    // The network has no notion of a broken value: NaN or 3e38 in, NaN or worse a finite guess out.
+    const bad = firstBadCoordinate(input);
+    if (bad >= 0) throw new UserError(`input value ${bad}: ${input[bad]} is not a coordinate (network input must be finite and within ±${MAX_COORDINATE})`);
     this.f32(this.x.inputPtr(), input.length).set(input);
     this.x.inferInput();
     return this.f32(this.x.probsPtr(), this.info.labels.length).slice();

@@ -6,7 +6,9 @@
  *                [F][M][V][C]      frame-major, as cocodiff stores sequences
  *                [1?][C][T][V][M]  CTR-GCN's per-sample tensor (C = 3 first)
  *                [F][M·V·C]        rows as in CTR-GCN's .npz (e.g. 300 × 150)
- *              the layout is the one whose joint count matches V (or `layoutHint`'s).
+ *              the layout is the one whose joint count matches V (or `layoutHint`'s). A 4-D
+ *              [3, T, V, 3] fits both of the first two and is refused rather than guessed; the
+ *              5-D form (leading 1) is always [C, T, V, M], and rows need no guess.
  */
 import { extname } from 'node:path';
 import { UserError } from '../../common/errors.ts';
@@ -34,13 +36,24 @@ export async function loadRecording(path: string, layoutHint?: LayoutName | null
 
 async function npyRecording(path: string, hint: LayoutName | null): Promise<Sequence> {
   const { shape, data } = await readNpy(path);
-  const s = shape[0] === 1 && shape.length === 5 ? shape.slice(1) : shape;
   const name = path.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '');
-  if (s.length === 4 && s[3] === 3) {
+  // A leading batch of 1 is CTR-GCN's per-sample tensor: that form has one reading, [C, T, V, M].
+  const batched = shape.length === 5 && shape[0] === 1;
+  const s = batched ? shape.slice(1) : shape;
+  const frameMajor = s.length === 4 && s[3] === 3 && !batched;
+  const channelsFirst = s.length === 4 && s[0] === 3;
+  if (frameMajor && channelsFirst) {
+    // [3, T, V, 3]: 3 frames of T persons, or T frames of 3 persons. Guessing would silently feed
+    // the network transposed data, so the file must say which (both forms below have one reading).
+    const [, T, V] = s;
+    throw new UserError(`${path}: shape [${shape}] reads two ways: [F, M, V, C] (3 frames of ${T} persons) or [C, T, V, M] (${T} frames of 3 persons); `
+      + `save it as [1, 3, ${T}, ${V}, 3] for [C, T, V, M] (CTR-GCN's per-sample tensor with its batch of 1), or as [3, ${T}·${V}·3] rows for 3 frames`);
+  }
+  if (frameMajor) {
     const [F, M, V, C] = s;
     return { layout: layoutForJoints(V, hint, path).name, frames: F, persons: M, joints: V, coords: C, data, name, source: path };
   }
-  if (s.length === 4 && s[0] === 3) {
+  if (channelsFirst) {
     const [C, T, V, M] = s;
     const out = new Float32Array(data.length);
     for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let m = 0; m < M; m++) {

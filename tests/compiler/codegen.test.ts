@@ -6,7 +6,7 @@ import { buildWasm } from '../../compiler/build.ts';
 import { generateNetwork } from '../../compiler/codegen/network.ts';
 import { EmitContext } from '../../compiler/codegen/ops/context.ts';
 import { convCalls } from '../../compiler/codegen/ops/conv.ts';
-import { formatPlan, type NetworkPlan } from '../../compiler/codegen/plan.ts';
+import { formatPlan, PLAN_FORMAT, type NetworkPlan } from '../../compiler/codegen/plan.ts';
 import type { Graph } from '../../compiler/ir.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { packConv } from '../../compiler/pack.ts';
@@ -40,7 +40,7 @@ describe('codegen: plan, then emit (golden CTR-GCN)', () => {
 
   it('plans plain data: printable as JSON and read back unchanged, every tensor inside the arena', () => {
     const { plan } = generateNetwork(graph);
-    expect(JSON.parse(formatPlan(plan))).toEqual(JSON.parse(JSON.stringify(plan)));
+    expect(JSON.parse(formatPlan(plan))).toEqual({ format: PLAN_FORMAT, ...JSON.parse(JSON.stringify(plan)) });
     for (const [name, t] of Object.entries(plan.tensors)) {
       expect(t.offset % 64, name).toBe(0);
       expect(t.offset + t.bytes, name).toBeLessThanOrEqual(plan.arenaBytes);

@@ -11,8 +11,8 @@ import type { Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { prepareSite } from '../../examples/browser/build.ts';
-import { sampleRecording, serveDir } from '../../examples/browser/serve.ts';
-import { Recognizer } from 'cocodiff-runtime';
+import { SAMPLE_RECORDING, serveDir } from '../../examples/browser/serve.ts';
+import { loadRecording, Recognizer, type Sequence } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,10 +22,11 @@ let server: Server | undefined;
 let browser: Browser | undefined;
 let url: string;
 let wasmPath: string;
-const recording = sampleRecording(3, 1);
+let recording: Sequence;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cocodiff-browser-'));
+  recording = await loadRecording(SAMPLE_RECORDING);
   ({ wasmPath } = await buildFixtureWasm(join(dir, 'model'), { layout: 'ntu25', classes: 6, T: 32, M: 2, windowFrames: 48, sequenceCapacity: 300, modality: 'joint', centre: false, testCropRatio: 0.95 }));
   await prepareSite(join(dir, 'site'), wasmPath, recording);
   ({ server, url } = await serveDir(join(dir, 'site')));

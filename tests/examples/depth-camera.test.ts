@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sampleRecording } from '../../examples/browser/serve.ts';
+import { SAMPLE_RECORDING } from '../../examples/browser/serve.ts';
 import { RecordedCamera, runApp } from '../../examples/depth-camera/app.ts';
-import { Recognizer } from 'cocodiff-runtime';
+import { loadRecording, Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 let dir: string;
@@ -27,7 +27,7 @@ afterAll(async () => {
 it('shows live labels and ends on the label the recognizer computes', async () => {
   const { stdout } = await promisify(execFile)('npx', ['tsx', 'examples/depth-camera/app.ts', wasmPath, '--fps', '600'], { cwd: join(import.meta.dirname, '../..') });
   const lines = stdout.trim().split('\n');
-  const seq = sampleRecording();
+  const seq = await loadRecording(SAMPLE_RECORDING);
   expect(lines[0]).toBe(`camera: ${seq.name}, ${seq.frames} frames at 600 fps`);
   const live = lines.filter((l) => /^\s*\d+\.\d+s\s+\d body\s+.+\d\.\d\d\s+\d+\.\d+ ms$/.test(l));
   expect(live.length).toBe(Math.floor(seq.frames / 8));
@@ -40,7 +40,7 @@ it('shows live labels and ends on the label the recognizer computes', async () =
 });
 
 it('delivers Kinect-style bodies, tracked ones only, with camera timestamps', async () => {
-  const seq = sampleRecording();
+  const seq = await loadRecording(SAMPLE_RECORDING);
   const frames = 12;
   const short = { ...seq, frames, persons: 2, data: new Float32Array(frames * 150) };
   short.data.set(seq.data.subarray(0, frames * 150));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sampleRecording } from '../../examples/browser/serve.ts';
-import { Recognizer } from 'cocodiff-runtime';
+import { SAMPLE_RECORDING } from '../../examples/browser/serve.ts';
+import { loadRecording, Recognizer } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 let dir: string;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 it('prints the same top class and probability as Recognizer, frame for frame', async () => {
-  const seq = sampleRecording(2, 0);
+  const seq = await loadRecording(SAMPLE_RECORDING);
   const frames = seq.data.slice();
   frames[5 * 150 + 7] = Number.NaN; // one dropout: both must reject it
   await writeFile(join(dir, 'frames.f32'), new Uint8Array(frames.buffer));

@@ -74,8 +74,10 @@ describe('inferInput', () => {
     const input = new Float32Array(C * T * V * M).fill(0.1);
     expect(Array.from(r.inferInput(input)).every(Number.isFinite)).toBe(true);
     input[7] = Number.NaN;
-    expect(await refusal(() => r.inferInput(input))).toMatch(/^input value 7: NaN is not a finite number/);
+    expect(await refusal(() => r.inferInput(input))).toMatch(/^input value 7: NaN is not a coordinate/);
     expect(await refusal(() => r.inferInput(new Float32Array(C * T * V * M).fill(Number.NaN)))).toMatch(/input value 0: NaN/);
+    input[7] = 3e38; // finite, but centring and the convolutions overflow it
+    expect(await refusal(() => r.inferInput(input))).toMatch(/^input value 7: 3\.0\d*e\+38 is not a coordinate/);
     expect(await refusal(() => r.inferInput(Array.from(input) as unknown as Float32Array))).toMatch(/input: expected a Float32Array/);
   });
 });

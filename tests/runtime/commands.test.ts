@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { Recognizer } from 'cocodiff-runtime';
+import { loadRecording } from 'cocodiff-runtime/node';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -73,6 +74,19 @@ it('run reads .npy recordings in the [3,T,V,M] (with or without a leading 1) and
   const other = recording({ layout: 'ntu25', frames: 50, persons: 2, seed: 10 });
   await writeFile(join(dir, 'other.npy'), npyBytes(other.data, [F, M * V * C]));
   expect((await cli('run', wasmPath, '--input', join(dir, 'other.npy'))).slice(1)).not.toEqual(printed);
+});
+
+it('refuses a .npy of shape [3, T, V, 3], which reads as [F, M, V, C] and as [C, T, V, M], naming both; with a leading 1 it is [C, T, V, M]', async () => {
+  const [C, T, V, M] = [3, 50, 25, 3];
+  const ctvm = Float32Array.from({ length: C * T * V * M }, (_, i) => Math.sin(i));
+  await writeFile(join(dir, 'two-ways.npy'), npyBytes(ctvm, [C, T, V, M]));
+  await expect(cli('run', wasmPath, '--input', join(dir, 'two-ways.npy'))).rejects.toThrow(
+    /two-ways\.npy: shape \[3,50,25,3\] reads two ways: \[F, M, V, C\] \(3 frames of 50 persons\) or \[C, T, V, M\] \(50 frames of 3 persons\); save it as \[1, 3, 50, 25, 3\]/);
+  await writeFile(join(dir, 'one-way.npy'), npyBytes(ctvm, [1, C, T, V, M]));
+  const seq3 = await loadRecording(join(dir, 'one-way.npy'));
+  expect([seq3.frames, seq3.persons, seq3.joints, seq3.coords]).toEqual([T, M, V, C]);
+  // Frame 7, person 2, joint 4, coordinate 1: moved from its channel-first place.
+  expect(seq3.data[((7 * M + 2) * V + 4) * C + 1]).toBe(ctvm[((1 * T + 7) * V + 4) * M + 2]);
 });
 
 it('stream replays a recording and prints a prediction every stride frames', async () => {

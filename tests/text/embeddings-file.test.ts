@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadEmbeddingsFile } from '../../trainer/text/embeddings-file.ts';
+import { EMBEDDINGS_FORMAT, loadEmbeddingsFile } from '../../trainer/text/embeddings-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cocodiff-emb-'));
 function file(name: string, content: string | Uint8Array): string {
@@ -37,6 +37,12 @@ describe('precomputed embeddings', () => {
     expect(e.dim).toBe(2);
     expect(Array.from(e.coarse)).toEqual([1, 2, 1, 1, 1, 2]);
     expect(Array.from(e.fine)).toEqual([1, 2, 2, 0, 1, 2]);
+  });
+
+  it('JSON: reads what `text embed` writes, whose format field marks it as cocodiff\'s', async () => {
+    const f = file('embedded.json', JSON.stringify({ format: EMBEDDINGS_FORMAT, dim: 2, classes: { wave: { coarse: [1, 0], fine: [0, 1] } } }));
+    const e = await loadEmbeddingsFile(f, ['wave']);
+    expect([Array.from(e.coarse), Array.from(e.fine)]).toEqual([[1, 0], [0, 1]]);
   });
 
   it('.npy: [classes, dim] rows and [classes, phrases, dim] averaged', async () => {

@@ -2,7 +2,8 @@
  * Precomputed class-text embeddings made elsewhere (CLIP, a larger sentence encoder...), used instead of
  * the built-in encoder. Two layouts:
  *
- *   JSON  { "dim": D, "classes": { "<label>": E, ... } }   where E is one of
+ *   JSON  { "dim": D, "classes": { "<label>": E, ... } }   where E is one of (`text embed` adds
+ *                                                          "format": EMBEDDINGS_FORMAT)
  *           number[D]                       one vector, used as both coarse and fine text
  *           number[P][D]                    one row per phrase, averaged
  *           { "coarse": number[D] | number[P][D], "fine": number[D] | number[P][D] }
@@ -16,6 +17,12 @@ import { UserError, atField } from '../../common/errors.ts';
 import { readNpy } from '../../common/formats/npy.ts';
 import { normaliseLabel } from './descriptions.ts';
 import { parseJson } from '../../common/json-fields.ts';
+
+/**
+ * The `format` field `cocodiff text embed` writes into its JSON, so that it may replace its own
+ * earlier output (common/output-file.ts). Optional when reading: files made elsewhere have none.
+ */
+export const EMBEDDINGS_FORMAT = 'cocodiff-text-embeddings';
 
 /** Per class, in training-class order: [K × dim] row-major. */
 export interface ClassEmbeddings {
