@@ -4,7 +4,7 @@
  * which text each variant uses is what the ablation varies.
  */
 import { Option, type Command } from 'commander';
-import { UserError } from '../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { DEFAULT_COCODIFF_OPTIONS as D, type CoCoDiffOptions } from '../trainer/cocodiff/types.ts';
 import { integer, number, positiveInt } from './options.ts';
 

@@ -5,7 +5,7 @@
  * commander registered.
  */
 import type { Command } from 'commander';
-import { OptionError, UserError } from '../common/errors.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { printableLines } from '../common/terminal.ts';
 
 export function errorMessage(err: unknown, program: Command): string {

@@ -3,7 +3,7 @@
  * preset's, else the CTR-GCN recipe's (trainer/train/config.ts).
  */
 import type { Command } from 'commander';
-import { LIMITS } from '../common/limits.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { PRESETS, RECIPE, type TrainOptions } from '../trainer/train/config.ts';
 import { number, positiveInt } from './options.ts';
 

@@ -3,7 +3,7 @@
  * naming the flag, what it expects and what it got, which cli/main.ts prints as one line. They check
  * the kind of number; ranges that depend on other options are the library's to check (OptionError).
  */
-import { UserError } from '../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 
 type Parser = (text: string) => number;
 

@@ -9,14 +9,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
-import { UserError } from './errors.ts';
-import { checkHeader, classNamesProblem, fieldChecks, isObject, isSha256Hex, parseJson } from './json-fields.ts';
-import { LAYOUTS, isLayoutName, type LayoutName } from './layouts.ts';
-import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { checkHeader, classNamesProblem, fieldChecks, isObject, isSha256Hex, parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
-import { LIMITS } from './limits.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 
-export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from './input-spec.ts';
+export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 
 export const ARTIFACT_FORMAT = 'cocodiff-model';
 export const ARTIFACT_VERSION = 1;

@@ -13,7 +13,7 @@
  */
 import { lstat, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UserError } from './errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 
 export const OUTPUT_MARKER = '.cocodiff-output.json';
 const MARKER_FORMAT = 'cocodiff-output';

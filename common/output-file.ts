@@ -13,8 +13,8 @@
  *   - never something that is not a file (a directory, a device).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { UserError } from './errors.ts';
-import { SIDECAR_FORMAT, SIDECAR_SECTION } from './sidecar.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { SIDECAR_FORMAT, SIDECAR_SECTION } from 'cocodiff-runtime/shared/sidecar';
 
 /** A kind of single-file output and how to tell one that cocodiff wrote. */
 export interface FileKind {

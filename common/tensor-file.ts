@@ -7,8 +7,8 @@
  * Every tensor's bytes carry a sha256, checked on every read, so damage is refused by tensor name.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from './errors.ts';
-import { isObject, isSha256Hex, type Need } from './json-fields.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { isObject, isSha256Hex, type Need } from 'cocodiff-runtime/shared/json-fields';
 
 export type TensorDtype = 'float32' | 'int32';
 

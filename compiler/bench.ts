@@ -5,7 +5,7 @@
  * runtime's streaming figures) can add rows.
  */
 import type { Artifact } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { Rng } from '../common/rng.ts';
 import { buildWasm, sectionSizes } from './build.ts';
 import { CONV_MR, convKernel } from './codegen/kernels/conv.ts';
@@ -14,7 +14,7 @@ import type { Step } from './codegen/network.ts';
 import { compileModule } from './index.ts';
 import type { Graph } from './ir.ts';
 import { countCost } from '../common/model/count.ts';
-import type { CompiledSidecar } from '../common/sidecar.ts';
+import type { CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 import { instantiateNetwork } from './verify.ts';
 
 export interface BenchRow {

@@ -3,10 +3,10 @@
  * input spec, preprocessing), and where it came from. It travels inside the .wasm as a custom
  * section named `cocodiff` (a single file describes itself), and as `recognizer.json` next to it.
  */
-import { ABI_VERSION } from '../common/abi.ts';
+import { ABI_VERSION } from 'cocodiff-runtime/shared/abi';
 import type { Artifact } from '../common/artifact.ts';
-import { SIDECAR_FORMAT, SIDECAR_SECTION, type CompiledSidecar } from '../common/sidecar.ts';
-import { recognizerSha256 } from '../common/wasm-identity.ts';
+import { SIDECAR_FORMAT, SIDECAR_SECTION, type CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
+import { recognizerSha256 } from 'cocodiff-runtime/shared/wasm-identity';
 
 /** The sidecar of `code`, the module before its `cocodiff` section is appended (wasm-identity.ts says why that is what the hash covers). */
 export async function makeSidecar(

@@ -4,7 +4,7 @@
  * that anything left over (an op this compiler does not know) can be refused.
  */
 import type { Artifact, Tensor } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import type { BatchNorm, Op, TensorInfo } from './ir.ts';
 
 export class GraphBuilder {

@@ -4,7 +4,7 @@
  * its shape checked, and anything left over (an op this compiler does not know) is refused.
  */
 import { readArtifact, type Artifact, type CtrGcnConfig } from '../common/artifact.ts';
-import { OptionError, UserError } from '../common/errors.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { describeCtrGcn, type CtrGcnDescription, type UnitSpec } from '../common/model/ctrgcn.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import type { CtrgcSubset, Graph } from './ir.ts';

@@ -5,9 +5,9 @@
  * apps see them; a difference above the tolerance is an error, not a warning.
  */
 import { readFile } from 'node:fs/promises';
-import { ABI_EXPORTS } from '../common/abi.ts';
+import { ABI_EXPORTS } from 'cocodiff-runtime/shared/abi';
 import type { Artifact } from '../common/artifact.ts';
-import { UserError } from '../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { Rng } from '../common/rng.ts';
 import { interpret } from './interpret.ts';
 import type { Graph } from './ir.ts';

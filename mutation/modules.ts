@@ -74,9 +74,9 @@ export const MODULES: MutationModule[] = [
     name: 'loaders',
     what: 'the loaders\' number checks: NTU .skeleton numbers and counts, .npy dtypes and half floats, the non-finite check',
     stryker: [
-      { file: 'common/formats/ntu-skeleton.ts', names: ['simpleDecimal', 'checkCount', 'numbers', 'number', 'count'] },
-      { file: 'common/formats/npy.ts', names: ['halfToFloat', 'parseDescr'] },
-      { file: 'common/sequence.ts', names: ['firstNonFinite'] },
+      { file: 'runtime-as/shared/formats/ntu-skeleton.ts', names: ['simpleDecimal', 'checkCount', 'numbers', 'number', 'count'] },
+      { file: 'runtime-as/shared/formats/npy.ts', names: ['halfToFloat', 'parseDescr'] },
+      { file: 'runtime-as/shared/sequence.ts', names: ['firstNonFinite'] },
     ],
     // The checks, not the wording of their messages (the tests match messages by pattern).
     excludedMutations: ['StringLiteral'],

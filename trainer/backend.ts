@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { OptionError } from '../common/errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 import type { Kernels } from './kernels/kernels.ts';
 import { wasmKernels } from './kernels/wasm.ts';
 

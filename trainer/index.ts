@@ -13,9 +13,9 @@ export { selectBackend } from './backend.ts';
 export { readCache, CacheWriter, type Cache, type CacheIndex } from './data/cache.ts';
 export { batches, type Batch, type BatchOptions } from './data/batches.ts';
 export { preprocess, type PreprocessOptions } from './data/preprocess.ts';
-export { readNpy } from '../common/formats/npy.ts';
-export { loadSkeletonFile } from '../common/formats/ntu-skeleton.ts';
-export { loadKineticsJson } from '../common/formats/kinetics.ts';
+export { readNpy } from 'cocodiff-runtime/shared/formats/npy';
+export { loadSkeletonFile } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
+export { loadKineticsJson } from 'cocodiff-runtime/shared/formats/kinetics';
 export { writeSyntheticDataset, SYNTH_CLASSES } from './data/synth/index.ts';
 // CoCoDiff and text.
 export { createCoCoDiffBranch, DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from './cocodiff/index.ts';

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Option, type Command } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { formatDifference, formatStat, runAblation, VARIANTS, writeTables, type AblationOptions, type Job } from '../../trainer/cocodiff/ablation.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';

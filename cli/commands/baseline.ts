@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { positiveInt } from '../options.ts';
-import { LIMITS } from '../../common/limits.ts';
-import { UserError } from '../../common/errors.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { progress } from '../../common/progress.ts';
 import { nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
 import { readCache } from '../../trainer/data/cache.ts';

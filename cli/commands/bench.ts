@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
 import { loadArtifact } from '../../compiler/load.ts';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { compileArtifact } from '../../compiler/index.ts';
 import { VERIFY_DATA_SAMPLES } from '../../trainer/data/sample-inputs.ts';
 import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
-import { LIMITS } from '../../common/limits.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 
 export function register(program: Command): void {
   program

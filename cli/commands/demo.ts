@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { progress } from '../../common/progress.ts';
 import { Recognizer } from 'cocodiff-runtime';
 import { integer, numberWhere, positiveInt } from '../options.ts';

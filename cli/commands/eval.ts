@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { number, positiveInt } from '../options.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { selectBackend } from '../../trainer/backend.ts';

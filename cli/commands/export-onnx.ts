@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { checkOutputFile } from '../../common/output-file.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { loadArtifact } from '../../compiler/load.ts';
 import { exportOnnx, ONNX_MODEL, ONNX_OPSET } from '../../compiler/onnx/export.ts';
 import { FORCE_FILE_HELP, positiveInt } from '../options.ts';

@@ -4,14 +4,14 @@ import type { Command } from 'commander';
 import { readArtifact } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { checkOutputFiles, RAW_FLOAT32, type FileKind } from '../../common/output-file.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { selectBackend } from '../../trainer/backend.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
 import { FORCE_FILE_HELP } from '../options.ts';
-import { firstBadCoordinate } from '../../common/sequence.ts';
-import { MAX_COORDINATE } from '../../common/abi.ts';
+import { firstBadCoordinate } from 'cocodiff-runtime/shared/sequence';
+import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
 
 function parseShape(text: string): number[] {
   const dims = text.split(',').map((s) => Number(s.trim()));

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FORCE_HELP, positiveInt } from '../options.ts';
 import { MODALITIES, type Modality } from '../../common/artifact.ts';
-import { LIMITS } from '../../common/limits.ts';
-import { UserError } from '../../common/errors.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { importCtrGcn, importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
 
 export function register(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LIMITS } from '../../common/limits.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { numberWhere, positiveInt } from '../options.ts';
 import { countCost } from '../../common/model/count.ts';
 import { ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Recognizer } from 'cocodiff-runtime';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { positiveInt } from '../options.ts';
-import { MAX_COORDINATE } from '../../common/abi.ts';
+import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
 import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {

@@ -4,12 +4,12 @@
  * runtime-as/host/ndjson.ts), printing a timestamped prediction every --stride frames.
  */
 import type { Command } from 'commander';
-import { MAX_COORDINATE } from '../../common/abi.ts';
-import { UserError } from '../../common/errors.ts';
+import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LAYOUTS, parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
-import { LIMITS } from '../../common/limits.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { boundedLines } from '../bounded-lines.ts';
 import { nonNegativeInt, numberWhere, positiveInt } from '../options.ts';
 

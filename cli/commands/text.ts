@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkOutputFile, jsonKind } from '../../common/output-file.ts';
 import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
 import { BUILTIN_DATASETS, loadDescriptions, TEXT_FORMAT } from '../../trainer/text/descriptions.ts';

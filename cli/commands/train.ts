@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { MODALITIES } from '../../common/artifact.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { PRESETS, type TrainOptions } from '../../trainer/train/config.ts';

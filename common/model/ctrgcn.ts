@@ -5,7 +5,7 @@
  * shapes from here, so they cannot drift apart.
  */
 import type { CtrGcnConfig, InputSpec } from '../artifact.ts';
-import { OptionError } from '../errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 
 /** The official CTR-GCN: output channels and temporal strides of its 10 units. */
 const FULL_CHANNELS = [64, 64, 64, 64, 128, 128, 128, 256, 256, 256];

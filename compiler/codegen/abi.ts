@@ -1,5 +1,5 @@
 /**
- * The recognizer's ABI for the runtime's AssemblyScript, generated from common/abi.ts (its one
+ * The recognizer's ABI for the runtime's AssemblyScript, generated from runtime-as/shared/abi.ts (its one
  * source) into every build:
  *
  *   abi.ts      ABI_VERSION, the STATUS_* codes and MAX_COORDINATE, imported by runtime-as/assembly
@@ -7,7 +7,7 @@
  *               its ABI_EXPORTS key (abiVersion, pushFrame, ...) exported under its ABI name
  *               (abi_version, push_frame, ...)
  */
-import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, STATUS } from '../../common/abi.ts';
+import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, STATUS } from 'cocodiff-runtime/shared/abi';
 
 /** `nonFinite` → `NON_FINITE`. */
 const screaming = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
@@ -15,7 +15,7 @@ const screaming = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${
 export const ABI_ENTRY = 'exports.ts';
 
 export function generateAbi(): Record<'abi.ts' | 'exports.ts', string> {
-  const header = '// Generated from common/abi.ts by cocodiff compile. Do not edit.';
+  const header = '// Generated from runtime-as/shared/abi.ts by cocodiff compile. Do not edit.';
   const functions = Object.entries(ABI_EXPORTS).filter(([key]) => key !== 'memory');
   return {
     'abi.ts': [

@@ -3,8 +3,8 @@
  * preprocessing, ABI metadata) is built with. The names are the build contract with runtime-as/assembly.
  */
 import type { ModelJson } from '../../common/artifact.ts';
-import { MODALITY_CODES } from '../../common/abi.ts';
-import { LAYOUTS } from '../../common/layouts.ts';
+import { MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
+import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 
 export interface ConfigOptions {
   /** Frames the ring buffer keeps for `infer` (default: the artifact's preprocessing.windowFrames). */

@@ -16,7 +16,7 @@
  * summed with Sum. Weights keep their official names where an op holds one tensor of the state_dict.
  */
 import type { Artifact } from '../../common/artifact.ts';
-import { OptionError } from '../../common/errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 import type { FileKind } from '../../common/output-file.ts';
 import { BN_EPS, type BatchNorm, type Graph, type Op } from '../ir.ts';
 import { buildGraph } from '../load.ts';

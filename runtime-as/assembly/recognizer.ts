@@ -1,5 +1,5 @@
 /**
- * The recognizer's ABI: every function listed in common/abi.ts, named by its ABI_EXPORTS key. The
+ * The recognizer's ABI: every function listed in runtime-as/shared/abi.ts, named by its ABI_EXPORTS key. The
  * compiler copies this directory next to the files it generates for one model and builds the
  * generated entry, exports.ts, which exports each of these under its ABI name (abiVersion as
  * abi_version, ...).
@@ -7,7 +7,7 @@
  *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits
  *   config.ts   NUM_CLASSES, IN_C, MODEL_T, IN_V, IN_M, WINDOW_FRAMES, SEQUENCE_CAPACITY, MODALITY,
  *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PARENTS
- *   abi.ts      ABI_VERSION, STATUS_*, MAX_COORDINATE (from common/abi.ts)
+ *   abi.ts      ABI_VERSION, STATUS_*, MAX_COORDINATE (from runtime-as/shared/abi.ts)
  *
  * Every buffer is static (memory.data): after instantiation nothing allocates, so the module's
  * memory is the same size after a million frames as after one.

@@ -8,12 +8,12 @@
  * A frame is a list of bodies; the first M become the recognizer's persons, missing ones are zeros.
  *
  * Layout mapping (when the source's layout differs from the model's): the joint correspondence of
- * the layout registry (common/layouts.ts): same-named joints copied, a joint the source lacks made
+ * the layout registry (runtime-as/shared/layouts.ts): same-named joints copied, a joint the source lacks made
  * from the midpoint of two it has (OpenPose's neck between COCO's shoulders; absent if either is),
  * 2D ↔ 3D refused.
  */
-import { UserError } from '../../common/errors.ts';
-import { isLayoutName, jointCorrespondence, LAYOUTS, type JointLayout, type LayoutName } from '../../common/layouts.ts';
+import { UserError } from '../shared/errors.ts';
+import { isLayoutName, jointCorrespondence, LAYOUTS, type JointLayout, type LayoutName } from '../shared/layouts.ts';
 
 /** One joint: [x, y, z] or {x, y, z}; 2D layouts give a score in place of z. */
 export type JointValue = ArrayLike<number> | {

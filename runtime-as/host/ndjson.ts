@@ -9,11 +9,11 @@
  * capture time; `layout` (optional) names the source layout when it differs from the model's.
  * An empty `bodies` list is a frame with nobody in view. Blank lines are ignored.
  */
-import { UserError } from '../../common/errors.ts';
-import { LIMITS } from '../../common/limits.ts';
-import { isLayoutName, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { UserError } from '../shared/errors.ts';
+import { LIMITS } from '../shared/limits.ts';
+import { isLayoutName, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
 import type { Body } from './adapters.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { parseJson } from '../shared/json-fields.ts';
 
 /** One line of the NDJSON frame format, parsed. */
 export interface NdjsonFrame {

@@ -4,9 +4,9 @@
  * the Node entry (node.ts) hands these to `Recognizer.load`.
  */
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
-import { sidecarPathFor } from '../../common/sidecar.ts';
+import { sidecarPathFor } from '../shared/sidecar.ts';
 
 /** A file error in words: "a directory, not a file" rather than EISDIR. */
 function why(err: unknown): string {

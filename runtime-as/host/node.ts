@@ -19,5 +19,5 @@ installRecognizerFiles({ readRecognizer: readRecognizerFile, readSidecar: readSi
 
 export * from './index.ts';
 export { readRecognizerFile, readSidecarFile } from './node-load.ts';
-export { sidecarPathFor } from '../../common/sidecar.ts';
+export { sidecarPathFor } from '../shared/sidecar.ts';
 export { loadRecording } from './recording-file.ts';

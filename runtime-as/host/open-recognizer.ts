@@ -4,8 +4,8 @@
  * given by the caller), and prove they belong to the module before their class names label its
  * scores. Browser-safe: file paths are read by the reader the Node entry (node.ts) installs.
  */
-import { UserError } from '../../common/errors.ts';
-import { recognizerSha256 } from '../../common/wasm-identity.ts';
+import { UserError } from '../shared/errors.ts';
+import { recognizerSha256 } from '../shared/wasm-identity.ts';
 import { checkSidecar, parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
 
 /** Where {@link Recognizer.load} finds the sidecar, and what it does when the sidecar does not belong to the module. */
@@ -104,7 +104,7 @@ async function compile(bytes: Uint8Array | ArrayBuffer, wasmName: string): Promi
   }
 }
 
-/** A recognizer imports at most `env.abort` (common/abi.ts); anything else is another kind of module. */
+/** A recognizer imports at most `env.abort` (runtime-as/shared/abi.ts); anything else is another kind of module. */
 function checkImports(module: WebAssembly.Module, wasmName: string): void {
   const extra = WebAssembly.Module.imports(module).filter((i) => !(i.module === 'env' && i.name === 'abort' && i.kind === 'function'));
   if (extra.length > 0) {
@@ -121,7 +121,7 @@ function embeddedSidecar(module: WebAssembly.Module, wasmName: string): Named | 
 const RECOMPILE = 'Recompile, or pass --trust-sidecar (trustSidecar: true) to use it anyway';
 
 /**
- * Every sidecar that states a `wasmSha256` must state the module's (common/wasm-identity.ts). For the
+ * Every sidecar that states a `wasmSha256` must state the module's (runtime-as/shared/wasm-identity.ts). For the
  * embedded one a mismatch means damage; for a `.json`, most often another build's labels. Without
  * Web Crypto an external sidecar cannot be tied to the module and is refused unless trusted; the
  * embedded one travels inside the module, so it can be damaged but never swapped, and is then

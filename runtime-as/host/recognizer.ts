@@ -4,16 +4,16 @@
  * Browser-safe: nothing here imports Node modules. File paths are read by the file reader the Node
  * entry (node.ts) installs; without it, strings are URLs.
  */
-import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../../common/abi.ts';
-import type { Modality } from '../../common/input-spec.ts';
-import { UserError } from '../../common/errors.ts';
-import { isLayoutName, layoutForJoints, LAYOUTS, type LayoutName } from '../../common/layouts.ts';
-import { firstBadCoordinate, type Sequence } from '../../common/sequence.ts';
+import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../shared/abi.ts';
+import type { Modality } from '../shared/input-spec.ts';
+import { UserError } from '../shared/errors.ts';
+import { isLayoutName, layoutForJoints, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
+import { firstBadCoordinate, type Sequence } from '../shared/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
 import type { RecognizerSidecar } from './sidecar.ts';
 
-/** The module's exports by their ABI_EXPORTS key (common/abi.ts holds the names). */
+/** The module's exports by their ABI_EXPORTS key (runtime-as/shared/abi.ts holds the names). */
 type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
 
 /** What a loaded recognizer is: its classes, its input and its memory, read from the module (labels and layout from the sidecar). */

@@ -11,12 +11,12 @@
  *              5-D form (leading 1) is always [C, T, V, M], and rows need no guess.
  */
 import { extname } from 'node:path';
-import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from '../../common/layouts.ts';
-import type { Sequence } from '../../common/sequence.ts';
-import { loadKineticsJson } from '../../common/formats/kinetics.ts';
-import { readNpy } from '../../common/formats/npy.ts';
-import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
+import { UserError } from '../shared/errors.ts';
+import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from '../shared/layouts.ts';
+import type { Sequence } from '../shared/sequence.ts';
+import { loadKineticsJson } from '../shared/formats/kinetics.ts';
+import { readNpy } from '../shared/formats/npy.ts';
+import { loadSkeletonFile } from '../shared/formats/ntu-skeleton.ts';
 
 /**
  * Reads one recording by its extension: an NTU `.skeleton`, a Kinetics-Skeleton `.json` or an `.npy`.

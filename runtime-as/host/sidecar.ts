@@ -1,9 +1,9 @@
-/** Reading and checking the recognizer's sidecar (the schema is common/sidecar.ts). */
-import { checkHeader, classNamesProblem, fieldChecks, isSha256Hex, parseJson } from '../../common/json-fields.ts';
-import { isLayoutName, LAYOUTS } from '../../common/layouts.ts';
-import { SIDECAR_FORMAT, type RecognizerSidecar } from '../../common/sidecar.ts';
+/** Reading and checking the recognizer's sidecar (the schema is runtime-as/shared/sidecar.ts). */
+import { checkHeader, classNamesProblem, fieldChecks, isSha256Hex, parseJson } from '../shared/json-fields.ts';
+import { isLayoutName, LAYOUTS } from '../shared/layouts.ts';
+import { SIDECAR_FORMAT, type RecognizerSidecar } from '../shared/sidecar.ts';
 
-export { SIDECAR_FORMAT, SIDECAR_SECTION, type RecognizerSidecar } from '../../common/sidecar.ts';
+export { SIDECAR_FORMAT, SIDECAR_SECTION, type RecognizerSidecar } from '../shared/sidecar.ts';
 
 /** Parses and checks a sidecar; `where` names the file or section in error messages. */
 export function parseSidecar(text: string, where: string): RecognizerSidecar {

@@ -9,7 +9,7 @@ import { cocodiffOverrides, type CoCoDiffFlags } from '../../cli/cocodiff-option
 import * as ablate from '../../cli/commands/ablate.ts';
 import * as train from '../../cli/commands/train.ts';
 import { integer, nonNegativeInt, number, numberWhere, positiveInt } from '../../cli/options.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 
 /** The subcommand `register` adds, parsed from ARGS without running its action. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readArtifact, writeArtifact, type ArtifactMeta, type Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-artifact-'));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
-import { checkHeader, fieldChecks, parseJson, type Header } from '../../common/json-fields.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { checkHeader, fieldChecks, parseJson, type Header } from 'cocodiff-runtime/shared/json-fields';
 
 const header: Header = { format: 'cocodiff-thing', version: 3, what: 'thing', older: { 2: 'version 2 things are upside down' } };
 

@@ -1,6 +1,6 @@
 /**
  * Every layout of the registry through the whole toolchain, so that a layout added to
- * common/layouts.ts is tested with no other change: a tiny CTR-GCN for it (its graph from the
+ * runtime-as/shared/layouts.ts is tested with no other change: a tiny CTR-GCN for it (its graph from the
  * layout's bones), its weights imported as an official state_dict (the layout inferred from PA),
  * a recording inspected and loaded (the layout inferred from V), bodies through the adapters, the
  * model compiled to .wasm and the runtime's classification compared with the tfjs model's.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeArtifact, type ArtifactMeta, type Tensor } from '../../common/artifact.ts';
-import { LAYOUTS, type JointLayout } from '../../common/layouts.ts';
+import { LAYOUTS, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import { Rng } from '../../common/rng.ts';
 import { compileArtifact } from '../../compiler/index.ts';
 import { frameFromBodies, mapBody } from '../../runtime-as/host/adapters.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from '../../common/layouts.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from 'cocodiff-runtime/shared/layouts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {

@@ -12,13 +12,13 @@ import * as exportOnnxCommand from '../../cli/commands/export-onnx.ts';
 import * as forwardCommand from '../../cli/commands/forward.ts';
 import * as textCommand from '../../cli/commands/text.ts';
 import { checkOutputFile, jsonKind, RAW_FLOAT32, RECOGNIZER_SIDECAR, RECOGNIZER_WASM } from '../../common/output-file.ts';
-import { SIDECAR_FORMAT } from '../../common/sidecar.ts';
+import { SIDECAR_FORMAT } from 'cocodiff-runtime/shared/sidecar';
 import { embedSidecar } from '../../compiler/emit.ts';
 import { ONNX_MODEL } from '../../compiler/onnx/export.ts';
 import { modelProto } from '../../compiler/onnx/schema.ts';
 import { runCli } from '../helpers/cli.ts';
 import { writeRandomArtifact } from '../compiler/artifacts.ts';
-import type { CompiledSidecar } from '../../common/sidecar.ts';
+import type { CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 
 const root = mkdtempSync(join(tmpdir(), 'cocodiff-outfile-'));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fieldChecks } from '../../common/json-fields.ts';
+import { fieldChecks } from 'cocodiff-runtime/shared/json-fields';
 import { TensorFileWriter, checkTensorEntries, readTensors, type TensorDtype, type TensorEntry } from '../../common/tensor-file.ts';
 
 const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

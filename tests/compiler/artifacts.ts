@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type Tensor } from '../../common/artifact.ts';
-import { LAYOUTS, spatialAdjacency, type LayoutName } from '../../common/layouts.ts';
+import { LAYOUTS, spatialAdjacency, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { ctrgcnConfig, describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 

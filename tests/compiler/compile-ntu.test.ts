@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABI_EXPORTS, ABI_VERSION } from '../../common/abi.ts';
+import { ABI_EXPORTS, ABI_VERSION } from 'cocodiff-runtime/shared/abi';
 import { compileArtifact } from '../../compiler/index.ts';
 import { interpret } from '../../compiler/interpret.ts';
 import { loadArtifact } from '../../compiler/load.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as compileCommand from '../../cli/commands/compile.ts';
-import { SIDECAR_FORMAT } from '../../common/sidecar.ts';
+import { SIDECAR_FORMAT } from 'cocodiff-runtime/shared/sidecar';
 import { runCli } from '../helpers/cli.ts';
 import { writeRandomArtifact } from './artifacts.ts';
 

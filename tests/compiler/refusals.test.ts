@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact, writeArtifact } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { Command } from 'commander';
 import * as compileCommand from '../../cli/commands/compile.ts';
 import { errorMessage } from '../../cli/error-message.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NTU25 } from '../../common/layouts.ts';
+import { NTU25 } from 'cocodiff-runtime/shared/layouts';
 import { Rng } from '../../common/rng.ts';
 import { CacheWriter, readCache, type Cache } from '../../trainer/data/cache.ts';
 import { batchCount, batches, type Batch } from '../../trainer/data/batches.ts';

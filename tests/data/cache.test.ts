@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheWriter, readCache, type CacheMeta } from '../../trainer/data/cache.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { Rng } from '../../common/rng.ts';
 
 const meta: CacheMeta = { layout: 'coco17', persons: 1, joints: 17, coords: 3, classes: ['a', 'b', 'c'], benchmark: 'test', source: 'cache.test' };

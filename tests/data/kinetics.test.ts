@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKineticsJson, parseKineticsJson } from '../../common/formats/kinetics.ts';
+import { loadKineticsJson, parseKineticsJson } from 'cocodiff-runtime/shared/formats/kinetics';
 import { kineticsClassNames } from '../../trainer/data/kinetics.ts';
 import { prepareKinetics } from '../../trainer/data/prepare.ts';
 import { readCache } from '../../trainer/data/cache.ts';

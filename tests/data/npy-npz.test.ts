@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NpyRowReader, parseNpy, readNpy } from '../../common/formats/npy.ts';
+import { NpyRowReader, parseNpy, readNpy } from 'cocodiff-runtime/shared/formats/npy';
 import { Npz, ZipArchive } from '../../trainer/data/npz.ts';
 import { prepareNpz } from '../../trainer/data/prepare.ts';
 import { readCache } from '../../trainer/data/cache.ts';

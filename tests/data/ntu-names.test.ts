@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import * as prepareCommand from '../../cli/commands/prepare.ts';
 import { errorMessage } from '../../cli/error-message.ts';
-import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
 import { benchmarkClasses, ntuClassNames, ntuMissingSamples, ntuSplit, parseBenchmark } from '../../trainer/data/ntu-names.ts';
 
 const name = (s: string) => parseNtuName(s)!;

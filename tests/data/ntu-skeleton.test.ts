@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bodyMotion, loadSkeletonFile, parseSkeleton, simpleDecimal } from '../../common/formats/ntu-skeleton.ts';
+import { bodyMotion, loadSkeletonFile, parseSkeleton, simpleDecimal } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
 import { range, skeletonText, swingingBody, type FixtureBody } from '../helpers/ntu-fixtures.ts';
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareNtu } from '../../trainer/data/prepare.ts';
 import { readCache } from '../../trainer/data/cache.ts';
-import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
-import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { loadSkeletonFile } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
+import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
 import { ntuClassNames, ntuSplit } from '../../trainer/data/ntu-names.ts';
 import { range, skeletonText, swingingBody, writeNtuFolder } from '../helpers/ntu-fixtures.ts';
 

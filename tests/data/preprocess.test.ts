@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
-import { NTU25, OPENPOSE18, type JointLayout } from '../../common/layouts.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { NTU25, OPENPOSE18, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import { Rng } from '../../common/rng.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import {
   applyModality, centre, preprocess, resize, rotationMatrix, testCrop, testPreprocessOptions, trainCrop, validFrames, type Clip,
 } from '../../trainer/data/preprocess.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NTU25 } from '../../common/layouts.ts';
+import { NTU25 } from 'cocodiff-runtime/shared/layouts';
 import { readCache, type CacheIndex } from '../../trainer/data/cache.ts';
 import { SYNTH_CLASSES, synthesize, writeSyntheticDataset, type SynthSample } from '../../trainer/data/synth/index.ts';
 

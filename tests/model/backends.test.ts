@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/commands/index.ts';
-import { OptionError } from '../../common/errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 import { Rng } from '../../common/rng.ts';
 import { activeKernels, BACKEND_CHOICES, BACKENDS, selectBackend } from '../../trainer/backend.ts';
 import type { Kernels } from '../../trainer/kernels/kernels.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeArtifact } from '../../common/artifact.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
+import { LAYOUTS, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { ctrgcnConfig, describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { countCost } from '../../common/model/count.ts';
 import { compileModule } from '../../compiler/index.ts';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../trainer/backend.ts';
-import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
+import { NTU25, spatialAdjacency } from 'cocodiff-runtime/shared/layouts';
 import { relChannels } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { checkpoint } from '../../trainer/model/gradient-checkpointing.ts';

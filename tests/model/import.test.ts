@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { importCtrGcn } from '../../trainer/model/import-ctrgcn.ts';
 
 const GOLDEN = join(import.meta.dirname, '../fixtures/golden-ctrgcn-ntu60');

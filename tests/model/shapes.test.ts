@@ -1,7 +1,7 @@
 /** Shapes through every unit of the full configuration, and through the model for other layouts. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NTU25, spatialAdjacency } from '../../common/layouts.ts';
+import { NTU25, spatialAdjacency } from 'cocodiff-runtime/shared/layouts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../../trainer/backend.ts';

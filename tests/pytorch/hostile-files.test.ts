@@ -1,6 +1,6 @@
 /**
  * Small hostile files must be refused by what they claim, before the claim is acted on: every
- * length, width, count and extent is checked against the file and common/limits.ts (issue 26's
+ * length, width, count and extent is checked against the file and runtime-as/shared/limits.ts (issue 26's
  * probes: a negative BINSTRING length, a 3 MB LONG4, zip sizes of 0xfffffff0 and 2^40, a deflate
  * bomb with a lying directory, a stride-0 view of billions of elements).
  */
@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
-import { LIMITS } from '../../common/limits.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { ZipArchive } from '../../trainer/data/npz.ts';
 import { unpickle, type AllowedGlobal } from '../../trainer/pytorch/pickle.ts';
 import { readTorchCheckpoint } from '../../trainer/pytorch/pt-archive.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as importCommand from '../../cli/commands/import-ctrgcn.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { compileModule } from '../../compiler/index.ts';
 import { interpret } from '../../compiler/interpret.ts';
 import { loadArtifact } from '../../compiler/load.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_COORDINATE, STATUS } from '../../common/abi.ts';
+import { MAX_COORDINATE, STATUS } from 'cocodiff-runtime/shared/abi';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 
 interface Abi {

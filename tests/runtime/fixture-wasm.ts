@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODALITY_CODES } from '../../common/abi.ts';
+import { MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
 import { ABI_ENTRY, generateAbi } from '../../compiler/codegen/abi.ts';
 import type { Modality } from '../../common/artifact.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
-import { recognizerSha256 } from '../../common/wasm-identity.ts';
+import { LAYOUTS, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { recognizerSha256 } from 'cocodiff-runtime/shared/wasm-identity';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../runtime-as/assembly');
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COCO17, NTU25, OPENPOSE18, type JointLayout } from '../../common/layouts.ts';
+import { COCO17, NTU25, OPENPOSE18, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import { Rng } from '../../common/rng.ts';
 import { preprocess } from '../../trainer/data/preprocess.ts';
 import { frameFromBodies, mapBody, parseFrameLine, Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';

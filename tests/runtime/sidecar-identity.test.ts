@@ -1,5 +1,5 @@
 /**
- * The sidecar's wasmSha256 is defined once (common/wasm-identity.ts): the sha256 of the module
+ * The sidecar's wasmSha256 is defined once (runtime-as/shared/wasm-identity.ts): the sha256 of the module
  * without its `cocodiff` section. On real compiler output, every way of loading agrees with it:
  * bytes with the sidecar object (what `bench` and apps do), the path, a file: URL; the embedded
  * sidecar is checked too, and a `.json` that contradicts it is refused naming both.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
-import { recognizerSha256, withoutSidecarSection } from '../../common/wasm-identity.ts';
+import { recognizerSha256, withoutSidecarSection } from 'cocodiff-runtime/shared/wasm-identity';
 import { compileArtifact } from '../../compiler/index.ts';
 import { writeRandomArtifact } from '../compiler/artifacts.ts';
 import { withCustomSection } from '../helpers/wasm-sections.ts';

@@ -3,8 +3,8 @@
  * and goes, person 0 missing at the start (or entirely), for the runtime's parity tests.
  */
 import { Rng } from '../../common/rng.ts';
-import { LAYOUTS, type LayoutName } from '../../common/layouts.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { LAYOUTS, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 
 export interface RecordingOptions {
   layout: LayoutName;

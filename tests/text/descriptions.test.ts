@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { SYNTH_CLASSES } from '../../trainer/data/synth/index.ts';
 import {
   BODY_PARTS, MIN_COARSE, descriptionsFor, loadDescriptions, selectClasses, validateDescriptions,

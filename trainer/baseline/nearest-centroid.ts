@@ -7,7 +7,7 @@
  * of a time-normalised clip but cannot learn which motions matter, so it measures how far
  * "average pose trajectory" alone gets on a dataset.
  */
-import { layoutByName } from '../../common/layouts.ts';
+import { layoutByName } from 'cocodiff-runtime/shared/layouts';
 import type { Cache, SplitName } from '../data/cache.ts';
 import { preprocess, type PreprocessOptions } from '../data/preprocess.ts';
 

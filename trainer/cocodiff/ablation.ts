@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { OptionError, UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
 import { runPaths } from '../train/config.ts';

@@ -4,7 +4,7 @@
  * branch's own optimiser; nothing here is ever exported into the model artifact.
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptionError, UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { classTextEmbeddings } from '../text/class-embeddings.ts';
 import { DiffusionBranch } from './branch.ts';
 import type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';

@@ -15,11 +15,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
-import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from '../../common/json-fields.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import type { OutputOptions } from '../../common/output-dir.ts';
-import { LAYOUTS, isLayoutName, type LayoutName } from '../../common/layouts.ts';
-import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from '../../common/sequence.ts';
+import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from 'cocodiff-runtime/shared/sequence';
 
 export const CACHE_FORMAT = 'cocodiff-cache';
 export const CACHE_VERSION = 1;

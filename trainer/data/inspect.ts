@@ -4,16 +4,16 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, atField } from '../../common/errors.ts';
-import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from '../../common/layouts.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { LAYOUTS, NTU25, layoutForJoints, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { readCache, SPLITS } from './cache.ts';
-import { loadSkeletonFile } from '../../common/formats/ntu-skeleton.ts';
-import { parseNtuName } from '../../common/formats/ntu-name.ts';
-import { loadKineticsJson } from '../../common/formats/kinetics.ts';
+import { loadSkeletonFile } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
+import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
+import { loadKineticsJson } from 'cocodiff-runtime/shared/formats/kinetics';
 import { ntuClassNames } from './ntu-names.ts';
 import { kineticsClassNames } from './kinetics.ts';
-import { readNpy } from '../../common/formats/npy.ts';
+import { readNpy } from 'cocodiff-runtime/shared/formats/npy';
 import { Npz } from './npz.ts';
 
 export interface InspectReport {

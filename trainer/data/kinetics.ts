@@ -1,11 +1,11 @@
 /**
  * Kinetics-Skeleton's class names and per-split label files (the videos' JSON is read by
- * common/formats/kinetics.ts, shared with the runtime host).
+ * runtime-as/shared/formats/kinetics.ts, shared with the runtime host).
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { atField, UserError } from '../../common/errors.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { atField, UserError } from 'cocodiff-runtime/shared/errors';
+import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
 export interface KineticsLabel {
   has_skeleton: boolean;

@@ -8,16 +8,16 @@
  * members > 4 GB as ZIP64); central directory entries; a local header before each member's data.
  *
  * Every count, size and offset the directory states is checked against the file's real size and
- * common/limits.ts before it is used, and inflating stops at the member's declared size: a small
+ * runtime-as/shared/limits.ts before it is used, and inflating stops at the member's declared size: a small
  * hostile archive can neither allocate gigabytes nor crash Node's zlib.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
-import { UserError } from '../../common/errors.ts';
-import { LIMITS } from '../../common/limits.ts';
-import { NpyRowReader, parseNpy, type NpyArray } from '../../common/formats/npy.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { NpyRowReader, parseNpy, type NpyArray } from 'cocodiff-runtime/shared/formats/npy';
 
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;

@@ -4,8 +4,8 @@
  * there at run time, next to this file, so a fresh clone has everything it needs.
  */
 import { readFileSync } from 'node:fs';
-import { OptionError } from '../../common/errors.ts';
-import { parseNtuName, type NtuName } from '../../common/formats/ntu-name.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
+import { parseNtuName, type NtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
 
 export type NtuBenchmark = 'xsub' | 'xview' | 'xsub120' | 'xset120';
 export const NTU_BENCHMARKS: readonly NtuBenchmark[] = ['xsub', 'xview', 'xsub120', 'xset120'];

@@ -8,8 +8,8 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from '../../common/errors.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { parseTask, type ParseReply, type ParseTask } from './parse-task.ts';
 
 export function defaultThreads(): number {

@@ -1,9 +1,9 @@
 /** One file to parse, as sent to a worker thread, and the reply. Shared by the pool and the worker. */
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../common/errors.ts';
-import type { Sequence } from '../../common/sequence.ts';
-import { parseSkeleton } from '../../common/formats/ntu-skeleton.ts';
-import { parseKineticsJson } from '../../common/formats/kinetics.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
+import { parseSkeleton } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
+import { parseKineticsJson } from 'cocodiff-runtime/shared/formats/kinetics';
 
 export type ParseTask =
   | { kind: 'ntu-skeleton'; path: string }

@@ -5,18 +5,18 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { UserError, atField } from '../../common/errors.ts';
+import { UserError, atField } from 'cocodiff-runtime/shared/errors';
 import { checkOutputDir } from '../../common/output-dir.ts';
 import { progress } from '../../common/progress.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { CacheWriter, type CacheIndex, type CacheMeta, type SplitName } from './cache.ts';
-import { parseNtuName } from '../../common/formats/ntu-name.ts';
+import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
 import { benchmarkClasses, ntuClassNames, ntuMissingSamples, ntuSplit, type NtuBenchmark } from './ntu-names.ts';
-import { NTU_PERSONS } from '../../common/formats/ntu-skeleton.ts';
+import { NTU_PERSONS } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
 import { Npz } from './npz.ts';
-import { KINETICS_PERSONS } from '../../common/formats/kinetics.ts';
+import { KINETICS_PERSONS } from 'cocodiff-runtime/shared/formats/kinetics';
 import { kineticsClassNames, readKineticsLabels } from './kinetics.ts';
-import { NTU25, OPENPOSE18 } from '../../common/layouts.ts';
+import { NTU25, OPENPOSE18 } from 'cocodiff-runtime/shared/layouts';
 import { parseInOrder } from './parse-pool.ts';
 import type { ParseTask } from './parse-task.ts';
 

@@ -12,10 +12,10 @@
  *   7.   applyModality joint, bone, joint-motion, bone-motion
  */
 import type { Modality, ModelJson } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, type JointLayout } from '../../common/layouts.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LAYOUTS, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import type { Rng } from '../../common/rng.ts';
-import type { Sequence } from '../../common/sequence.ts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 
 export interface PreprocessOptions {
   /** T: frames the network sees. */

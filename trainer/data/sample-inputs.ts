@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Artifact } from '../../common/artifact.ts';
-import { atField, UserError } from '../../common/errors.ts';
+import { atField, UserError } from 'cocodiff-runtime/shared/errors';
 import { readCache } from './cache.ts';
 import { preprocess, testPreprocessOptions } from './preprocess.ts';
 

@@ -4,7 +4,7 @@
  * class for low-data runs. Both are lists of sample indices into the train split, drawn from a seed,
  * so every run of an ablation that shares the seed trains and validates on the same recordings.
  */
-import { OptionError } from '../../common/errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 import { Rng } from '../../common/rng.ts';
 import type { SampleEntry } from './cache.ts';
 

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Artifact, CtrGcnConfig, InputSpec, Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
-import { LAYOUTS, spatialAdjacency, type LayoutName } from '../../common/layouts.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LAYOUTS, spatialAdjacency, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { Rng } from '../../common/rng.ts';
 import { normal, uniform } from './init.ts';

@@ -12,13 +12,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
-import { OptionError, UserError, atField } from '../../common/errors.ts';
-import { layoutForJoints } from '../../common/layouts.ts';
+import { OptionError, UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { layoutForJoints } from 'cocodiff-runtime/shared/layouts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
 import { readTorchCheckpoint } from '../pytorch/pt-archive.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
 export interface ImportMeta {
   /** Frames per sample the network is used with (default 64). */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 
 export class ParamStore {
   /** Every tensor in declaration order; `trainable` says which ones the optimiser updates. */

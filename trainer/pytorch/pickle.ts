@@ -12,8 +12,8 @@
  * of GET/PUT/INT that older protocols mix in. Object construction (NEWOBJ, INST, OBJ) and
  * extension registries are refused, as are out-of-band buffers.
  */
-import { UserError } from '../../common/errors.ts';
-import { LIMITS } from '../../common/limits.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 
 /**
  * A Python value as this reader builds it: dicts are Maps (insertion-ordered, like Python's), lists

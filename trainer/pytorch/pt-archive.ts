@@ -11,8 +11,8 @@
  */
 import { open } from 'node:fs/promises';
 import type { Tensor } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
-import { LIMITS } from '../../common/limits.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { ZipArchive } from '../data/npz.ts';
 import { PyGlobal, unpickle, type AllowedGlobal, type PyValue } from './pickle.ts';
 

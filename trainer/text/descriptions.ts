@@ -14,8 +14,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { UserError, atField } from '../../common/errors.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
 export const TEXT_FORMAT = 'cocodiff-text';
 export const TEXT_VERSION = 1;

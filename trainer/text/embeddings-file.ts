@@ -13,10 +13,10 @@
  * Every training class must be present with the declared dimension; extra classes are ignored.
  */
 import { readFile } from 'node:fs/promises';
-import { UserError, atField } from '../../common/errors.ts';
-import { readNpy } from '../../common/formats/npy.ts';
+import { UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { readNpy } from 'cocodiff-runtime/shared/formats/npy';
 import { normaliseLabel } from './descriptions.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
 /**
  * The `format` field `cocodiff text embed` writes into its JSON, so that it may replace its own

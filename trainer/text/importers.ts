@@ -8,7 +8,7 @@
  * pipeline only ever reads one format.
  */
 import { readFile } from 'node:fs/promises';
-import { UserError, atLine } from '../../common/errors.ts';
+import { UserError, atLine } from 'cocodiff-runtime/shared/errors';
 import { BODY_PARTS, TEXT_FORMAT, TEXT_VERSION, normaliseLabel, validateDescriptions, type BodyPart, type Descriptions } from './descriptions.ts';
 
 export interface TextLines {

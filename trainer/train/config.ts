@@ -7,14 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Modality } from '../../common/artifact.ts';
 import { MODALITIES } from '../../common/artifact.ts';
-import { LIMITS } from '../../common/limits.ts';
-import { OptionError, UserError, type OptionNamer } from '../../common/errors.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { OptionError, UserError, type OptionNamer } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { CoCoDiffOptions } from '../cocodiff/types.ts';
 import type { ModelSpec } from '../model/ctrgcn.ts';
 import { ctrgcnSchedule, type LrSchedule } from './schedule.ts';
 import { CTRGCN_SGD, type SgdOptions } from './optimizer.ts';
-import { parseJson } from '../../common/json-fields.ts';
+import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
 export type PresetName = 'synth-quick';
 

@@ -3,7 +3,7 @@
  * score, the epoch's metrics, and the checkpoints, metrics.jsonl and curves written after it.
  */
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { progress } from '../../common/progress.ts';
 import type { Rng } from '../../common/rng.ts';
 import { lossWeights } from '../cocodiff/index.ts';

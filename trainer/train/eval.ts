@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact } from '../../common/artifact.ts';
-import { UserError } from '../../common/errors.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
 import { readCache, type Cache, type SplitName } from '../data/cache.ts';
 import { testPreprocessOptions } from '../data/preprocess.ts';
 import { CtrGcnModel } from '../model/ctrgcn.ts';

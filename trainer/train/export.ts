@@ -5,7 +5,7 @@
  * only the checkpoint's `model` group is read.
  */
 import { writeArtifact, type ModelJson, type Tensor } from '../../common/artifact.ts';
-import { OptionError, UserError } from '../../common/errors.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /** The end of a run: the test split scored once, with the weights of the epoch chosen on validation. */
 import type { Tensor } from '../../common/artifact.ts';
 import { writeFileAtomic } from '../../common/atomic.ts';
-import { OptionError } from '../../common/errors.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
 import { classificationReport, meanCrossEntropy } from './metrics.ts';
 import { writeConfusion } from './plots.ts';
 import { predict } from './predict.ts';

@@ -1,7 +1,7 @@
 /** A new run's run.json: its configuration resolved from the options, and what it takes from the dataset cache at the start. */
 import { resolve } from 'node:path';
-import { OptionError } from '../../common/errors.ts';
-import { LAYOUTS } from '../../common/layouts.ts';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
+import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 import { readCache } from '../data/cache.ts';
 import { ctrgcnConfig, type ModelSpec } from '../model/ctrgcn.ts';
 import { resolveConfig, type RunFile, type TrainOptions } from './config.ts';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../common/artifact.ts';
-import { OptionError, UserError, type OptionNamer } from '../../common/errors.ts';
+import { OptionError, UserError, type OptionNamer } from 'cocodiff-runtime/shared/errors';
 import { readRunFile, resumeConflicts, type RunFile, type TrainOptions } from './config.ts';
 import { hasCheckpoint, readCheckpoint, type StateTensor } from './run-state.ts';
 import type { Session, TrainState } from './session.ts';

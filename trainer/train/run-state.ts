@@ -16,8 +16,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recoverDirAtomic, writeDirAtomic } from '../../common/atomic.ts';
-import { UserError } from '../../common/errors.ts';
-import { checkHeader, fieldChecks, isObject, parseJson } from '../../common/json-fields.ts';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { checkHeader, fieldChecks, isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import { TensorFileWriter, checkTensorEntries, readTensors, type StoredTensor, type TensorEntry } from '../../common/tensor-file.ts';
 
 export const CHECKPOINT_FORMAT = 'cocodiff-checkpoint';

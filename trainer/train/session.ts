@@ -3,8 +3,8 @@
  * subsets, the model, the CoCoDiff branch and their optimisers, and the progress (TrainState) that
  * every checkpoint saves with their tensors.
  */
-import { OptionError, UserError } from '../../common/errors.ts';
-import { LAYOUTS } from '../../common/layouts.ts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
+import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 import { Rng } from '../../common/rng.ts';
 import { createCoCoDiffBranch } from '../cocodiff/index.ts';
 import type { CoCoDiffBranch } from '../cocodiff/types.ts';

@@ -4,7 +4,7 @@
  * never appear in training). Everything follows from the seed: the same seed gives the same bytes.
  */
 import { Rng } from '../../../common/rng.ts';
-import type { Sequence } from '../../../common/sequence.ts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { CacheWriter, type CacheIndex, type SplitName } from '../cache.ts';
 import { ACTIONS } from './actions.ts';
 import { makeSubject, type Subject } from './body.ts';

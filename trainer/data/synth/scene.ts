@@ -6,8 +6,8 @@
  * sensor, x to the sensor's left (so the left hand of a person facing the camera has smaller x).
  */
 import type { Rng } from '../../../common/rng.ts';
-import { NTU25 } from '../../../common/layouts.ts';
-import type { Sequence } from '../../../common/sequence.ts';
+import { NTU25 } from 'cocodiff-runtime/shared/layouts';
+import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import type { ActionClass } from './actions.ts';
 import type { Subject } from './body.ts';
 import { apply, forwardKinematics, rotX, rotY, type Vec3 } from './kinematics.ts';

@@ -6,6 +6,7 @@
 export type Modality = 'joint' | 'bone' | 'joint-motion' | 'bone-motion';
 export const MODALITIES: readonly Modality[] = ['joint', 'bone', 'joint-motion', 'bone-motion'];
 
+/** The network's input shape, [C, T, V, M] per sample. */
 export interface InputSpec {
   /** Coordinates per joint. */
   C: number;
@@ -17,6 +18,7 @@ export interface InputSpec {
   M: number;
 }
 
+/** How a recording becomes the network's input (the trainer's test-time preprocessing, done in wasm). */
 export interface PreprocessSpec {
   /**
    * Raw frames a streaming window holds: the recognizer's ring buffer, and the default of

@@ -31,11 +31,15 @@ interface LayoutEntry<N extends string> {
   midpoints?: Readonly<Record<string, readonly [string, string]>>;
 }
 
+/** A skeleton's joint set: its names, graph, centre and coordinates, and how it maps to the others. */
 export interface JointLayout<N extends string = LayoutName> {
+  /** The layout's name, as files and flags spell it (`ntu25`). */
   readonly name: N;
+  /** Joint names, by index. */
   readonly joints: readonly string[];
   /** Bones as (child, parent) joint indices: the graph's inward edges. */
   readonly bones: ReadonlyArray<readonly [number, number]>;
+  /** Each joint's parent in the bone tree (the root's is itself). */
   readonly parents: readonly number[];
   /** Joint whose position at the first frame of person 0 becomes the origin. */
   readonly centre: number;
@@ -46,7 +50,9 @@ export interface JointLayout<N extends string = LayoutName> {
   readonly dims: 2 | 3;
   /** Values stored per joint: x y z, or x y score. */
   readonly coords: 3;
+  /** What the three values per joint are called (`x y z`, or `x y score`). */
   readonly coordNames: readonly [string, string, string];
+  /** Joints this layout lacks but can make from two of its own (OpenPose's neck: the shoulders' midpoint). */
   readonly midpoints: Readonly<Record<string, readonly [string, string]>>;
 }
 
@@ -126,6 +132,7 @@ export const COCO17 = defineLayout({
 /** The registry. Messages list layouts in this order. */
 const REGISTRY = [NTU25, OPENPOSE18, COCO17] as const;
 
+/** The name of a registered layout (`'ntu25' | 'openpose18' | 'coco17'`). */
 export type LayoutName = (typeof REGISTRY)[number]['name'];
 
 /**

@@ -7,22 +7,31 @@
 import type { InputSpec, Modality, PreprocessSpec } from './input-spec.ts';
 import type { LayoutName } from './layouts.ts';
 
+/** The sidecar's `format` field. */
 export const SIDECAR_FORMAT = 'cocodiff-recognizer';
+/** The name of the custom section that carries the sidecar inside the .wasm. */
 export const SIDECAR_SECTION = 'cocodiff';
 
 /** What a host needs; a sidecar written by hand may hold only this. */
 export interface RecognizerSidecar {
+  /** Always `cocodiff-recognizer`. */
   format: typeof SIDECAR_FORMAT;
+  /** The ABI the module was compiled for (the module reports it too). */
   abiVersion?: number;
   /**
    * sha256 (hex) of the .wasm this sidecar describes. When present, loaders refuse a .wasm whose
    * bytes do not match (another model's sidecar, a damaged module) unless told to trust it.
    */
   wasmSha256?: string;
+  /** Class names, by class index: distinct and non-empty. */
   classes: string[];
+  /** The joint layout the model was trained on. */
   layout: LayoutName;
+  /** The network's input shape. */
   input: InputSpec;
+  /** What the network's input is made of (joints, bones, or their motion). */
   modality: Modality;
+  /** How recordings become the network's input. */
   preprocessing: PreprocessSpec;
   /** Ring length of the compiled module (frames pushed before the oldest is dropped). */
   windowFrames?: number;

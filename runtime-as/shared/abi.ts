@@ -10,28 +10,44 @@
  *   logits    [K]            raw class scores of the last inference
  *   probs     [K]            softmax of the logits
  */
+/** The ABI this host speaks; a module that reports another (`abi_version()`) is refused. */
 export const ABI_VERSION = 1;
 
+/** Every export of a recognizer: the host's name for it (key) → the module's export name (value). */
 export const ABI_EXPORTS = {
+  /** The module's linear memory, which holds every buffer. */
   memory: 'memory',
   // metadata
+  /** The ABI version the module was compiled for. */
   abiVersion: 'abi_version',
+  /** Classes K (length of logits and probs). */
   numClasses: 'num_classes',
+  /** Joints V per person. */
   numJoints: 'num_joints',
+  /** Person slots M per frame. */
   numPersons: 'num_persons',
+  /** Coordinates C per joint (3: x y z, or x y score). */
   numCoords: 'num_coords',
+  /** Frames T the network sees after preprocessing. */
   modelFrames: 'model_frames',
+  /** Frames the streaming ring keeps. */
   windowFrames: 'window_frames',
   /** 0 joint, 1 bone, 2 joint-motion, 3 bone-motion (MODALITY_CODES). */
   modality: 'modality',
   /** Bytes of linear memory the module uses in total; fixed after instantiation. */
   memoryBytes: 'memory_bytes',
   // buffers
+  /** Where the host writes one frame [M][V][C] before `push_frame`. */
   framePtr: 'frame_ptr',
+  /** Where the host writes a whole recording [F][M][V][C] before `classify_sequence`. */
   sequencePtr: 'sequence_ptr',
+  /** Frames the sequence buffer holds at most. */
   sequenceCapacity: 'sequence_capacity',
+  /** The network's input [C][T][V][M]. */
   inputPtr: 'input_ptr',
+  /** Raw class scores [K] of the last inference. */
   logitsPtr: 'logits_ptr',
+  /** Softmax [K] of the last inference. */
   probsPtr: 'probs_ptr',
   // streaming
   /** Copies the frame buffer into the ring; returns a STATUS code. */
@@ -44,7 +60,9 @@ export const ABI_EXPORTS = {
   inferInput: 'infer_input',
   /** Empties the ring and zeroes the counters. */
   reset: 'reset',
+  /** Frames given to `push_frame` since the last reset. */
   framesPushed: 'frames_pushed',
+  /** Of those, frames dropped as broken (STATUS.nonFinite). */
   framesRejected: 'frames_rejected',
   /** Frames currently in the ring that hold at least one person. */
   validFrames: 'valid_frames',
@@ -58,7 +76,9 @@ export const ABI_EXPORTS = {
  */
 export const MAX_COORDINATE = 1e6;
 
+/** What `push_frame`, `infer` and `classify_sequence` return. */
 export const STATUS = {
+  /** Done. */
   ok: 0,
   /** The frame held NaN, infinite values or one beyond ±MAX_COORDINATE; it was counted and skipped. */
   nonFinite: -1,

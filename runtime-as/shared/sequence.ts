@@ -8,11 +8,17 @@ import type { LayoutName } from './layouts.ts';
  * A person absent from a frame has all-zero coordinates there.
  */
 export interface Sequence {
+  /** The joint layout of the recording (mapped to the model's when they differ). */
   layout: LayoutName;
+  /** Frames F. */
   frames: number;
+  /** Person slots M per frame (an empty slot is all zeros). */
   persons: number;
+  /** Joints V per person: the layout's. */
   joints: number;
+  /** Values C per joint: x y z, or x y score. */
   coords: number;
+  /** F × M × V × C values, frame-major (see above). */
   data: Float32Array;
   /** 0-based class index, when known. */
   label?: number;
@@ -40,7 +46,7 @@ export function locate(s: Pick<Sequence, 'persons' | 'joints' | 'coords'>, i: nu
 
 /**
  * Index of the first value that is no coordinate: NaN, ±Infinity or beyond ±MAX_COORDINATE (what
- * the recognizer drops as a broken frame, common/abi.ts), or -1.
+ * the recognizer drops as a broken frame, runtime-as/shared/abi.ts), or -1.
  */
 export function firstBadCoordinate(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) {

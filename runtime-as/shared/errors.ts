@@ -1,22 +1,11 @@
-const USER_ERROR: unique symbol = Symbol.for('cocodiff.UserError');
-
 /**
  * An error caused by what the user gave us (a file, a flag, an artifact), not by a bug.
  * The CLI prints its message alone, without a stack trace, so the message must name the
- * file (and line or field) and say what was expected.
+ * file (and line or field) and say what was expected. (One class for every package: the CLI
+ * imports it from `cocodiff-runtime/shared/errors`, so `instanceof` needs no cross-copy tricks.)
  */
 export class UserError extends Error {
   override name = 'UserError';
-  readonly [USER_ERROR] = true;
-
-  /**
-   * The CLI's build and the runtime package's build each hold a copy of this class: an error from
-   * either copy is a UserError to both.
-   */
-  static [Symbol.hasInstance](x: unknown): boolean {
-    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, x);
-    return typeof x === 'object' && x !== null && (x as { [USER_ERROR]?: boolean })[USER_ERROR] === true;
-  }
 }
 
 /** Spells an option's name: as the API does (the identity), or as the CLI's flag. */

@@ -1,7 +1,7 @@
 /**
  * Checking a JSON document field by field. Every format cocodiff reads back (model artifact,
  * checkpoint, dataset cache, recognizer sidecar) refuses the same way, `FILE: field "FIELD": what
- * was expected` (common/errors.ts), and opens with the same root / format / version checks.
+ * was expected` (runtime-as/shared/errors.ts), and opens with the same root / format / version checks.
  *
  * Pure TypeScript with no Node or tfjs imports: the runtime package compiles this file into itself.
  */
