@@ -1,7 +1,9 @@
 import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { writeFailure } from './fs-errors.ts';
 import { checkOutputDir, readOutputMarker, writeOutputMarker, type OutputOptions } from './output-dir.ts';
+import { addTemporary, dropTemporary, uninterrupted } from './temporaries.ts';
 
 /**
  * Temporary siblings of an output: `.NAME.PID.RAND.tmp` while it is built, `.NAME.PID.RAND.old` for
@@ -11,16 +13,22 @@ function siblingName(path: string, suffix: 'tmp' | 'old'): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`);
 }
 
-/** Writes a file so that readers see either the old content or the new one, never a half. */
+/**
+ * Writes a file so that readers see either the old content or the new one, never a half. A full
+ * disk, a read-only folder and the like end in a UserError naming `path` (common/fs-errors.ts).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = siblingName(path, 'tmp');
+  addTemporary(tmp);
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw writeFailure(err, path);
+  } finally {
+    dropTemporary(tmp);
   }
 }
 
@@ -32,17 +40,29 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: string, data: string | Uint8Array]>): Promise<void> {
   const temps: string[] = [];
+  let current = '';
   try {
     for (const [path, data] of files) {
-      await mkdir(dirname(path), { recursive: true });
+      current = path;
       const tmp = siblingName(path, 'tmp');
       temps.push(tmp);
+      addTemporary(tmp);
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(tmp, data);
     }
-    for (const [i, [path]] of files.entries()) await rename(temps[i], path);
+    // A signal between two renames would pair a new file with an old one: the renames finish first.
+    await uninterrupted(async () => {
+      for (const [i, [path]] of files.entries()) {
+        current = path;
+        await rename(temps[i], path);
+        dropTemporary(temps[i]);
+      }
+    });
   } catch (err) {
     for (const tmp of temps) await rm(tmp, { force: true });
-    throw err;
+    throw writeFailure(err, current);
+  } finally {
+    for (const tmp of temps) dropTemporary(tmp);
   }
 }
 
@@ -101,12 +121,19 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
 
 /** Starts a directory output: checks that `dir` may be replaced, and makes the temporary sibling to fill. */
 export async function beginDirAtomic(dir: string, opts: OutputOptions): Promise<string> {
-  await mkdir(dirname(dir), { recursive: true });
-  await recoverDirAtomic(dir);
-  await checkOutputDir(dir, opts);
   const tmp = siblingName(dir, 'tmp');
-  inProgress.add(tmp);
-  await mkdir(tmp);
+  try {
+    await mkdir(dirname(dir), { recursive: true });
+    await recoverDirAtomic(dir);
+    await checkOutputDir(dir, opts);
+    inProgress.add(tmp);
+    addTemporary(tmp);
+    await mkdir(tmp);
+  } catch (err) {
+    inProgress.delete(tmp);
+    dropTemporary(tmp);
+    throw writeFailure(err, dir, opts.kind);
+  }
   return tmp;
 }
 
@@ -115,8 +142,18 @@ export async function beginDirAtomic(dir: string, opts: OutputOptions): Promise<
  * have changed while the output was built), and swaps the temporary into place.
  */
 export async function commitDirAtomic(tmp: string, dir: string, opts: OutputOptions): Promise<void> {
-  await writeOutputMarker(tmp, opts.kind);
-  await checkOutputDir(dir, opts);
+  try {
+    await writeOutputMarker(tmp, opts.kind);
+    await checkOutputDir(dir, opts);
+    // A signal during the swap exits once it is done: removing the .tmp after `dir` went to .old would lose both.
+    await uninterrupted(() => swapIn(tmp, dir));
+  } catch (err) {
+    throw writeFailure(err, dir, opts.kind);
+  }
+}
+
+/** `dir → .old`, `.tmp → dir`, then the .old removed; a failed second rename puts the .old back. */
+async function swapIn(tmp: string, dir: string): Promise<void> {
   const old = siblingName(dir, 'old');
   inProgress.add(old);
   try {
@@ -133,6 +170,7 @@ export async function commitDirAtomic(tmp: string, dir: string, opts: OutputOpti
       if (hadOld) await rename(old, dir).catch(() => {});
       throw err;
     }
+    dropTemporary(tmp);
     if (hadOld) await rm(old, { recursive: true, force: true });
   } finally {
     inProgress.delete(old);
@@ -144,6 +182,7 @@ export async function commitDirAtomic(tmp: string, dir: string, opts: OutputOpti
 export async function abortDirAtomic(tmp: string): Promise<void> {
   await rm(tmp, { recursive: true, force: true });
   inProgress.delete(tmp);
+  dropTemporary(tmp);
 }
 
 /**
@@ -158,6 +197,6 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     await commitDirAtomic(tmp, dir, opts);
   } catch (err) {
     await abortDirAtomic(tmp);
-    throw err;
+    throw writeFailure(err, dir, opts.kind);
   }
 }

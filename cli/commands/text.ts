@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { addTemporary, dropTemporary } from '../../common/temporaries.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkOutputFile, jsonKind } from '../../common/output-file.ts';
 import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
@@ -67,6 +68,7 @@ export function register(program: Command): void {
       const labels = d.classes.map((c) => c.label);
       // The phrase cache lives in a scratch folder: this command's output is the cache.
       const scratch = await mkdtemp(join(tmpdir(), 'cocodiff-embed-'));
+      addTemporary(scratch);
       try {
         const e = await classTextEmbeddings({ classes: labels, runDir: scratch, textFile: what });
         const row = (a: Float32Array, k: number) => Array.from(a.subarray(k * e.dim, (k + 1) * e.dim));
@@ -76,6 +78,7 @@ export function register(program: Command): void {
         console.log(`${f.out}: ${labels.length} classes × ${e.dim}-d coarse and fine vectors`);
       } finally {
         await rm(scratch, { recursive: true, force: true });
+        dropTemporary(scratch);
       }
     });
 }

@@ -15,6 +15,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
+import { writeFailure } from '../../common/fs-errors.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import type { OutputOptions } from '../../common/output-dir.ts';
@@ -73,17 +74,45 @@ export interface Cache {
   sequence(name: SplitName, i: number): Sequence;
 }
 
-/** Streams samples into a new cache; nothing is visible at `dir` until `commit()`. */
+/**
+ * Streams samples into a new cache; nothing is visible at `dir` until `commit()`. The first write
+ * error (a full disk) stops both streams, and the next `add` or `commit` throws it, naming `dir`:
+ * nothing goes on writing into a temporary the caller is about to remove.
+ */
 export class CacheWriter {
   private readonly streams: Record<SplitName, WriteStream>;
   private readonly samples: Record<SplitName, SampleEntry[]> = { train: [], test: [] };
   private readonly floats: Record<SplitName, number> = { train: 0, test: 0 };
+  private failure: Error | null = null;
 
   private constructor(readonly dir: string, private readonly tmp: string, private readonly meta: CacheMeta, private readonly output: OutputOptions) {
-    this.streams = {
-      train: createWriteStream(join(tmp, 'train.bin')),
-      test: createWriteStream(join(tmp, 'test.bin')),
-    };
+    const open = (name: string): WriteStream => createWriteStream(join(tmp, name)).on('error', (err) => this.fail(err));
+    this.streams = { train: open('train.bin'), test: open('test.bin') };
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const s of SPLITS) this.streams[s].destroy();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Writes to a split's stream, waiting while its buffer is full; throws the first failure of either stream. */
+  private async write(split: SplitName, bytes: Buffer): Promise<void> {
+    this.throwIfFailed();
+    const stream = this.streams[split];
+    if (!stream.write(bytes) && !stream.destroyed) {
+      await new Promise<void>((resolve) => {
+        const go = (): void => {
+          stream.off('drain', go).off('close', go);
+          resolve();
+        };
+        stream.on('drain', go).on('close', go);
+      });
+    }
+    this.throwIfFailed();
   }
 
   /**
@@ -113,8 +142,10 @@ export class CacheWriter {
     this.floats[split] += n;
     const bytes = Buffer.from(seq.data.buffer, seq.data.byteOffset, seq.data.byteLength);
     // Copy: the caller may reuse its buffer, and the stream holds on to what it is given.
-    if (!this.streams[split].write(Buffer.from(bytes))) {
-      await new Promise<void>((resolve) => this.streams[split].once('drain', () => resolve()));
+    try {
+      await this.write(split, Buffer.from(bytes));
+    } catch (err) {
+      throw writeFailure(err, this.dir, this.output.kind);
     }
   }
 
@@ -123,7 +154,6 @@ export class CacheWriter {
   }
 
   async commit(): Promise<CacheIndex> {
-    await Promise.all(SPLITS.map((s) => new Promise<void>((resolve, reject) => this.streams[s].end((err?: Error | null) => (err ? reject(err) : resolve())))));
     const index: CacheIndex = {
       format: CACHE_FORMAT,
       version: CACHE_VERSION,
@@ -133,7 +163,14 @@ export class CacheWriter {
         test: { file: 'test.bin', samples: this.samples.test },
       },
     };
-    await writeFile(join(this.tmp, 'index.json'), JSON.stringify(index) + '\n');
+    try {
+      this.throwIfFailed();
+      await Promise.all(SPLITS.map((s) => new Promise<void>((resolve, reject) => this.streams[s].end((err?: Error | null) => (err ? reject(err) : resolve())))));
+      this.throwIfFailed();
+      await writeFile(join(this.tmp, 'index.json'), JSON.stringify(index) + '\n');
+    } catch (err) {
+      throw writeFailure(err, this.dir, this.output.kind);
+    }
     await commitDirAtomic(this.tmp, this.dir, this.output);
     return index;
   }

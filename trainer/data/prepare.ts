@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { UserError, atField } from 'cocodiff-runtime/shared/errors';
 import { checkOutputDir } from '../../common/output-dir.ts';
 import { progress } from '../../common/progress.ts';
+import { onInterrupt } from '../../common/temporaries.ts';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { CacheWriter, type CacheIndex, type CacheMeta, type SplitName } from './cache.ts';
 import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
@@ -58,14 +59,11 @@ async function listFiles(dir: string, ext: string): Promise<string[]> {
 async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, inputs: string[], fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
   const { signal } = opts;
   // Catch Ctrl-C before the partial directory exists, so no moment is left where it would survive.
-  // A second Ctrl-C exits at once; the partial directory it leaves is removed by the next run.
+  // A second Ctrl-C exits at once, removing the partial directory (common/temporaries.ts).
   let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) process.exit(130);
+  const stopListening = onInterrupt(() => {
     interrupted = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   let writer: CacheWriter | null = null;
   try {
     writer = await CacheWriter.create(out, meta, { force: opts.force, inputs });
@@ -80,8 +78,7 @@ async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, in
     await writer?.abort();
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }
 

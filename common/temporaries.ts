@@ -1,0 +1,100 @@
+/**
+ * The temporaries this process is writing, and what a stop signal does to them. Every output is
+ * built in a hidden temporary and renamed into place (common/atomic.ts); a command stopped half-way
+ * by Ctrl-C (SIGINT) or SIGTERM would otherwise leave it behind, filling the disk.
+ *
+ * While the CLI runs (`exitOnSignals`), a signal removes every temporary still registered and exits
+ * with 128 + the signal's number (130, 143), as a shell reports a killed command. Renames that
+ * belong together (a directory swap, a .wasm and its sidecar) run inside `uninterrupted`: a signal
+ * that arrives during them exits once they are done, so it never leaves a half-swapped directory or
+ * splits a pair. A command that stops more gently (prepare finishes the sample at hand and says what
+ * it did not write) registers `onInterrupt`: the first signal goes to it, a second exits at once.
+ */
+import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
+
+const temporaries = new Set<string>();
+const interruptListeners = new Set<() => void>();
+let cliExits = false;
+let listening = false;
+let uninterruptedDepth = 0;
+let pendingExit: number | null = null;
+let interrupted = false;
+
+/** Registers a temporary file or directory, before it is created, so no moment is left where a signal would miss it. */
+export function addTemporary(path: string): void {
+  temporaries.add(path);
+}
+
+/** The temporary was renamed into place or removed: it is no longer ours to remove. */
+export function dropTemporary(path: string): void {
+  temporaries.delete(path);
+}
+
+/** Removes every registered temporary (synchronously: a signal handler exits right after) and exits with `code`. */
+export function exitCleanly(code: number): void {
+  if (uninterruptedDepth > 0) {
+    pendingExit ??= code;
+    return;
+  }
+  for (const path of temporaries) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Exiting anyway; the next write or read of the output removes what is left (recoverDirAtomic).
+    }
+  }
+  temporaries.clear();
+  process.exit(code);
+}
+
+/** Runs `fn` (renames that must all happen or none) with any exit a signal asks for held until it ends. */
+export async function uninterrupted<T>(fn: () => Promise<T>): Promise<T> {
+  uninterruptedDepth++;
+  try {
+    return await fn();
+  } finally {
+    uninterruptedDepth--;
+    if (uninterruptedDepth === 0 && pendingExit !== null) exitCleanly(pendingExit);
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (!interrupted && interruptListeners.size > 0) {
+    interrupted = true;
+    for (const listener of interruptListeners) listener();
+    return;
+  }
+  exitCleanly(128 + constants.signals[signal]);
+}
+
+/** Listens to SIGINT and SIGTERM only while someone needs it, so a library caller's process keeps its own handling. */
+function listen(): void {
+  const want = cliExits || interruptListeners.size > 0;
+  if (want === listening) return;
+  listening = want;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    if (want) process.on(signal, onSignal);
+    else process.off(signal, onSignal);
+  }
+}
+
+/** The CLI's handling for its whole run: a signal removes this process's temporaries and exits. */
+export function exitOnSignals(): void {
+  cliExits = true;
+  listen();
+}
+
+/**
+ * Sends the first SIGINT or SIGTERM to `listener` instead of exiting, until the returned function
+ * is called; a second signal exits at once (removing the temporaries).
+ */
+export function onInterrupt(listener: () => void): () => void {
+  interrupted = false;
+  interruptListeners.add(listener);
+  listen();
+  return () => {
+    interruptListeners.delete(listener);
+    listen();
+  };
+}
