@@ -55,7 +55,11 @@ export async function uninterrupted<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     uninterruptedDepth--;
-    if (uninterruptedDepth === 0 && pendingExit !== null) exitCleanly(pendingExit);
+    const code = uninterruptedDepth === 0 ? pendingExit : null;
+    if (code !== null) {
+      pendingExit = null;
+      exitCleanly(code);
+    }
   }
 }
 
