@@ -1,8 +1,9 @@
 /**
  * Commands that write, run as the installed command is (bin/cocodiff.js in a process of its own),
  * meet a real forbidden folder and real stop signals (issue 26): one line naming the output and the
- * cause, exit 1; and SIGTERM in the middle of a write removes the hidden temporary and exits 143,
- * as a shell reports a terminated command, without a stack trace.
+ * cause, exit 1; SIGTERM in the middle of a write removes the hidden temporary and exits 143, as a
+ * shell reports a terminated command, without a stack trace; a reader that closes the pipe early
+ * ends the command quietly, as for `stream … | head -1`, and removes its temporary too.
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,13 +28,17 @@ interface Child {
 
 /**
  * Runs `cocodiff ARGS` in `cwd`. Root is not stopped by a folder's mode, so a suite running as root
- * runs the command as `nobody` there; `preload` is a module given to node's --import.
+ * runs the command as `nobody` there; `preload` is a module given to node's --import; with
+ * `closeStderr` the reader of stderr goes away after its first line (`2>&1 | head -1`).
  */
-function cocodiff(cwd: string, args: string[], opts: { unprivileged?: boolean; preload?: string } = {}): Child {
+function cocodiff(cwd: string, args: string[], opts: { unprivileged?: boolean; preload?: string; closeStderr?: boolean } = {}): Child {
   const asNobody = opts.unprivileged && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   const child = spawn(process.execPath, [...(opts.preload ? ['--import', opts.preload] : []), BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], ...asNobody });
   let stderr = '';
-  child.stderr.on('data', (d) => void (stderr += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (opts.closeStderr) child.stderr.destroy();
+  });
   return {
     exit: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr }))),
     kill: (signal) => void child.kill(signal),
@@ -81,7 +86,7 @@ describe('a folder the user may not write', () => {
   }, 120_000);
 });
 
-describe('SIGTERM in the middle of a write', () => {
+describe('stopped in the middle of a write', () => {
   it('synth: the cache half-written in its temporary is removed', async () => {
     const d = join(root, 'synth');
     await mkdir(d);
@@ -105,5 +110,14 @@ describe('SIGTERM in the middle of a write', () => {
     expect(r.stderr).not.toMatch(/Error|\bat .*:\d+:\d+/);
     expect([r.code, r.signal]).toEqual([143, null]);
     expect(await readdir(d)).toEqual(['manifest.json']);
+  }, 60_000);
+
+  it('synth whose progress reader closed the pipe (2>&1 | head -1) ends quietly, its temporary removed', async () => {
+    const d = join(root, 'pipe');
+    await mkdir(d);
+    const r = await cocodiff(d, ['synth', '--out', 'cache', '--per-class', '300'], { closeStderr: true }).exit;
+    expect(r.stderr).toMatch(/^synth \d+\/4200/);
+    expect([r.code, r.signal]).toEqual([0, null]);
+    expect(await readdir(d)).toEqual([]);
   }, 60_000);
 });
