@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserError } from 'cocodiff-runtime/shared/errors';
+import * as compileCommand from '../../cli/commands/compile.ts';
 import * as evalCommand from '../../cli/commands/eval.ts';
 import * as exportCommand from '../../cli/commands/export.ts';
 import * as exportOnnxCommand from '../../cli/commands/export-onnx.ts';
@@ -176,6 +177,13 @@ describe('every command that writes', () => {
       const out = join(d, 'logits.bin');
       await refused(out, cannotWrite(out, 'ENOSPC'), 'ENOSPC', 0, [forwardCommand], 'forward', art, '--input', input, '--backend', 'cpu', '--out', out);
     });
+
+    it('compile: a full disk while the .wasm is written after its sidecar; neither is renamed into place', async () => {
+      const d = await folder();
+      const out = join(d, 'm.wasm');
+      await refused(out, cannotWrite(out, 'ENOSPC'), 'ENOSPC', 2000, [compileCommand], 'compile', art, '-o', out);
+      expect(readdirSync(d)).toEqual([]);
+    }, 60_000);
 
     it('export-onnx: a read-only folder', async () => {
       const out = join(await folder(), 'm.onnx');
