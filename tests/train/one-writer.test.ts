@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,8 @@ interface Exit {
 }
 
 /** `cocodiff ARGS` as its own process; `started` sees the child before it ends. */
-function cocodiff(args: string[], started?: (child: ReturnType<typeof spawn>) => void): Promise<Exit> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function cocodiff(args: string[], started?: (child: ReturnType<typeof spawn>) => void, as: { uid?: number; gid?: number } = {}): Promise<Exit> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => void (stdout += d));
@@ -153,5 +153,20 @@ describe('the lock is released, and taken by every writer', () => {
     await runCli([exportCommand], 'export', run, '--out', join(root, 'exported'));
     expect(existsSync(join(root, 'exported', 'model.json'))).toBe(true);
     expect(existsSync(join(run, LOCK_FILE))).toBe(false);
+  });
+
+  it('`export` reads a run it may not write (read-only storage, another user\'s run) without the lock', async () => {
+    const run = join(root, 'read-only');
+    await cp(tiny.run, run, { recursive: true });
+    const out = join(root, 'read-only-out');
+    await mkdir(out);
+    await chmod(out, 0o777);
+    await chmod(root, 0o755);
+    await chmod(run, 0o555);
+    // root may write anywhere: then the export runs as nobody.
+    const r = await cocodiff(['export', run, '--out', join(out, 'artifact')], undefined, process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+    await chmod(run, 0o755);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'artifact', 'model.json'))).toBe(true);
   });
 });
