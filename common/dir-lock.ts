@@ -12,7 +12,7 @@
  * which the next writer takes over.
  */
 import { closeSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, realpath, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,13 +49,15 @@ export interface LockOptions {
 }
 
 interface Held {
+  /** The lock file, as the directory was named. */
+  path: string;
   /** The lock file's exact text, to remove only our own lock. */
   text: string;
   /** Directories mkdir created for the lock, deepest first, removed on release if still empty. */
   created: string[];
 }
 
-/** Locks this process holds, by lock file path: released by the exit and signal handlers too. */
+/** Locks this process holds, by the lock file's real path: released by the exit and signal handlers too. */
 const held = new Map<string, Held>();
 
 /**
@@ -69,6 +71,8 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
     throw new UserError(`${dir}: cannot create the directory (${err.code ?? err.message})`);
   });
   const created = firstCreated === undefined ? [] : createdChain(dir, firstCreated);
+  // This process's locks are known by real path: `runs/a` and `/home/me/runs/a` are one directory.
+  const key = join(await realpath(dir), LOCK_FILE);
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   const text = JSON.stringify({ format: LOCK_FORMAT, ...me }) + '\n';
   // Each round either creates the lock or removes a stale one; a stale lock is removed at most once
@@ -76,20 +80,20 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
   for (let round = 0; round < 3; round++) {
     try {
       await writeFile(path, text, { flag: 'wx' });
-      held.set(path, { text, created });
+      held.set(key, { path, text, created });
       watchExit();
-      return { dir, release: () => release(path) };
+      return { dir, release: () => release(key) };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (opts.readerOfReadOnly && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) return { dir, release: async () => {} };
       if (code !== 'EEXIST') {
         await removeCreated(created);
-        throw new UserError(`${path}: cannot create the lock file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        throw new UserError(`${path}: cannot create the lock file (${code ?? (err as Error).message})`);
       }
     }
     const found = await readHolder(path);
     if (found === 'gone') continue;
-    if (!isStale(path, found.holder)) throw busy(dir, path, found.holder);
+    if (!isStale(key, found.holder)) throw busy(dir, path, found.holder);
     if (await removeStale(path, found.text)) {
       const { pid, host, since } = found.holder;
       (opts.note ?? ((line) => console.error(line)))(printable(`note: ${dir}: took over the lock of pid ${pid} on ${host} (since ${since}), which is no longer running`));
@@ -163,9 +167,9 @@ async function readHead(path: string): Promise<string> {
 }
 
 /** True when the holder is provably gone: a PID of this host that is not running (or is this process, which does not hold it). */
-function isStale(path: string, h: Holder): boolean {
+function isStale(key: string, h: Holder): boolean {
   if (h.host !== hostname()) return false;
-  if (h.pid === process.pid) return !held.has(path);
+  if (h.pid === process.pid) return !held.has(key);
   return !isAlive(h.pid);
 }
 
@@ -189,12 +193,12 @@ async function removeStale(path: string, stale: string): Promise<boolean> {
   return moved === stale;
 }
 
-async function release(path: string): Promise<void> {
-  const h = held.get(path);
+async function release(key: string): Promise<void> {
+  const h = held.get(key);
   if (!h) return;
-  held.delete(path);
-  const text = await readHead(path).catch(() => null);
-  if (text === h.text) await unlink(path).catch(() => {});
+  held.delete(key);
+  const text = await readHead(h.path).catch(() => null);
+  if (text === h.text) await unlink(h.path).catch(() => {});
   await removeCreated(h.created);
   if (held.size === 0) unwatchExit();
 }
@@ -208,7 +212,7 @@ async function removeCreated(created: string[]): Promise<void> {
 
 /** The same as release, for every held lock, synchronously: from the exit and signal handlers. */
 function releaseAllSync(): void {
-  for (const [path, h] of held) {
+  for (const { path, text: ours, created } of held.values()) {
     let text: string | null = null;
     try {
       const fd = openSync(path, 'r');
@@ -222,8 +226,8 @@ function releaseAllSync(): void {
       // gone already
     }
     try {
-      if (text === h.text) unlinkSync(path);
-      for (const d of h.created) rmdirSync(d);
+      if (text === ours) unlinkSync(path);
+      for (const d of created) rmdirSync(d);
     } catch {
       // a directory that is not empty stays
     }

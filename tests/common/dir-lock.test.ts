@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, lockDir, withDirLock } from '../../common/dir-lock.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
@@ -39,6 +39,13 @@ describe('lockDir', () => {
     ));
     await lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('knows its own lock under another name of the directory', async () => {
+    const dir = fresh();
+    const lock = await lockDir(dir);
+    await expect(lockDir(relative(process.cwd(), dir))).rejects.toThrow(/is writing here/);
+    await lock.release();
   });
 
   it('of writers starting together, exactly one gets the lock', async () => {
