@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { withDirLock } from '../../common/dir-lock.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
@@ -256,6 +257,11 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     await runJob(o, o.only);
     return { format: 'cocodiff-ablation', version: 3, settings: settingsOf(o), runs: await collect(o, [o.only]) };
   }
+  // The runs each hold their own lock (runTraining); this one keeps a second ablation from writing the same tables.
+  return withDirLock(o.out, () => runAll(o, jobs, log));
+}
+
+async function runAll(o: AblationOptions, jobs: Job[], log: (line: string) => void): Promise<AblationReport> {
   const reportFile = join(o.out, 'ablation.json');
   const settings = settingsOf(o);
   if (existsSync(reportFile)) {
