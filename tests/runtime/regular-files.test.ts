@@ -11,6 +11,7 @@ import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { readInputBytes, readInputText, readOptionalInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { parseTask } from '../../trainer/data/parse-task.ts';
 import { readCache } from '../../trainer/data/cache.ts';
+import { OUTPUT_MARKER, readOutputMarker } from '../../common/output-dir.ts';
 import { npyBytes } from '../helpers/npy-zip.ts';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 
@@ -48,6 +49,13 @@ describe.runIf(posix)('devices and FIFOs', () => {
   it('prepare\'s parser refuses a .skeleton and a Kinetics clip that are devices', async () => {
     await expect(parseTask({ kind: 'ntu-skeleton', path: join(dir, 'zero.skeleton') })).rejects.toThrow('cannot read the NTU .skeleton file (a character device, not a regular file)');
     await expect(parseTask({ kind: 'kinetics-json', path: join(dir, 'zero.json'), classes: 400 })).rejects.toThrow('cannot read the Kinetics-Skeleton clip (a character device, not a regular file)');
+  });
+
+  it('an output folder whose marker is a link to /dev/zero counts as unmarked, without reading it', async () => {
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await symlink('/dev/zero', join(out, OUTPUT_MARKER));
+    expect(await readOutputMarker(out)).toBeNull();
   });
 
   it('a cache whose index.json is a device is refused', async () => {
