@@ -23,6 +23,7 @@ import { runTraining } from '../train/train.ts';
 import { pairedChartSvg, validationCurvesSvg } from './ablation-chart.ts';
 import { pairedDifference, stat, type PairedDifference, type Stat } from './stats-paired.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from './types.ts';
+import { printable } from '../../common/terminal.ts';
 
 export interface Variant {
   name: string;
@@ -287,7 +288,7 @@ async function runAll(o: AblationOptions, jobs: Job[], log: (line: string) => vo
     while (next < todo.length) {
       const job = todo[next++];
       const runDir = runDirOf(o, job);
-      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${runDir}`);
+      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${printable(runDir)}`);
       await (parallel > 1 ? o.spawn!(job) : runJob(o, job));
       const [r] = await collect(o, [job]);
       if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
