@@ -6,7 +6,7 @@
  * `l5.residual.conv.weight`, `fc.weight`, ...), batch-norm running statistics included, so weights
  * trained by the authors' code import by name and nothing is renamed between the parts.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
@@ -15,6 +15,7 @@ import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/
 import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { readInputBytes, readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 
@@ -109,24 +110,19 @@ export async function writeArtifact(dir: string, meta: ArtifactMeta, weights: Ma
 /** Reads and validates an artifact; every refusal names the file and the field or weight. */
 export async function readArtifact(dir: string): Promise<Artifact> {
   const jsonPath = join(dir, 'model.json');
-  let text: string;
+  let isDir: boolean;
   try {
-    if (!(await stat(dir)).isDirectory()) throw new UserError(`${dir}: an artifact is a directory with model.json and weights.bin`);
-    text = await readFile(jsonPath, 'utf8');
+    isDir = (await stat(dir)).isDirectory();
   } catch (err) {
-    if (err instanceof UserError) throw err;
     throw new UserError(`${jsonPath}: cannot read the artifact's model.json (${(err as Error).message})`);
   }
+  if (!isDir) throw new UserError(`${dir}: an artifact is a directory with model.json and weights.bin`);
+  const text = await readInputText(jsonPath, "the artifact's model.json");
   const model = parseJson(text, jsonPath) as ModelJson;
   validateModelJson(model, jsonPath);
 
   const binPath = join(dir, model.weightsFile);
-  let blob: Buffer;
-  try {
-    blob = await readFile(binPath);
-  } catch (err) {
-    throw new UserError(`${binPath}: cannot read the weights (${(err as Error).message})`);
-  }
+  const blob = await readInputBytes(binPath, 'the weights');
   const tensors = readTensors(blob, model.weights, { path: binPath, manifest: 'model.json', kind: 'weights', noun: 'weight' });
   // Each weight matched its own sha256; what is left is bytes no weight covers, or an edited total.
   if (sha256(blob) !== model.weightsSha256) throw new UserError(`${binPath}: does not match weightsSha256 in model.json (corrupted weights)`);

@@ -69,7 +69,8 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: stri
 /** Temporary directories this process is building or swapping right now: never stale. */
 const inProgress = new Set<string>();
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this PID runs on this host (EPERM: it runs, as another user). */
+export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

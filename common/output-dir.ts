@@ -11,7 +11,8 @@
  *     naming the directory and what is in the way;
  *   - and never a directory that is, or contains, one of the command's inputs.
  */
-import { lstat, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { lstat, readdir, realpath, writeFile } from 'node:fs/promises';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 
@@ -47,7 +48,8 @@ export async function writeOutputMarker(dir: string, kind: OutputKind): Promise<
 export async function readOutputMarker(dir: string): Promise<OutputMarker | null> {
   let m: unknown;
   try {
-    m = JSON.parse(await readFile(join(dir, OUTPUT_MARKER), 'utf8'));
+    // A marker that is a device or FIFO (a link to /dev/zero) is no marker, not an endless read.
+    m = JSON.parse(await readInputText(join(dir, OUTPUT_MARKER), 'the output marker'));
   } catch {
     return null;
   }

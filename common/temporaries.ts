@@ -3,22 +3,23 @@
  * built in a hidden temporary and renamed into place (common/atomic.ts); a command stopped half-way
  * by Ctrl-C (SIGINT) or SIGTERM would otherwise leave it behind, filling the disk.
  *
- * While the CLI runs (`exitOnSignals`), a signal removes every temporary still registered and exits
- * with 128 + the signal's number (130, 143), as a shell reports a killed command. Renames that
- * belong together (a directory swap, a .wasm and its sidecar) run inside `uninterrupted`: a signal
- * that arrives during them exits once they are done, so it never leaves a half-swapped directory or
- * splits a pair. A command that stops more gently (prepare finishes the sample at hand and says what
- * it did not write) registers `onInterrupt`: the first signal goes to it, a second exits at once.
+ * While the CLI runs (`exitOnSignals`), a signal removes every temporary still registered, then ends
+ * the process by that same signal, so a shell or a script sees a command stopped by it (status 130,
+ * 143) and stops too. Renames that belong together (a directory swap, a .wasm and its sidecar) run
+ * inside `uninterrupted`: a signal that arrives during them takes effect once they are done, so it
+ * never leaves a half-swapped directory or splits a pair. A command that stops more gently (prepare
+ * finishes the sample at hand and says what it did not write) registers `onInterrupt`: the first
+ * signal goes to it, a second ends the process at once.
  */
 import { rmSync } from 'node:fs';
-import { constants } from 'node:os';
 
 const temporaries = new Set<string>();
 const interruptListeners = new Set<() => void>();
 let cliExits = false;
 let listening = false;
 let uninterruptedDepth = 0;
-let pendingExit: number | null = null;
+/** How the process ends once the current uninterrupted() section is done, when a signal or exit asked for it meanwhile. */
+let pendingEnd: (() => void) | null = null;
 let interrupted = false;
 
 /** Registers a temporary file or directory, before it is created, so no moment is left where a signal would miss it. */
@@ -31,34 +32,44 @@ export function dropTemporary(path: string): void {
   temporaries.delete(path);
 }
 
-/** Removes every registered temporary (synchronously: a signal handler exits right after) and exits with `code`. */
-export function exitCleanly(code: number): void {
-  if (uninterruptedDepth > 0) {
-    pendingExit ??= code;
-    return;
-  }
+/** Removes every registered temporary, synchronously: the process ends right after. */
+function removeTemporaries(): void {
   for (const path of temporaries) {
     try {
       rmSync(path, { recursive: true, force: true });
     } catch {
-      // Exiting anyway; the next write or read of the output removes what is left (recoverDirAtomic).
+      // Ending anyway; the next write or read of the output removes what is left (recoverDirAtomic).
     }
   }
   temporaries.clear();
-  process.exit(code);
 }
 
-/** Runs `fn` (renames that must all happen or none) with any exit a signal asks for held until it ends. */
+/** Ends the process with `end` after removing the temporaries, at once or, inside uninterrupted(), when it is done. */
+function endWith(end: () => void): void {
+  if (uninterruptedDepth > 0) {
+    pendingEnd ??= end;
+    return;
+  }
+  removeTemporaries();
+  end();
+}
+
+/** Removes the temporaries and exits with `code` (a closed pipe: the reader went away). */
+export function exitCleanly(code: number): void {
+  endWith(() => process.exit(code));
+}
+
+/** Runs `fn` (renames that must all happen or none) with any ending a signal asks for held until it is done. */
 export async function uninterrupted<T>(fn: () => Promise<T>): Promise<T> {
   uninterruptedDepth++;
   try {
     return await fn();
   } finally {
     uninterruptedDepth--;
-    const code = uninterruptedDepth === 0 ? pendingExit : null;
-    if (code !== null) {
-      pendingExit = null;
-      exitCleanly(code);
+    const end = uninterruptedDepth === 0 ? pendingEnd : null;
+    if (end) {
+      pendingEnd = null;
+      endWith(end);
     }
   }
 }
@@ -69,7 +80,13 @@ function onSignal(signal: NodeJS.Signals): void {
     for (const listener of interruptListeners) listener();
     return;
   }
-  exitCleanly(128 + constants.signals[signal]);
+  endWith(() => {
+    // Raised again with our listeners gone, the signal ends the process as it would have without them.
+    cliExits = false;
+    interruptListeners.clear();
+    listen();
+    process.kill(process.pid, signal);
+  });
 }
 
 /** Listens to SIGINT and SIGTERM only while someone needs it, so a library caller's process keeps its own handling. */

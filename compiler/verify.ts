@@ -4,13 +4,13 @@
  * inputs and dataset samples, and against logits computed elsewhere. Probabilities are compared, as
  * apps see them; a difference above the tolerance is an error, not a warning.
  */
-import { readFile } from 'node:fs/promises';
 import { ABI_EXPORTS } from 'cocodiff-runtime/shared/abi';
 import type { Artifact } from '../common/artifact.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { Rng } from '../common/rng.ts';
 import { interpret } from './interpret.ts';
 import type { Graph } from './ir.ts';
+import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
 
 export const VERIFY_TOLERANCE = 1e-4;
 
@@ -110,12 +110,7 @@ export interface VerifyCheck extends Difference {
 }
 
 async function readF32(path: string, what: string): Promise<Float32Array> {
-  let b: Buffer;
-  try {
-    b = await readFile(path);
-  } catch (err) {
-    throw new UserError(`${path}: cannot read the ${what} (${(err as Error).message})`);
-  }
+  const b = await readInputBytes(path, `the ${what}`);
   if (b.length % 4 !== 0) throw new UserError(`${path}: ${b.length} bytes is not a whole number of float32 ${what}`);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }

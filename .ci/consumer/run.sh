@@ -28,7 +28,7 @@ node -e '
     // The code both packages use ships once, in the runtime (dist/shared); cocodiff imports it from there.
     for (const f of p.files) if (f.path.startsWith("dist/shared/")) shared.add(f.path.slice("dist/shared/".length));
     const copies = p.name === "cocodiff" ? p.files.map((f) => f.path.replace(/^dist\/common\//, "")).filter((f) => shared.has(f)) : [];
-    if (copies.length) { console.error(`cocodiff ships its own copy of the runtime's shared ${copies.join(", ")}`); process.exit(1); }
+    if (copies.length) { console.error(`cocodiff ships its own copy of files the runtime ships in dist/shared: ${copies.join(", ")}`); process.exit(1); }
     const bad = p.files.map((f) => f.path).filter((f) => /^(tests|examples)\/|fixtures|\.test\.|(?<!\.d)\.ts$/.test(f) && !f.startsWith("assembly/"));
     console.log(`${p.name}: ${p.entryCount} files, packed ${(p.size / 1024).toFixed(1)} kB, unpacked ${(p.unpackedSize / 1024).toFixed(1)} kB`);
     if (bad.length) { console.error(`${p.name} ships ${bad.slice(0, 5).join(", ")}`); process.exit(1); }

@@ -13,6 +13,7 @@ import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { number, positiveInt } from '../options.ts';
+import { printable } from '../../common/terminal.ts';
 
 /** The flags `ablate` adds to the shared groups, as the library names them where it has them. */
 type Flags = ModelSizeFlags &
@@ -93,6 +94,6 @@ export function register(program: Command): void {
       for (const r of rows) {
         console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
       }
-      console.log(`tables: ${f.out}/ablation.md, ${f.out}/ablation.svg, ${f.out}/ablation-curves.svg`);
+      console.log(`tables: ${printable(f.out)}/ablation.md, ${printable(f.out)}/ablation.svg, ${printable(f.out)}/ablation-curves.svg`);
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { positiveInt } from '../options.ts';
 import { benchArtifact, formatTable } from '../../compiler/bench.ts';
@@ -8,6 +7,8 @@ import { BACKENDS, type Backend } from '../../trainer/backend.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
 import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
+import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
+import { printable } from '../../common/terminal.ts';
 
 /** The trainer backends the tfjs model is timed on: `slow` ones get few rounds and --skip-cpu leaves them out. */
 const tfjsPeers = (kind: Backend['bench']) => BACKENDS.filter((b) => b.bench === kind);
@@ -36,7 +37,7 @@ export function register(program: Command): void {
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
-      console.log(`cocodiff bench ${dir}  (batch 1, one thread, median of ${runs})\n`);
+      console.log(`cocodiff bench ${printable(dir)}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
       console.log(`\nper layer (profiling build, ${persons} person(s)):`);
       console.log(formatTable(layers));
@@ -52,9 +53,7 @@ export function register(program: Command): void {
 }
 
 async function readWasm(path: string, option: string): Promise<Uint8Array> {
-  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(`${option}: cannot read ${path} (${e.code ?? e.message})`);
-  });
+  const bytes = await readInputBytes(path, `the module of ${option}`);
   if (!WebAssembly.validate(bytes)) throw new UserError(`${option}: ${path} is not a valid WebAssembly module`);
   return new Uint8Array(bytes);
 }

@@ -5,6 +5,7 @@ import { VERIFY_DATA_SAMPLES } from '../../trainer/data/sample-inputs.ts';
 import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -52,7 +53,7 @@ export function register(program: Command): void {
           verify, oracles: tfjs ? [tfjs] : [], verifyData,
           reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,
         });
-        console.log(`wrote ${result.wasmPath} (${(result.wasmBytes / 1024).toFixed(0)} KiB) and ${result.sidecarPath} in ${result.seconds.toFixed(1)} s`);
+        console.log(`wrote ${printable(result.wasmPath)} (${(result.wasmBytes / 1024).toFixed(0)} KiB) and ${printable(result.sidecarPath)} in ${result.seconds.toFixed(1)} s`);
       } finally {
         tfjs?.dispose();
       }

@@ -17,6 +17,7 @@ import { progress } from '../../common/progress.ts';
 import { Recognizer } from 'cocodiff-runtime';
 import { integer, numberWhere, positiveInt } from '../options.ts';
 import { mean, quantile, streamRecordings } from '../stream-eval.ts';
+import { printable, printableLines } from '../../common/terminal.ts';
 
 const MARKER = 'demo.json';
 
@@ -64,17 +65,17 @@ export function register(program: Command): void {
       const bar = progress('  recordings', SYNTH_CLASSES.length * perClass);
       const index = await writeSyntheticDataset(dataDir, { perClass, seed, onProgress: (done) => bar.update(done) });
       bar.stop();
-      console.error(`  ${index.classes.length} classes, ${index.splits.train.samples.length} train / ${index.splits.test.samples.length} test recordings → ${dataDir}`);
+      console.error(`  ${index.classes.length} classes, ${index.splits.train.samples.length} train / ${index.splits.test.samples.length} test recordings → ${printable(dataDir)}`);
 
       step(2, `training CTR-GCN (synth-quick)${flags.cocodiff ? ' with CoCoDiff' : ''}`);
       const cocodiff = flags.cocodiff ? DEFAULT_COCODIFF_OPTIONS : undefined;
       const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff, seed, ...(epochs ? { epochs } : {}) });
-      console.error(`  test top-1 ${(100 * trained.test.top1).toFixed(1)} % (epoch ${trained.chosen.epoch}, chosen on validation), ${trained.wallSeconds.toFixed(0)} s → ${trained.artifactDir}`);
+      console.error(`  test top-1 ${(100 * trained.test.top1).toFixed(1)} % (epoch ${trained.chosen.epoch}, chosen on validation), ${trained.wallSeconds.toFixed(0)} s → ${printable(trained.artifactDir)}`);
 
       step(3, 'compiling to WebAssembly');
       // The streaming window is the artifact's: the median training recording (see PreprocessSpec).
       const compiled = await compileArtifact(trained.artifactDir, { out: join(out, 'recognizer.wasm') });
-      console.error(`  ${(compiled.wasmBytes / 1024).toFixed(0)} KiB in ${compiled.seconds.toFixed(1)} s → ${compiled.wasmPath}`);
+      console.error(`  ${(compiled.wasmBytes / 1024).toFixed(0)} KiB in ${compiled.seconds.toFixed(1)} s → ${printable(compiled.wasmPath)}`);
 
       step(4, `streaming the held-out test recordings through the .wasm (stride ${flags.stride})`);
       const recognizer = await Recognizer.load(compiled.wasmPath, { stride: flags.stride });
@@ -103,7 +104,8 @@ export function register(program: Command): void {
         `  cocodiff stream ${compiled.wasmPath} --input <recording> --fps 30`,
         `  npx tsx examples/depth-camera/app.ts ${compiled.wasmPath}`,
       ];
-      console.log(lines.join('\n'));
+      // Paths came from the user's --out: no control character reaches the terminal.
+      console.log(printableLines(lines.join('\n')));
       await writeFileAtomic(join(out, MARKER), JSON.stringify({
         finishedAt: new Date().toISOString(),
         streamingAccuracy: score.finalCorrect / score.recordings,

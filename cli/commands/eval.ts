@@ -27,11 +27,11 @@ export function register(program: Command): void {
       if (weights && weights.length !== models.length) throw new UserError(`--weights: ${weights.length} weights for ${models.length} models`);
       console.error(`backend: ${await selectBackend(f.backend)}`);
       const r = await evaluate({ models, data: f.data, split: f.split, batch, out: f.out, weights });
-      for (const c of r.chosen) console.log(`${c.model}: epoch ${c.epoch ?? '?'}, chosen: ${c.reason}`);
-      for (const m of r.members) console.log(`  ${m.model}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);
+      for (const c of r.chosen) console.log(`${printable(c.model)}: epoch ${c.epoch ?? '?'}, chosen: ${c.reason}`);
+      for (const m of r.members) console.log(`  ${printable(m.model)}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);
       console.log(`${models.length > 1 ? 'ensemble' : f.split}: ${r.report.samples} samples, top-1 ${pct(r.report.top1)} %, top-5 ${pct(r.report.top5)} %`);
       console.log('per-class top-1:');
       r.classes.forEach((c, i) => console.log(`  ${pct(r.report.perClass[i])} %  ${printable(c)}`));
-      if (f.out) console.log(`wrote ${f.out}/confusion.svg and confusion.json`);
+      if (f.out) console.log(`wrote ${printable(f.out)}/confusion.svg and confusion.json`);
     });
 }

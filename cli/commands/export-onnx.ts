@@ -5,6 +5,7 @@ import { UserError } from 'cocodiff-runtime/shared/errors';
 import { loadArtifact } from '../../compiler/load.ts';
 import { exportOnnx, ONNX_MODEL, ONNX_OPSET } from '../../compiler/onnx/export.ts';
 import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -24,6 +25,6 @@ export function register(program: Command): void {
       await checkOutputFile(f.out, ONNX_MODEL, f.force);
       await writeFileAtomic(f.out, model.bytes);
       const ops = [...model.operators].sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n}`).join(', ');
-      console.log(`wrote ${f.out} (${(model.bytes.length / 1024).toFixed(0)} KiB, opset ${ONNX_OPSET}): input "${model.inputName}" [${model.inputShape}], output "${model.outputName}"; ${ops}`);
+      console.log(`wrote ${printable(f.out)} (${(model.bytes.length / 1024).toFixed(0)} KiB, opset ${ONNX_OPSET}): input "${printable(model.inputName)}" [${model.inputShape}], output "${printable(model.outputName)}"; ${ops}`);
     });
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { exportRun } from '../../trainer/train/export.ts';
 import { FORCE_HELP } from '../options.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -13,6 +14,6 @@ export function register(program: Command): void {
     .action(async (runDir: string, f: { out: string; epoch: 'best' | 'last'; force?: boolean }) => {
       const m = await exportRun(runDir, f.out, f.epoch, { force: f.force });
       const top1 = m.metrics.testTop1;
-      console.log(`${f.out}: ${m.classes.length} classes, ${m.weights.length} tensors, epoch ${m.provenance.epoch} (${f.epoch})${typeof top1 === 'number' ? `, test top-1 ${(100 * top1).toFixed(2)} %` : ''}`);
+      console.log(`${printable(f.out)}: ${m.classes.length} classes, ${m.weights.length} tensors, epoch ${m.provenance.epoch} (${f.epoch})${typeof top1 === 'number' ? `, test top-1 ${(100 * top1).toFixed(2)} %` : ''}`);
     });
 }

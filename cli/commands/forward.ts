@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { readArtifact } from '../../common/artifact.ts';
@@ -12,6 +11,7 @@ import { printable } from '../../common/terminal.ts';
 import { FORCE_FILE_HELP } from '../options.ts';
 import { firstBadCoordinate } from 'cocodiff-runtime/shared/sequence';
 import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
+import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
 
 function parseShape(text: string): number[] {
   const dims = text.split(',').map((s) => Number(s.trim()));
@@ -48,12 +48,7 @@ export function register(program: Command): void {
       if (shape[1] !== C || shape[3] !== V || shape[4] !== M) {
         throw new UserError(`--shape: the artifact takes [N, ${C}, T, ${V}, ${M}], found [${shape}]`);
       }
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(f.input);
-      } catch (err) {
-        throw new UserError(`${f.input}: cannot read the input (${(err as Error).message})`);
-      }
+      const bytes = await readInputBytes(f.input, 'the input');
       const count = shape.reduce((a, b) => a * b, 1);
       if (bytes.length !== 4 * count) throw new UserError(`${f.input}: ${bytes.length} bytes, but shape [${shape}] needs ${4 * count} (float32)`);
       const data = new Float32Array(count);

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FORCE_HELP, positiveInt } from '../options.ts';
 import { MODALITIES, type Modality } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { importCtrGcn, importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -28,16 +29,12 @@ export function register(program: Command): void {
       if (!(MODALITIES as readonly string[]).includes(f.modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${f.modality}"`);
       let classes: string[] | undefined;
       if (f.classes) {
-        try {
-          classes = (await readFile(f.classes, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-        } catch (err) {
-          throw new UserError(`${f.classes}: cannot read the class names (${(err as Error).message})`);
-        }
+        classes = (await readInputText(f.classes, 'the class names')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
       }
       const meta = { frames, classes, modality: f.modality as Modality, force: f.force };
       const model = checkpoint ? await importCtrGcnCheckpoint(checkpoint, f.out, meta) : await importCtrGcn(f.manifest!, f.weights, f.out, meta);
       const params = model.weights.filter((w) => !/running_(mean|var)$/.test(w.name)).reduce((n, w) => n + w.bytes / 4, 0);
-      console.log(`${f.out}: CTR-GCN, ${model.backbone.channels.length} units [${model.backbone.channels}], layout ${model.layout}, ` +
+      console.log(`${printable(f.out)}: CTR-GCN, ${model.backbone.channels.length} units [${model.backbone.channels}], layout ${model.layout}, ` +
         `input [N, ${model.input.C}, ${model.input.T}, ${model.input.V}, ${model.input.M}], ${model.classes.length} classes, ${params.toLocaleString('en')} parameters`);
     });
 }

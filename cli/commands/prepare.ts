@@ -7,7 +7,7 @@ import { printable } from '../../common/terminal.ts';
 function summary(out: string, r: PrepareReport): string {
   const { index } = r;
   const skipped = Object.entries(r.skipped).map(([why, n]) => `\n  skipped ${n}: ${why}`).join('');
-  return `wrote ${out}: ${index.splits.train.samples.length} train + ${index.splits.test.samples.length} test samples, ` +
+  return `wrote ${printable(out)}: ${index.splits.train.samples.length} train + ${index.splits.test.samples.length} test samples, ` +
     `${index.classes.length} classes, layout ${index.layout}${index.benchmark ? `, benchmark ${printable(index.benchmark)}` : ''} in ${r.seconds.toFixed(1)} s${skipped}`;
 }
 

@@ -26,7 +26,7 @@ export function register(program: Command): void {
         return;
       }
       const rejected = result.rejectedFrames ? ` (${result.rejectedFrames} rejected: NaN, infinite or beyond ±${MAX_COORDINATE})` : '';
-      console.log(`${opts.input}: ${seq.frames} frames${rejected}, ${seq.layout}, ${seq.persons} person slot(s); inference ${result.latencyMs.toFixed(2)} ms`);
+      console.log(`${printable(opts.input)}: ${seq.frames} frames${rejected}, ${seq.layout}, ${seq.persons} person slot(s); inference ${result.latencyMs.toFixed(2)} ms`);
       result.top.forEach((c, i) => console.log(`  ${i + 1}. ${printable(c.label).padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`));
     });
 }

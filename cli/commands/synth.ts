@@ -3,6 +3,7 @@ import { FORCE_HELP, integer, positiveInt } from '../options.ts';
 import { progress } from '../../common/progress.ts';
 import { SYNTH_CLASSES, writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { SPLITS } from '../../trainer/data/cache.ts';
+import { printable } from '../../common/terminal.ts';
 
 export function register(program: Command): void {
   program
@@ -20,7 +21,7 @@ export function register(program: Command): void {
       const seed = integer('--seed')(f.seed);
       const bar = progress('synth', classes * perClass);
       const index = await writeSyntheticDataset(f.out, { classes, perClass, seed, force: f.force, onProgress: (done) => bar.update(done) }).finally(() => bar.stop());
-      console.log(`${f.out}: ${index.classes.length} classes, benchmark ${index.benchmark}, seed ${seed}`);
+      console.log(`${printable(f.out)}: ${index.classes.length} classes, benchmark ${index.benchmark}, seed ${seed}`);
       for (const s of SPLITS) {
         const frames = index.splits[s].samples.map((e) => e.frames);
         console.log(`  ${s.padEnd(5)} ${String(frames.length).padStart(5)} samples, ${Math.min(...frames)}–${Math.max(...frames)} frames`);

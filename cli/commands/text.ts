@@ -5,7 +5,7 @@
  *   text embed FILE|DATASET        encode every class once with the built-in encoder and write the
  *                                  embeddings JSON that `train --text-embeddings` reads
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -19,6 +19,7 @@ import { EMBEDDINGS_FORMAT } from '../../trainer/text/embeddings-file.ts';
 import { importDescriptions } from '../../trainer/text/importers.ts';
 import { printable } from '../../common/terminal.ts';
 import { FORCE_FILE_HELP } from '../options.ts';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 const DESCRIPTIONS_FILE = jsonKind('descriptions file', TEXT_FORMAT);
 const EMBEDDINGS_FILE = jsonKind('embeddings file', EMBEDDINGS_FORMAT);
@@ -53,7 +54,7 @@ export function register(program: Command): void {
       const d = await importDescriptions({ synonymsFile: f.synonyms, partsFile: f.parts, dataset: f.dataset, classes });
       await checkOutputFile(f.out, DESCRIPTIONS_FILE, f.force);
       await writeFileAtomic(f.out, JSON.stringify(d, null, 2) + '\n');
-      console.log(`${f.out}: ${d.classes.length} classes`);
+      console.log(`${printable(f.out)}: ${d.classes.length} classes`);
     });
 
   text
@@ -75,7 +76,7 @@ export function register(program: Command): void {
         const classes = Object.fromEntries(labels.map((l, k) => [l, { coarse: row(e.coarse, k), fine: row(e.fine, k) }]));
         await checkOutputFile(f.out, EMBEDDINGS_FILE, f.force);
         await writeFileAtomic(f.out, JSON.stringify({ format: EMBEDDINGS_FORMAT, dim: e.dim, classes }) + '\n');
-        console.log(`${f.out}: ${labels.length} classes × ${e.dim}-d coarse and fine vectors`);
+        console.log(`${printable(f.out)}: ${labels.length} classes × ${e.dim}-d coarse and fine vectors`);
       } finally {
         await rm(scratch, { recursive: true, force: true });
         dropTemporary(scratch);
@@ -84,12 +85,7 @@ export function register(program: Command): void {
 }
 
 async function readClassList(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  const text = await readInputText(file, 'the class list');
   const names = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (names.length === 0) throw new UserError(`${file}: no class names`);
   return names;

@@ -8,6 +8,7 @@ import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
+import { printable } from '../../common/terminal.ts';
 
 /** The flags `train` adds to the shared groups, as the library names them where it has them. */
 type Flags = ModelSizeFlags &
@@ -74,7 +75,7 @@ export function register(program: Command): void {
       const r = await runTraining(opts);
       console.log(`chosen epoch ${r.chosen.epoch}: ${r.chosen.reason}`);
       console.log(`test top-1 ${(100 * r.test.top1).toFixed(2)} %, top-5 ${(100 * r.test.top5).toFixed(2)} % (${r.test.samples} recordings, scored once with epoch ${r.chosen.epoch}), ${r.wallSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(1)} ms/step`);
-      console.log(`run: ${r.runDir}`);
-      console.log(`artifact: ${r.artifactDir}`);
+      console.log(`run: ${printable(r.runDir)}`);
+      console.log(`artifact: ${printable(r.artifactDir)}`);
     });
 }

@@ -38,6 +38,16 @@ export const LIMITS = {
   checkpointElements: 2 ** 28,
   /** Nesting of any JSON the project reads (a sidecar, model.json, a Kinetics clip: 6 at most). */
   jsonDepth: 64,
+  /**
+   * Bytes of a user's file read whole (a recording, a cache's samples, a module, an input array):
+   * Node's own ceiling for one read. Checked on a regular file's size before reading.
+   */
+  inputFileBytes: 2 ** 31 - 1,
+  /**
+   * Bytes of a text file read whole (a Kinetics clip ~100 kB, a description or class list a few kB,
+   * index.json ~2 MB for NTU-120): V8's longest string is 2^29 - 24 characters.
+   */
+  inputTextBytes: 256 << 20,
   /** Characters of one NDJSON frame line (10 people × 133 whole-body joints is ~60 kB). */
   ndjsonLineChars: 4 << 20,
 } as const;

@@ -3,12 +3,17 @@
  * class name is shown, never executed.
  */
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as baseline from '../../cli/commands/baseline.ts';
+import * as run from '../../cli/commands/run.ts';
+import * as synth from '../../cli/commands/synth.ts';
+import { runCli } from '../helpers/cli.ts';
+import { npyBytes } from '../helpers/npy-zip.ts';
+import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 import { Rng } from '../../common/rng.ts';
 import { printable, printableLines } from '../../common/terminal.ts';
 import { CacheWriter } from '../../trainer/data/cache.ts';
@@ -51,5 +56,35 @@ describe('class names on the terminal', () => {
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(out).toContain('\\x1b]0;owned\\x07wave');
     expect(out).toContain('clap\\x1b[2J\\x1b[H');
+  });
+});
+
+describe('paths on the terminal', () => {
+  // A folder name a user typed (synth --out $'d\e]0;x\a') is echoed back: it must be shown, not executed.
+  const hostile = '\u001b]0;x\u0007d';
+  const quiet = async (args: string[], commands: Parameters<typeof runCli>[0]): Promise<string> => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      return (await runCli(commands, ...args)).join('\n');
+    } finally {
+      err.mockRestore();
+    }
+  };
+
+  it('synth --out echoes the folder escaped', async () => {
+    const out = await quiet(['synth', '--out', join(root, hostile), '--classes', '2', '--per-class', '3'], [synth]);
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(out).toContain(`${join(root, '\\x1b]0;x\\x07d')}: 2 classes`);
+  });
+
+  it('run echoes the recording path escaped', async () => {
+    const dir = join(root, 'run');
+    await mkdir(dir);
+    const { wasmPath } = await buildFixtureWasm(dir, { layout: 'ntu25', classes: 3, T: 16, M: 2, windowFrames: 20, sequenceCapacity: 64, modality: 'joint', centre: false, testCropRatio: 1 });
+    const rec = join(dir, `${hostile}.npy`);
+    await writeFile(rec, npyBytes('<f4', [12, 2, 25, 3], Array.from({ length: 12 * 150 }, (_, i) => Math.sin(i))));
+    const out = await quiet(['run', wasmPath, '--input', rec], [run]);
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(out).toContain(`${join(dir, '\\x1b]0;x\\x07d.npy')}: 12 frames`);
   });
 });

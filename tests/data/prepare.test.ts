@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareNtu } from '../../trainer/data/prepare.ts';
-import { readCache } from '../../trainer/data/cache.ts';
+import { readCache, SPLITS } from '../../trainer/data/cache.ts';
+import { validFrames } from '../../trainer/data/preprocess.ts';
 import { loadSkeletonFile } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
 import { parseNtuName } from 'cocodiff-runtime/shared/formats/ntu-name';
 import { ntuClassNames, ntuSplit } from '../../trainer/data/ntu-names.ts';
@@ -65,6 +66,21 @@ describe('prepare ntu', () => {
     expect(r.skipped).toEqual({ 'official missing-skeleton list': 1, 'duplicate file name': 1 });
     expect(r.index.classes).toHaveLength(120);
     expect(r.index.splits.train.samples.map((s) => s.name)).toContain('S018C001P008R001A061');
+  });
+
+  it('skips a sample whose only body is all zeros, counting it, so every stored sample has a frame train can use', async () => {
+    const zeros = join(tmp(), 'raw');
+    const names = await writeNtuFolder(zeros, 6, 5);
+    const still = { id: '1', frames: range(0, 8), joint: (): [number, number, number] => [0, 0, 0] };
+    writeFileSync(join(zeros, 'S017C003P020R002A059.skeleton'), skeletonText(8, [still]));
+    const out = join(tmp(), 'cache');
+    const r = await prepareNtu(zeros, 'xsub', out, { threads: 0, quiet: true });
+    expect(r.skipped).toEqual({ 'no valid frame (every body all zeros)': 1 });
+    const cache = await readCache(out);
+    const stored = SPLITS.flatMap((s) => cache.index.splits[s].samples.map((e, i) => ({ s, i, name: e.name })));
+    expect(stored.map((e) => e.name).sort()).toEqual([...names].sort());
+    // What train does first with each sample: refused on the all-zero one before this change.
+    for (const e of stored) expect(validFrames(cache.sequence(e.s, e.i), 2).frames).toBeGreaterThan(0);
   });
 
   it('refuses an empty folder', async () => {

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { ZipArchive } from '../../trainer/data/npz.ts';
 import { unpickle, type AllowedGlobal } from '../../trainer/pytorch/pickle.ts';
 import { readTorchCheckpoint } from '../../trainer/pytorch/pt-archive.ts';
 import { zipBytes } from '../helpers/npy-zip.ts';
+import { refusal } from '../helpers/refusal.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -26,16 +26,6 @@ const le32 = (n: number): string => Buffer.from(Int32Array.of(n).buffer).toStrin
 const run = (pickle: string | Buffer) => unpickle(typeof pickle === 'string' ? Buffer.from(pickle, 'latin1') : pickle, {
   globals: new Map<string, AllowedGlobal>(), allowedSummary: 'none', persistentLoad: (pid) => pid, source: 'x.pkl',
 });
-const refusal = async (what: () => unknown): Promise<string> => {
-  try {
-    await what();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  return 'accepted';
-};
-
 /** LONG4 bytes of a BigInt: little-endian two's complement, as Python's pickle writes them. */
 function long4(v: bigint): Buffer {
   const bytes: number[] = [];

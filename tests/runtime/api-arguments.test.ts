@@ -9,12 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from 'cocodiff-runtime/shared/errors';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { Recognizer, SIDECAR_SECTION } from 'cocodiff-runtime';
 import { withCustomSection } from '../helpers/wasm-sections.ts';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
+import { refusal } from '../helpers/refusal.ts';
 
 let dir: string;
 let wasmPath: string;
@@ -27,16 +27,6 @@ beforeAll(async () => {
   r = await Recognizer.load(wasmPath);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-const refusal = async (what: () => unknown): Promise<string> => {
-  try {
-    await what();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  return 'accepted';
-};
 
 describe('classify', () => {
   const seq = (): Sequence => ({ ...recording({ layout: 'ntu25', frames: 30, persons: 2, seed: 1 }), name: 'rec' });

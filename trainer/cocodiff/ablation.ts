@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { withDirLock } from '../../common/dir-lock.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
@@ -22,6 +23,7 @@ import { runTraining } from '../train/train.ts';
 import { pairedChartSvg, validationCurvesSvg } from './ablation-chart.ts';
 import { pairedDifference, stat, type PairedDifference, type Stat } from './stats-paired.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from './types.ts';
+import { printable } from '../../common/terminal.ts';
 
 export interface Variant {
   name: string;
@@ -256,6 +258,11 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     await runJob(o, o.only);
     return { format: 'cocodiff-ablation', version: 3, settings: settingsOf(o), runs: await collect(o, [o.only]) };
   }
+  // The runs each hold their own lock (runTraining); this one keeps a second ablation from writing the same tables.
+  return withDirLock(o.out, () => runAll(o, jobs, log));
+}
+
+async function runAll(o: AblationOptions, jobs: Job[], log: (line: string) => void): Promise<AblationReport> {
   const reportFile = join(o.out, 'ablation.json');
   const settings = settingsOf(o);
   if (existsSync(reportFile)) {
@@ -281,7 +288,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationReport> {
     while (next < todo.length) {
       const job = todo[next++];
       const runDir = runDirOf(o, job);
-      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${runDir}`);
+      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${printable(runDir)}`);
       await (parallel > 1 ? o.spawn!(job) : runJob(o, job));
       const [r] = await collect(o, [job]);
       if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);

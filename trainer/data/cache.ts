@@ -12,7 +12,7 @@
  * cache, and an existing directory is replaced only when it is an earlier cache and the caller says so.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { abortDirAtomic, beginDirAtomic, commitDirAtomic } from '../../common/atomic.ts';
 import { writeFailure } from '../../common/fs-errors.ts';
@@ -21,6 +21,7 @@ import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from
 import type { OutputOptions } from '../../common/output-dir.ts';
 import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from 'cocodiff-runtime/shared/sequence';
+import { readInputBytes, readOptionalInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export const CACHE_FORMAT = 'cocodiff-cache';
 export const CACHE_VERSION = 1;
@@ -189,16 +190,9 @@ export class CacheWriter {
  */
 export async function readCache(dir: string): Promise<Cache> {
   const indexPath = join(dir, 'index.json');
-  let index: CacheIndex;
-  try {
-    index = parseJson(await readFile(indexPath, 'utf8'), indexPath) as CacheIndex;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' || code === 'ENOTDIR'
-      ? `${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)`
-      : code ? `${indexPath}: cannot read (${code})` : `${indexPath}: not valid JSON (${(err as Error).message})`);
-  }
+  const text = await readOptionalInputText(indexPath, 'the cache index');
+  if (text === undefined) throw new UserError(`${dir}: not a dataset cache (no index.json; make one with \`cocodiff prepare\` or \`cocodiff synth\`)`);
+  const index = parseJson(text, indexPath) as CacheIndex;
   const need = fieldChecks(indexPath);
   checkHeader(index, need, { format: CACHE_FORMAT, version: CACHE_VERSION, what: 'dataset cache' });
   need(isLayoutName(index.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(index.layout)}`);
@@ -226,7 +220,7 @@ export async function readCache(dir: string): Promise<Cache> {
     const st = await stat(binPath).catch(() => null);
     if (!st?.isFile()) throw new UserError(`${binPath}: ${st ? 'not a file' : 'missing'}; index.json describes ${floats * 4} bytes of ${s} samples`);
     if (st.size !== floats * 4) throw new UserError(`${binPath}: ${st.size} bytes, index.json describes ${floats * 4} bytes (truncated or mismatched cache)`);
-    const buf = await readFile(binPath);
+    const buf = await readInputBytes(binPath, `the cache's ${s} samples`);
     // A Float32Array view needs 4-byte alignment; copy in the rare case the Buffer is not aligned.
     const values = buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, floats) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + floats * 4));
     const bad = firstBadCoordinate(values);

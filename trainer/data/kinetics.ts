@@ -3,9 +3,9 @@
  * runtime-as/shared/formats/kinetics.ts, shared with the runtime host).
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { atField, UserError } from 'cocodiff-runtime/shared/errors';
+import { atField } from 'cocodiff-runtime/shared/errors';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export interface KineticsLabel {
   has_skeleton: boolean;
@@ -19,13 +19,7 @@ export function kineticsClassNames(): string[] {
 
 /** Reads a split's label file (video id → { has_skeleton, label, label_index }), checking every entry. */
 export async function readKineticsLabels(path: string, classes: number): Promise<Map<string, KineticsLabel>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new UserError(`${path}: missing (expected the Kinetics-Skeleton label file of this split)`);
-  }
-  const doc = parseJson(text, path);
+  const doc = parseJson(await readInputText(path, 'the Kinetics-Skeleton label file of this split'), path);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw atField(path, '(root)', 'expected an object mapping video id to { has_skeleton, label, label_index }');
   const out = new Map<string, KineticsLabel>();
   for (const [id, v] of Object.entries(doc as Record<string, unknown>)) {

@@ -1,9 +1,9 @@
 /** One file to parse, as sent to a worker thread, and the reply. Shared by the pool and the worker. */
-import { readFile } from 'node:fs/promises';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { parseSkeleton } from 'cocodiff-runtime/shared/formats/ntu-skeleton';
 import { parseKineticsJson } from 'cocodiff-runtime/shared/formats/kinetics';
+import { readInputBytes, readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export type ParseTask =
   | { kind: 'ntu-skeleton'; path: string }
@@ -13,8 +13,8 @@ export type ParseReply = { id: number; seq: Sequence } | { id: number; error: st
 
 export async function parseTask(t: ParseTask): Promise<Sequence> {
   switch (t.kind) {
-    case 'ntu-skeleton': return parseSkeleton(await readFile(t.path), t.path);
-    case 'kinetics-json': return parseKineticsJson(await readFile(t.path, 'utf8'), t.path, t.classes);
+    case 'ntu-skeleton': return parseSkeleton(await readInputBytes(t.path, 'the NTU .skeleton file'), t.path);
+    case 'kinetics-json': return parseKineticsJson(await readInputText(t.path, 'the Kinetics-Skeleton clip'), t.path, t.classes);
   }
 }
 

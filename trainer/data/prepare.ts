@@ -87,19 +87,27 @@ async function checkOut(out: string, opts: PrepareOptions, inputs: string[]): Pr
   await checkOutputDir(out, { kind: 'dataset cache', force: opts.force, inputs });
 }
 
+/** The reason counted for a sample with no body that is not all zeros, in every prepare path. */
+const ALL_ZERO = 'no valid frame (every body all zeros)';
+
 function bump(skipped: Record<string, number>, reason: string): void {
   skipped[reason] = (skipped[reason] ?? 0) + 1;
 }
 
-/** Writes parsed sequences in order, with a progress bar; `splitOf[i]` is task i's split. */
-async function writeParsed(w: CacheWriter, check: () => void, label: string, tasks: ParseTask[], splitOf: SplitName[], labels: number[] | null, opts: PrepareOptions): Promise<void> {
+/**
+ * Writes parsed sequences in order, with a progress bar; `splitOf[i]` is task i's split. A sequence
+ * whose every body is all zeros (a .skeleton whose only body is zeros) has no frame training can
+ * use: it is counted in `skipped` instead of being stored for `train` to fail on.
+ */
+async function writeParsed(w: CacheWriter, check: () => void, label: string, tasks: ParseTask[], splitOf: SplitName[], labels: number[] | null, skipped: Record<string, number>, opts: PrepareOptions): Promise<void> {
   const bar = opts.quiet ? null : progress(label, tasks.length);
   let i = 0;
   try {
     for await (const seq of parseInOrder(tasks, opts.threads)) {
       check();
       if (labels) seq.label = labels[i];
-      await w.add(splitOf[i], seq);
+      if (seq.data.some((v) => v !== 0)) await w.add(splitOf[i], seq);
+      else bump(skipped, ALL_ZERO);
       i++;
       bar?.update(i);
     }
@@ -134,7 +142,7 @@ export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: stri
   const index = await writeCache(out, {
     layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
     classes: ntuClassNames(classes), benchmark, source: raw,
-  }, opts, [raw], (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, opts));
+  }, opts, [raw], (w, check) => writeParsed(w, check, `prepare ntu ${benchmark}`, tasks, splitOf, null, skipped, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
@@ -170,7 +178,7 @@ export async function prepareKinetics(root: string, out: string, opts: PrepareOp
   const index = await writeCache(out, {
     layout: 'openpose18', persons: KINETICS_PERSONS, joints: OPENPOSE18.joints.length, coords: 3,
     classes, benchmark: 'kinetics', source: root,
-  }, opts, [root], (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, opts));
+  }, opts, [root], (w, check) => writeParsed(w, check, 'prepare kinetics', tasks, splitOf, labels, skipped, opts));
   return { index, skipped, seconds: (Date.now() - start) / 1000 };
 }
 
@@ -249,7 +257,7 @@ export async function prepareNpz(file: string, out: string, opts: PrepareOptions
             const seq = validFrames(row, frames, frameValues);
             done++;
             bar?.update(done);
-            if (!seq) { bump(skipped, 'no valid frame'); continue; }
+            if (!seq) { bump(skipped, ALL_ZERO); continue; }
             await w.add(split, { ...seq, layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3, label: ys[split]![i], name: `x_${split}[${i}]`, source: file });
           }
         }

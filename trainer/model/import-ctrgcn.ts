@@ -9,7 +9,6 @@
  * checked by name against the model that configuration builds: missing, extra or mis-shaped
  * tensors are refused by name (`num_batches_tracked` counters are ignored).
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
 import { OptionError, UserError, atField } from 'cocodiff-runtime/shared/errors';
@@ -19,6 +18,7 @@ import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
 import { readTorchCheckpoint } from '../pytorch/pt-archive.ts';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { readInputBytes, readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export interface ImportMeta {
   /** Frames per sample the network is used with (default 64). */
@@ -41,23 +41,11 @@ interface ManifestEntry {
 
 /** Reads the manifest + blob into tensors by name, checking every entry against the blob. */
 export async function readStateDict(manifestPath: string, weightsPath?: string): Promise<Map<string, Tensor>> {
-  let manifest: { weights?: { file?: string; tensors?: ManifestEntry[] } };
-  try {
-    manifest = parseJson(await readFile(manifestPath, 'utf8'), manifestPath) as typeof manifest;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${manifestPath}: cannot read the weight manifest (${(err as Error).message})`);
-  }
+  const manifest = parseJson(await readInputText(manifestPath, 'the weight manifest'), manifestPath) as { weights?: { file?: string; tensors?: ManifestEntry[] } };
   const tensors = manifest?.weights?.tensors;
   if (!Array.isArray(tensors)) throw atField(manifestPath, 'weights.tensors', 'expected a list of {name, shape, offset, length}');
   const binPath = weightsPath ?? resolve(dirname(manifestPath), manifest.weights?.file ?? 'weights.bin');
-  let blob: Buffer;
-  try {
-    if (!(await stat(binPath)).isFile()) throw new Error('not a file');
-    blob = await readFile(binPath);
-  } catch (err) {
-    throw new UserError(`${binPath}: cannot read the weights (${(err as Error).message})`);
-  }
+  const blob = await readInputBytes(binPath, 'the weights');
   const out = new Map<string, Tensor>();
   tensors.forEach((t, i) => {
     const field = `weights.tensors[${i}]`;

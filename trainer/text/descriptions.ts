@@ -11,11 +11,11 @@
  * Coarse text names the action (it pulls generated features towards their class); fine text says what
  * each body part does (it conditions every denoising step). NTU-60 is the first 60 entries of ntu120.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { UserError, atField } from 'cocodiff-runtime/shared/errors';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export const TEXT_FORMAT = 'cocodiff-text';
 export const TEXT_VERSION = 1;
@@ -85,13 +85,7 @@ export function validateDescriptions(doc: unknown, file: string, minCoarse = 1):
 export async function loadDescriptions(fileOrDataset: string): Promise<Descriptions> {
   const builtin = (BUILTIN_DATASETS as readonly string[]).includes(fileOrDataset);
   const file = builtin ? join(DESCRIPTIONS_DIR, `${fileOrDataset === 'ntu60' ? 'ntu120' : fileOrDataset}.json`) : fileOrDataset;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read descriptions (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  const doc = parseJson(text, file);
+  const doc = parseJson(await readInputText(file, 'descriptions'), file);
   const d = validateDescriptions(doc, file, builtin ? MIN_COARSE : 1);
   if (fileOrDataset === 'ntu60') {
     if (d.classes.length < 60) throw atField(file, 'classes', `NTU-60 needs the first 60 of ntu120's classes, found ${d.classes.length}`);

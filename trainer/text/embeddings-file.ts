@@ -12,11 +12,11 @@
  *
  * Every training class must be present with the declared dimension; extra classes are ignored.
  */
-import { readFile } from 'node:fs/promises';
-import { UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { atField } from 'cocodiff-runtime/shared/errors';
 import { readNpy } from 'cocodiff-runtime/shared/formats/npy';
 import { normaliseLabel } from './descriptions.ts';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 /**
  * The `format` field `cocodiff text embed` writes into its JSON, so that it may replace its own
@@ -60,13 +60,7 @@ async function loadNpyEmbeddings(file: string, classes: readonly string[]): Prom
 }
 
 async function loadJsonEmbeddings(file: string, classes: readonly string[]): Promise<ClassEmbeddings> {
-  let doc: unknown;
-  try {
-    doc = parseJson(await readFile(file, 'utf8'), file);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${file}: cannot read embeddings JSON (${(err as Error).message})`);
-  }
+  const doc = parseJson(await readInputText(file, 'embeddings JSON'), file);
   if (typeof doc !== 'object' || doc === null) throw atField(file, '(root)', 'expected an object {dim, classes}');
   const { dim, classes: entries } = doc as { dim?: unknown; classes?: unknown };
   if (!Number.isInteger(dim) || (dim as number) < 1) throw atField(file, 'dim', `expected a positive integer, got ${JSON.stringify(dim)}`);

@@ -7,9 +7,9 @@
  * Both are turned into one cocodiff-text document (trainer/text/descriptions.ts), so the rest of the
  * pipeline only ever reads one format.
  */
-import { readFile } from 'node:fs/promises';
 import { UserError, atLine } from 'cocodiff-runtime/shared/errors';
 import { BODY_PARTS, TEXT_FORMAT, TEXT_VERSION, normaliseLabel, validateDescriptions, type BodyPart, type Descriptions } from './descriptions.ts';
+import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
 export interface TextLines {
   /** Normalised label → [line number, label as written, fields after the label]. */
@@ -84,9 +84,5 @@ export async function importDescriptions(opts: ImportOptions): Promise<Descripti
 }
 
 async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  return readInputText(file, 'the text file');
 }

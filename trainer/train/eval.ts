@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact } from '../../common/artifact.ts';
+import { withDirLock } from '../../common/dir-lock.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { readCache, type Cache, type SplitName } from '../data/cache.ts';
 import { testPreprocessOptions } from '../data/preprocess.ts';
@@ -72,7 +73,12 @@ export interface EvalResult {
   chosen: ChosenEpoch[];
 }
 
+/** With `out`, holds its lock (common/dir-lock.ts) from the start: a second writer there is refused before any work. */
 export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+  return o.out === undefined ? evaluateInto(o) : withDirLock(o.out, () => evaluateInto(o));
+}
+
+async function evaluateInto(o: EvalOptions): Promise<EvalResult> {
   if (o.models.length === 0) throw new UserError('eval: name at least one run or artifact directory');
   const split = o.split ?? 'test';
   const cache = await readCache(o.data);

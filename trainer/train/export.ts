@@ -4,6 +4,7 @@
  * need to preprocess input the way training did. The CoCoDiff branch never enters an artifact:
  * only the checkpoint's `model` group is read.
  */
+import { withDirLock } from '../../common/dir-lock.ts';
 import { writeArtifact, type ModelJson, type Tensor } from '../../common/artifact.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
@@ -22,8 +23,17 @@ interface SavedMetrics {
   best?: EpochMetrics | null;
 }
 
-/** `force` replaces an earlier artifact at outDir (never anything else, and never a directory holding the run). */
+/**
+ * `force` replaces an earlier artifact at outDir (never anything else, and never a directory holding
+ * the run). Holds the run's lock (common/dir-lock.ts): a training of the run replaces its checkpoints
+ * while they would be read, and the artifact usually goes into the run (RUN/artifact).
+ */
 export async function exportRun(runDir: string, outDir: string, which: ExportEpoch = 'best', opts: { force?: boolean } = {}): Promise<ModelJson> {
+  return withDirLock(runDir, () => writeRunArtifact(runDir, outDir, which, opts), { readerOfReadOnly: true });
+}
+
+/** exportRun without taking the lock: for `train`, which holds it already. */
+export async function writeRunArtifact(runDir: string, outDir: string, which: ExportEpoch = 'best', opts: { force?: boolean } = {}): Promise<ModelJson> {
   if (which !== 'best' && which !== 'last') throw new OptionError('epoch', `expected best or last, found "${which}"`);
   const run = await readRunFile(runDir);
   const paths = runPaths(runDir);

@@ -4,14 +4,31 @@
  * numbers do not depend on sort stability.
  */
 
+/**
+ * The most classes whose full confusion matrix is kept and drawn: Kinetics-400's 160,000 cells.
+ * The matrix grows with the square of the classes (10,000 classes: 10^8 cells, 800 MB as numbers,
+ * more as JSON or SVG), while its non-zero cells are at most one per sample; above this only those
+ * cells are kept (`cells`).
+ */
+export const CONFUSION_MATRIX_CLASSES = 400;
+
+/** One non-zero cell of the confusion matrix. */
+export interface ConfusionCell {
+  true: number;
+  predicted: number;
+  count: number;
+}
+
 export interface ClassificationReport {
   samples: number;
   top1: number;
   top5: number;
   /** Accuracy of each class over its own samples; NaN for a class with no sample. */
   perClass: number[];
-  /** confusion[true][predicted] = count. */
-  confusion: number[][];
+  /** confusion[true][predicted] = count; null above CONFUSION_MATRIX_CLASSES classes. */
+  confusion: number[][] | null;
+  /** The non-zero cells, most frequent first (ties by true, then predicted class): at most one per sample. */
+  cells: ConfusionCell[];
 }
 
 /** Index of the largest score in row i. */
@@ -35,20 +52,32 @@ export function inTopK(scores: Float32Array, k: number, i: number, label: number
 export function classificationReport(scores: Float32Array, labels: ArrayLike<number>, numClasses: number): ClassificationReport {
   const n = labels.length;
   if (scores.length !== n * numClasses) throw new Error(`scores: ${scores.length} values for ${n} samples × ${numClasses} classes`);
-  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  // Counts by cell index true·K + predicted: memory grows with the samples, not with K².
+  const counts = new Map<number, number>();
+  const totals = new Float64Array(numClasses);
+  const correct = new Float64Array(numClasses);
   let hit1 = 0;
   let hit5 = 0;
   for (let i = 0; i < n; i++) {
     const pred = argmax(scores, numClasses, i);
-    confusion[labels[i]][pred]++;
-    if (pred === labels[i]) hit1++;
+    const cell = labels[i] * numClasses + pred;
+    counts.set(cell, (counts.get(cell) ?? 0) + 1);
+    totals[labels[i]]++;
+    if (pred === labels[i]) {
+      hit1++;
+      correct[pred]++;
+    }
     if (inTopK(scores, numClasses, i, labels[i], 5)) hit5++;
   }
-  const perClass = confusion.map((row, c) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total === 0 ? NaN : row[c] / total;
-  });
-  return { samples: n, top1: n ? hit1 / n : NaN, top5: n ? hit5 / n : NaN, perClass, confusion };
+  const perClass = Array.from(totals, (total, c) => (total === 0 ? NaN : correct[c] / total));
+  const cells = [...counts].map(([cell, count]) => ({ true: Math.floor(cell / numClasses), predicted: cell % numClasses, count }))
+    .sort((a, b) => b.count - a.count || a.true - b.true || a.predicted - b.predicted);
+  let confusion: number[][] | null = null;
+  if (numClasses <= CONFUSION_MATRIX_CLASSES) {
+    confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+    for (const c of cells) confusion[c.true][c.predicted] = c.count;
+  }
+  return { samples: n, top1: n ? hit1 / n : NaN, top5: n ? hit5 / n : NaN, perClass, confusion, cells };
 }
 
 /** Row-wise softmax of [N][K] logits, computed stably in float64. */

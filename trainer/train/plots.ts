@@ -2,7 +2,7 @@
 import { writeFileAtomic } from '../../common/atomic.ts';
 import type { EpochMetrics } from './config.ts';
 import type { ClassificationReport } from './metrics.ts';
-import { chartsSvg, confusionSvg } from './svg.ts';
+import { chartsSvg, confusionListSvg, confusionSvg } from './svg.ts';
 
 const TRAIN = '#1f77b4';
 const VAL = '#d62728';
@@ -33,10 +33,16 @@ export function curvesSvg(history: EpochMetrics[]): string {
   ]);
 }
 
-/** Writes confusion.svg and confusion.json (matrix, per-class accuracy, top-1/top-5) into `dir`. */
+/**
+ * Writes confusion.svg and confusion.json (matrix, per-class accuracy, top-1/top-5) into `dir`.
+ * Above CONFUSION_MATRIX_CLASSES classes the JSON holds the non-zero cells instead of the matrix
+ * (`confusion: null`, `cells: [{ true, predicted, count }]`) and the SVG lists the top confusions.
+ */
 export async function writeConfusion(dir: string, report: ClassificationReport, classes: string[], title: string): Promise<void> {
   const pct = (v: number): string => (100 * v).toFixed(1);
-  await writeFileAtomic(`${dir}/confusion.svg`, confusionSvg(report.confusion, classes, `${title}: top-1 ${pct(report.top1)} %, top-5 ${pct(report.top5)} %`));
+  const heading = `${title}: top-1 ${pct(report.top1)} %, top-5 ${pct(report.top5)} %`;
+  await writeFileAtomic(`${dir}/confusion.svg`, report.confusion ? confusionSvg(report.confusion, classes, heading) : confusionListSvg(report.cells, classes, heading));
   const perClass = Object.fromEntries(classes.map((c, i) => [c, Number.isNaN(report.perClass[i]) ? null : report.perClass[i]]));
-  await writeFileAtomic(`${dir}/confusion.json`, JSON.stringify({ classes, samples: report.samples, top1: report.top1, top5: report.top5, perClass, confusion: report.confusion }, null, 1) + '\n');
+  const matrix = report.confusion ? { confusion: report.confusion } : { confusion: null, cells: report.cells };
+  await writeFileAtomic(`${dir}/confusion.json`, JSON.stringify({ classes, samples: report.samples, top1: report.top1, top5: report.top5, perClass, ...matrix }, null, 1) + '\n');
 }

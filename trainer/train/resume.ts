@@ -8,6 +8,7 @@ import { OptionError, UserError, type OptionNamer } from 'cocodiff-runtime/share
 import { readRunFile, resumeConflicts, type RunFile, type TrainOptions } from './config.ts';
 import { hasCheckpoint, readCheckpoint, type StateTensor } from './run-state.ts';
 import type { Session, TrainState } from './session.ts';
+import { printable } from '../../common/terminal.ts';
 
 /** Refuses --resume without a run to continue, and a new run over an existing one. */
 export async function checkResume(opts: TrainOptions, runDir: string, last: string): Promise<void> {
@@ -42,7 +43,7 @@ export async function restoreSession(s: Session): Promise<TrainState> {
     tf.dispose([...restored.values()]);
     s.opt.branch!.restore((ck.groups.branchOptimizer ?? new Map()) as Map<string, Tensor>);
   }
-  s.log(`resuming ${s.runDir} after epoch ${ck.state.epoch}`);
+  s.log(`resuming ${printable(s.runDir)} after epoch ${ck.state.epoch}`);
   return ck.state;
 }
 

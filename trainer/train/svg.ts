@@ -136,3 +136,27 @@ export function confusionSvg(confusion: number[][], classes: string[], title: st
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }
+
+/** Rows of the confusion list drawn when there are too many classes for the matrix. */
+export const CONFUSION_LIST_ROWS = 40;
+
+/**
+ * For more classes than a matrix can show (10,000 classes: 10^8 cells), the most frequent
+ * confusions as a list: "true → predicted: count", from the matrix's non-zero off-diagonal cells.
+ */
+export function confusionListSvg(cells: ReadonlyArray<{ true: number; predicted: number; count: number }>, classes: string[], title: string): string {
+  const errors = cells.filter((c) => c.true !== c.predicted);
+  const shown = errors.slice(0, CONFUSION_LIST_ROWS);
+  const line = 18;
+  const lines = [
+    `${classes.length} classes: too many for a matrix; the ${shown.length} most frequent of ${errors.length} confusions (true → predicted: count; all cells are in confusion.json)`,
+    ...shown.map((c) => `${classes[c.true]} → ${classes[c.predicted]}: ${c.count}`),
+  ];
+  const w = Math.min(2000, 20 + 7 * Math.max(title.length, ...lines.map((l) => l.length)));
+  const h = 40 + line * (lines.length + 1);
+  const body = [
+    `<text x="10" y="20" font-size="14" ${FONT}>${escapeXml(title)}</text>`,
+    ...lines.map((l, i) => `<text x="10" y="${40 + line * (i + 1)}" font-size="12" ${FONT}>${escapeXml(l)}</text>`),
+  ];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">\n<rect width="100%" height="100%" fill="white"/>\n${body.join('\n')}\n</svg>\n`;
+}

@@ -9,11 +9,12 @@
  */
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
+import { withDirLock } from '../../common/dir-lock.ts';
 import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../backend.ts';
 import { runPaths, type TrainOptions } from './config.ts';
 import { trainEpoch } from './epoch.ts';
-import { exportRun } from './export.ts';
+import { writeRunArtifact } from './export.ts';
 import { finalScore, type RunResult, type TestScore } from './final-score.ts';
 import { newRun } from './new-run.ts';
 import { checkResume, restoreSession, resumedRun } from './resume.ts';
@@ -34,8 +35,13 @@ export interface TrainResult {
   msPerStep: number;
 }
 
+/** Trains holding the run directory's lock (common/dir-lock.ts), taken before the run is read: a second writer is refused and changes nothing. */
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const runDir = resolve(opts.out);
+  return withDirLock(runDir, () => train(opts, runDir));
+}
+
+async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
   const paths = runPaths(runDir);
   const log = opts.quiet ? () => {} : (line: string) => console.error(line);
   await checkResume(opts, runDir, paths.last);
@@ -60,7 +66,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   }
 
   // The run's own artifact: replaced by every (resumed) session that finishes.
-  await exportRun(runDir, paths.artifact, 'best', { force: true });
+  await writeRunArtifact(runDir, paths.artifact, 'best', { force: true });
   return {
     runDir,
     artifactDir: paths.artifact,

@@ -1,0 +1,268 @@
+/**
+ * One writer per run directory. `train` (new and --resume), `eval --out`, `export` and `ablate`
+ * write files into a directory they keep, not one they swap in whole; two of them at once would
+ * interleave epochs, checkpoints and results from different runs. So each takes DIR/.cocodiff-lock
+ * first: a small JSON naming the writer's PID, host and start time, created with O_EXCL (`wx`), so
+ * of two processes exactly one creates it.
+ *
+ * A lock whose PID is not alive on this host is stale (its writer was killed) and is taken over with
+ * a note. A lock from another host (a shared or network folder) is never guessed stale: its PID says
+ * nothing here, so it is refused with its details and the user decides. The lock is released when the
+ * work ends, fails, or the process exits (SIGINT and SIGTERM included); a kill -9 leaves a stale lock,
+ * which the next writer takes over.
+ */
+import { closeSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
+import { link, mkdir, open, realpath, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UserError } from 'cocodiff-runtime/shared/errors';
+import { isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
+import { isAlive } from './atomic.ts';
+import { fsCause } from './fs-errors.ts';
+import { printable } from './terminal.ts';
+
+export const LOCK_FILE = '.cocodiff-lock';
+const LOCK_FORMAT = 'cocodiff-lock';
+/** A lock file is a line of JSON; more than this is not one of ours (and is never read whole: it could be /dev/zero). */
+const MAX_LOCK_BYTES = 4096;
+
+interface Holder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface DirLock {
+  readonly dir: string;
+  /** Removes the lock file (when it is still this lock) and the directory, when the lock created it and it stayed empty. */
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** Where the note about a stale lock taken over goes (default: stderr). */
+  note?: (line: string) => void;
+  /**
+   * For a command that only reads DIR (`export` reads a run's checkpoints): when DIR is on read-only
+   * storage or not writable by this user, go on without the lock instead of refusing to read it.
+   */
+  readerOfReadOnly?: boolean;
+}
+
+interface Held {
+  /** The lock file, as the directory was named. */
+  path: string;
+  /** The lock file's exact text, to remove only our own lock. */
+  text: string;
+  /** Directories mkdir created for the lock, deepest first, removed on release if still empty. */
+  created: string[];
+}
+
+/** Locks this process holds, by the lock file's real path: released by the exit and signal handlers too. */
+const held = new Map<string, Held>();
+
+/**
+ * Takes DIR's lock (creating DIR when missing), or throws a UserError naming the writer that holds it.
+ * Taken before anything in DIR is read or written, so a refused writer changes nothing.
+ */
+export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirLock> {
+  const path = join(dir, LOCK_FILE);
+  const firstCreated = await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new UserError(`${dir}: exists and is not a directory`);
+    throw new UserError(`${dir}: cannot create the directory: ${fsCause(err) ?? err.code ?? err.message}`);
+  });
+  const created = firstCreated === undefined ? [] : createdChain(dir, firstCreated);
+  // This process's locks are known by real path: `runs/a` and `/home/me/runs/a` are one directory.
+  const key = join(await realpath(dir), LOCK_FILE);
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const text = JSON.stringify({ format: LOCK_FORMAT, ...me }) + '\n';
+  // Each round either creates the lock or removes a stale one; a stale lock is removed at most once
+  // per writer, so two rounds suffice unless writers keep dying in between.
+  for (let round = 0; round < 3; round++) {
+    try {
+      await writeFile(path, text, { flag: 'wx' });
+      held.set(key, { path, text, created });
+      watchExit();
+      return { dir, release: () => release(key) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (opts.readerOfReadOnly && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) return { dir, release: async () => {} };
+      if (code !== 'EEXIST') {
+        await removeCreated(created);
+        throw new UserError(`${path}: cannot create the lock file: ${fsCause(err) ?? code ?? (err as Error).message}`);
+      }
+    }
+    const found = await readHolder(path);
+    if (found === 'gone') continue;
+    if (!isStale(key, found.holder)) throw busy(dir, path, found.holder);
+    if (await removeStale(path, found.text)) {
+      const { pid, host, since } = found.holder;
+      (opts.note ?? ((line) => console.error(line)))(printable(`note: ${dir}: took over the lock of pid ${pid} on ${host} (since ${since}), which is no longer running`));
+    }
+  }
+  throw new UserError(`${path}: could not take the lock (other writers kept taking it); try again`);
+}
+
+/** Runs `work` holding DIR's lock, and releases it however `work` ends. */
+export async function withDirLock<T>(dir: string, work: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const lock = await lockDir(dir, opts);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
+
+function busy(dir: string, path: string, h: Holder): UserError {
+  return new UserError(`${dir}: another cocodiff (pid ${h.pid} on ${h.host}, since ${h.since}) is writing here; wait for it, or remove ${path} if that process is gone`);
+}
+
+/** `dir` and each of its ancestors up to `first` (what mkdir -p created), deepest first. */
+function createdChain(dir: string, first: string): string[] {
+  const chain = [dir];
+  while (relative(first, chain[chain.length - 1]) !== '' && dirname(chain[chain.length - 1]) !== chain[chain.length - 1]) chain.push(dirname(chain[chain.length - 1]));
+  return chain;
+}
+
+/** The holder named by the lock file, or 'gone' when it disappeared meanwhile (its writer released it). */
+async function readHolder(path: string): Promise<{ holder: Holder; text: string } | 'gone'> {
+  // A writer fills its lock right after creating it: an empty file is one being written.
+  for (let tries = 0; ; tries++) {
+    let text: string;
+    try {
+      text = await readHead(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      throw new UserError(`${path}: cannot read the lock file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); remove it if no cocodiff is writing there`);
+    }
+    if (text === '' && tries < 10) {
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    const doc = text.length < MAX_LOCK_BYTES ? safeParse(text, path) : undefined;
+    if (!isObject(doc) || doc.format !== LOCK_FORMAT || !Number.isInteger(doc.pid) || (doc.pid as number) < 1 || typeof doc.host !== 'string' || typeof doc.since !== 'string') {
+      throw new UserError(`${path}: not a lock file cocodiff wrote (expected {"format": "${LOCK_FORMAT}", "pid", "host", "since"}); remove it if no cocodiff is writing there`);
+    }
+    return { holder: { pid: doc.pid as number, host: doc.host, since: doc.since }, text };
+  }
+}
+
+function safeParse(text: string, path: string): unknown {
+  try {
+    return parseJson(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most MAX_LOCK_BYTES of the file. */
+async function readHead(path: string): Promise<string> {
+  const f = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await f.read(buf, 0, MAX_LOCK_BYTES, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await f.close();
+  }
+}
+
+/** True when the holder is provably gone: a PID of this host that is not running (or is this process, which does not hold it). */
+function isStale(key: string, h: Holder): boolean {
+  if (h.host !== hostname()) return false;
+  if (h.pid === process.pid) return !held.has(key);
+  return !isAlive(h.pid);
+}
+
+/**
+ * Removes the stale lock whose text is `stale`, and nothing else: another writer may have taken it
+ * over since it was read. The file is moved aside (atomic) and its text compared; a live lock moved
+ * by mistake is linked back (link, unlike rename, never replaces a lock created meanwhile). Returns
+ * whether the stale lock was removed by this call.
+ */
+async function removeStale(path: string, stale: string): Promise<boolean> {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new UserError(`${path}: cannot remove the stale lock file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); remove it yourself if no cocodiff is writing there`);
+  }
+  const moved = await readHead(aside).catch(() => '');
+  if (moved !== stale) await link(aside, path).catch(() => {});
+  await unlink(aside).catch(() => {});
+  return moved === stale;
+}
+
+async function release(key: string): Promise<void> {
+  const h = held.get(key);
+  if (!h) return;
+  held.delete(key);
+  const text = await readHead(h.path).catch(() => null);
+  if (text === h.text) await unlink(h.path).catch(() => {});
+  await removeCreated(h.created);
+  if (held.size === 0) unwatchExit();
+}
+
+async function removeCreated(created: string[]): Promise<void> {
+  for (const d of created) {
+    // Only an empty directory goes: the work wrote nothing there (it failed before writing).
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+  }
+}
+
+/** The same as release, for every held lock, synchronously: from the exit and signal handlers. */
+function releaseAllSync(): void {
+  for (const { path, text: ours, created } of held.values()) {
+    let text: string | null = null;
+    try {
+      const fd = openSync(path, 'r');
+      try {
+        const buf = Buffer.alloc(MAX_LOCK_BYTES);
+        text = buf.toString('utf8', 0, readSync(fd, buf, 0, MAX_LOCK_BYTES, 0));
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // gone already
+    }
+    try {
+      if (text === ours) unlinkSync(path);
+      for (const d of created) rmdirSync(d);
+    } catch {
+      // a directory that is not empty stays
+    }
+  }
+  held.clear();
+}
+
+/**
+ * On SIGINT or SIGTERM with nobody else listening, Node would end at once, skipping every `finally`:
+ * the lock is removed here, then the signal is raised again so the process ends as it would have.
+ * When a command listens itself (to unwind and clean up), it ends through its own code, whose
+ * `finally` or exit releases the lock.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  releaseAllSync();
+  unwatchExit();
+  process.kill(process.pid, signal);
+}
+
+let watching = false;
+
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  process.on('exit', releaseAllSync);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function unwatchExit(): void {
+  if (!watching) return;
+  watching = false;
+  process.off('exit', releaseAllSync);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
