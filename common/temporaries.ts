@@ -100,15 +100,15 @@ function listen(): void {
   }
 }
 
-/** The CLI's handling for its whole run: a signal removes this process's temporaries and exits. */
+/** The CLI's handling for its whole run: a signal removes this process's temporaries and ends it. */
 export function exitOnSignals(): void {
   cliExits = true;
   listen();
 }
 
 /**
- * Sends the first SIGINT or SIGTERM to `listener` instead of exiting, until the returned function
- * is called; a second signal exits at once (removing the temporaries).
+ * Sends the first SIGINT or SIGTERM to `listener` instead of ending the process, until the returned
+ * function is called; a second signal ends it at once (removing the temporaries).
  */
 export function onInterrupt(listener: () => void): () => void {
   interrupted = false;
