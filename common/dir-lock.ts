@@ -11,8 +11,8 @@
  * work ends, fails, or the process exits (SIGINT and SIGTERM included); a kill -9 leaves a stale lock,
  * which the next writer takes over.
  */
-import { closeSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, realpath, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { link, mkdir, open, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -78,11 +78,14 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
   const text = JSON.stringify({ format: LOCK_FORMAT, ...me }) + '\n';
   // Each round either creates the lock or removes a stale one; a stale lock is removed at most once
   // per writer, so two rounds suffice unless writers keep dying in between.
+  // The signal handlers go in first, and the lock is created and recorded in one synchronous step:
+  // a SIGINT that arrives once the file exists then always finds it in `held` (signals are handled
+  // between callbacks, never inside one), instead of ending the process with the lock left behind.
+  watchExit();
   for (let round = 0; round < 3; round++) {
     try {
-      await writeFile(path, text, { flag: 'wx' });
+      writeFileSync(path, text, { flag: 'wx' });
       held.set(key, { path, text, created });
-      watchExit();
       return { dir, release: () => release(key) };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
