@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { Recognizer, type Prediction } from 'cocodiff-runtime';
 import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
-import { buildFixtureWasm } from '../../tests/runtime/fixture-wasm.ts';
 import { wellFormed, type FuzzTarget } from '../harness.ts';
 
 /** ntu25, 2 persons, x y z: 150 values a frame. */
@@ -19,6 +18,8 @@ let recognizer: Promise<Recognizer> | undefined;
 
 function build(): Promise<Recognizer> {
   recognizer ??= (async () => {
+    // Imported here: the fixture builder loads asc, seconds that only this target needs.
+    const { buildFixtureWasm } = await import('../../tests/runtime/fixture-wasm.ts');
     const dir = mkdtempSync(join(tmpdir(), 'cocodiff-fuzz-api-'));
     const { wasmPath } = await buildFixtureWasm(dir, { layout: 'ntu25', classes: CLASSES, T: 16, M: 2, windowFrames: 20, sequenceCapacity: 64, modality: 'joint', centre: false, testCropRatio: 1 });
     return Recognizer.load(wasmPath);
