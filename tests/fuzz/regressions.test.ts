@@ -2,12 +2,14 @@
  * What the fuzz targets found, kept as they found it (shrunk), each now parsed or refused with a
  * UserError. Add every new finding of `npm run fuzz` here, next to its fix.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { Npz } from '../../trainer/data/npz.ts';
+import { prepareNpz } from '../../trainer/data/prepare.ts';
 import { runOne } from '../../fuzz/harness.ts';
 import { npyTarget } from '../../fuzz/targets/npy.ts';
 import { recognizerTarget, type ApiCall } from '../../fuzz/targets/recognizer.ts';
@@ -44,6 +46,19 @@ describe('npy', () => {
       } finally {
         await npz.close();
       }
+    });
+
+    it('prepare npz refuses such an x_train before it sizes its row buffer from the header, and leaves no cache', async () => {
+      const path = join(dir, 'NTU60_CS.npz');
+      await writeFile(path, zipBytes([
+        { name: 'x_train.npy', data: npyBytes('<f4', [1, 1_000_000, 150], [1, 2, 3, 4, 5, 6]) },
+        { name: 'y_train.npy', data: npyBytes('<i8', [1], [0]) },
+        { name: 'x_test.npy', data: npyBytes('<f4', [1, 2, 150], new Float32Array(300).fill(1)) },
+        { name: 'y_test.npy', data: npyBytes('<i8', [1], [0]) },
+      ]));
+      await expect(prepareNpz(path, join(dir, 'cache'), { quiet: true }))
+        .rejects.toThrow(`${path}:x_train: field "shape": (1, 1000000, 150) needs 600000000 data bytes, the array holds 24 (truncated or corrupt)`);
+      expect(existsSync(join(dir, 'cache'))).toBe(false);
     });
   });
 });
