@@ -36,6 +36,7 @@ async function work({ target: name, seconds, seed, current }: Job): Promise<Repo
   const text = new Uint8Array(current, 8);
   const encoder = new TextEncoder();
   await target.setup?.();
+  parentPort!.postMessage('ready');
   let executions = 0;
   const start = performance.now();
   const result = await fc.check(
@@ -63,7 +64,9 @@ function fuzz(job: Job): Promise<Report> {
     const start = performance.now();
     let seen = -1;
     let since = performance.now();
-    const watch = setInterval(() => {
+    let watch: NodeJS.Timeout | undefined;
+    // Watched from when its modules are loaded and its setup done: on busy cores that alone can take longer than HUNG_MS.
+    const startWatching = () => setInterval(() => {
       const now = Atomics.load(counter, 0);
       if (now !== seen) { seen = now; since = performance.now(); return; }
       if (performance.now() - since < HUNG_MS) return;
@@ -74,7 +77,11 @@ function fuzz(job: Job): Promise<Report> {
         finding: { error: `Finding: ${job.target}: no answer after ${(HUNG_MS / 1000).toFixed(0)} s (hung; not shrunk)`, input },
       }));
     }, 1000);
-    worker.once('message', (r: Report) => { clearInterval(watch); resolve(r); });
+    worker.on('message', (m: 'ready' | Report) => {
+      if (m === 'ready') { watch = startWatching(); return; }
+      clearInterval(watch);
+      resolve(m);
+    });
     worker.once('error', (err) => { clearInterval(watch); reject(err); });
   });
 }
