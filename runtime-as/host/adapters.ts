@@ -43,7 +43,13 @@ export interface FrameShape {
 
 /** A value for an error message: short and printable. */
 const shown = (v: unknown): string => {
-  const text = JSON.stringify(v) ?? String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    // JSON cannot spell a BigInt, or an object holding one or holding itself.
+    text = typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? `a list of ${v.length}` : typeof v;
+  }
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 };
 

@@ -170,16 +170,18 @@ export class Recognizer {
    * integer, an alpha outside (0, 1] or a threshold outside [0, 1] is refused with a UserError.
    */
   configure(opts: StreamOptions): void {
+    if (!opts || typeof opts !== 'object') throw new UserError(`options: expected an object of stride, alpha, threshold and topK, found ${describe(opts)}`);
     if (opts.stride !== undefined) {
-      if (!Number.isInteger(opts.stride) || opts.stride < 1) throw new UserError(`stride must be a positive integer, found ${opts.stride}`);
+      if (!Number.isInteger(opts.stride) || opts.stride < 1) throw new UserError(`stride must be a positive integer, found ${describe(opts.stride)}`);
       this.stride = opts.stride;
     }
     if (opts.alpha !== undefined) {
-      if (!(opts.alpha > 0 && opts.alpha <= 1)) throw new UserError(`alpha must be in (0, 1], found ${opts.alpha}`);
+      // typeof first: `>` would coerce an object, and one without a prototype throws a TypeError.
+      if (!(typeof opts.alpha === 'number' && opts.alpha > 0 && opts.alpha <= 1)) throw new UserError(`alpha must be in (0, 1], found ${describe(opts.alpha)}`);
       this.alpha = opts.alpha;
     }
     if (opts.threshold !== undefined) {
-      if (!(opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${opts.threshold}`);
+      if (!(typeof opts.threshold === 'number' && opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${describe(opts.threshold)}`);
       this.threshold = opts.threshold;
     }
     if (opts.topK !== undefined) this.topK = checkTopK(opts.topK, this.info.labels.length);

@@ -236,7 +236,8 @@ export class Npz {
 
   /** An array read row by row from the archive. */
   async rows(name: string): Promise<NpyRowReader> {
-    return NpyRowReader.open(this.zip.stream(this.member(name)), `${this.zip.path}:${name}`);
+    const e = this.member(name);
+    return NpyRowReader.open(this.zip.stream(e), `${this.zip.path}:${name}`, e.size);
   }
 
   async close(): Promise<void> {

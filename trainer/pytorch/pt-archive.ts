@@ -14,7 +14,7 @@ import type { Tensor } from '../../common/artifact.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { ZipArchive } from '../data/npz.ts';
-import { PyGlobal, unpickle, type AllowedGlobal, type PyValue } from './pickle.ts';
+import { PyGlobal, unpickle, type AllowedGlobal, type PyValue, type UnpickleOptions } from './pickle.ts';
 
 /** Element types a storage can hold, by the storage type's name, with their byte size. */
 const STORAGE_TYPES: Record<string, { dtype: string; bytes: number }> = {
@@ -131,14 +131,7 @@ export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint
     const byteorder = byteorderEntry ? new TextDecoder().decode(await zip.read(byteorderEntry)).trim() : 'little';
     if (byteorder !== 'little' && byteorder !== 'big') throw new UserError(`${path}: member "${prefix}byteorder" says "${byteorder}" (expected little or big)`);
 
-    const source = `${path}:${pkl[0].name}`;
-    const root = unpickle(await zip.read(pkl[0]), {
-      globals: allowedGlobals(),
-      allowedSummary: 'a checkpoint may name only the globals a state_dict needs (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch storage types and dtypes); ' +
-        'a file saved with torch.save(model) holds the whole module: save its weights with torch.save(model.state_dict(), \'model.pt\')',
-      source,
-      persistentLoad: (pid) => storageRef(pid, source),
-    });
+    const root = unpickle(await zip.read(pkl[0]), checkpointPickleOptions(`${path}:${pkl[0].name}`));
     const { dict, foundAt } = findStateDict(root, path);
 
     const storages = new Map<string, Uint8Array>();
@@ -171,6 +164,17 @@ export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint
   } finally {
     await zip.close();
   }
+}
+
+/** How a checkpoint's `data.pkl` is unpickled (exported for the fuzz targets, which run the same reader). */
+export function checkpointPickleOptions(source: string): UnpickleOptions {
+  return {
+    globals: allowedGlobals(),
+    allowedSummary: 'a checkpoint may name only the globals a state_dict needs (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch storage types and dtypes); ' +
+      'a file saved with torch.save(model) holds the whole module: save its weights with torch.save(model.state_dict(), \'model.pt\')',
+    source,
+    persistentLoad: (pid) => storageRef(pid, source),
+  };
 }
 
 /** `('storage', <storage type>, key, location, numel)` → a reference to member `data/<key>`. */

@@ -155,7 +155,11 @@ export class NpyRowReader {
     private readonly name: string,
   ) {}
 
-  static async open(stream: AsyncIterable<Uint8Array>, name: string): Promise<NpyRowReader> {
+  /**
+   * `bytes`, when the container states it (a zip member's declared size), is checked against what the
+   * header's shape needs before any row is read: a header may not promise more data than there is.
+   */
+  static async open(stream: AsyncIterable<Uint8Array>, name: string, bytes?: number): Promise<NpyRowReader> {
     const it = stream[Symbol.asyncIterator]();
     let buf: Uint8Array = new Uint8Array(0);
     for (;;) {
@@ -166,6 +170,11 @@ export class NpyRowReader {
       buf = concat(buf, r.value);
     }
     const header = parseNpyHeader(buf, name);
+    const needs = elementCount(header.shape) * header.itemBytes;
+    if (bytes !== undefined && needs > bytes - header.dataOffset) {
+      await it.return?.();
+      throw atField(name, 'shape', `(${header.shape.join(', ')}) needs ${needs} data bytes, the array holds ${Math.max(0, bytes - header.dataOffset)} (truncated or corrupt)`);
+    }
     return new NpyRowReader(header, it, buf.subarray(header.dataOffset), name);
   }
 
@@ -178,13 +187,15 @@ export class NpyRowReader {
   }
 
   /** Row `index` (rows must be read in order) as float32, written into `out`. */
-  async readRow(index: number, out: Float32Array = new Float32Array(this.rowElements)): Promise<Float32Array> {
+  async readRow(index: number, out?: Float32Array): Promise<Float32Array> {
     const bytes = this.rowElements * this.header.itemBytes;
     while (this.pending.length < bytes) {
       const r = await this.chunks.next();
       if (r.done) throw atField(this.name, 'shape', `(${this.header.shape.join(', ')}) promises ${this.rows} rows, the data ends in row ${index} (truncated)`);
       this.pending = concat(this.pending, r.value);
     }
+    // Allocated once the row's bytes are here: a header's shape alone must not size an allocation.
+    out ??= new Float32Array(this.rowElements);
     toFloat32(this.pending, this.header.dtype, this.rowElements, out);
     this.pending = this.pending.subarray(bytes);
     // After the last row, read the source to its end: a zip member checks its CRC-32 only there.
