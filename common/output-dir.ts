@@ -15,6 +15,7 @@ import { lstat, readdir, realpath, writeFile } from 'node:fs/promises';
 import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from 'cocodiff-runtime/shared/errors';
+import { LOCK_FILE } from './dir-lock.ts';
 
 export const OUTPUT_MARKER = '.cocodiff-output.json';
 const MARKER_FORMAT = 'cocodiff-output';
@@ -107,4 +108,27 @@ export async function checkOutputDir(dir: string, o: OutputOptions): Promise<voi
     throw new UserError(`${dir}: ${what}; nothing was replaced. Choose another output directory, or empty it yourself`);
   }
   if (!o.force) throw new UserError(`${dir}: already holds a ${o.kind} written earlier; replace it with --force, or choose another output directory`);
+}
+
+/**
+ * For outputs written file by file into a folder (a training run, `eval --out`), not swapped in
+ * whole: the folder may hold only what that command writes there (`names`), its lock and the
+ * temporaries of a crashed write, or the user's files would end up mixed with, or replaced by, ours.
+ * Checked before any work; a missing folder is fine.
+ */
+export async function checkOwnFolder(dir: string, names: readonly string[], what: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw new UserError(`${dir}: exists and is not a directory; the ${what} goes in a directory of its own`);
+    throw new UserError(`${dir}: cannot check the output directory (${code ?? (err as Error).message})`);
+  }
+  const ours = new Set([...names, LOCK_FILE]);
+  const foreign = entries.filter((e) => !ours.has(e) && !/^\..+\.\d+\.[0-9a-f]+\.(tmp|old)$/.test(e)).sort();
+  if (foreign.length === 0) return;
+  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
+  throw new UserError(`${dir}: holds files cocodiff did not write there (${shown}); nothing was written. Use a new or empty directory, or one that holds only an earlier ${what}`);
 }

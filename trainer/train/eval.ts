@@ -12,8 +12,9 @@ import { readCache, type Cache, type SplitName } from '../data/cache.ts';
 import { testPreprocessOptions } from '../data/preprocess.ts';
 import { CtrGcnModel } from '../model/ctrgcn.ts';
 import { classificationReport, ensembleScores, type ClassificationReport } from './metrics.ts';
-import { writeConfusion } from './plots.ts';
+import { EVAL_FILES, writeConfusion } from './plots.ts';
 import { predict, type Predictions } from './predict.ts';
+import { checkOwnFolder } from '../../common/output-dir.ts';
 
 /** A run directory means its artifact; anything else must be an artifact directory. */
 export function artifactDirOf(path: string): string {
@@ -57,7 +58,7 @@ export interface EvalOptions {
   data: string;
   split?: SplitName;
   batch?: number;
-  /** Where confusion.svg / confusion.json / eval.json go; nothing is written without it. */
+  /** Where confusion.svg and confusion.json go; nothing is written without it. */
   out?: string;
   /** Per-model ensemble weights (default 1 each). */
   weights?: number[];
@@ -80,6 +81,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
 async function evaluateInto(o: EvalOptions): Promise<EvalResult> {
   if (o.models.length === 0) throw new UserError('eval: name at least one run or artifact directory');
+  if (o.out) await checkOwnFolder(o.out, EVAL_FILES, 'evaluation');
   const split = o.split ?? 'test';
   const cache = await readCache(o.data);
   if (cache.index.splits[split].samples.length === 0) throw new UserError(`${o.data}: the ${split} split is empty`);

@@ -38,6 +38,9 @@ export function curvesSvg(history: EpochMetrics[]): string {
  * Above CONFUSION_MATRIX_CLASSES classes the JSON holds the non-zero cells instead of the matrix
  * (`confusion: null`, `cells: [{ true, predicted, count }]`) and the SVG lists the top confusions.
  */
+/** What writeConfusion writes into its folder (all that `eval --out` writes). */
+export const EVAL_FILES = ['confusion.svg', 'confusion.json'] as const;
+
 export async function writeConfusion(dir: string, report: ClassificationReport, classes: string[], title: string): Promise<void> {
   const pct = (v: number): string => (100 * v).toFixed(1);
   const heading = `${title}: top-1 ${pct(report.top1)} %, top-5 ${pct(report.top5)} %`;

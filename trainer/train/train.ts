@@ -13,6 +13,8 @@ import { withDirLock } from '../../common/dir-lock.ts';
 import { Rng } from '../../common/rng.ts';
 import { selectBackend } from '../backend.ts';
 import { runPaths, type TrainOptions } from './config.ts';
+import { EVAL_FILES } from './plots.ts';
+import { EMBEDDING_CACHE_FILE } from '../text/class-embeddings.ts';
 import { trainEpoch } from './epoch.ts';
 import { writeRunArtifact } from './export.ts';
 import { finalScore, type RunResult, type TestScore } from './final-score.ts';
@@ -21,6 +23,7 @@ import { checkResume, restoreSession, resumedRun } from './resume.ts';
 import { writeCheckpoint } from './run-state.ts';
 import type { Selection } from './selection.ts';
 import { checkpointGroups, disposeSession, initialState, openSession, type TrainState } from './session.ts';
+import { checkOwnFolder } from '../../common/output-dir.ts';
 
 export interface TrainResult {
   runDir: string;
@@ -35,6 +38,9 @@ export interface TrainResult {
   msPerStep: number;
 }
 
+/** Everything a training run writes at the top of its directory (runPaths, the final score's confusion files, the text cache). */
+const RUN_FILES = ['run.json', 'checkpoints', 'metrics.jsonl', 'curves.svg', 'artifact', 'result.json', ...EVAL_FILES, EMBEDDING_CACHE_FILE];
+
 /** Trains holding the run directory's lock (common/dir-lock.ts), taken before the run is read: a second writer is refused and changes nothing. */
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const runDir = resolve(opts.out);
@@ -45,6 +51,7 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
   const paths = runPaths(runDir);
   const log = opts.quiet ? () => {} : (line: string) => console.error(line);
   await checkResume(opts, runDir, paths.last);
+  if (!opts.resume) await checkOwnFolder(runDir, RUN_FILES, 'training run');
   const run = opts.resume ? await resumedRun(opts, runDir) : await newRun(opts);
   run.backend = await selectBackend(opts.backend ?? 'auto');
   log(`backend: ${run.backend}`);
