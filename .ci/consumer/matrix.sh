@@ -4,7 +4,8 @@
 #   synth → inspect; .skeleton files → prepare ntu → inspect; train → eval → export →
 #   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → bench → export-onnx;
 #   a PyTorch .pt → import-ctrgcn → compile → run; the runtime's load by path, URL and bytes + sidecar;
-#   a .wasm beside another model's .json refused.
+#   a .wasm beside another model's .json refused; hostile checkpoints, a recording that is /dev/zero,
+#   and outputs over the user's files refused, each in one line.
 # Run from the consumer project (the tarballs installed): bash matrix.sh REPO
 set -euo pipefail
 repo="$1"
@@ -65,6 +66,27 @@ expect '^ +1\. '
 # Copied in, so that `cocodiff-runtime` resolves to the installed package, as in an app.
 cp "$here/load-forms.mjs" .
 echo "  load forms: $(node load-forms.mjs f32.wasm recording.npy)" >&2
+
+# Hostile files and careless paths, through the installed CLI: each is one line naming the cause, exit 1,
+# and nothing of the user's is replaced.
+refused() { # PATTERN, then the command's arguments
+  local pattern="$1"; shift
+  if npx --no-install cocodiff "$@" > "$log" 2>&1; then fail "accepted: cocodiff $*"; fi
+  expect "$pattern"
+  [ "$(wc -l < "$log")" -eq 1 ] || { cat "$log" >&2; fail "more than one line (a stack?) from: cocodiff $*"; }
+  echo "  refused: cocodiff $*" >&2
+}
+node "$here/write-hostile.mjs" .
+refused 'negative-length\.pt:archive/data\.pkl: a negative length' import-ctrgcn negative-length.pt --out hostile1
+refused 'huge-member\.pt: member "archive/data\.pkl" claims 4294967280 bytes' import-ctrgcn huge-member.pt --out hostile2
+ln -s /dev/zero endless.npy
+refused 'endless\.npy: .*not a regular file' run f32.wasm --input endless.npy
+echo 'my notes' > notes.json
+refused 'notes\.json: exists and is not a' compile artifact -o notes.wasm
+[ "$(cat notes.json)" = 'my notes' ] || fail "compile replaced the user's notes.json"
+mkdir thesis && echo 'mine' > thesis/chapter1.tex
+refused 'thesis: holds files cocodiff did not write there \(chapter1\.tex\)' train --data data --out thesis --preset synth-quick --epochs 1 --backend wasm --quiet "${model[@]}"
+[ "$(ls thesis)" = 'chapter1.tex' ] || fail "train wrote into the user's folder"
 
 cp f32.wasm mixed.wasm && cp imported.json mixed.json
 if npx --no-install cocodiff run mixed.wasm --input recording.npy > "$log" 2>&1; then fail "a .wasm beside another model's .json was used"; fi
