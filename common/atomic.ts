@@ -1,24 +1,15 @@
 import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { writeFailure } from './fs-errors.ts';
 import { checkOutputDir, readOutputMarker, writeOutputMarker, type OutputOptions } from './output-dir.ts';
-import { addTemporary, dropTemporary, uninterrupted } from './temporaries.ts';
-
-/**
- * Temporary siblings of an output: `.NAME.PID.RAND.tmp` while it is built, `.NAME.PID.RAND.old` for
- * the version being replaced during a directory swap. The PID tells a live writer's from a dead one's.
- */
-function siblingName(path: string, suffix: 'tmp' | 'old'): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`);
-}
+import { addTemporary, dropTemporary, parseTemporaryName, temporaryName, uninterrupted } from './temporaries.ts';
 
 /**
  * Writes a file so that readers see either the old content or the new one, never a half. A full
  * disk, a read-only folder and the like end in a UserError naming `path` (common/fs-errors.ts).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = siblingName(path, 'tmp');
+  const tmp = temporaryName(path, 'tmp');
   addTemporary(tmp);
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -44,7 +35,7 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: stri
   try {
     for (const [path, data] of files) {
       current = path;
-      const tmp = siblingName(path, 'tmp');
+      const tmp = temporaryName(path, 'tmp');
       temps.push(tmp);
       addTemporary(tmp);
       await mkdir(dirname(path), { recursive: true });
@@ -90,7 +81,6 @@ export function isAlive(pid: number): boolean {
  */
 export async function recoverDirAtomic(dir: string): Promise<void> {
   const parent = dirname(dir);
-  const prefix = `.${basename(dir)}.`;
   let names: string[];
   try {
     names = await readdir(parent);
@@ -99,13 +89,13 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
   }
   const stale: { path: string; kind: 'tmp' | 'old'; complete: boolean; mtime: number }[] = [];
   for (const n of names) {
-    const m = n.startsWith(prefix) ? /^\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/.exec(n.slice(prefix.length - 1)) : null;
+    const m = parseTemporaryName(n, basename(dir));
     if (!m) continue;
     const path = join(parent, n);
-    if (inProgress.has(path) || (Number(m[1]) !== process.pid && isAlive(Number(m[1])))) continue;
+    if (inProgress.has(path) || (m.pid !== process.pid && isAlive(m.pid))) continue;
     const st = await lstat(path).catch(() => null);
     if (!st?.isDirectory()) continue;
-    stale.push({ path, kind: m[2] as 'tmp' | 'old', complete: (await readOutputMarker(path)) !== null, mtime: st.mtimeMs });
+    stale.push({ path, kind: m.kind, complete: (await readOutputMarker(path)) !== null, mtime: st.mtimeMs });
   }
   if (stale.length === 0) return;
   const exists = await lstat(dir).then(() => true, () => false);
@@ -122,7 +112,7 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
 
 /** Starts a directory output: checks that `dir` may be replaced, and makes the temporary sibling to fill. */
 export async function beginDirAtomic(dir: string, opts: OutputOptions): Promise<string> {
-  const tmp = siblingName(dir, 'tmp');
+  const tmp = temporaryName(dir, 'tmp');
   try {
     await mkdir(dirname(dir), { recursive: true });
     await recoverDirAtomic(dir);
@@ -155,7 +145,7 @@ export async function commitDirAtomic(tmp: string, dir: string, opts: OutputOpti
 
 /** `dir → .old`, `.tmp → dir`, then the .old removed; a failed second rename puts the .old back. */
 async function swapIn(tmp: string, dir: string): Promise<void> {
-  const old = siblingName(dir, 'old');
+  const old = temporaryName(dir, 'old');
   inProgress.add(old);
   try {
     let hadOld = false;

@@ -16,6 +16,7 @@ import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LOCK_FILE } from './dir-lock.ts';
+import { parseTemporaryName } from './temporaries.ts';
 
 export const OUTPUT_MARKER = '.cocodiff-output.json';
 const MARKER_FORMAT = 'cocodiff-output';
@@ -103,8 +104,7 @@ export async function checkOutputDir(dir: string, o: OutputOptions): Promise<voi
   const ours = new Set(marker?.kind === o.kind ? [...marker.files, OUTPUT_MARKER] : []);
   const foreign = entries.filter((e) => !ours.has(e)).sort();
   if (foreign.length > 0) {
-    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
-    const what = marker && marker.kind !== o.kind ? `holds a ${marker.kind}, not a ${o.kind}` : `holds files cocodiff did not write there (${shown})`;
+    const what = marker && marker.kind !== o.kind ? `holds a ${marker.kind}, not a ${o.kind}` : `holds files cocodiff did not write there (${fewNames(foreign)})`;
     throw new UserError(`${dir}: ${what}; nothing was replaced. Choose another output directory, or empty it yourself`);
   }
   if (!o.force) throw new UserError(`${dir}: already holds a ${o.kind} written earlier; replace it with --force, or choose another output directory`);
@@ -127,8 +127,12 @@ export async function checkOwnFolder(dir: string, names: readonly string[], what
     throw new UserError(`${dir}: cannot check the output directory (${code ?? (err as Error).message})`);
   }
   const ours = new Set([...names, LOCK_FILE]);
-  const foreign = entries.filter((e) => !ours.has(e) && !/^\..+\.\d+\.[0-9a-f]+\.(tmp|old)$/.test(e)).sort();
+  const foreign = entries.filter((e) => !ours.has(e) && parseTemporaryName(e) === null).sort();
   if (foreign.length === 0) return;
-  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
-  throw new UserError(`${dir}: holds files cocodiff did not write there (${shown}); nothing was written. Use a new or empty directory, or one that holds only an earlier ${what}`);
+  throw new UserError(`${dir}: holds files cocodiff did not write there (${fewNames(foreign)}); nothing was written. Use a new or empty directory, or one that holds only an earlier ${what}`);
+}
+
+/** The first three names, and how many there are in all when more. */
+function fewNames(names: string[]): string {
+  return names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} in all)` : '');
 }

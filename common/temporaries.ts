@@ -11,7 +11,24 @@
  * finishes the sample at hand and says what it did not write) registers `onInterrupt`: the first
  * signal goes to it, a second ends the process at once.
  */
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Temporary siblings of an output: `.NAME.PID.RAND.tmp` while it is built, `.NAME.PID.RAND.old` for
+ * the version being replaced during a directory swap. The PID tells a live writer's from a dead one's.
+ */
+export function temporaryName(path: string, suffix: 'tmp' | 'old'): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`);
+}
+
+/** The writer's PID and the kind of a temporary's file name (of output `of`, when given), or null when it is none. */
+export function parseTemporaryName(name: string, of?: string): { pid: number; kind: 'tmp' | 'old' } | null {
+  const m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/.exec(name);
+  if (!m || (of !== undefined && m[1] !== of)) return null;
+  return { pid: Number(m[2]), kind: m[3] as 'tmp' | 'old' };
+}
 
 const temporaries = new Set<string>();
 const interruptListeners = new Set<() => void>();

@@ -3,7 +3,6 @@
  * `<name>.json` beside it. Kept apart so the browser entry of the host API never imports node:fs;
  * the Node entry (node.ts) hands these to `Recognizer.load`.
  */
-import { UserError } from '../shared/errors.ts';
 import { parseSidecar, type RecognizerSidecar } from './sidecar.ts';
 import { sidecarPathFor } from '../shared/sidecar.ts';
 import { readInputBytes, readInputText, readOptionalInputText } from '../shared/formats/read-input.ts';
@@ -24,10 +23,5 @@ export async function readRecognizerFile(path: string): Promise<{
 export async function readSidecarFile(path: string, required: boolean): Promise<RecognizerSidecar | undefined> {
   const what = "the recognizer's sidecar JSON";
   const text = required ? await readInputText(path, what) : await readOptionalInputText(path, what);
-  if (text === undefined) return undefined;
-  try {
-    return parseSidecar(text, path);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
+  return text === undefined ? undefined : parseSidecar(text, path);
 }

@@ -51,8 +51,9 @@ export class ZipArchive {
       throw new UserError(`${path}: cannot open (${(err as NodeJS.ErrnoException).code})`);
     }
     try {
-      if (!(await fh.stat()).isFile()) throw new UserError(`${path}: not a regular file (a zip is read from a file, not a device or pipe)`);
-      return new ZipArchive(path, fh, await readCentralDirectory(path, fh));
+      const st = await fh.stat();
+      if (!st.isFile()) throw new UserError(`${path}: not a regular file (a zip is read from a file, not a device or pipe)`);
+      return new ZipArchive(path, fh, await readCentralDirectory(path, fh, st.size));
     } catch (err) {
       await fh.close();
       throw err;
@@ -125,8 +126,7 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
   return buf.subarray(0, got);
 }
 
-async function readCentralDirectory(path: string, fh: FileHandle): Promise<ZipEntry[]> {
-  const size = (await fh.stat()).size;
+async function readCentralDirectory(path: string, fh: FileHandle, size: number): Promise<ZipEntry[]> {
   const corrupt = (what: string): UserError => new UserError(`${path}: not a valid zip/.npz (${what})`);
   // The EOCD is 22 bytes plus a comment of at most 65535 bytes; search backwards for its signature.
   const tailLen = Math.min(size, 22 + 65535);
