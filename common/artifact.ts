@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkHeader, classNamesProblem, fieldChecks, isObject, isSha256Hex, parseJson } from 'cocodiff-runtime/shared/json-fields';
-import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { LAYOUT_LIST, LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
@@ -147,7 +147,7 @@ function validateModelJson(m: ModelJson, file: string): void {
   need(intIn(b.reduction, LIMITS.channels), 'backbone.reduction', 'expected a positive integer');
   need(intIn(b.temporalKernel, LIMITS.frames) && b.temporalKernel % 2 === 1, 'backbone.temporalKernel', 'expected an odd integer');
   need(Array.isArray(b.dilations) && b.dilations.length > 0 && b.dilations.length <= 16 && b.dilations.every((d) => intIn(d, LIMITS.frames)), 'backbone.dilations', 'expected positive integers');
-  need(isLayoutName(m.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(m.layout)}`);
+  need(isLayoutName(m.layout), 'layout', `expected one of ${LAYOUT_LIST}, found ${JSON.stringify(m.layout)}`);
   const inp = m.input;
   need(isObject(inp), 'input', 'expected { C, T, V, M }');
   need(intIn(inp.T, LIMITS.frames), 'input.T', `expected an integer in 1..${LIMITS.frames}, found ${JSON.stringify(inp.T)}`);

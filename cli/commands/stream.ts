@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
 import { UserError } from 'cocodiff-runtime/shared/errors';
-import { LAYOUTS, parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
+import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
+import { LAYOUT_LIST } from 'cocodiff-runtime/shared/layouts';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
@@ -46,7 +47,7 @@ export function register(program: Command): void {
 NDJSON frames on stdin (one per line):
   {"t": 33.3, "layout": "coco17", "bodies": [[[x, y, z], ... one per joint], ...]}
   "bodies" is a list of persons; each person is a list of joints ([x, y, z] or {"x","y","z"}; 2D layouts:
-  score in place of z) or one flat list of joints × 3 numbers. "t" (ms) and "layout" (${Object.keys(LAYOUTS).join(', ')}:
+  score in place of z) or one flat list of joints × 3 numbers. "t" (ms) and "layout" (${LAYOUT_LIST}:
   the bodies' layout, when it is not the model's) are optional.
 
 Examples:

@@ -13,7 +13,7 @@
  * 2D ↔ 3D refused.
  */
 import { UserError } from '../shared/errors.ts';
-import { isLayoutName, jointCorrespondence, LAYOUTS, type JointLayout, type LayoutName } from '../shared/layouts.ts';
+import { isLayoutName, jointCorrespondence, LAYOUT_LIST, LAYOUTS, type JointLayout, type LayoutName } from '../shared/layouts.ts';
 
 /** One joint: [x, y, z] or {x, y, z}; 2D layouts give a score in place of z. */
 export type JointValue = ArrayLike<number> | {
@@ -116,7 +116,7 @@ export function mapBody(body: Float32Array, from: JointLayout, to: JointLayout, 
  * `source` is the layout the bodies are in (default: the model's own).
  */
 export function frameFromBodies(bodies: ArrayLike<Body>, shape: FrameShape, source: LayoutName = shape.layout, out: Float32Array = new Float32Array(shape.persons * shape.joints * shape.coords)): Float32Array {
-  if (!isLayoutName(source)) throw new UserError(`unknown source layout ${shown(source)} (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
+  if (!isLayoutName(source)) throw new UserError(`unknown source layout ${shown(source)} (expected one of ${LAYOUT_LIST})`);
   const from = LAYOUTS[source];
   const to = LAYOUTS[shape.layout];
   out.fill(0);

@@ -11,7 +11,7 @@
  */
 import { UserError } from '../shared/errors.ts';
 import { LIMITS } from '../shared/limits.ts';
-import { isLayoutName, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
+import { isLayoutName, LAYOUT_LIST, type LayoutName } from '../shared/layouts.ts';
 import type { Body } from './adapters.ts';
 import { parseJson } from '../shared/json-fields.ts';
 
@@ -40,7 +40,7 @@ export function parseFrameLine(line: string, where: string): NdjsonFrame | null 
   if (!o || typeof o !== 'object' || !Array.isArray(o.bodies)) throw new UserError(`${where}: expected {"bodies": [...]} or a list of bodies`);
   if (o.t !== undefined && typeof o.t !== 'number') throw new UserError(`${where}: field "t": expected milliseconds as a number`);
   if (o.layout !== undefined && !isLayoutName(o.layout)) {
-    throw new UserError(`${where}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(o.layout)}`);
+    throw new UserError(`${where}: field "layout": expected one of ${LAYOUT_LIST}, found ${JSON.stringify(o.layout)}`);
   }
   return { t: o.t as number | undefined, layout: o.layout as LayoutName | undefined, bodies: o.bodies as Body[] };
 }

@@ -7,7 +7,7 @@
 import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../shared/abi.ts';
 import type { Modality } from '../shared/input-spec.ts';
 import { UserError } from '../shared/errors.ts';
-import { isLayoutName, layoutForJoints, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
+import { isLayoutName, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../shared/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
@@ -242,7 +242,7 @@ export class Recognizer {
   private writeFrame(frame: ArrayLike<number> | ArrayLike<Body>, source?: LayoutName): void {
     const { persons: M, joints: V, coords: C } = this.info;
     if (!frame || typeof frame !== 'object' || typeof frame.length !== 'number') throw new UserError(`frame: expected a list of bodies or of numbers, found ${describe(frame)}`);
-    if (source !== undefined && !isLayoutName(source)) throw new UserError(`frame layout: expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(source)}`);
+    if (source !== undefined && !isLayoutName(source)) throw new UserError(`frame layout: expected one of ${LAYOUT_LIST}, found ${describe(source)}`);
     const buf = this.f32(this.x.framePtr(), M * V * C);
     if (frame.length === 0 || typeof frame[0] === 'number') {
       const flat = frame as ArrayLike<number>;
@@ -394,7 +394,7 @@ function describe(v: unknown): string {
 function checkSequence(seq: Sequence): void {
   if (!seq || typeof seq !== 'object') throw new UserError(`sequence: expected a Sequence object, found ${describe(seq)}`);
   const name = seq.name ?? 'sequence';
-  if (!isLayoutName(seq.layout)) throw new UserError(`${name}: field "layout": expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${describe(seq.layout)}`);
+  if (!isLayoutName(seq.layout)) throw new UserError(`${name}: field "layout": expected one of ${LAYOUT_LIST}, found ${describe(seq.layout)}`);
   for (const field of ['frames', 'persons', 'joints', 'coords'] as const) {
     if (!(Number.isInteger(seq[field]) && seq[field] >= 1)) throw new UserError(`${name}: field "${field}": expected a positive integer, found ${describe(seq[field])}`);
   }

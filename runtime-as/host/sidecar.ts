@@ -1,6 +1,6 @@
 /** Reading and checking the recognizer's sidecar (the schema is runtime-as/shared/sidecar.ts). */
 import { checkHeader, classNamesProblem, fieldChecks, isSha256Hex, parseJson } from '../shared/json-fields.ts';
-import { isLayoutName, LAYOUTS } from '../shared/layouts.ts';
+import { isLayoutName, LAYOUT_LIST } from '../shared/layouts.ts';
 import { SIDECAR_FORMAT, type RecognizerSidecar } from '../shared/sidecar.ts';
 
 export { SIDECAR_FORMAT, SIDECAR_SECTION, type RecognizerSidecar } from '../shared/sidecar.ts';
@@ -18,7 +18,7 @@ export function checkSidecar(doc: unknown, where: string): RecognizerSidecar {
   checkHeader(s, need, { format: SIDECAR_FORMAT });
   const classes = classNamesProblem(s.classes);
   need(classes === undefined, 'classes', classes!);
-  need(isLayoutName(s.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(s.layout)}`);
+  need(isLayoutName(s.layout), 'layout', `expected one of ${LAYOUT_LIST}, found ${JSON.stringify(s.layout)}`);
   need(s.wasmSha256 === undefined || isSha256Hex(s.wasmSha256), 'wasmSha256', 'expected the sha256 of the .wasm as 64 hex digits');
   return s;
 }

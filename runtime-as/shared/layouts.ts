@@ -141,13 +141,16 @@ export type LayoutName = (typeof REGISTRY)[number]['name'];
  */
 export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(REGISTRY.map((l) => [l.name, l]))));
 
+/** The registered layouts' names as messages list them: `ntu25, openpose18, coco17`. */
+export const LAYOUT_LIST: string = Object.keys(LAYOUTS).join(', ');
+
 /** True when `name` (read from a file or a flag) is a layout's name. */
 export function isLayoutName(name: unknown): name is LayoutName {
   return typeof name === 'string' && Object.hasOwn(LAYOUTS, name);
 }
 
 export function layoutByName(name: string): JointLayout {
-  if (!isLayoutName(name)) throw new Error(`unknown joint layout ${JSON.stringify(name)} (expected one of ${Object.keys(LAYOUTS).join(', ')})`);
+  if (!isLayoutName(name)) throw new Error(`unknown joint layout ${JSON.stringify(name)} (expected one of ${LAYOUT_LIST})`);
   return LAYOUTS[name];
 }
 

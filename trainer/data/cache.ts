@@ -19,7 +19,7 @@ import { writeFailure } from '../../common/fs-errors.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkHeader, classNamesProblem, fieldChecks, isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import type { OutputOptions } from '../../common/output-dir.ts';
-import { LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { LAYOUT_LIST, LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { badCoordinate, firstBadCoordinate, frameSize, locate, type Sequence } from 'cocodiff-runtime/shared/sequence';
 import { readInputBytes, readOptionalInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
@@ -195,7 +195,7 @@ export async function readCache(dir: string): Promise<Cache> {
   const index = parseJson(text, indexPath) as CacheIndex;
   const need = fieldChecks(indexPath);
   checkHeader(index, need, { format: CACHE_FORMAT, version: CACHE_VERSION, what: 'dataset cache' });
-  need(isLayoutName(index.layout), 'layout', `expected one of ${Object.keys(LAYOUTS).join(', ')}, found ${JSON.stringify(index.layout)}`);
+  need(isLayoutName(index.layout), 'layout', `expected one of ${LAYOUT_LIST}, found ${JSON.stringify(index.layout)}`);
   need(index.joints === LAYOUTS[index.layout].joints.length, 'joints', `layout ${index.layout} has ${LAYOUTS[index.layout].joints.length} joints, found ${JSON.stringify(index.joints)}`);
   need(Number.isInteger(index.persons) && index.persons > 0 && index.persons <= MAX_PERSONS, 'persons', `expected an integer in 1..${MAX_PERSONS}, found ${JSON.stringify(index.persons)}`);
   need(Number.isInteger(index.coords) && index.coords > 0 && index.coords <= MAX_COORDS, 'coords', `expected an integer in 1..${MAX_COORDS}, found ${JSON.stringify(index.coords)}`);
