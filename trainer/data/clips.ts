@@ -135,8 +135,8 @@ export async function prepareClips(spec: ClipsSpec, out: string, opts: PrepareOp
   const test = new Set(spec.testGroups.map(groupKey));
   const present = new Set(clips.map(groupOf));
   const absent = [...test].filter((g) => !present.has(g));
-  if (absent.length > 0) throw new OptionError(spec.splitBy === 'view' ? 'test-views' : 'test-subjects', `${absent.join(', ')}: no clip has ${spec.splitBy === 'view' ? 'that view' : 'that subject'} (the clips have ${[...present].sort().join(', ')})`);
-  if (clips.every((c) => test.has(groupOf(c)))) throw new OptionError(spec.splitBy === 'view' ? 'test-views' : 'test-subjects', 'every clip would be a test clip; nothing is left to train on');
+  if (absent.length > 0) throw new OptionError(spec.splitBy === 'view' ? 'testViews' : 'testSubjects', `${absent.join(', ')}: no clip has ${spec.splitBy === 'view' ? 'that view' : 'that subject'} (the clips have ${[...present].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)).join(', ')})`);
+  if (clips.every((c) => test.has(groupOf(c)))) throw new OptionError(spec.splitBy === 'view' ? 'testViews' : 'testSubjects', 'every clip would be a test clip; nothing is left to train on');
   const allZero: string[] = [];
   const index = await writeCache(out, {
     layout: spec.layout, persons: 1, joints: layout.joints.length, coords: 3, classes, benchmark: spec.benchmark, source: spec.root,
