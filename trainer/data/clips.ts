@@ -55,7 +55,7 @@ function stemOf(path: string): string {
 }
 
 /** Refuses a pattern that cannot say what a clip is, before any file is read. */
-export function checkClipPattern(pattern: RegExp, splitBy: ClipSplitBy): void {
+function checkClipPattern(pattern: RegExp, splitBy: ClipSplitBy): void {
   const groups = new Set([...pattern.source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1]));
   for (const need of ['label', 'subject', ...(splitBy === 'view' ? ['view'] : [])]) {
     if (!groups.has(need)) throw new OptionError('pattern', `/${pattern.source}/ has no named group (?<${need}>…); it must name the clip's label and subject${splitBy === 'view' ? ' and view' : ''}`);
