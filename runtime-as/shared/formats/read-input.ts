@@ -9,23 +9,14 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
-
-const WHY: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'a directory, not a file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOTDIR: 'a path through something that is not a directory',
-  ELOOP: 'a loop of symbolic links',
-};
+import { fsWords } from '../fs-causes.ts';
 
 function refusal(path: string, what: string, err: unknown): UserError {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  return new UserError(`${path}: cannot read ${what} (${Object.hasOwn(WHY, code) ? WHY[code] : code || (err as Error).message})`);
+  return new UserError(`${path}: cannot read ${what} (${fsWords((err as NodeJS.ErrnoException).code) ?? ((err as NodeJS.ErrnoException).code || (err as Error).message)})`);
 }
 
 function kindOf(s: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (s.isDirectory()) return WHY.EISDIR;
+  if (s.isDirectory()) return fsWords('EISDIR')!;
   if (s.isCharacterDevice()) return 'a character device, not a regular file';
   if (s.isBlockDevice()) return 'a block device, not a regular file';
   if (s.isFIFO()) return 'a FIFO (named pipe), not a regular file';
