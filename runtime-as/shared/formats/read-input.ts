@@ -50,6 +50,15 @@ async function openRegular(path: string, what: string, limit: number, limitName:
 }
 
 /**
+ * The regular file `path`, opened for reading in parts (a zip, member by member), refused as
+ * readInputBytes refuses (a directory, a device, a FIFO: never waited on); no size limit, since the
+ * caller reads only what it checked against the file's size. The caller closes the handle.
+ */
+export async function openInputFile(path: string, what: string): Promise<{ fh: FileHandle; size: number }> {
+  return (await openRegular(path, what, Number.POSITIVE_INFINITY, '', false))!;
+}
+
+/**
  * The bytes of the regular file `path`; `what` says what the file should be ("the recording").
  * Reads the size the file had when opened: a file that grows meanwhile cannot make it read on.
  */
