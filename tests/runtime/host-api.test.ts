@@ -79,6 +79,17 @@ describe('loading', () => {
     const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     await expect(Recognizer.load(empty)).rejects.toThrow(/not a cocodiff recognizer/);
     await expect(Recognizer.load(join(dir, 'missing.wasm'))).rejects.toThrow(/missing.wasm: cannot read the recognizer/);
+    // A valid module that is no recognizer is named, when it came from a file (sweep probe P65).
+    const emptyPath = join(dir, 'empty-module.wasm');
+    await writeFile(emptyPath, empty);
+    await expect(Recognizer.load(emptyPath)).rejects.toThrow(`${emptyPath}: not a cocodiff recognizer: the .wasm has no "memory" export`);
+  });
+
+  it('refuses a source that is none of a path, a URL or bytes with a UserError, not a TypeError (sweep probe A01)', async () => {
+    for (const source of [undefined, null, 42, {}]) {
+      const err = await Recognizer.load(source as never).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'UserError', message: expect.stringMatching(/^source: expected the recognizer as a path, a URL, a Uint8Array or an ArrayBuffer, found (undefined|null|number|object)$/) });
+    }
   });
 });
 
