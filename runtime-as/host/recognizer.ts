@@ -7,7 +7,7 @@
 import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../shared/abi.ts';
 import type { Modality } from '../shared/input-spec.ts';
 import { UserError } from '../shared/errors.ts';
-import { isLayoutName, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
+import { isLayoutName, jointCorrespondence, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../shared/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
@@ -345,6 +345,14 @@ export class Recognizer {
     const from = LAYOUTS[seq.layout];
     const to = this.info.layout ? LAYOUTS[this.info.layout] : from;
     if (from.name === to.name && seq.joints !== V) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.joints} joints, the recognizer expects ${V} (${to.name})`);
+    // Checked once here, so the refusal names the recording (mapBody, per frame, cannot).
+    if (from.name !== to.name) {
+      try {
+        jointCorrespondence(from, to);
+      } catch (err) {
+        throw err instanceof UserError ? new UserError(`${seq.name ?? 'sequence'}: ${err.message}`) : err;
+      }
+    }
     const srcPerson = seq.joints * C;
     const out: Float32Array[] = [];
     for (let f = 0; f < seq.frames; f++) {

@@ -180,6 +180,9 @@ describe('streaming', () => {
     const r = await Recognizer.load(wasmPath);
     expect(() => r.push([Array.from({ length: 17 }, () => [1, 2, 0.9])], 'coco17')).toThrow(/cannot map coco17 joints to a model trained on ntu25/);
     expect(() => r.push(new Float32Array(100))).toThrow(/frame of 100 values: expected persons × 25 joints × 3 coordinates/);
+    // A whole recording in a layout that cannot be mapped is refused naming it (sweep probe P33).
+    const coco = { name: 'clip.npy', layout: 'coco17' as const, frames: 2, persons: 1, joints: 17, coords: 3, data: new Float32Array(2 * 17 * 3).fill(0.5) };
+    expect(() => r.classify(coco)).toThrow(/^clip\.npy: cannot map coco17 joints to a model trained on ntu25: /);
   });
 });
 
