@@ -14,7 +14,7 @@ import { CacheWriter } from '../../trainer/data/cache.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import { Rng } from '../../common/rng.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
-import { UserError } from 'cocodiff-runtime/shared/errors';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
 import { BODY_PARTS } from '../../trainer/text/descriptions.ts';
 
@@ -113,7 +113,9 @@ describe('CoCoDiff text with 10,000 classes (issue 26, item 7)', () => {
     await writeFile(textFile, JSON.stringify({ format: 'cocodiff-text', version: 1, dataset: 'many', classes: classes.map(entry) }));
     const err = await classTextEmbeddings({ classes, runDir: dir, textFile }, neverLoaded).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toBe(`${textFile}: ${k} classes give ${8 * k} distinct phrases to embed, more than the ${LIMITS.textPhrases} the built-in text encoder takes in one run (LIMITS.textPhrases); give precomputed class embeddings instead (a [classes, dim] .npy, one row per class)`);
+    expect((err as Error).message).toBe(`text: ${textFile}: ${k} classes give ${8 * k} distinct phrases to embed, more than the ${LIMITS.textPhrases} the built-in text encoder takes in one run (LIMITS.textPhrases); give textEmbeddings instead (precomputed class embeddings: a [classes, dim] .npy, one row per class)`);
+    // The CLI names its own flags.
+    expect((err as OptionError).spelled((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toMatch(/^--text: .*; give --text-embeddings instead/);
   });
 
   it('precomputed [10,000, D] embeddings give one coarse and one fine row per class, and no phrase cache', async () => {
