@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
-import { fsCause } from '../common/fs-errors.ts';
+import { fsCause } from 'cocodiff-runtime/shared/fs-causes';
 import { printableLines } from '../common/terminal.ts';
 
 export function errorMessage(err: unknown, program: Command): string {

@@ -5,6 +5,19 @@ import { checkOutputDir, readOutputMarker, writeOutputMarker, type OutputOptions
 import { addTemporary, dropTemporary, parseTemporaryName, temporaryName, uninterrupted } from './temporaries.ts';
 
 /**
+ * Makes the folders `path` goes in. A part of that path that is a file makes Node's recursive mkdir
+ * fail with EEXIST, which would read as "the output exists"; it is ENOTDIR, the user's to fix.
+ */
+async function makeParents(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(err as Error, { code: 'ENOTDIR' });
+    throw err;
+  }
+}
+
+/**
  * Writes a file so that readers see either the old content or the new one, never a half. A full
  * disk, a read-only folder and the like end in a UserError naming `path` (common/fs-errors.ts).
  */
@@ -12,11 +25,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const tmp = temporaryName(path, 'tmp');
   addTemporary(tmp);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeParents(path);
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // The failure is what the user hears of; a temporary that cannot even be removed (its folder is a file) was never made.
+    await rm(tmp, { force: true }).catch(() => {});
     throw writeFailure(err, path);
   } finally {
     dropTemporary(tmp);
@@ -38,7 +52,7 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: stri
       const tmp = temporaryName(path, 'tmp');
       temps.push(tmp);
       addTemporary(tmp);
-      await mkdir(dirname(path), { recursive: true });
+      await makeParents(path);
       await writeFile(tmp, data);
     }
     // A signal between two renames would pair a new file with an old one: the renames finish first.
@@ -50,7 +64,7 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: stri
       }
     });
   } catch (err) {
-    for (const tmp of temps) await rm(tmp, { force: true });
+    for (const tmp of temps) await rm(tmp, { force: true }).catch(() => {});
     throw writeFailure(err, current);
   } finally {
     for (const tmp of temps) dropTemporary(tmp);
@@ -114,7 +128,7 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
 export async function beginDirAtomic(dir: string, opts: OutputOptions): Promise<string> {
   const tmp = temporaryName(dir, 'tmp');
   try {
-    await mkdir(dirname(dir), { recursive: true });
+    await makeParents(dir);
     await recoverDirAtomic(dir);
     await checkOutputDir(dir, opts);
     inProgress.add(tmp);

@@ -6,12 +6,14 @@
  * of two processes exactly one creates it.
  *
  * A lock whose PID is not alive on this host is stale (its writer was killed) and is taken over with
- * a note. A lock from another host (a shared or network folder) is never guessed stale: its PID says
- * nothing here, so it is refused with its details and the user decides. The lock is released when the
- * work ends, fails, or the process exits (SIGINT and SIGTERM included); a kill -9 leaves a stale lock,
- * which the next writer takes over.
+ * a note; so is one whose PID is alive but names another process than the writer (the lock records
+ * the writer's start time, and the system reused the PID after the writer died). A lock from another
+ * host (a shared or network folder) is never guessed stale: its PID says nothing here, so it is
+ * refused with its details and the user decides. The lock is released when the work ends, fails, or
+ * the process exits (SIGINT and SIGTERM included, through the one stop handler of
+ * common/temporaries.ts); a kill -9 leaves a stale lock, which the next writer takes over.
  */
-import { closeSync, openSync, readSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, open, realpath, rename, rmdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -19,8 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import { isAlive } from './atomic.ts';
-import { fsCause } from './fs-errors.ts';
+import { fsCause } from 'cocodiff-runtime/shared/fs-causes';
 import { printable } from './terminal.ts';
+import { cleanUpOnStop } from './temporaries.ts';
 
 export const LOCK_FILE = '.cocodiff-lock';
 const LOCK_FORMAT = 'cocodiff-lock';
@@ -31,6 +34,11 @@ interface Holder {
   pid: number;
   host: string;
   since: string;
+  /**
+   * Which process the PID named when the lock was taken (processStartMark), where the system tells;
+   * a live PID with another mark was reused by an unrelated process after the writer died.
+   */
+  started?: string;
 }
 
 export interface DirLock {
@@ -74,36 +82,41 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
   const created = firstCreated === undefined ? [] : createdChain(dir, firstCreated);
   // This process's locks are known by real path: `runs/a` and `/home/me/runs/a` are one directory.
   const key = join(await realpath(dir), LOCK_FILE);
-  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), started: processStartMark(process.pid) };
   const text = JSON.stringify({ format: LOCK_FORMAT, ...me }) + '\n';
   // Each round either creates the lock or removes a stale one; a stale lock is removed at most once
   // per writer, so two rounds suffice unless writers keep dying in between.
-  // The signal handlers go in first, and the lock is created and recorded in one synchronous step:
+  // The stop cleanup goes in first, and the lock is created and recorded in one synchronous step:
   // a SIGINT that arrives once the file exists then always finds it in `held` (signals are handled
   // between callbacks, never inside one), instead of ending the process with the lock left behind.
   watchExit();
-  for (let round = 0; round < 3; round++) {
-    try {
-      writeFileSync(path, text, { flag: 'wx' });
-      held.set(key, { path, text, created });
-      return { dir, release: () => release(key) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (opts.readerOfReadOnly && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) return { dir, release: async () => {} };
-      if (code !== 'EEXIST') {
-        await removeCreated(created);
-        throw new UserError(`${path}: cannot create the lock file: ${fsCause(err) ?? code ?? (err as Error).message}`);
+  try {
+    for (let round = 0; round < 3; round++) {
+      try {
+        writeFileSync(path, text, { flag: 'wx' });
+        held.set(key, { path, text, created });
+        return { dir, release: () => release(key) };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (opts.readerOfReadOnly && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) return { dir, release: async () => {} };
+        if (code !== 'EEXIST') {
+          await removeCreated(created);
+          throw new UserError(`${path}: cannot create the lock file: ${fsCause(err) ?? code ?? (err as Error).message}`);
+        }
+      }
+      const found = await readHolder(path);
+      if (found === 'gone') continue;
+      if (!isStale(key, found.holder)) throw busy(dir, path, found.holder);
+      if (await removeStale(path, found.text)) {
+        const { pid, host, since } = found.holder;
+        (opts.note ?? ((line) => console.error(line)))(printable(`note: ${dir}: took over the lock of pid ${pid} on ${host} (since ${since}), which is no longer running`));
       }
     }
-    const found = await readHolder(path);
-    if (found === 'gone') continue;
-    if (!isStale(key, found.holder)) throw busy(dir, path, found.holder);
-    if (await removeStale(path, found.text)) {
-      const { pid, host, since } = found.holder;
-      (opts.note ?? ((line) => console.error(line)))(printable(`note: ${dir}: took over the lock of pid ${pid} on ${host} (since ${since}), which is no longer running`));
-    }
+    throw new UserError(`${path}: could not take the lock (other writers kept taking it); try again`);
+  } finally {
+    // Refused, or a reader going on without the lock: nothing of this call's is left to release.
+    if (held.size === 0) unwatchExit();
   }
-  throw new UserError(`${path}: could not take the lock (other writers kept taking it); try again`);
 }
 
 /** Runs `work` holding DIR's lock, and releases it however `work` ends. */
@@ -143,10 +156,10 @@ async function readHolder(path: string): Promise<{ holder: Holder; text: string 
       continue;
     }
     const doc = text.length < MAX_LOCK_BYTES ? safeParse(text, path) : undefined;
-    if (!isObject(doc) || doc.format !== LOCK_FORMAT || !Number.isInteger(doc.pid) || (doc.pid as number) < 1 || typeof doc.host !== 'string' || typeof doc.since !== 'string') {
-      throw new UserError(`${path}: not a lock file cocodiff wrote (expected {"format": "${LOCK_FORMAT}", "pid", "host", "since"}); remove it if no cocodiff is writing there`);
+    if (!isObject(doc) || doc.format !== LOCK_FORMAT || !Number.isInteger(doc.pid) || (doc.pid as number) < 1 || typeof doc.host !== 'string' || typeof doc.since !== 'string' || (doc.started !== undefined && typeof doc.started !== 'string')) {
+      throw new UserError(`${path}: not a lock file cocodiff wrote (expected {"format": "${LOCK_FORMAT}", "pid", "host", "since", "started"?}); remove it if no cocodiff is writing there`);
     }
-    return { holder: { pid: doc.pid as number, host: doc.host, since: doc.since }, text };
+    return { holder: { pid: doc.pid as number, host: doc.host, since: doc.since, started: doc.started as string | undefined }, text };
   }
 }
 
@@ -170,11 +183,33 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
-/** True when the holder is provably gone: a PID of this host that is not running (or is this process, which does not hold it). */
+/**
+ * True when the holder is provably gone: a PID of this host that is not running, or that now names
+ * another process than the writer's (its start mark differs), or this process, which does not hold it.
+ */
 function isStale(key: string, h: Holder): boolean {
   if (h.host !== hostname()) return false;
   if (h.pid === process.pid) return !held.has(key);
-  return !isAlive(h.pid);
+  if (!isAlive(h.pid)) return true;
+  const now = h.started === undefined ? undefined : processStartMark(h.pid);
+  return now !== undefined && now !== h.started;
+}
+
+/**
+ * Names one process for its whole life, unlike its PID, which the system hands out again once it
+ * ended: this boot's id and the process's start time in clock ticks since boot (Linux /proc). Undefined
+ * where the system does not tell (macOS, Windows, no /proc), and a lock is then judged by its PID alone.
+ */
+export function processStartMark(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) is in parentheses and may hold spaces and ')': count from the last one.
+    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    return /^\d+$/.test(startTicks ?? '') && bootId ? `${bootId}/${startTicks}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -239,33 +274,14 @@ function releaseAllSync(): void {
   held.clear();
 }
 
-/**
- * On SIGINT or SIGTERM with nobody else listening, Node would end at once, skipping every `finally`:
- * the lock is removed here, then the signal is raised again so the process ends as it would have.
- * When a command listens itself (to unwind and clean up), it ends through its own code, whose
- * `finally` or exit releases the lock.
- */
-function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 1) return;
-  releaseAllSync();
-  unwatchExit();
-  process.kill(process.pid, signal);
-}
-
-let watching = false;
+/** While a lock is held, a stop or an exit that skips the work's `finally` still releases it (common/temporaries.ts). */
+let unregisterStopCleanup: (() => void) | null = null;
 
 function watchExit(): void {
-  if (watching) return;
-  watching = true;
-  process.on('exit', releaseAllSync);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  unregisterStopCleanup ??= cleanUpOnStop(releaseAllSync);
 }
 
 function unwatchExit(): void {
-  if (!watching) return;
-  watching = false;
-  process.off('exit', releaseAllSync);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  unregisterStopCleanup?.();
+  unregisterStopCleanup = null;
 }

@@ -97,7 +97,9 @@ export async function checkOutputDir(dir: string, o: OutputOptions): Promise<voi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new UserError(`${dir}: cannot check the output directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (!st.isDirectory()) throw new UserError(`${dir}: exists and is not a directory; the ${o.kind} goes in a directory of its own. Choose another output path`);
+  // A link is never followed: the swap would replace the link, and what it points to is not ours to judge.
+  const what = st.isSymbolicLink() ? 'is a symbolic link, not a directory' : 'exists and is not a directory';
+  if (!st.isDirectory()) throw new UserError(`${dir}: ${what}; the ${o.kind} goes in a directory of its own. Choose another output path`);
   const entries = await readdir(dir);
   if (entries.length === 0) return;
   const marker = await readOutputMarker(dir);

@@ -10,6 +10,10 @@
  * never leaves a half-swapped directory or splits a pair. A command that stops more gently (prepare
  * finishes the sample at hand and says what it did not write) registers `onInterrupt`: the first
  * signal goes to it, a second ends the process at once.
+ *
+ * This is the one place that listens to SIGINT, SIGTERM and exit: other state a stop must undo (the
+ * run-directory lock of common/dir-lock.ts) registers a synchronous `cleanUpOnStop` here, which runs
+ * after the temporaries are removed and before the process ends, in that order, whoever is listening.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -31,9 +35,12 @@ export function parseTemporaryName(name: string, of?: string): { pid: number; ki
 }
 
 const temporaries = new Set<string>();
+/** Synchronous undo steps for a stop (or an exit) that skips the code's own `finally`: releasing a lock. */
+const stopCleanups = new Set<() => void>();
 const interruptListeners = new Set<() => void>();
 let cliExits = false;
 let listening = false;
+let listeningToExit = false;
 let uninterruptedDepth = 0;
 /** How the process ends once the current uninterrupted() section is done, when a signal or exit asked for it meanwhile. */
 let pendingEnd: (() => void) | null = null;
@@ -49,7 +56,21 @@ export function dropTemporary(path: string): void {
   temporaries.delete(path);
 }
 
-/** Removes every registered temporary, synchronously: the process ends right after. */
+/**
+ * Runs `cleanup` (synchronous, and safe to run when there is nothing left to undo) if the process is
+ * stopped by a signal, ends through exitCleanly, or exits while it is registered; the returned
+ * function unregisters it (the work ended and undid it itself).
+ */
+export function cleanUpOnStop(cleanup: () => void): () => void {
+  stopCleanups.add(cleanup);
+  listen();
+  return () => {
+    stopCleanups.delete(cleanup);
+    listen();
+  };
+}
+
+/** Removes every registered temporary, then runs the stop cleanups, synchronously: the process ends right after. */
 function removeTemporaries(): void {
   for (const path of temporaries) {
     try {
@@ -59,6 +80,19 @@ function removeTemporaries(): void {
     }
   }
   temporaries.clear();
+  runStopCleanups();
+}
+
+function runStopCleanups(): void {
+  const cleanups = [...stopCleanups];
+  stopCleanups.clear();
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Ending anyway: one failed undo must not keep the others from running.
+    }
+  }
 }
 
 /** Ends the process with `end` after removing the temporaries, at once or, inside uninterrupted(), when it is done. */
@@ -92,6 +126,9 @@ export async function uninterrupted<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Only a lock is held (a library caller's process) and the caller handles the signal itself: its
+  // process goes on, and the work's own `finally` releases the lock.
+  if (!cliExits && interruptListeners.size === 0 && process.listenerCount(signal) > 1) return;
   if (!interrupted && interruptListeners.size > 0) {
     interrupted = true;
     for (const listener of interruptListeners) listener();
@@ -106,14 +143,24 @@ function onSignal(signal: NodeJS.Signals): void {
   });
 }
 
-/** Listens to SIGINT and SIGTERM only while someone needs it, so a library caller's process keeps its own handling. */
+/**
+ * Listens to SIGINT and SIGTERM only while someone needs it, so a library caller's process keeps its
+ * own handling; and to exit while a stop cleanup is registered (a `process.exit` skips every `finally`).
+ */
 function listen(): void {
-  const want = cliExits || interruptListeners.size > 0;
-  if (want === listening) return;
-  listening = want;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    if (want) process.on(signal, onSignal);
-    else process.off(signal, onSignal);
+  const want = cliExits || interruptListeners.size > 0 || stopCleanups.size > 0;
+  if (want !== listening) {
+    listening = want;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      if (want) process.on(signal, onSignal);
+      else process.off(signal, onSignal);
+    }
+  }
+  const wantExit = stopCleanups.size > 0;
+  if (wantExit !== listeningToExit) {
+    listeningToExit = wantExit;
+    if (wantExit) process.on('exit', runStopCleanups);
+    else process.off('exit', runStopCleanups);
   }
 }
 

@@ -5,7 +5,7 @@
 #   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → bench → export-onnx;
 #   a PyTorch .pt → import-ctrgcn → compile → run; the runtime's load by path, URL and bytes + sidecar;
 #   a .wasm beside another model's .json refused; hostile checkpoints, a recording that is /dev/zero,
-#   and outputs over the user's files refused, each in one line.
+#   outputs over the user's files, and the failures the issue-26 sweep found, refused, each in one line.
 # Run from the consumer project (the tarballs installed): bash matrix.sh REPO
 set -euo pipefail
 repo="$1"
@@ -87,6 +87,24 @@ refused 'notes\.json: exists and is not a' compile artifact -o notes.wasm
 mkdir thesis && echo 'mine' > thesis/chapter1.tex
 refused 'thesis: holds files cocodiff did not write there \(chapter1\.tex\)' train --data data --out thesis --preset synth-quick --epochs 1 --backend wasm --quiet "${model[@]}"
 [ "$(ls thesis)" = 'chapter1.tex' ] || fail "train wrote into the user's folder"
+
+# From the issue-26 sweep (docs/hostile-sweep.md): a checkpoint that is a FIFO (waited on forever before),
+# an output path through a file (an internal EEXIST error before), a folder of .skeleton files none of
+# which can be used (named nothing before), a Kinetics clip with a UTF-8 byte-order mark (refused before),
+# and a lock left by a dead writer whose PID now names another process (refused before).
+mkfifo pipe.pt
+refused 'pipe\.pt: cannot read the checkpoint \(a FIFO \(named pipe\), not a regular file\)' import-ctrgcn pipe.pt --out hostile3
+touch plain-file
+refused 'plain-file/cache: cannot write the dataset cache: a part of the path is a file, not a directory \(ENOTDIR\)' synth --out plain-file/cache --classes 1 --per-class 2
+mkdir renamed && cp raw/S001C001P001R001A001.skeleton renamed/my-recording.skeleton
+refused 'renamed: none of its 1 \.skeleton files can be cached \(skipped: 1 name not SsssCcccPpppRrrrAaaa\)' prepare ntu --raw renamed --benchmark xsub --out hostile4 --threads 0
+node -e 'const fs = require("fs"); fs.writeFileSync("bom.json", "\ufeff" + JSON.stringify({ data: [1, 2].map((i) => ({ frame_index: i, skeleton: [{ pose: Array.from({ length: 36 }, (_, j) => 0.1 + j / 100), score: Array(18).fill(0.9) }] })), label: "a", label_index: 0 }))'
+step inspect bom.json
+expect 'openpose18'
+node -e 'console.log(JSON.stringify({ format: "cocodiff-lock", pid: 1, host: require("os").hostname(), since: "2020-01-01T00:00:00.000Z", started: "an-earlier-boot/1" }))' > run/.cocodiff-lock
+step export run --out artifact2 --epoch last
+expect 'took over the lock of pid 1 '
+[ ! -e run/.cocodiff-lock ] || fail "export left the lock it took over"
 
 cp f32.wasm mixed.wasm && cp imported.json mixed.json
 if npx --no-install cocodiff run mixed.wasm --input recording.npy > "$log" 2>&1; then fail "a .wasm beside another model's .json was used"; fi

@@ -45,8 +45,8 @@ interface Named {
   name: string;
 }
 
-/** The compiled module and the sidecar whose names it speaks (none: a bare module). */
-export async function openRecognizer(source: RecognizerSource, opts: SidecarOptions): Promise<{ module: WebAssembly.Module; sidecar?: RecognizerSidecar }> {
+/** The compiled module, the sidecar whose names it speaks (none: a bare module), and the name messages give the module. */
+export async function openRecognizer(source: RecognizerSource, opts: SidecarOptions): Promise<{ module: WebAssembly.Module; sidecar?: RecognizerSidecar; wasmName: string }> {
   const { bytes, wasmName, beside } = await readSource(source);
   const given = await readGivenSidecar(opts.sidecar);
   const module = await compile(bytes, wasmName);
@@ -57,7 +57,7 @@ export async function openRecognizer(source: RecognizerSource, opts: SidecarOpti
   const warn = opts.onWarning ?? ((message: string) => console.warn(`warning: ${message}`));
   await checkIdentity(bytes, wasmName, embedded, external, trust, warn);
   if (embedded && external) checkAgreement(embedded, external, trust, warn);
-  return { module, sidecar: (external ?? embedded)?.sidecar };
+  return { module, sidecar: (external ?? embedded)?.sidecar, wasmName };
 }
 
 const looksLikeUrl = (s: string): boolean => /^(https?|file|blob|data):/i.test(s);
@@ -76,7 +76,8 @@ async function readSource(source: RecognizerSource): Promise<{ bytes: Uint8Array
     return { bytes, wasmName, beside: sidecar && { sidecar, name: besideName(path) } };
   };
   if (typeof source === 'string' && files && !looksLikeUrl(source)) return fromFile(source, source);
-  if (typeof source !== 'string' && !(source instanceof URL)) return { bytes: source, wasmName: 'the .wasm' };
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return { bytes: source, wasmName: 'the .wasm' };
+  if (typeof source !== 'string' && !(source instanceof URL)) throw new UserError(`source: expected the recognizer as a path, a URL, a Uint8Array or an ArrayBuffer, found ${source === null ? 'null' : typeof source}`);
   const url = source instanceof URL ? source : asUrl(source);
   const wasmName = typeof source === 'string' ? source : String(url);
   if (url.protocol === 'file:' && files) return fromFile(files.pathOf(url), wasmName);

@@ -7,7 +7,7 @@
 import { ABI_EXPORTS, ABI_VERSION, MAX_COORDINATE, MODALITY_CODES, STATUS } from '../shared/abi.ts';
 import type { Modality } from '../shared/input-spec.ts';
 import { UserError } from '../shared/errors.ts';
-import { isLayoutName, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
+import { isLayoutName, jointCorrespondence, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../shared/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
@@ -109,22 +109,22 @@ export class Recognizer {
   /** Frames push() refused before the module saw them (wrong types or shape); counted as rejected. */
   private refused = 0;
 
-  private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions) {
+  private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions, wasmName: string) {
     const exported = instance.exports;
     const bound: Record<string, unknown> = {};
     for (const [key, name] of Object.entries(ABI_EXPORTS)) {
-      if (!Object.hasOwn(exported, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
+      if (!Object.hasOwn(exported, name)) throw new UserError(`${wasmName}: not a cocodiff recognizer: the .wasm has no "${name}" export`);
       const kind = key === 'memory' ? WebAssembly.Memory : Function;
-      if (!(exported[name] instanceof kind)) throw new UserError(`not a cocodiff recognizer: its export "${name}" is not a ${key === 'memory' ? 'memory' : 'function'}`);
+      if (!(exported[name] instanceof kind)) throw new UserError(`${wasmName}: not a cocodiff recognizer: its export "${name}" is not a ${key === 'memory' ? 'memory' : 'function'}`);
       bound[key] = exported[name];
     }
     this.x = bound as Exports;
     const abi = this.x.abiVersion();
-    if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
+    if (abi !== ABI_VERSION) throw new UserError(`${wasmName}: recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const K = this.x.numClasses();
-    if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`not a usable recognizer: it reports ${K} classes`);
+    if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`${wasmName}: not a usable recognizer: it reports ${K} classes`);
     const modality = MODALITY_BY_CODE[this.x.modality()];
-    if (modality === undefined) throw new UserError(`not a usable recognizer: modality code ${this.x.modality()} is none this host knows (${Object.keys(MODALITY_CODES).join(', ')})`);
+    if (modality === undefined) throw new UserError(`${wasmName}: not a usable recognizer: modality code ${this.x.modality()} is none this host knows (${Object.keys(MODALITY_CODES).join(', ')})`);
     const labels = sidecar?.classes ?? Array.from({ length: K }, (_, k) => `class ${k}`);
     if (labels.length !== K) throw new UserError(`the sidecar lists ${labels.length} classes, the .wasm has ${K}: they do not belong together`);
     const layout = sidecar?.layout ?? null;
@@ -147,12 +147,12 @@ export class Recognizer {
 
   /** Loads a recognizer from bytes, a file path (Node), or a URL (fetch; file: URLs in Node). */
   static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
-    const { module, sidecar } = await openRecognizer(source, opts);
+    const { module, sidecar, wasmName } = await openRecognizer(source, opts);
     // The module imports at most env.abort, which only a failed assertion reaches.
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
     });
-    return new Recognizer(instance, sidecar, opts);
+    return new Recognizer(instance, sidecar, opts, wasmName);
   }
 
   /** The class names, in class order (those of {@link RecognizerInfo.labels}). */
@@ -345,6 +345,14 @@ export class Recognizer {
     const from = LAYOUTS[seq.layout];
     const to = this.info.layout ? LAYOUTS[this.info.layout] : from;
     if (from.name === to.name && seq.joints !== V) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.joints} joints, the recognizer expects ${V} (${to.name})`);
+    // Checked once here, so the refusal names the recording (mapBody, per frame, cannot).
+    if (from.name !== to.name) {
+      try {
+        jointCorrespondence(from, to);
+      } catch (err) {
+        throw err instanceof UserError ? new UserError(`${seq.name ?? 'sequence'}: ${err.message}`) : err;
+      }
+    }
     const srcPerson = seq.joints * C;
     const out: Float32Array[] = [];
     for (let f = 0; f < seq.frames; f++) {

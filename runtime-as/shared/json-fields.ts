@@ -26,7 +26,8 @@ export function fieldChecks(where: string): Need {
 export function parseJson(text: string, where: string, maxDepth: number = LIMITS.jsonDepth): unknown {
   if (nestingDepth(text, maxDepth) > maxDepth) throw new UserError(`${where}: JSON nested more than ${maxDepth} levels deep (LIMITS.jsonDepth); not a file of this kind`);
   try {
-    return JSON.parse(text);
+    // A UTF-8 byte-order mark, as Windows editors and PowerShell write it, is no part of the JSON.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new UserError(`${where}: not valid JSON (${(err as Error).message})`);
   }

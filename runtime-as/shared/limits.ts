@@ -48,6 +48,14 @@ export const LIMITS = {
    * index.json ~2 MB for NTU-120): V8's longest string is 2^29 - 24 characters.
    */
   inputTextBytes: 256 << 20,
+  /**
+   * Distinct phrases the built-in text encoder embeds for one CoCoDiff run (each class has its label,
+   * synonyms and six body-part sentences: about 12). Its cache, RUN_DIR/text-embeddings.json, keeps
+   * ~2.8 kB per phrase in one JSON text, which must stay within inputTextBytes: 60,000 phrases is
+   * ~170 MB, about 5,000 classes. Precomputed embeddings (one [classes, dim] .npy row per class) have
+   * no such cache and go up to `classes`.
+   */
+  textPhrases: 60_000,
   /** Characters of one NDJSON frame line (10 people × 133 whole-body joints is ~60 kB). */
   ndjsonLineChars: 4 << 20,
 } as const;

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE, lockDir, withDirLock } from '../../common/dir-lock.ts';
+import { LOCK_FILE, lockDir, processStartMark, withDirLock } from '../../common/dir-lock.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 
 let root: string;
@@ -18,7 +18,7 @@ function deadPid(): number {
   return Number(pid);
 }
 
-const lockText = (pid: number, host = hostname(), since = '2026-01-02T03:04:05.000Z'): string => JSON.stringify({ format: 'cocodiff-lock', pid, host, since }) + '\n';
+const lockText = (pid: number, host = hostname(), since = '2026-01-02T03:04:05.000Z', started?: string): string => JSON.stringify({ format: 'cocodiff-lock', pid, host, since, started }) + '\n';
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cocodiff-dir-lock-'));
@@ -98,6 +98,24 @@ describe('lockDir', () => {
     const lock = await lockDir(dir, { note: (l) => notes.push(l) });
     expect(notes).toHaveLength(1);
     await lock.release();
+  });
+
+  it.skipIf(processStartMark(process.pid) === undefined)('records which process holds it; a lock whose live PID now names another process (reused) is taken over, the writer\'s own is refused', async () => {
+    const dir = fresh();
+    await mkdir(dir);
+    const lock = await lockDir(dir);
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).started).toBe(processStartMark(process.pid));
+    await lock.release();
+    // process.ppid is alive: as the writer itself (its own start mark) it holds the lock; as a PID the
+    // system handed out again after the writer (another start mark) it does not.
+    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, hostname(), '2026-01-02T03:04:05.000Z', processStartMark(process.ppid)));
+    await expect(lockDir(dir)).rejects.toThrow(`another cocodiff (pid ${process.ppid} on ${hostname()}`);
+    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, hostname(), '2026-01-02T03:04:05.000Z', 'an-earlier-boot/12345'));
+    const notes: string[] = [];
+    const taken = await lockDir(dir, { note: (l) => notes.push(l) });
+    expect(notes).toEqual([`note: ${dir}: took over the lock of pid ${process.ppid} on ${hostname()} (since 2026-01-02T03:04:05.000Z), which is no longer running`]);
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await taken.release();
   });
 
   it('refuses a lock of a live process, and one from another host even when its PID is not running here', async () => {

@@ -89,6 +89,15 @@ describe('the atomic writers', () => {
     expect(temporaries(d)).toEqual([]);
   });
 
+  it('an output whose path goes through a file is the user\'s to fix, for files and directories alike (sweep probe P84)', async () => {
+    const d = await folder();
+    await writeFile(join(d, 'afile'), 'mine');
+    const cause = 'a part of the path is a file, not a directory (ENOTDIR); nothing was written';
+    await expect(writeFileAtomic(join(d, 'afile', 'sub', 'f.json'), 'x')).rejects.toThrow(new UserError(`${join(d, 'afile', 'sub', 'f.json')}: cannot write: ${cause}`));
+    await expect(writeDirAtomic(join(d, 'afile', 'out'), async () => {}, { kind: 'dataset cache' })).rejects.toThrow(new UserError(`${join(d, 'afile', 'out')}: cannot write the dataset cache: ${cause}`));
+    expect(await readFile(join(d, 'afile'), 'utf8')).toBe('mine');
+  });
+
   it('a bug is not dressed up as the user\'s problem', async () => {
     const d = await folder();
     await expect(writeFileAtomic(join(d, 'f'), 42 as unknown as string)).rejects.toThrow(TypeError);

@@ -21,6 +21,11 @@ describe('JSON field checks', () => {
     expect(() => parseJson('{"a": ', 'a.json')).toThrow(/^a\.json: not valid JSON \(/);
   });
 
+  it('read JSON that starts with a UTF-8 byte-order mark (a Kinetics clip saved on Windows: sweep probe P53), and no other stray character', () => {
+    expect(parseJson('\ufeff{"data": [1]}', 'clip.json')).toEqual({ data: [1] });
+    expect(() => parseJson('\ufeff\ufeff{}', 'clip.json')).toThrow(/^clip\.json: not valid JSON/);
+  });
+
   it('open every format the same way: a JSON object, its format, a version this build reads', () => {
     expect(refusal({ format: 'cocodiff-thing', version: 3 })).toBe('accepted');
     expect(refusal([1])).toBe('x/thing.json: field "(root)": expected a JSON object');

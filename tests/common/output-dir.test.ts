@@ -4,7 +4,7 @@
  * files or its own inputs, and replaces its own earlier output only with --force. Driven through
  * the commands as cli/main.ts wires them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,17 @@ describe('--out of synth', () => {
     writeFileSync(file, 'keep me');
     await expect(synthInto(file, '--force')).rejects.toThrow(`${file}: exists and is not a directory`);
     expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
+  it('refuses a symbolic link to a folder of the user\'s, saying it is a link, and leaves both (sweep probe P87)', async () => {
+    const target = dir('linked-target');
+    mkdirSync(target);
+    writeFileSync(join(target, 'keep'), 'mine');
+    const link = dir('a-link');
+    symlinkSync(target, link);
+    await expect(synthInto(link, '--force')).rejects.toThrow(`${link}: is a symbolic link, not a directory; the dataset cache goes in a directory of its own`);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(target)).toEqual(['keep']);
   });
 });
 

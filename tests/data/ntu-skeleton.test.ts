@@ -189,7 +189,7 @@ describe('NTU .skeleton bad input', () => {
     }
   });
 
-  it.each(['-1', '1.5', '1e400', 'two'])('rejects the body count %s', (tok) => {
+  it.each(['-1', '1.5', '1e400', 'two', '0x1', '1e0', '1.0', '+1'])('rejects the body count %s (decimal digits only: sweep probe P45)', (tok) => {
     const ls = [...lines];
     ls[1] = tok;
     expect(() => parse(bad(ls), F)).toThrow(`${F}:2: expected the body count of frame 1 (a non-negative integer), found "${tok}"`);

@@ -88,6 +88,15 @@ describe('prepare ntu', () => {
     await expect(prepareNtu(empty, 'xsub', join(empty, 'out'), { quiet: true })).rejects.toThrow(`${empty}: no .skeleton files found`);
   });
 
+  it('refuses a folder whose .skeleton files cannot be used, naming it and why each was left out, before any cache is begun (sweep probe P46)', async () => {
+    const raw = tmp();
+    writeFileSync(join(raw, 'my-recording.skeleton'), skeletonText(3, [swingingBody('1', range(0, 3), 0, 0.1)]));
+    writeFileSync(join(raw, 'S001C001P001R001A999.skeleton'), skeletonText(3, [swingingBody('1', range(0, 3), 0, 0.1)]));
+    const out = join(raw, '..', `${raw.split('/').pop()}-out`);
+    await expect(prepareNtu(raw, 'xsub', out, { quiet: true })).rejects.toThrow(`${raw}: none of its 2 .skeleton files can be cached (skipped: 1 action outside 1..60, 1 name not SsssCcccPpppRrrrAaaa)`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('leaves no cache and no partial directory when a file is bad, on worker threads too, and keeps an older cache', async () => {
     await made;
     const bad = join(tmp(), 'bad');

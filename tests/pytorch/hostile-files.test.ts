@@ -4,7 +4,8 @@
  * probes: a negative BINSTRING length, a 3 MB LONG4, zip sizes of 0xfffffff0 and 2^40, a deflate
  * bomb with a lying directory, a stride-0 view of billions of elements).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -109,7 +110,7 @@ describe('the zip reader', () => {
     const eocd = z.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
     z.writeUInt16LE(60_000, eocd + 10);
     expect(await refusal(async () => readFirst(await write('count.zip', z)))).toMatch(/60000 members cannot fit in a central directory of \d+ bytes/);
-    expect(await refusal(() => ZipArchive.open(dir))).toMatch(/not a regular file/);
+    expect(await refusal(() => ZipArchive.open(dir))).toBe(`${dir}: cannot read the zip archive (a directory, not a file)`);
   });
 });
 
@@ -126,6 +127,15 @@ describe('checkpoints', () => {
     { name: 'archive/data.pkl', data: statePickle(size, stride) },
     { name: 'archive/data/0', data: Buffer.from(Float32Array.of(2.5).buffer) },
   ])).then(() => join(dir, name));
+
+  it('a checkpoint that is a FIFO is refused at once, not waited on; a directory is named as one (sweep probes P15, P16)', async () => {
+    const fifo = join(dir, 'fifo.pt');
+    execFileSync('mkfifo', [fifo]);
+    expect(await refusal(() => readTorchCheckpoint(fifo))).toBe(`${fifo}: cannot read the checkpoint (a FIFO (named pipe), not a regular file)`);
+    const folder = join(dir, 'folder.pt');
+    await mkdir(folder);
+    expect(await refusal(() => readTorchCheckpoint(folder))).toBe(`${folder}: cannot read the checkpoint (a directory, not a file)`);
+  });
 
   it('refuses a stride-0 view of 10^10 elements before allocating, and reads the honest one', async () => {
     expect(await refusal(async () => readTorchCheckpoint(await checkpoint('broadcast.pt', [100_000, 100_000], [0, 0])))).toMatch(/tensor "w" views 10000000000 elements of a storage that holds 1 \(a broadcast, stride-0 view\)/);

@@ -51,7 +51,7 @@ it('a directory or a missing file where the recording belongs is named, not a ra
     await mkdir(join(dir, name));
     await expect(cli('run', wasmPath, '--input', join(dir, name))).rejects.toThrow(`${join(dir, name)}: cannot read ${what} (a directory, not a file)`);
   }
-  await expect(cli('run', wasmPath, '--input', join(dir, 'missing.npy'))).rejects.toThrow(`${join(dir, 'missing.npy')}: cannot read the .npy array (no such file)`);
+  await expect(cli('run', wasmPath, '--input', join(dir, 'missing.npy'))).rejects.toThrow(`${join(dir, 'missing.npy')}: cannot read the .npy array (no such file or directory)`);
 });
 
 it.each([

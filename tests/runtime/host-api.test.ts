@@ -79,6 +79,17 @@ describe('loading', () => {
     const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     await expect(Recognizer.load(empty)).rejects.toThrow(/not a cocodiff recognizer/);
     await expect(Recognizer.load(join(dir, 'missing.wasm'))).rejects.toThrow(/missing.wasm: cannot read the recognizer/);
+    // A valid module that is no recognizer is named, when it came from a file (sweep probe P65).
+    const emptyPath = join(dir, 'empty-module.wasm');
+    await writeFile(emptyPath, empty);
+    await expect(Recognizer.load(emptyPath)).rejects.toThrow(`${emptyPath}: not a cocodiff recognizer: the .wasm has no "memory" export`);
+  });
+
+  it('refuses a source that is none of a path, a URL or bytes with a UserError, not a TypeError (sweep probe A01)', async () => {
+    for (const source of [undefined, null, 42, {}]) {
+      const err = await Recognizer.load(source as never).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'UserError', message: expect.stringMatching(/^source: expected the recognizer as a path, a URL, a Uint8Array or an ArrayBuffer, found (undefined|null|number|object)$/) });
+    }
   });
 });
 
@@ -169,6 +180,9 @@ describe('streaming', () => {
     const r = await Recognizer.load(wasmPath);
     expect(() => r.push([Array.from({ length: 17 }, () => [1, 2, 0.9])], 'coco17')).toThrow(/cannot map coco17 joints to a model trained on ntu25/);
     expect(() => r.push(new Float32Array(100))).toThrow(/frame of 100 values: expected persons × 25 joints × 3 coordinates/);
+    // A whole recording in a layout that cannot be mapped is refused naming it (sweep probe P33).
+    const coco = { name: 'clip.npy', layout: 'coco17' as const, frames: 2, persons: 1, joints: 17, coords: 3, data: new Float32Array(2 * 17 * 3).fill(0.5) };
+    expect(() => r.classify(coco)).toThrow(/^clip\.npy: cannot map coco17 joints to a model trained on ntu25: /);
   });
 });
 

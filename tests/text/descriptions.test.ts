@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from 'cocodiff-runtime/shared/errors';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { SYNTH_CLASSES } from '../../trainer/data/synth/index.ts';
 import { FLORENCE_CLASSES, MSR3D_CLASSES } from '../../trainer/data/clip-presets.ts';
 import { UCLA_ACTIONS } from '../../trainer/data/ucla.ts';
@@ -69,6 +69,10 @@ describe('the project\'s descriptions', () => {
     expect((await descriptionsFor(MSR3D_CLASSES)).dataset).toBe('msr3d');
     expect((await descriptionsFor(FLORENCE_CLASSES)).dataset).toBe('florence3d');
     await expect(descriptionsFor(['juggle flaming torches'])).rejects.toThrow(/juggle flaming torches/);
+    // The remedy names the options as the caller spells them (the CLI: --text, --text-embeddings; it
+    // said --embeddings, a flag train does not have), and no CLI command.
+    const err = (await descriptionsFor(['juggle flaming torches']).catch((e: unknown) => e)) as OptionError;
+    expect(err.spelled((o: string) => ({ text: '--text', textEmbeddings: '--text-embeddings' } as Record<string, string>)[o] ?? o)).toBe('--text: no built-in descriptions cover the training classes (first: "juggle flaming torches"); give --text (a cocodiff-text JSON describing the classes) or --text-embeddings (precomputed class embeddings)');
   });
 });
 

@@ -4,7 +4,7 @@
  * as the SVG's 10^8 rectangles). The report now keeps the non-zero cells (at most one per sample)
  * and the matrix only up to CONFUSION_MATRIX_CLASSES.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,10 @@ import { writeConfusion } from '../../trainer/train/plots.ts';
 import { CacheWriter } from '../../trainer/data/cache.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import { Rng } from '../../common/rng.ts';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
+import { classTextEmbeddings } from '../../trainer/text/class-embeddings.ts';
+import { BODY_PARTS } from '../../trainer/text/descriptions.ts';
 
 const dirs: string[] = [];
 const tmp = async (): Promise<string> => {
@@ -96,3 +100,36 @@ it('trains and scores a 2,000-class cache end to end, writing the cells', async 
   expect(json.confusion).toBeNull();
   expect(json.cells.reduce((a: number, c: { count: number }) => a + c.count, 0)).toBe(k);
 }, 120_000);
+
+describe('CoCoDiff text with 10,000 classes (issue 26, item 7)', () => {
+  const k = 10_000;
+  const classes = Array.from({ length: k }, (_, i) => `action ${i}`);
+  const neverLoaded = { name: 'never', load: () => Promise.reject(new Error('the encoder must not load')) };
+
+  it('descriptions for 10,000 classes are refused before the encoder loads, naming the limit', async () => {
+    const dir = await tmp();
+    const textFile = join(dir, 'text.json');
+    const entry = (label: string) => ({ label, coarse: [label, `${label} again`], fine: Object.fromEntries(BODY_PARTS.map((p) => [p, `the ${p} of ${label}`])) });
+    await writeFile(textFile, JSON.stringify({ format: 'cocodiff-text', version: 1, dataset: 'many', classes: classes.map(entry) }));
+    const err = await classTextEmbeddings({ classes, runDir: dir, textFile }, neverLoaded).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(`text: ${textFile}: ${k} classes give ${8 * k} distinct phrases to embed, more than the ${LIMITS.textPhrases} the built-in text encoder takes in one run (LIMITS.textPhrases); give textEmbeddings instead (precomputed class embeddings: a [classes, dim] .npy, one row per class)`);
+    // The CLI names its own flags.
+    expect((err as OptionError).spelled((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toMatch(/^--text: .*; give --text-embeddings instead/);
+  });
+
+  it('precomputed [10,000, D] embeddings give one coarse and one fine row per class, and no phrase cache', async () => {
+    const dir = await tmp();
+    const dim = 16;
+    const rows = Float32Array.from({ length: k * dim }, (_, i) => (i % 97) / 97);
+    const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${k}, ${dim}), }`.padEnd(117, ' ') + '\n';
+    const npy = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from(Uint16Array.of(header.length).buffer), Buffer.from(header, 'latin1'), Buffer.from(rows.buffer)]);
+    const embeddingsFile = join(dir, 'emb.npy');
+    await writeFile(embeddingsFile, npy);
+    const e = await classTextEmbeddings({ classes, runDir: dir, embeddingsFile }, neverLoaded);
+    expect(e.dim).toBe(dim);
+    expect(e.coarse).toHaveLength(k * dim);
+    expect(e.fine).toHaveLength(k * dim);
+    expect(Array.from(e.coarse.subarray((k - 1) * dim, k * dim))).toEqual(Array.from(rows.subarray((k - 1) * dim, k * dim)));
+  });
+});

@@ -11,13 +11,14 @@
  * runtime-as/shared/limits.ts before it is used, and inflating stops at the member's declared size: a small
  * hostile archive can neither allocate gigabytes nor crash Node's zlib.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { NpyRowReader, parseNpy, type NpyArray } from 'cocodiff-runtime/shared/formats/npy';
+import { openInputFile } from 'cocodiff-runtime/shared/formats/read-input';
 
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
@@ -43,17 +44,11 @@ export class ZipArchive {
     this.byName = new Map(entries.map((e) => [e.name, e]));
   }
 
-  static async open(path: string): Promise<ZipArchive> {
-    let fh: FileHandle;
+  /** Opens the zip `path` (`what` names it in refusals: "the checkpoint"): a regular file only, never waited on. */
+  static async open(path: string, what = 'the zip archive'): Promise<ZipArchive> {
+    const { fh, size } = await openInputFile(path, what);
     try {
-      fh = await open(path, 'r');
-    } catch (err) {
-      throw new UserError(`${path}: cannot open (${(err as NodeJS.ErrnoException).code})`);
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new UserError(`${path}: not a regular file (a zip is read from a file, not a device or pipe)`);
-      return new ZipArchive(path, fh, await readCentralDirectory(path, fh, st.size));
+      return new ZipArchive(path, fh, await readCentralDirectory(path, fh, size));
     } catch (err) {
       await fh.close();
       throw err;
@@ -212,7 +207,7 @@ export class Npz {
   private constructor(readonly zip: ZipArchive) {}
 
   static async open(path: string): Promise<Npz> {
-    return new Npz(await ZipArchive.open(path));
+    return new Npz(await ZipArchive.open(path, 'the .npz'));
   }
 
   get names(): string[] {

@@ -72,7 +72,7 @@ export async function writeCache(out: string, meta: CacheMeta, opts: PrepareOpti
     };
     await fill(writer, check);
     check();
-    if (writer.count('train') + writer.count('test') === 0) throw new UserError('no sample left to write: nothing to cache');
+    if (writer.count('train') + writer.count('test') === 0) throw new UserError(`${inputs.join(', ')}: no sample left to write: nothing to cache`);
     return await writer.commit();
   } catch (err) {
     await writer?.abort();
@@ -139,6 +139,8 @@ export async function prepareNtu(raw: string, benchmark: NtuBenchmark, out: stri
     tasks.push({ kind: 'ntu-skeleton', path });
     splitOf.push(split);
   }
+  // Said before any cache is begun, with why each file was left out (a folder of renamed files).
+  if (tasks.length === 0) throw new UserError(`${raw}: none of its ${files.length} .skeleton files can be cached (skipped: ${Object.entries(skipped).map(([why, n]) => `${n} ${why}`).join(', ')})`);
   const index = await writeCache(out, {
     layout: 'ntu25', persons: NTU_PERSONS, joints: NTU25.joints.length, coords: 3,
     classes: ntuClassNames(classes), benchmark, source: raw,

@@ -9,7 +9,8 @@
  * `storage` is a persistent id `('storage', <storage type>, key, location, numel)`; several tensors
  * may view one storage at different offsets and strides.
  */
-import { open } from 'node:fs/promises';
+import { openInputFile } from 'cocodiff-runtime/shared/formats/read-input';
+import { fsWords } from 'cocodiff-runtime/shared/fs-causes';
 import type { Tensor } from '../../common/artifact.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
@@ -77,18 +78,15 @@ function allowedGlobals(): Map<string, AllowedGlobal> {
 
 /** Reads the first bytes to tell a zip checkpoint from the legacy formats before opening it as a zip. */
 async function checkContainer(path: string): Promise<void> {
-  let head: Buffer;
+  let head = Buffer.alloc(512);
+  const { fh } = await openInputFile(path, 'the checkpoint');
   try {
-    const fh = await open(path, 'r');
-    try {
-      head = Buffer.alloc(512);
-      const { bytesRead } = await fh.read(head, 0, 512, 0);
-      head = head.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    head = head.subarray(0, bytesRead);
   } catch (err) {
-    throw new UserError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${path}: cannot read the checkpoint (${fsWords((err as NodeJS.ErrnoException).code) ?? (err as Error).message})`);
+  } finally {
+    await fh.close();
   }
   if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return; // "PK\3\4"
   const legacy = head[0] === 0x80 || (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar');
@@ -117,7 +115,7 @@ export interface TorchCheckpoint {
  */
 export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint> {
   await checkContainer(path);
-  const zip = await ZipArchive.open(path);
+  const zip = await ZipArchive.open(path, 'the checkpoint');
   try {
     const pkl = zip.entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
     if (pkl.length !== 1) {

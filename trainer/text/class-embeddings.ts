@@ -11,6 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OptionError } from 'cocodiff-runtime/shared/errors';
+import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { BODY_PARTS, descriptionsFor, loadDescriptions, selectClasses, type ClassText } from './descriptions.ts';
 import { loadEmbeddingsFile, type ClassEmbeddings } from './embeddings-file.ts';
@@ -48,6 +50,11 @@ export async function classTextEmbeddings(src: TextSource, encoder: EncoderChoic
     ? selectClasses(await loadDescriptions(src.textFile), src.classes, src.textFile)
     : (await descriptionsFor(src.classes)).classes;
   const phrases = [...new Set(text.flatMap((c) => [...c.coarse, ...BODY_PARTS.map((p) => c.fine[p])]))];
+  // Before the encoder loads or anything is embedded: thousands of classes would take the encoder
+  // hours and make a phrase cache too large to write or read back.
+  if (phrases.length > LIMITS.textPhrases) {
+    throw new OptionError('text', (name) => `${src.textFile ?? 'the built-in descriptions'}: ${text.length} classes give ${phrases.length} distinct phrases to embed, more than the ${LIMITS.textPhrases} the built-in text encoder takes in one run (LIMITS.textPhrases); give ${name('textEmbeddings')} instead (precomputed class embeddings: a [classes, dim] .npy, one row per class)`);
+  }
   const vectors = await encodeCached(phrases, join(src.runDir, EMBEDDING_CACHE_FILE), encoder.name, encoder.load);
   const dim = vectors.get(phrases[0])!.length;
   const mean = (list: string[]): Float32Array => {

@@ -13,7 +13,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { UserError, atField } from 'cocodiff-runtime/shared/errors';
+import { OptionError, atField } from 'cocodiff-runtime/shared/errors';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 
@@ -125,9 +125,9 @@ export async function descriptionsFor(classes: readonly string[]): Promise<{ dat
       // not this dataset
     }
   }
-  throw new UserError(
-    `no built-in descriptions cover the training classes (first: "${classes[0]}"); pass --text FILE ` +
-      '(a cocodiff-text JSON, see `cocodiff text import`) or --embeddings FILE',
+  throw new OptionError('text', (name) =>
+    `no built-in descriptions cover the training classes (first: "${classes[0]}"); give ${name('text')} ` +
+      `(a cocodiff-text JSON describing the classes) or ${name('textEmbeddings')} (precomputed class embeddings)`,
   );
 }
 

@@ -224,7 +224,7 @@ export async function readRunFile(runDir: string): Promise<RunFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new UserError(`${runDir}: not a training run (no run.json; runs are made by \`cocodiff train --out DIR\`)`);
+    throw new UserError(`${runDir}: not a training run (no run.json, which every run directory holds)`);
   }
   return parseJson(text, path) as RunFile;
 }

@@ -63,7 +63,7 @@ function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights
   const bar = s.opts.quiet ? undefined : progress(`epoch ${state.epoch + 1}/${config.epochs}`, stepsPerEpoch);
   const tally: Tally = { sums: { loss: 0, ceReal: 0, ceGen: 0, fine: 0, coarse: 0 }, correct: 0, seen: 0, steps: 0, stepMs: 0 };
   for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: subsets.train, preprocess: { ...pre, train: true } })) {
-    if (s.opts.signal?.aborted) throw new UserError(`interrupted at epoch ${state.epoch + 1} step ${tally.steps + 1}; continue with \`cocodiff train --resume --out ${s.runDir}\` (last checkpoint: after epoch ${state.epoch})`);
+    if (s.opts.signal?.aborted) throw new UserError(`${s.runDir}: interrupted at epoch ${state.epoch + 1} step ${tally.steps + 1}; the run keeps its last checkpoint (after epoch ${state.epoch}), from which resuming it continues`);
     const t = performance.now();
     const r = trainStep(s.model, s.branch, weights, s.opt, b, lr);
     tally.stepMs += performance.now() - t;

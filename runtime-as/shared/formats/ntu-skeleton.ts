@@ -160,8 +160,9 @@ class Lines {
   /** Parses a count line: a non-negative integer, optionally required to equal `expected`. */
   count(what: string, expected?: number): number {
     const [tok] = this.tokens(1, what);
-    const n = Number(tok);
-    if (!Number.isInteger(n) || n < 0) this.fail(`expected ${what} (a non-negative integer), found "${tok}"`);
+    // Decimal digits only: Number() would also read "0x2", "1e3" and "2.0" as counts.
+    const n = /^\d+$/.test(tok) ? Number(tok) : NaN;
+    if (!Number.isSafeInteger(n)) this.fail(`expected ${what} (a non-negative integer), found "${tok}"`);
     if (expected !== undefined && n !== expected) this.fail(`expected ${what} = ${expected}, found ${n}`);
     return n;
   }

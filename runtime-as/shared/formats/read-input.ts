@@ -9,23 +9,14 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
 import { LIMITS } from '../limits.ts';
-
-const WHY: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'a directory, not a file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOTDIR: 'a path through something that is not a directory',
-  ELOOP: 'a loop of symbolic links',
-};
+import { fsWords } from '../fs-causes.ts';
 
 function refusal(path: string, what: string, err: unknown): UserError {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  return new UserError(`${path}: cannot read ${what} (${Object.hasOwn(WHY, code) ? WHY[code] : code || (err as Error).message})`);
+  return new UserError(`${path}: cannot read ${what} (${fsWords((err as NodeJS.ErrnoException).code) ?? ((err as NodeJS.ErrnoException).code || (err as Error).message)})`);
 }
 
 function kindOf(s: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (s.isDirectory()) return WHY.EISDIR;
+  if (s.isDirectory()) return fsWords('EISDIR')!;
   if (s.isCharacterDevice()) return 'a character device, not a regular file';
   if (s.isBlockDevice()) return 'a block device, not a regular file';
   if (s.isFIFO()) return 'a FIFO (named pipe), not a regular file';
@@ -56,6 +47,15 @@ async function openRegular(path: string, what: string, limit: number, limitName:
     await fh.close();
     throw err instanceof UserError ? err : refusal(path, what, err);
   }
+}
+
+/**
+ * The regular file `path`, opened for reading in parts (a zip, member by member), refused as
+ * readInputBytes refuses (a directory, a device, a FIFO: never waited on); no size limit, since the
+ * caller reads only what it checked against the file's size. The caller closes the handle.
+ */
+export async function openInputFile(path: string, what: string): Promise<{ fh: FileHandle; size: number }> {
+  return (await openRegular(path, what, Number.POSITIVE_INFINITY, '', false))!;
 }
 
 /**
