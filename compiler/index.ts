@@ -179,7 +179,8 @@ export async function compileArtifact(artifactDir: string, opts: CompileOptions)
   const sidecarPath = sidecarPathFor(opts.out);
   if (opts.verify || opts.reference) {
     const { interpreterOracle, verifyModule } = await import('./verify.ts');
-    const oracles = opts.verify ? [interpreterOracle(graph), ...(opts.oracles ?? [])] : [];
+    // An int8 module is checked against the interpreter running the same int8 arithmetic (the quantised graph).
+    const oracles = !opts.verify ? [] : opts.int8 ? [interpreterOracle(built.graph, 'interpreter (int8)')] : [interpreterOracle(graph), ...(opts.oracles ?? [])];
     await verifyModule(artifact, built.wasm, { oracles, reference: opts.reference, data: opts.verifyData });
   }
   // The pair (and the --plan) is written together: all in full first, then renamed in place back to back. The

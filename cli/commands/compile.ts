@@ -6,6 +6,8 @@ import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { printable } from '../../common/terminal.ts';
+import { CALIBRATION_METHODS, DEFAULT_CALIBRATION_METHOD, type CalibrationMethod } from '../../compiler/int8/calibrate.ts';
+import { DEFAULT_CALIBRATION_SAMPLES } from '../../trainer/data/calibration-inputs.ts';
 
 export function register(program: Command): void {
   program
@@ -15,6 +17,9 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'the .wasm to write; the sidecar is written next to it as .json', 'recognizer.wasm')
     .option('--relaxed-simd', 'use f32x4.relaxed_madd (needs an engine with relaxed SIMD; Node 20: --experimental-wasm-relaxed-simd)')
     .option('--weights <dtype>', 'f32, or f16 to halve the weights (expanded to f32 when the module starts)', 'f32')
+    .option('--int8 <calibration>', 'run the convolutions in int8, their activation ranges calibrated on a dataset cache (its train split), a recording or a folder of recordings')
+    .option('--calibration <method>', `with --int8: how activation ranges are chosen, ${CALIBRATION_METHODS.join(' or ')}`, DEFAULT_CALIBRATION_METHOD)
+    .option('--calibration-samples <n>', 'with --int8: recordings calibration reads at most', positiveInt('--calibration-samples', LIMITS.windowFrames), DEFAULT_CALIBRATION_SAMPLES)
     .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts), the codegen plan (plan.json) and the runtime sources in this directory (a new or empty one, or an earlier --emit-as, which is replaced)')
     .option('--plan <file>', 'write the codegen plan as JSON: every tensor\'s layout and arena offset, every op with its packed weights\' offsets')
     .option('--force', `${FORCE_FILE_HELP}: the .wasm, its .json and --plan`)
@@ -27,7 +32,12 @@ export function register(program: Command): void {
     .action(async (dir: string, f: {
       out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
+      int8?: string; calibration: string; calibrationSamples: number;
     }) => {
+      if (!(CALIBRATION_METHODS as readonly string[]).includes(f.calibration)) throw new UserError(`--calibration: expected ${CALIBRATION_METHODS.join(' or ')}, found "${f.calibration}"`);
+      if (f.int8 && f.weights !== 'f32') throw new UserError('--weights: only f32 with --int8 (the int8 convolutions hold 8-bit weights already)');
+      if (f.int8 && f.verifyTfjs) throw new UserError('--verify-tfjs: checks f32 arithmetic within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
+      if (f.int8 && f.reference) throw new UserError('--reference: checks f32 logits within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
       const verify = Boolean(f.verify || f.verifyTfjs);
       if (f.data && !verify) throw new UserError('--data: only used with --verify');
       if (f.weights !== 'f32' && f.weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found "${f.weights}"`);
@@ -37,7 +47,15 @@ export function register(program: Command): void {
         v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       }
       // The dataset and the tfjs model are read before the build: a wrong --data cache fails at once.
-      const artifact = f.data || f.verifyTfjs ? await readArtifact(dir) : undefined;
+      const artifact = f.data || f.verifyTfjs || f.int8 ? await readArtifact(dir) : undefined;
+      let int8;
+      if (f.int8) {
+        const { readCalibrationInputs } = await import('../../trainer/data/calibration-inputs.ts');
+        const inputs = await readCalibrationInputs(artifact!, f.int8, f.calibrationSamples).catch((err: unknown) => {
+          throw err instanceof UserError ? new UserError(`--int8 ${err.message}`) : err;
+        });
+        int8 = { inputs, method: f.calibration as CalibrationMethod };
+      }
       let verifyData;
       if (f.data) {
         const { readSampleInputs } = await import('../../trainer/data/sample-inputs.ts');
@@ -48,7 +66,7 @@ export function register(program: Command): void {
       const tfjs = f.verifyTfjs ? await (await import('../../trainer/model/reference.ts')).tfjsReference(artifact!) : undefined;
       try {
         const result = await compileArtifact(dir, {
-          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs, plan: f.plan, force: f.force,
+          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, int8, emitAs: f.emitAs, plan: f.plan, force: f.force,
           windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
           verify, oracles: tfjs ? [tfjs] : [], verifyData,
           reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,

@@ -15,6 +15,8 @@ import { int8Inputs, type TensorRanges } from '../passes/quantise.ts';
 
 export const CALIBRATION_METHODS = ['minmax', 'percentile'] as const;
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+/** The calibration `compile --int8` uses unless told: the method that won on validation (docs/compiler.md). */
+export const DEFAULT_CALIBRATION_METHOD: CalibrationMethod = 'percentile';
 
 /** The tail the percentile method cuts off each end. */
 export const PERCENTILE_TAIL = 1e-4;

@@ -18,6 +18,7 @@
 import { cloneGraph, type Graph } from '../ir.ts';
 import { activationParams, quantiseWeights } from '../int8/arithmetic.ts';
 
+
 /** Convs reading fewer channels stay f32. */
 export const MIN_INT8_CHANNELS = 8;
 

@@ -101,8 +101,8 @@ export function qs8ConvKernel(s: Qs8ConvKernelSpec): Kernel {
   return { name, source };
 }
 
-/** The statement that expands the int8 weights of the data segment into the i16 the kernels read, at instantiation. */
-export function emitExpandInt8(src: number, dst: number, n: number): string {
+/** The statement that expands `n` int8 weights at `src` into the i16 the kernels read at `dst` (addresses or their names), at instantiation. */
+export function emitExpandInt8(src: number | string, dst: number | string, n: number): string {
   return [
     `// --int8: the segment holds int8 weights; the kernels read them as i16 pairs, expanded once here.`,
     `for (let i: usize = 0; i < ${n}; i += 8) v128.store(${dst} + (i << 1), v128.load8x8_s(${src} + i));`,
