@@ -6,20 +6,16 @@ import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { printable } from '../../common/terminal.ts';
-import { CALIBRATION_METHODS, DEFAULT_CALIBRATION_METHOD, type CalibrationMethod } from '../../compiler/int8/calibrate.ts';
-import { DEFAULT_CALIBRATION_SAMPLES } from '../../trainer/data/calibration-inputs.ts';
+import { addInt8Options, int8FromFlags, type Int8Flags } from '../int8-option.ts';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('compile')
     .description('Compile a model artifact into one self-contained SIMD recognizer .wasm (+ a .json sidecar with class names and input spec)')
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
     .option('-o, --out <file>', 'the .wasm to write; the sidecar is written next to it as .json', 'recognizer.wasm')
     .option('--relaxed-simd', 'use f32x4.relaxed_madd (needs an engine with relaxed SIMD; Node 20: --experimental-wasm-relaxed-simd)')
     .option('--weights <dtype>', 'f32, or f16 to halve the weights (expanded to f32 when the module starts)', 'f32')
-    .option('--int8 <calibration>', 'run the convolutions in int8, their activation ranges calibrated on a dataset cache (its train split), a recording or a folder of recordings')
-    .option('--calibration <method>', `with --int8: how activation ranges are chosen, ${CALIBRATION_METHODS.join(' or ')}`, DEFAULT_CALIBRATION_METHOD)
-    .option('--calibration-samples <n>', 'with --int8: recordings calibration reads at most', positiveInt('--calibration-samples', LIMITS.windowFrames), DEFAULT_CALIBRATION_SAMPLES)
     .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts), the codegen plan (plan.json) and the runtime sources in this directory (a new or empty one, or an earlier --emit-as, which is replaced)')
     .option('--plan <file>', 'write the codegen plan as JSON: every tensor\'s layout and arena offset, every op with its packed weights\' offsets')
     .option('--force', `${FORCE_FILE_HELP}: the .wasm, its .json and --plan`)
@@ -28,13 +24,12 @@ export function register(program: Command): void {
     .option('--verify', 'run the compiler\'s interpreter and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
     .option('--verify-tfjs', 'like --verify, and also against the trainer\'s tfjs model (an independent implementation; loads tfjs)')
     .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
-    .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')
+    .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability');
+  addInt8Options(command, 'run the convolutions in int8 (passes/quantise.ts lists what stays f32)')
     .action(async (dir: string, f: {
       out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
-      int8?: string; calibration: string; calibrationSamples: number;
-    }) => {
-      if (!(CALIBRATION_METHODS as readonly string[]).includes(f.calibration)) throw new UserError(`--calibration: expected ${CALIBRATION_METHODS.join(' or ')}, found "${f.calibration}"`);
+    } & Int8Flags) => {
       if (f.int8 && f.weights !== 'f32') throw new UserError('--weights: only f32 with --int8 (the int8 convolutions hold 8-bit weights already)');
       if (f.int8 && f.verifyTfjs) throw new UserError('--verify-tfjs: checks f32 arithmetic within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
       if (f.int8 && f.reference) throw new UserError('--reference: checks f32 logits within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
@@ -48,14 +43,7 @@ export function register(program: Command): void {
       }
       // The dataset and the tfjs model are read before the build: a wrong --data cache fails at once.
       const artifact = f.data || f.verifyTfjs || f.int8 ? await readArtifact(dir) : undefined;
-      let int8;
-      if (f.int8) {
-        const { readCalibrationInputs } = await import('../../trainer/data/calibration-inputs.ts');
-        const inputs = await readCalibrationInputs(artifact!, f.int8, f.calibrationSamples).catch((err: unknown) => {
-          throw err instanceof UserError ? new UserError(`--int8 ${err.message}`) : err;
-        });
-        int8 = { inputs, method: f.calibration as CalibrationMethod };
-      }
+      const int8 = await int8FromFlags(f, async () => artifact!);
       let verifyData;
       if (f.data) {
         const { readSampleInputs } = await import('../../trainer/data/sample-inputs.ts');

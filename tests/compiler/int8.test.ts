@@ -22,6 +22,8 @@ import { runPasses } from '../../compiler/passes/index.ts';
 import { int8Inputs } from '../../compiler/passes/quantise.ts';
 import { instantiateNetwork } from '../../compiler/verify.ts';
 import { runCli } from '../helpers/cli.ts';
+import { Recognizer } from 'cocodiff-runtime';
+import { readCache } from '../../trainer/data/cache.ts';
 import { refusal } from '../helpers/refusal.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
@@ -131,7 +133,11 @@ describe('compile --int8 (CLI)', () => {
     expect(lines.some((l) => /^verify interpreter \(int8\) \(3 random inputs\): max \|Δp\| /.test(l))).toBe(true);
     const sidecar = JSON.parse(readFileSync(join(dir, 'cli', 'rec.json'), 'utf8'));
     expect(sidecar.int8).toMatchObject({ calibration: 'minmax', samples: 5 });
-    expect(existsSync(out)).toBe(true);
+    // The host API takes it like any module, and says it is int8.
+    const recognizer = await Recognizer.load(out);
+    expect(recognizer.info.int8).toBe(true);
+    const result = recognizer.classify((await readCache(data)).sequence('test', 0));
+    expect(result.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   }, 300_000);
 
   it('refuses calibration inputs it cannot use, in one line naming the file', async () => {
