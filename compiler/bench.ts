@@ -11,9 +11,10 @@ import { buildWasm, sectionSizes } from './build.ts';
 import { CONV_MR, convKernel } from './codegen/kernels/conv.ts';
 import { isaFor, type Isa } from './codegen/kernels/isa.ts';
 import type { Step } from './codegen/network.ts';
-import { compileModule } from './index.ts';
+import { compileModule, type CompileOptions } from './index.ts';
 import type { Graph } from './ir.ts';
-import type { CalibrationMethod } from './int8/calibrate.ts';
+import { calibrate } from './int8/calibrate.ts';
+import { runPasses } from './passes/index.ts';
 import { countCost } from '../common/model/count.ts';
 import type { CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 import { instantiateNetwork } from './verify.ts';
@@ -73,6 +74,13 @@ const inferenceMacs = (s: Step, persons: number): number => s.macs * (s.perPerso
 
 /** Median of the per-round ratios a[r] / b[r]. */
 export const medianRatio = (a: number[], b: number[]): number => median(a.map((x, r) => x / b[r]));
+
+/** The spread of the per-round ratios a[r] / b[r]: their first and third quartiles, `q1–q3`. */
+export function ratioQuartiles(a: number[], b: number[]): string {
+  const s = a.map((x, r) => x / b[r]).sort((p, q) => p - q);
+  const at = (p: number): number => s[Math.round(p * (s.length - 1))];
+  return `${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
+}
 
 /** Relaxed SIMD is opt-in in Node 20: set the V8 flag, then ask the engine whether it validates f32x4.relaxed_madd. */
 export async function relaxedSimdAvailable(): Promise<boolean> {
@@ -162,7 +170,7 @@ export interface BenchOptions {
    */
   baseline?: { wasm: Uint8Array; profile?: Uint8Array };
   /** Also time the int8 build (`compile --int8`) calibrated on these inputs, in turns with the f32 one and each peer. */
-  int8?: { inputs: Float32Array[]; method: CalibrationMethod };
+  int8?: CompileOptions['int8'];
 }
 
 /** Why the bench has no onnxruntime-web int8 row: what it would need and does not have in Node. */
@@ -238,7 +246,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
         notes.push(`logits within ${diff.toExponential(1)} of the .wasm's, largest ${ours.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toPrecision(3)}`);
       }
       const [theirs, wasm, wasmInt8] = await timeRoundsAsync([loaded.infer, best.infer, ...(int8 ? [int8.infer] : [])], peer.rounds, 1);
-      const int8Note = wasmInt8 ? `, .wasm int8 ${int8!.label} ${medianRatio(theirs, wasmInt8).toFixed(2)}×` : '';
+      const int8Note = wasmInt8 ? `, .wasm int8 ${int8!.label} ${medianRatio(theirs, wasmInt8).toFixed(2)}× (quartiles ${ratioQuartiles(theirs, wasmInt8)})` : '';
       rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster${int8Note}${notes.length ? ` (${notes.join('; ')})` : ''}` });
     } finally {
       await loaded.dispose();
@@ -286,10 +294,12 @@ async function benchInt8(
   f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, runs: number, rows: BenchRow[], log: (line: string) => void,
 ): Promise<{ label: string; infer: () => void; ms: number }> {
   const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
+  log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
+  const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
   const builds: Array<{ label: string; infer: () => void; ms: number }> = [];
   for (const v of f32) {
-    log(`compiling int8 (${v.label}, calibrated by ${int8.method} on ${int8.inputs.length} inputs) ...`);
-    const built = await compileModule(artifact, graph, { int8, relaxedSimd: v.label !== 'SIMD' });
+    log(`compiling int8 (${v.label}) ...`);
+    const built = await compileModule(artifact, graph, { int8: { ...int8, ranges }, relaxedSimd: v.label !== 'SIMD' });
     const net = await instantiateNetwork(built.wasm);
     const infer = (): void => void net.logits(x);
     const [ours, theirs] = timeRounds([infer, v.infer], runs, 3);
@@ -300,7 +310,7 @@ async function benchInt8(
     const same = a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b));
     rows.push({
       name: `.wasm int8 ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${median(ours).toFixed(1)} ms`,
-      note: `${medianRatio(theirs, ours).toFixed(2)}× faster than f32 ${v.label} (median of per-round ratios); logits within ${diff.toExponential(1)} of f32's (${(100 * diff / spread).toFixed(2)} % of their spread), argmax ${same ? 'the same' : 'different'}; data section ${(sectionSizes(built.wasm).data / 1000).toFixed(1)} kB vs ${(f32Data / 1000).toFixed(1)} kB`,
+      note: `${medianRatio(theirs, ours).toFixed(2)}× faster than f32 ${v.label} (median of per-round ratios, quartiles ${ratioQuartiles(theirs, ours)}); logits within ${diff.toExponential(1)} of f32's (${(100 * diff / spread).toFixed(2)} % of their spread), argmax ${same ? 'the same' : 'different'}; data section ${(sectionSizes(built.wasm).data / 1000).toFixed(1)} kB vs ${(f32Data / 1000).toFixed(1)} kB`,
     });
     builds.push({ label: v.label, infer, ms: median(ours) });
   }

@@ -25,8 +25,8 @@ import { loadArtifact } from './load.ts';
 import { runPasses } from './passes/index.ts';
 import type { DatasetSample, Oracle } from './verify.ts';
 import { packF16 } from './f16.ts';
-import { chooseRanges, collectStats, type CalibrationMethod } from './int8/calibrate.ts';
-import { quantise, INT8_F32_OPS } from './passes/quantise.ts';
+import { calibrate, type CalibrationMethod } from './int8/calibrate.ts';
+import { quantise, INT8_F32_OPS, type TensorRanges } from './passes/quantise.ts';
 
 export interface CompileOptions {
   /** Path of the .wasm to write; the sidecar goes next to it as .json. */
@@ -37,7 +37,11 @@ export interface CompileOptions {
    * Run the convolutions in int8 (passes/quantise.ts), with activation ranges calibrated by `method` on
    * these preprocessed [C][T][V][M] inputs (int8/calibrate.ts).
    */
-  int8?: { inputs: Float32Array[]; method: CalibrationMethod };
+  int8?: {
+    inputs: Float32Array[]; method: CalibrationMethod;
+    /** The ranges calibration chose, when already known (the benchmark builds several int8 variants of one calibration). */
+    ranges?: TensorRanges;
+  };
   /**
    * Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan).
    * A new or empty directory, or the sources of an earlier compile, which are replaced.
@@ -93,7 +97,7 @@ export async function compileModule(
   if (opts.int8 && weights === 'f16') throw new OptionError('weights', 'f16 weights do not combine with int8 (the int8 convs hold 8-bit weights already)');
   if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
   const f32 = runPasses(graph);
-  const lowered = opts.int8 ? quantise(f32, chooseRanges(collectStats(f32, opts.int8.inputs), opts.int8.method)) : f32;
+  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method)) : f32;
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
     'network.ts': network.source,

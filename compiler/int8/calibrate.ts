@@ -16,7 +16,7 @@ import { int8Inputs, type TensorRanges } from '../passes/quantise.ts';
 export const CALIBRATION_METHODS = ['minmax', 'percentile'] as const;
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
 /** The calibration `compile --int8` uses unless told: the method that won on validation (docs/compiler.md). */
-export const DEFAULT_CALIBRATION_METHOD: CalibrationMethod = 'percentile';
+export const DEFAULT_CALIBRATION_METHOD: CalibrationMethod = 'minmax';
 
 /** The tail the percentile method cuts off each end. */
 export const PERCENTILE_TAIL = 1e-4;
@@ -65,3 +65,7 @@ export function chooseRanges(stats: ReadonlyMap<string, ActivationStats>, method
   }
   return ranges;
 }
+
+/** The ranges `method` chooses for the lowered f32 graph on these inputs. */
+export const calibrate = (lowered: Graph, inputs: Float32Array[], method: CalibrationMethod): TensorRanges =>
+  chooseRanges(collectStats(lowered, inputs), method);
