@@ -15,6 +15,7 @@ import { compileModule, type CompileOptions } from './index.ts';
 import type { Graph } from './ir.ts';
 import { calibrate } from './int8/calibrate.ts';
 import { runPasses } from './passes/index.ts';
+import type { TensorRanges } from './passes/quantise.ts';
 import { countCost } from '../common/model/count.ts';
 import type { CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 import { instantiateNetwork } from './verify.ts';
@@ -186,6 +187,8 @@ export interface BenchResult {
   module: { wasm: Uint8Array; sidecar: CompiledSidecar };
   /** With a baseline profiling build: per kernel family, this build's and the baseline's share of the micro-kernel. */
   baselineKernels?: BenchRow[];
+  /** With `int8`: the per-kernel table of the int8 SIMD build. */
+  int8Kernels?: BenchRow[];
 }
 
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
@@ -281,18 +284,20 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
 
   log('profiling each step ...');
   const { layers, kernels, baselineKernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak, opts.baseline?.profile);
-  return { rows, layers, kernels, baselineKernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
+  const int8Kernels = int8 ? (await profileSteps(artifact, graph, x, runs, variants[0].peak, undefined, { ...opts.int8!, ranges: int8.ranges })).kernels : undefined;
+  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
 }
 
 /**
  * The int8 rows: each int8 build (SIMD, relaxed where the engine has it) timed in turns with the f32
  * build of the same instruction set; its logits against the f32 build's on the bench input; its data
- * section against f32's. Returns the faster int8 build, which the peers are then also timed against.
+ * section against f32's. Returns the faster int8 build, which the peers are then also timed against,
+ * and the ranges calibration chose (the int8 profiling build reuses them).
  */
 async function benchInt8(
   artifact: Artifact, graph: Graph, int8: NonNullable<BenchOptions['int8']>, x: Float32Array,
   f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, runs: number, rows: BenchRow[], log: (line: string) => void,
-): Promise<{ label: string; infer: () => void; ms: number }> {
+): Promise<{ label: string; infer: () => void; ms: number; ranges: TensorRanges }> {
   const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
   log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
   const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
@@ -315,7 +320,7 @@ async function benchInt8(
     builds.push({ label: v.label, infer, ms: median(ours) });
   }
   rows.push({ name: 'onnxruntime-web int8', value: 'n/a', note: ORT_INT8_MISSING });
-  return builds.reduce((p, q) => (q.ms < p.ms ? q : p));
+  return { ...builds.reduce((p, q) => (q.ms < p.ms ? q : p)), ranges };
 }
 
 /**
@@ -327,8 +332,9 @@ async function benchInt8(
  */
 async function profileSteps(
   artifact: Artifact, graph: Graph, x: Float32Array, runs: number, peak: { run: () => void; flop: number }, baselineProfile?: Uint8Array,
+  int8?: CompileOptions['int8'],
 ): Promise<{ layers: BenchRow[]; kernels: BenchRow[]; baselineKernels?: BenchRow[] }> {
-  const built = await compileModule(artifact, graph, { profile: true });
+  const built = await compileModule(artifact, graph, { profile: true, int8 });
   const { steps } = built.network;
   /** One inference of a profiling build per call; records each step's milliseconds per round. */
   const profiler = async (wasm: Uint8Array) => {

@@ -38,7 +38,7 @@ export function register(program: Command): void {
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
-      const { rows, layers, kernels, baselineKernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, log: (l) => console.error(l) });
+      const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${printable(dir)}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
@@ -46,6 +46,10 @@ export function register(program: Command): void {
       console.log(formatTable(layers));
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
+      if (int8Kernels) {
+        console.log(`\nper kernel, int8 SIMD build (profiling build, ${persons} person(s)):`);
+        console.log(formatTable(int8Kernels));
+      }
       if (baselineKernels) {
         console.log(`\nper kernel, this build vs the baseline (profiling builds in turns, ${persons} person(s)):`);
         console.log(formatTable(baselineKernels));
