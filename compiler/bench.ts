@@ -11,8 +11,11 @@ import { buildWasm, sectionSizes } from './build.ts';
 import { CONV_MR, convKernel } from './codegen/kernels/conv.ts';
 import { isaFor, type Isa } from './codegen/kernels/isa.ts';
 import type { Step } from './codegen/network.ts';
-import { compileModule } from './index.ts';
+import { compileModule, type CompileOptions } from './index.ts';
 import type { Graph } from './ir.ts';
+import { calibrate } from './int8/calibrate.ts';
+import { runPasses } from './passes/index.ts';
+import type { TensorRanges } from './passes/quantise.ts';
 import { countCost } from '../common/model/count.ts';
 import type { CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 import { instantiateNetwork } from './verify.ts';
@@ -72,6 +75,13 @@ const inferenceMacs = (s: Step, persons: number): number => s.macs * (s.perPerso
 
 /** Median of the per-round ratios a[r] / b[r]. */
 export const medianRatio = (a: number[], b: number[]): number => median(a.map((x, r) => x / b[r]));
+
+/** The spread of the per-round ratios a[r] / b[r]: their first and third quartiles, `q1–q3`. */
+export function ratioQuartiles(a: number[], b: number[]): string {
+  const s = a.map((x, r) => x / b[r]).sort((p, q) => p - q);
+  const at = (p: number): number => s[Math.round(p * (s.length - 1))];
+  return `${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
+}
 
 /** Relaxed SIMD is opt-in in Node 20: set the V8 flag, then ask the engine whether it validates f32x4.relaxed_madd. */
 export async function relaxedSimdAvailable(): Promise<boolean> {
@@ -160,7 +170,12 @@ export interface BenchOptions {
    * (it must time the same steps in the same order).
    */
   baseline?: { wasm: Uint8Array; profile?: Uint8Array };
+  /** Also time the int8 build (`compile --int8`) calibrated on these inputs, in turns with the f32 one and each peer. */
+  int8?: CompileOptions['int8'];
 }
+
+/** Why the bench has no onnxruntime-web int8 row: what it would need and does not have in Node. */
+export const ORT_INT8_MISSING = 'missing: onnxruntime\'s quantiser (onnxruntime.quantization.quantize_static) is Python only; no quantiser runs in Node';
 
 export interface BenchResult {
   rows: BenchRow[];
@@ -172,6 +187,8 @@ export interface BenchResult {
   module: { wasm: Uint8Array; sidecar: CompiledSidecar };
   /** With a baseline profiling build: per kernel family, this build's and the baseline's share of the micro-kernel. */
   baselineKernels?: BenchRow[];
+  /** With `int8`: the per-kernel table of the int8 SIMD build. */
+  int8Kernels?: BenchRow[];
 }
 
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
@@ -206,6 +223,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
     rows.push({ name: `.wasm ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${v.ms.toFixed(1)} ms`, note: `${(gflop / (v.ms / 1000)).toFixed(1)} GFLOP/s` });
   }
   if (timed.length === 1) rows.push({ name: '.wasm relaxed SIMD', value: 'n/a', note: 'engine has no relaxed SIMD' });
+  const int8 = opts.int8 ? await benchInt8(artifact, graph, opts.int8, x, timed, runs, rows, log) : undefined;
   if (M > 1) {
     // One actor, the other slots empty (most NTU actions): the empty slots' features are reused.
     const alone = x.map((v, i) => (i % M === 0 ? v : 0));
@@ -230,8 +248,9 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
         const diff = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i])), 0);
         notes.push(`logits within ${diff.toExponential(1)} of the .wasm's, largest ${ours.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toPrecision(3)}`);
       }
-      const [theirs, wasm] = await timeRoundsAsync([loaded.infer, best.infer], peer.rounds, 1);
-      rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster${notes.length ? ` (${notes.join('; ')})` : ''}` });
+      const [theirs, wasm, wasmInt8] = await timeRoundsAsync([loaded.infer, best.infer, ...(int8 ? [int8.infer] : [])], peer.rounds, 1);
+      const int8Note = wasmInt8 ? `, .wasm int8 ${int8!.label} ${medianRatio(theirs, wasmInt8).toFixed(2)}× (quartiles ${ratioQuartiles(theirs, wasmInt8)})` : '';
+      rows.push({ name: peer.name, value: `${median(theirs).toFixed(1)} ms`, note: `.wasm ${best.label} is ${medianRatio(theirs, wasm).toFixed(2)}× faster${int8Note}${notes.length ? ` (${notes.join('; ')})` : ''}` });
     } finally {
       await loaded.dispose();
     }
@@ -265,7 +284,43 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
 
   log('profiling each step ...');
   const { layers, kernels, baselineKernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak, opts.baseline?.profile);
-  return { rows, layers, kernels, baselineKernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
+  const int8Kernels = int8 ? (await profileSteps(artifact, graph, x, runs, variants[0].peak, undefined, { ...opts.int8!, ranges: int8.ranges })).kernels : undefined;
+  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
+}
+
+/**
+ * The int8 rows: each int8 build (SIMD, relaxed where the engine has it) timed in turns with the f32
+ * build of the same instruction set; its logits against the f32 build's on the bench input; its data
+ * section against f32's. Returns the faster int8 build, which the peers are then also timed against,
+ * and the ranges calibration chose (the int8 profiling build reuses them).
+ */
+async function benchInt8(
+  artifact: Artifact, graph: Graph, int8: NonNullable<BenchOptions['int8']>, x: Float32Array,
+  f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, runs: number, rows: BenchRow[], log: (line: string) => void,
+): Promise<{ label: string; infer: () => void; ms: number; ranges: TensorRanges }> {
+  const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
+  log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
+  const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
+  const builds: Array<{ label: string; infer: () => void; ms: number }> = [];
+  for (const v of f32) {
+    log(`compiling int8 (${v.label}) ...`);
+    const built = await compileModule(artifact, graph, { int8: { ...int8, ranges }, relaxedSimd: v.label !== 'SIMD' });
+    const net = await instantiateNetwork(built.wasm);
+    const infer = (): void => void net.logits(x);
+    const [ours, theirs] = timeRounds([infer, v.infer], runs, 3);
+    const a = net.logits(x);
+    const b = v.logits(x);
+    const diff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - b[i])), 0);
+    const spread = Math.max(...b) - Math.min(...b);
+    const same = a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b));
+    rows.push({
+      name: `.wasm int8 ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${median(ours).toFixed(1)} ms`,
+      note: `${medianRatio(theirs, ours).toFixed(2)}× faster than f32 ${v.label} (median of per-round ratios, quartiles ${ratioQuartiles(theirs, ours)}); logits within ${diff.toExponential(1)} of f32's (${(100 * diff / spread).toFixed(2)} % of their spread), argmax ${same ? 'the same' : 'different'}; data section ${(sectionSizes(built.wasm).data / 1000).toFixed(1)} kB vs ${(f32Data / 1000).toFixed(1)} kB`,
+    });
+    builds.push({ label: v.label, infer, ms: median(ours) });
+  }
+  rows.push({ name: 'onnxruntime-web int8', value: 'n/a', note: ORT_INT8_MISSING });
+  return { ...builds.reduce((p, q) => (q.ms < p.ms ? q : p)), ranges };
 }
 
 /**
@@ -277,8 +332,9 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
  */
 async function profileSteps(
   artifact: Artifact, graph: Graph, x: Float32Array, runs: number, peak: { run: () => void; flop: number }, baselineProfile?: Uint8Array,
+  int8?: CompileOptions['int8'],
 ): Promise<{ layers: BenchRow[]; kernels: BenchRow[]; baselineKernels?: BenchRow[] }> {
-  const built = await compileModule(artifact, graph, { profile: true });
+  const built = await compileModule(artifact, graph, { profile: true, int8 });
   const { steps } = built.network;
   /** One inference of a profiling build per call; records each step's milliseconds per round. */
   const profiler = async (wasm: Uint8Array) => {

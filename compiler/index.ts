@@ -25,12 +25,23 @@ import { loadArtifact } from './load.ts';
 import { runPasses } from './passes/index.ts';
 import type { DatasetSample, Oracle } from './verify.ts';
 import { packF16 } from './f16.ts';
+import { calibrate, type CalibrationMethod } from './int8/calibrate.ts';
+import { quantise, INT8_F32_OPS, type TensorRanges } from './passes/quantise.ts';
 
 export interface CompileOptions {
   /** Path of the .wasm to write; the sidecar goes next to it as .json. */
   out: string;
   relaxedSimd?: boolean;
   weights?: 'f32' | 'f16';
+  /**
+   * Run the convolutions in int8 (passes/quantise.ts), with activation ranges calibrated by `method` on
+   * these preprocessed [C][T][V][M] inputs (int8/calibrate.ts).
+   */
+  int8?: {
+    inputs: Float32Array[]; method: CalibrationMethod;
+    /** The ranges calibration chose, when already known (the benchmark builds several int8 variants of one calibration). */
+    ranges?: TensorRanges;
+  };
   /**
    * Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan).
    * A new or empty directory, or the sources of an earlier compile, which are replaced.
@@ -83,7 +94,10 @@ export async function compileModule(
   };
   frameCount('windowFrames', windowFrames);
   const sequenceCapacity = frameCount('sequenceCapacity', opts.sequenceCapacity ?? 300);
-  const lowered = runPasses(graph);
+  if (opts.int8 && weights === 'f16') throw new OptionError('weights', 'f16 weights do not combine with int8 (the int8 convs hold 8-bit weights already)');
+  if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
+  const f32 = runPasses(graph);
+  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method)) : f32;
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
     'network.ts': network.source,
@@ -96,7 +110,7 @@ export async function compileModule(
     sources['profile.ts'] = `export * from './exports';\nexport { network_profile_ptr } from './network';\n`;
     entry = 'profile.ts';
   }
-  const segment = weights === 'f16' ? packF16(network.weights) : new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
+  const segment = weights === 'f16' ? packF16(network.weights) : weightSegment(network);
   const build = (emitAsDir?: string) => buildWasm({
     sources, entry, memoryBase: network.memoryBase,
     segment: { offset: network.segmentBase, bytes: segment },
@@ -111,8 +125,23 @@ export async function compileModule(
     }, emitAsOutput(artifact.dir));
   }
   code ??= await build();
-  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd) });
+  const int8 = opts.int8 ? {
+    calibration: opts.int8.method, samples: opts.int8.inputs.length,
+    ops: lowered.ops.filter((op) => (op.kind === 'conv' && op.quant) || (op.kind === 'ctrgc' && op.conv3Quant)).length, f32Ops: INT8_F32_OPS,
+  } : undefined;
+  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd), int8 });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
+}
+
+/** The data segment: the f32 weights at WB and, with int8 convs, their codes at the network's int8Base after them. */
+function weightSegment(network: GeneratedNetwork): Uint8Array {
+  const f32 = new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
+  if (network.int8Weights.length === 0) return f32;
+  const at = network.int8Base - network.segmentBase;
+  const out = new Uint8Array(at + network.int8Weights.length);
+  out.set(f32);
+  out.set(new Uint8Array(network.int8Weights.buffer, network.int8Weights.byteOffset, network.int8Weights.length), at);
+  return out;
 }
 
 /**
@@ -154,7 +183,8 @@ export async function compileArtifact(artifactDir: string, opts: CompileOptions)
   const sidecarPath = sidecarPathFor(opts.out);
   if (opts.verify || opts.reference) {
     const { interpreterOracle, verifyModule } = await import('./verify.ts');
-    const oracles = opts.verify ? [interpreterOracle(graph), ...(opts.oracles ?? [])] : [];
+    // An int8 module is checked against the interpreter running the same int8 arithmetic (the quantised graph).
+    const oracles = !opts.verify ? [] : opts.int8 ? [interpreterOracle(built.graph, 'interpreter (int8)')] : [interpreterOracle(graph), ...(opts.oracles ?? [])];
     await verifyModule(artifact, built.wasm, { oracles, reference: opts.reference, data: opts.verifyData });
   }
   // The pair (and the --plan) is written together: all in full first, then renamed in place back to back. The

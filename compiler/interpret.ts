@@ -3,10 +3,15 @@
  * the generated .wasm are checked against. Straightforward loops, double-precision accumulation,
  * float32 storage (as the kernels store), no layout tricks.
  */
+import { dequantiseWeights, fakeQuantise } from './int8/arithmetic.ts';
 import { BN_EPS, type AddOp, type BatchNormOp, type ConcatOp, type ConvOp, type CtrgcOp, type EpilogueOp, type Graph, type InputOp, type LinearOp, type MaxPoolOp, type Op, type OpKind, type PoolOp, type ReluOp, type SubsampleOp, type TensorInfo } from './ir.ts';
 
-/** Runs the network on one [C][T][V][M] input; returns the logits. */
-export function interpret(graph: Graph, input: Float32Array): Float32Array {
+/**
+ * Runs the network on one [C][T][V][M] input; returns the logits. `observe` sees every tensor of a
+ * person once that person's ops have run (calibration reads activation ranges through it). Ops the
+ * quantise pass marked int8 compute on int8 codes, as the .wasm does (int8/arithmetic.ts).
+ */
+export function interpret(graph: Graph, input: Float32Array, observe?: (tensors: ReadonlyMap<string, Float32Array>) => void): Float32Array {
   const { C, T, V, M } = graph.input;
   if (input.length !== C * T * V * M) throw new Error(`interpret: input has ${input.length} values, expected ${C * T * V * M}`);
   const poolAt = graph.ops.findIndex((op) => op.kind === 'pool');
@@ -16,6 +21,7 @@ export function interpret(graph: Graph, input: Float32Array): Float32Array {
   for (let m = 0; m < M; m++) {
     const env = new Map<string, Float32Array>(shared);
     for (const op of perPerson) run({ graph, env, input, person: m }, op);
+    observe?.(env);
     shared.set('feature', env.get('feature')!);
   }
   for (const op of after) run({ graph, env: shared, input, person: 0 }, op);
@@ -78,7 +84,8 @@ function evalInput(op: InputOp, s: Scope): void {
 }
 
 function evalConv(op: ConvOp, s: Scope): void {
-  const x = read(s, op.in);
+  const x = op.quant ? fakeQuantise(read(s, op.in), op.quant) : read(s, op.in);
+  const weight = op.quant ? dequantiseWeights(op.quant) : op.weight;
   const src = info(s, op.in);
   const V = src.V;
   const T = info(s, op.out).T;
@@ -90,7 +97,7 @@ function evalConv(op: ConvOp, s: Scope): void {
     row.fill(op.bias[co]);
     for (let ci = 0; ci < op.cin; ci++) {
       for (let k = 0; k < op.K; k++) {
-        const w = op.weight[(co * op.cin + ci) * op.K + k];
+        const w = weight[(co * op.cin + ci) * op.K + k];
         for (let t = 0; t < T; t++) {
           const ts = t * op.stride + k * op.dilation - op.pad;
           if (ts < 0 || ts >= src.T) continue;
@@ -178,7 +185,11 @@ function evalCtrgc(op: CtrgcOp, s: Scope): void {
   const { cin, cout, rel } = op;
   const S = T * V;
   const sum = new Float64Array(cout * S);
-  for (const sub of op.subsets) {
+  // conv3 alone runs in int8 (passes/quantise.ts says why): its input as codes, its weights [s·Cout][Cin].
+  const x3In = op.conv3Quant ? fakeQuantise(x, op.conv3Quant) : x;
+  const w3All = op.conv3Quant ? dequantiseWeights(op.conv3Quant) : undefined;
+  for (const [si, sub] of op.subsets.entries()) {
+    const w3 = w3All ? w3All.subarray(si * cout * cin, (si + 1) * cout * cin) : sub.w3;
     const mean = new Float64Array(cin * V);
     for (let ci = 0; ci < cin; ci++) {
       for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) mean[ci * V + v] += x[ci * S + t * V + v];
@@ -212,8 +223,8 @@ function evalCtrgc(op: CtrgcOp, s: Scope): void {
       // Along contiguous positions; each x3[i] still sums b3, then ci in order.
       x3.fill(sub.b3[c]);
       for (let ci = 0; ci < cin; ci++) {
-        const w = sub.w3[c * cin + ci];
-        for (let i = 0; i < S; i++) x3[i] += w * x[ci * S + i];
+        const w = w3[c * cin + ci];
+        for (let i = 0; i < S; i++) x3[i] += w * x3In[ci * S + i];
       }
       for (let t = 0; t < T; t++) {
         for (let u = 0; u < V; u++) {

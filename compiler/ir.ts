@@ -50,6 +50,23 @@ export interface InputOp extends Named {
   shift?: Float32Array;
 }
 
+/**
+ * The int8 form of a convolution (`compile --int8`, passes/quantise.ts): its weights symmetric int8
+ * per output channel, its input tensor 8-bit per tensor with the scale and zero point calibration chose.
+ * The conv then computes, with integer dot products,
+ *   out[co] = bias[co] + wScale[co] · xScale · Σ q[co][ci][k] · (xq[ci] − xZero)
+ *   xq = clamp(round(x / xScale) + xZero, 0, 255)
+ * where `weight` keeps the f32 weights it was made from (for reports; the kernels read only `q`).
+ */
+export interface Quantised {
+  /** Int8 weights in the order of the f32 weights, each in −127..127: w ≈ q · wScale[co]. */
+  q: Int8Array;
+  wScale: Float32Array;
+  xScale: number;
+  /** 0..255: the 8-bit code of the value 0. */
+  xZero: number;
+}
+
 /** K×1 convolution over time (K = 1: pointwise). weight [Cout][Cin][K]. */
 export interface ConvOp extends Epilogue, Named {
   kind: 'conv';
@@ -64,6 +81,8 @@ export interface ConvOp extends Epilogue, Named {
   pad: number;
   weight: Float32Array;
   bias: Float32Array;
+  /** Set by the quantise pass: the conv runs in int8. */
+  quant?: Quantised;
 }
 
 export interface BatchNormOp {
@@ -134,6 +153,8 @@ export interface CtrgcOp extends Epilogue, Named {
   alpha: number;
   subsets: CtrgcSubset[];
   bias: Float32Array;
+  /** Set by the quantise pass: conv3 of every subset (as one conv of s·Cout rows, subset-major) runs in int8. */
+  conv3Quant?: Quantised;
 }
 
 /** Mean over time and joints, averaged over the persons: [C] feature. */

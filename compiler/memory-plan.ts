@@ -24,7 +24,8 @@ export interface MemoryPlan {
 /** Cache-line alignment keeps every vector load of a row start aligned and rows from sharing lines. */
 const ALIGN = 64;
 
-export function liveBuffers(graph: Graph, sizes: Map<string, number>, scratch: Map<number, number>): Buffer[] {
+/** `extra`: buffers whose lifetimes the caller knows (the int8 activation codes, shared by several readers). */
+export function liveBuffers(graph: Graph, sizes: Map<string, number>, scratch: Map<number, number>, extra: Buffer[] = []): Buffer[] {
   const buffers = new Map<string, Buffer>();
   graph.ops.forEach((op, i) => {
     const touch = (name: string): void => {
@@ -41,7 +42,7 @@ export function liveBuffers(graph: Graph, sizes: Map<string, number>, scratch: M
   const f = buffers.get(feature)!;
   f.first = 0;
   f.last = graph.ops.length - 1;
-  return [...buffers.values()];
+  return [...buffers.values(), ...extra];
 }
 
 /** Greedy first fit, largest buffers first (the classic offset-assignment heuristic). */

@@ -9,6 +9,10 @@
  *            conv of Cout channels per subset (its input rows are the R tanh maps of V·Vp values),
  *            PA transposed and padded to [s][V][Vp], Vp = ⌈V/4⌉·4 (row v, joints u in lanes), so that
  *            one subset's PA is one V·Vp row the conv4 kernel adds to every output channel
+ *   int8 conv [⌈Cout/4⌉][⌈Cin/2⌉][K][4][2]   (`--int8`) for each pair of input channels, the two
+ *                                     weights of 4 output channels side by side, so one load32_splat
+ *                                     gives the i16 pair a dot_i16x8_s step multiplies; into Int8Blob,
+ *                                     with the scales xScale · wScale[co] and the bias as f32 in WeightBlob
  */
 import type { ConvOp, CtrgcOp } from './ir.ts';
 import { roundUp } from './tensor-layout.ts';
@@ -73,7 +77,8 @@ export function packConvOp(blob: WeightBlob, op: Pick<ConvOp, 'weight' | 'bias' 
 
 export interface PackedCtrgc {
   w1: number; b1: number; w2: number; b2: number;
-  conv3: PackedConv;
+  /** Absent when conv3 runs in int8 (its codes are packed by the planner). */
+  conv3?: PackedConv;
   /** Per subset. */
   conv4: PackedConv[];
   /** Per subset: byte offset of its [V][Vp] transposed topology. */
@@ -81,7 +86,7 @@ export interface PackedCtrgc {
   bias: number;
 }
 
-export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number): PackedCtrgc {
+export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number, withConv3 = true): PackedCtrgc {
   const cat = (pick: (s: CtrgcOp['subsets'][number]) => Float32Array): Float32Array => {
     const parts = op.subsets.map(pick);
     const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -102,9 +107,67 @@ export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number): PackedCtrgc
   return {
     w1: blob.add(cat((s) => s.w1)), b1: blob.add(cat((s) => s.b1)),
     w2: blob.add(cat((s) => s.w2)), b2: blob.add(cat((s) => s.b2)),
-    conv3: packConvOp(blob, { weight: cat((s) => s.w3), bias: cat((s) => s.b3), cout: n * op.cout, cin: op.cin, K: 1 }),
+    conv3: withConv3 ? packConvOp(blob, { weight: cat((s) => s.w3), bias: cat((s) => s.b3), cout: n * op.cout, cin: op.cin, K: 1 }) : undefined,
     conv4: op.subsets.map((s) => packConvOp(blob, { weight: s.w4, bias: s.b4, cout: op.cout, cin: op.rel, K: 1 })),
     paT: op.subsets.map((_, i) => paBase + i * V * Vp * 4),
     bias: blob.add(padTo4(op.bias)),
+  };
+}
+
+/** The int8 weights of the int8 convs (`--int8`); the module expands them to i16 at start-up, so offsets are i16 byte offsets. */
+export class Int8Blob {
+  private chunks: Int8Array[] = [];
+  private count = 0;
+
+  /** Appends codes at a 16-value aligned index; returns their byte offset in the i16 area (2 bytes a code). */
+  add(values: Int8Array): number {
+    const pad = roundUp(this.count, 16) - this.count;
+    if (pad) this.chunks.push(new Int8Array(pad));
+    const at = this.count + pad;
+    this.chunks.push(values);
+    this.count = at + values.length;
+    return at * 2;
+  }
+
+  toInt8(): Int8Array {
+    const out = new Int8Array(roundUp(this.count, 16));
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+/** [Cout][Cin][K] codes → [⌈Cout/4⌉][⌈Cin/2⌉][K][4][2], zero-padded channels. */
+export function packQs8Conv(q: Int8Array, cout: number, cin: number, K: number): Int8Array {
+  const pairs = Math.ceil(cin / 2);
+  const out = new Int8Array(Math.ceil(cout / 4) * pairs * K * 8);
+  for (let co = 0; co < cout; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      for (let k = 0; k < K; k++) out[((((co >> 2) * pairs + (ci >> 1)) * K + k) * 4 + (co & 3)) * 2 + (ci & 1)] = q[(co * cin + ci) * K + k];
+    }
+  }
+  return out;
+}
+
+/** Where an int8 conv's constants are: codes in the i16 area (QW), scales and bias in the f32 weights (WB). */
+export interface PackedQs8Conv {
+  qweight: number;
+  scale: number;
+  bias: number;
+}
+
+export function packQs8ConvOp(
+  blob: WeightBlob, codes: Int8Blob,
+  op: { quant: { q: Int8Array; wScale: Float32Array; xScale: number }; bias: ArrayLike<number>; cout: number; cin: number; K: number },
+): PackedQs8Conv {
+  const scale = new Float32Array(op.cout);
+  for (let co = 0; co < op.cout; co++) scale[co] = op.quant.xScale * op.quant.wScale[co];
+  return {
+    qweight: codes.add(packQs8Conv(op.quant.q, op.cout, op.cin, op.K)),
+    scale: blob.add(padTo4(scale)),
+    bias: blob.add(padTo4(Float32Array.from(op.bias))),
   };
 }

@@ -89,9 +89,9 @@ export interface Oracle {
   logits(input: Float32Array): ArrayLike<number>;
 }
 
-/** The compiler's own reference: its interpreter of the graph as loaded, before any pass. */
-export function interpreterOracle(graph: Graph): Oracle {
-  return { name: 'interpreter', logits: (x) => interpret(graph, x) };
+/** The compiler's own reference: its interpreter of the graph as loaded, before any pass (or of the quantised graph, for int8). */
+export function interpreterOracle(graph: Graph, name = 'interpreter'): Oracle {
+  return { name, logits: (x) => interpret(graph, x) };
 }
 
 export interface VerifyOptions {

@@ -9,13 +9,14 @@ import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
 import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
 import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
 import { printable } from '../../common/terminal.ts';
+import { addInt8Options, int8FromFlags, type Int8Flags } from '../int8-option.ts';
 
 /** The trainer backends the tfjs model is timed on: `slow` ones get few rounds and --skip-cpu leaves them out. */
 const tfjsPeers = (kind: Backend['bench']) => BACKENDS.filter((b) => b.bench === kind);
 const names = (backends: readonly Backend[]): string => backends.map((b) => b.name).join(' and ');
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('bench')
     .description(`Benchmark the compiled .wasm against tfjs (${names([...tfjsPeers('peer'), ...tfjsPeers('slow')])} backends), onnxruntime-web (when installed) and a SIMD matmul micro-kernel, with per-layer and per-kernel breakdowns`)
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
@@ -23,11 +24,13 @@ export function register(program: Command): void {
     .option('--skip-cpu', `leave out tfjs ${names(tfjsPeers('slow'))} (seconds per run on the full model)`)
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
-    .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
-    .action(async (dir: string, f: { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string }) => {
+    .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)');
+  addInt8Options(command, 'also time the int8 build (compile --int8)')
+    .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string }) => {
       const { runs, stride } = f;
       if (f.baselineProfile && !f.baseline) throw new UserError('--baseline-profile: only used with --baseline');
       const { artifact, graph } = await loadArtifact(dir);
+      const int8 = await int8FromFlags(f, async () => artifact);
       const rounds = Math.max(3, Math.min(runs, 10));
       const peers = [
         ...tfjsPeers('peer').map((b) => tfjsBenchPeer(artifact, b.name, rounds)),
@@ -35,7 +38,7 @@ export function register(program: Command): void {
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
-      const { rows, layers, kernels, baselineKernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, log: (l) => console.error(l) });
+      const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, log: (l) => console.error(l) });
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${printable(dir)}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
@@ -43,6 +46,10 @@ export function register(program: Command): void {
       console.log(formatTable(layers));
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
+      if (int8Kernels) {
+        console.log(`\nper kernel, int8 SIMD build (profiling build, ${persons} person(s)):`);
+        console.log(formatTable(int8Kernels));
+      }
       if (baselineKernels) {
         console.log(`\nper kernel, this build vs the baseline (profiling builds in turns, ${persons} person(s)):`);
         console.log(formatTable(baselineKernels));

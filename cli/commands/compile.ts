@@ -6,9 +6,10 @@ import { FORCE_FILE_HELP, positiveInt } from '../options.ts';
 import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { printable } from '../../common/terminal.ts';
+import { addInt8Options, int8FromFlags, type Int8Flags } from '../int8-option.ts';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('compile')
     .description('Compile a model artifact into one self-contained SIMD recognizer .wasm (+ a .json sidecar with class names and input spec)')
     .argument('<artifact>', 'model artifact directory (model.json + weights.bin)')
@@ -23,11 +24,15 @@ export function register(program: Command): void {
     .option('--verify', 'run the compiler\'s interpreter and the .wasm on random inputs (and --data samples); fail above 1e-4 in probability')
     .option('--verify-tfjs', 'like --verify, and also against the trainer\'s tfjs model (an independent implementation; loads tfjs)')
     .option('--data <cache>', `dataset cache: --verify also checks ${VERIFY_DATA_SAMPLES} of its test samples (train samples if it has no test split); needs --verify`)
-    .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability')
+    .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability');
+  addInt8Options(command, 'run the convolutions in int8 (passes/quantise.ts lists what stays f32)')
     .action(async (dir: string, f: {
       out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
-    }) => {
+    } & Int8Flags) => {
+      if (f.int8 && f.weights !== 'f32') throw new UserError('--weights: only f32 with --int8 (the int8 convolutions hold 8-bit weights already)');
+      if (f.int8 && f.verifyTfjs) throw new UserError('--verify-tfjs: checks f32 arithmetic within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
+      if (f.int8 && f.reference) throw new UserError('--reference: checks f32 logits within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
       const verify = Boolean(f.verify || f.verifyTfjs);
       if (f.data && !verify) throw new UserError('--data: only used with --verify');
       if (f.weights !== 'f32' && f.weights !== 'f16') throw new UserError(`--weights: expected f32 or f16, found "${f.weights}"`);
@@ -37,7 +42,8 @@ export function register(program: Command): void {
         v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       }
       // The dataset and the tfjs model are read before the build: a wrong --data cache fails at once.
-      const artifact = f.data || f.verifyTfjs ? await readArtifact(dir) : undefined;
+      const artifact = f.data || f.verifyTfjs || f.int8 ? await readArtifact(dir) : undefined;
+      const int8 = await int8FromFlags(f, async () => artifact!);
       let verifyData;
       if (f.data) {
         const { readSampleInputs } = await import('../../trainer/data/sample-inputs.ts');
@@ -48,7 +54,7 @@ export function register(program: Command): void {
       const tfjs = f.verifyTfjs ? await (await import('../../trainer/model/reference.ts')).tfjsReference(artifact!) : undefined;
       try {
         const result = await compileArtifact(dir, {
-          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, emitAs: f.emitAs, plan: f.plan, force: f.force,
+          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, int8, emitAs: f.emitAs, plan: f.plan, force: f.force,
           windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
           verify, oracles: tfjs ? [tfjs] : [], verifyData,
           reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,

@@ -7,8 +7,8 @@
  */
 import type { ConvOp, CtrgcOp, Graph, InputOp, LinearOp, MaxPoolOp, Op, PoolOp, SubsampleOp } from '../ir.ts';
 import { roundUp, tensorLayouts, type TensorLayout } from '../tensor-layout.ts';
-import { liveBuffers, planMemory } from '../memory-plan.ts';
-import { WeightBlob, packConvOp, packCtrgc, padTo4, type PackedConv, type PackedCtrgc } from '../pack.ts';
+import { liveBuffers, planMemory, type Buffer } from '../memory-plan.ts';
+import { Int8Blob, WeightBlob, packConvOp, packCtrgc, packQs8ConvOp, padTo4, type PackedConv, type PackedCtrgc, type PackedQs8Conv } from '../pack.ts';
 
 /** A tensor's layout (rows of padT·V zeros, T·V values, padT·V zeros, slack) and where it sits in the arena. */
 export interface PlannedTensor extends TensorLayout {
@@ -30,11 +30,25 @@ interface Placed {
   /** Runs once per person (everything up to the pooling) rather than once per inference. */
   perPerson: boolean;
 }
+/**
+ * An op's int8 part (`--int8`): the activation scale and zero point of its input, where that input's
+ * codes sit in the arena (pairs of channels, qs8-conv.ts), whether this op is the first int8 reader
+ * that makes them, and its packed codes, scales and bias.
+ */
+export interface PlannedInt8 {
+  xScale: number;
+  xZero: number;
+  codes: number;
+  quantise: boolean;
+  weights: PackedQs8Conv;
+}
+
 export type PlannedInput = Omit<InputOp, 'bn' | 'scale' | 'shift'> & Placed & { weights: { scale: number; shift: number } };
-export type PlannedConv = Omit<ConvOp, 'weight' | 'bias'> & Placed & { weights: PackedConv };
+/** A conv has f32 `weights` or, with `--int8`, an `int8` part. */
+export type PlannedConv = Omit<ConvOp, 'weight' | 'bias' | 'quant'> & Placed & ({ weights: PackedConv; int8?: undefined } | { weights?: undefined; int8: PlannedInt8 });
 export type PlannedMaxPool = Omit<MaxPoolOp, 'scale' | 'shift'> & Placed & { weights: { scale?: number; shift?: number } };
 export type PlannedSubsample = SubsampleOp & Placed;
-export type PlannedCtrgc = Omit<CtrgcOp, 'subsets' | 'bias' | 'alpha'> & Placed & { subsets: number; scratch: CtrgcScratch; weights: PackedCtrgc };
+export type PlannedCtrgc = Omit<CtrgcOp, 'subsets' | 'bias' | 'alpha' | 'conv3Quant'> & Placed & { subsets: number; scratch: CtrgcScratch; weights: PackedCtrgc; conv3Int8?: PlannedInt8 };
 export type PlannedPool = PoolOp & Placed & { persons: number };
 export type PlannedLinear = Omit<LinearOp, 'weight' | 'bias'> & Placed & { classes: number; features: number; weights: PackedConv };
 export type PlannedOp = PlannedInput | PlannedConv | PlannedMaxPool | PlannedSubsample | PlannedCtrgc | PlannedPool | PlannedLinear;
@@ -46,6 +60,8 @@ export interface NetworkPlan {
   arenaBytes: number;
   /** Bytes of packed f32 weights. */
   weightBytes: number;
+  /** Int8 weight codes (`--int8`; 0 without): the data segment holds them after the f32 weights. */
+  int8Weights: number;
   /** The pooled feature the person loop sums into (outside the arena's reuse). */
   feature: string;
   ops: PlannedOp[];
@@ -87,7 +103,23 @@ function checkLowered(op: Op): void {
   if (op.kind === 'ctrgc' && op.alpha !== 1) throw new Error(`codegen: CTR-GC ${op.out}: alpha was not folded into conv4`);
 }
 
-export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32Array } {
+/** The tensors int8 ops read, each with the op indices of its first and last int8 reader. */
+function int8Readers(graph: Graph): Map<string, { first: number; last: number }> {
+  const readers = new Map<string, { first: number; last: number }>();
+  graph.ops.forEach((op, i) => {
+    if ((op.kind === 'conv' && op.quant) || (op.kind === 'ctrgc' && op.conv3Quant)) {
+      const r = readers.get(op.in);
+      if (r) r.last = i;
+      else readers.set(op.in, { first: i, last: i });
+    }
+  });
+  return readers;
+}
+
+/** The arena buffer holding a tensor's activation codes: ⌈C/2⌉ pair rows of the tensor's row bytes. */
+const codesBuffer = (name: string): string => `#codes:${name}`;
+
+export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32Array; int8Weights: Int8Array } {
   graph.ops.forEach(checkLowered);
   const layouts = tensorLayouts(graph);
   const { V, M } = graph.input;
@@ -96,11 +128,24 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
   graph.ops.forEach((op, i) => {
     if (op.kind === 'ctrgc') scratchBytes.set(i, ctrgcScratchLayout(op, layouts.get(op.in)!).bytes);
   });
-  const memory = planMemory(liveBuffers(graph, new Map([...layouts].map(([name, l]) => [name, l.bytes])), scratchBytes));
+  const readers = int8Readers(graph);
+  const codes: Buffer[] = [...readers].map(([name, r]) => {
+    const l = layouts.get(name)!;
+    return { name: codesBuffer(name), bytes: Math.ceil(l.C / 2) * l.rowStride * 4, first: r.first, last: r.last };
+  });
+  const memory = planMemory(liveBuffers(graph, new Map([...layouts].map(([name, l]) => [name, l.bytes])), scratchBytes, codes));
   const tensors: Record<string, PlannedTensor> = {};
   for (const [name, l] of layouts) if (memory.offsets.has(name)) tensors[name] = { ...l, offset: memory.offsets.get(name)! };
 
   const blob = new WeightBlob();
+  const int8Blob = new Int8Blob();
+  const int8Part = (i: number, op: { in: string; bias: ArrayLike<number>; cout: number; cin: number; K: number; quant: NonNullable<ConvOp['quant']> }): PlannedInt8 => ({
+    xScale: op.quant.xScale,
+    xZero: op.quant.xZero,
+    codes: memory.offsets.get(codesBuffer(op.in))!,
+    quantise: readers.get(op.in)!.first === i,
+    weights: packQs8ConvOp(blob, int8Blob, op),
+  });
   const poolIndex = graph.ops.findIndex((op) => op.kind === 'pool');
   const ops = graph.ops.map((op, i): PlannedOp => {
     const placed: Placed = {
@@ -113,8 +158,8 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
         return { ...rest, ...placed, weights: { scale: blob.add(scale!), shift: blob.add(shift!) } };
       }
       case 'conv': {
-        const { weight: _w, bias: _b, ...rest } = op;
-        return { ...rest, ...placed, weights: packConvOp(blob, op) };
+        const { weight: _w, bias: _b, quant, ...rest } = op;
+        return quant ? { ...rest, ...placed, int8: int8Part(i, { ...op, quant }) } : { ...rest, ...placed, weights: packConvOp(blob, op) };
       }
       case 'maxpool': {
         const { scale, shift, ...rest } = op;
@@ -123,13 +168,17 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
       case 'subsample':
         return { ...op, ...placed };
       case 'ctrgc': {
-        const { subsets, bias: _b, alpha: _a, ...rest } = op;
+        const { subsets, bias: _b, alpha: _a, conv3Quant, ...rest } = op;
         const src = layouts.get(op.in)!;
         if (src.padT !== 0 || layouts.get(op.out)!.padT !== 0) throw new Error(`codegen: CTR-GC ${op.out} expects unpadded tensors`);
         const { at, x3Row } = ctrgcScratchLayout(op, src);
         const base = memory.offsets.get(`#scratch${i}`)!;
         const scratch = { xm: base + at.xm, x1: base + at.x1, x2: base + at.x2, th: base + at.th, a: base + at.a, x3: base + at.x3, x3Row };
-        return { ...rest, ...placed, subsets: subsets.length, scratch, weights: packCtrgc(blob, op, V) };
+        const n = subsets.length;
+        const conv3Int8 = conv3Quant
+          ? int8Part(i, { in: op.in, bias: subsets.flatMap((s) => [...s.b3]), cout: n * op.cout, cin: op.cin, K: 1, quant: conv3Quant })
+          : undefined;
+        return { ...rest, ...placed, subsets: n, scratch, weights: packCtrgc(blob, op, V, !conv3Int8), ...(conv3Int8 ? { conv3Int8 } : {}) };
       }
       case 'pool':
         return { ...op, ...placed, persons: M };
@@ -142,9 +191,11 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
     }
   });
   const weights = blob.toFloat32();
+  const int8Weights = int8Blob.toInt8();
   return {
-    plan: { input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, feature: graph.ops[poolIndex].out, ops },
+    plan: { input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, int8Weights: int8Weights.length, feature: graph.ops[poolIndex].out, ops },
     weights,
+    int8Weights,
   };
 }
 

@@ -38,6 +38,8 @@ export interface RecognizerInfo {
   modality: Modality;
   /** Linear memory of the module, fixed after instantiation. */
   memoryBytes: number;
+  /** Whether its convolutions run in int8 (`compile --int8`), as its sidecar says; false without a sidecar. */
+  int8: boolean;
 }
 
 /** One class and its score. */
@@ -141,6 +143,7 @@ export class Recognizer {
       sequenceCapacity: this.x.sequenceCapacity(),
       modality,
       memoryBytes: this.x.memoryBytes(),
+      int8: Boolean(sidecar && 'int8' in sidecar && sidecar.int8),
     };
     this.configure(opts);
   }

@@ -48,6 +48,11 @@ export interface CompiledSidecar extends RecognizerSidecar {
   sequenceCapacity: number;
   weights: 'f32' | 'f16';
   relaxedSimd: boolean;
+  /**
+   * Present when the convolutions run in int8 (`compile --int8`): how their activation ranges were
+   * calibrated, on how many recordings, and which ops were quantised (the rest run in f32).
+   */
+  int8?: { calibration: string; samples: number; ops: number; f32Ops: string };
   /** sha256 of the module's code and data: the .wasm without its `cocodiff` section. */
   wasmSha256: string;
   source: { artifact: string; weightsSha256: string; provenance: Record<string, unknown> };

@@ -61,14 +61,15 @@ export class EmitContext {
   }
 }
 
-/** A byte address: an offset into the activation arena AR or the weights WB. */
+/** A byte address: an offset into the activation arena AR, the weights WB, or the int8 weights expanded to i16, QW. */
 export interface Address {
-  base: 'AR' | 'WB';
+  base: 'AR' | 'WB' | 'QW';
   offset: number;
 }
 export const address = (a: Address, plus = 0): string => `${a.base} + ${a.offset + plus}`;
 export const arena = (offset: number): string => address({ base: 'AR', offset });
 export const weight = (offset: number): string => address({ base: 'WB', offset });
+export const int8Weight = (offset: number): string => address({ base: 'QW', offset });
 
 /** `C×T×V` of a tensor. */
 export const shape = (t: { C: number; T: number; V: number }): string => `${t.C}×${t.T}×${t.V}`;

@@ -1,8 +1,10 @@
 /** A K×1 convolution: one call of the conv micro-kernel (two when the channels are not a multiple of 4). */
 import { CONV_MR, convKernel } from '../kernels/conv.ts';
 import type { EpilogueKind } from '../kernels/isa.ts';
-import type { PlannedConv } from '../plan.ts';
-import { address, arena, describeEpilogue, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp } from './context.ts';
+import { ACTIVATION_MAX, inverseScale } from '../../int8/arithmetic.ts';
+import { QUANTIZE_KERNEL, qs8ConvKernel } from '../kernels/qs8-conv.ts';
+import type { PlannedConv, PlannedInt8 } from '../plan.ts';
+import { address, arena, describeEpilogue, int8Weight, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp } from './context.ts';
 
 /** A conv call site: the kernel's parameters; x, o and r are arena offsets, w and b weight offsets. */
 export interface ConvSite extends Omit<EpilogueKind, 'residual'> {
@@ -33,20 +35,45 @@ export function convCalls(ctx: EmitContext, s: ConvSite): string[] {
   ];
 }
 
+/**
+ * The statements of an int8 conv (`--int8`) on tensor `input`: its activation codes, made by the first
+ * int8 reader of the tensor, then the qs8 kernel like convCalls. `s.x` is the f32 tensor's offset of
+ * the first column read; the codes keep its column offsets (qs8-conv.ts), so x moves into them unchanged.
+ */
+export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 'w' | 'b'>, q: PlannedInt8): string[] {
+  const t = ctx.tensor(input);
+  const quantise = q.quantise
+    ? [`${ctx.use(QUANTIZE_KERNEL)}(${arena(t.offset)}, ${t.rowStride * 4}, ${t.C}, ${arena(q.codes)}, ${inverseScale(q.xScale).toPrecision(9)}, ${-q.xZero}, ${ACTIVATION_MAX - q.xZero});`]
+    : [];
+  const pairs = Math.ceil(s.cin / 2);
+  const call = (mr: number, row0: number, rows: number): string => {
+    const name = ctx.use(qs8ConvKernel({ isa: ctx.isa, K: s.K, mr, residual: Boolean(s.residual), relu: s.relu }));
+    const res = s.residual ? [address(s.residual.r, row0 * s.residual.rRow), s.residual.rRow] : [0, 0];
+    const args = [
+      arena(q.codes + s.x - t.offset), s.xRow, ...(s.K > 1 ? [s.tap] : []),
+      int8Weight(q.weights.qweight + (row0 / CONV_MR) * pairs * s.K * 16), weight(q.weights.scale + row0 * 4), weight(q.weights.bias + row0 * 4),
+      arena(s.o + row0 * s.oRow), s.oRow, ...res, pairs, rows, s.cols,
+    ];
+    return `${name}(${args.join(', ')});`;
+  };
+  const full = Math.floor(s.cout / CONV_MR) * CONV_MR;
+  return [...quantise, ...(full > 0 ? [call(CONV_MR, 0, full)] : []), ...(s.cout > full ? [call(s.cout - full, full, s.cout - full)] : [])];
+}
+
 export function emitConv(op: PlannedConv, ctx: EmitContext): EmittedOp {
   const src = ctx.tensor(op.in);
   const dst = ctx.tensor(op.out);
-  const code = convCalls(ctx, {
+  const site = {
     K: op.K, relu: op.relu,
     x: ctx.offset(op.in, 0, -op.pad), xRow: ctx.rowBytes(op.in), tap: op.dilation * src.V * 4,
-    w: op.weights.weight, b: op.weights.bias,
     o: ctx.offset(op.out, op.outOffset), oRow: ctx.rowBytes(op.out),
-    residual: op.residual ? { r: { base: 'AR', offset: ctx.offset(op.residual.tensor, op.residual.offset) }, rRow: ctx.rowBytes(op.residual.tensor) } : undefined,
+    residual: op.residual ? { r: { base: 'AR', offset: ctx.offset(op.residual.tensor, op.residual.offset) } as Address, rRow: ctx.rowBytes(op.residual.tensor) } : undefined,
     cin: op.cin, cout: op.cout, cols: dst.cols,
-  });
-  const what = op.K === 1 ? '1×1 conv' : `${op.K}×1 conv, dilation ${op.dilation}`;
+  };
+  const code = op.int8 ? qs8ConvCalls(ctx, op.in, site, op.int8) : convCalls(ctx, { ...site, w: op.weights.weight, b: op.weights.bias });
+  const what = `${op.K === 1 ? '1×1 conv' : `${op.K}×1 conv, dilation ${op.dilation}`}${op.int8 ? ', int8' : ''}`;
   return {
     comment: `${op.module}: ${what}, ${op.in} ${shape(src)} ${describeEpilogue(op, op.cout)} (${shape({ ...dst, C: op.cout })})`,
-    calls: [{ code: [...code, ...zeroPads(ctx, op.out, op.outOffset, op.cout)], kernel: `conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
+    calls: [{ code: [...code, ...zeroPads(ctx, op.out, op.outOffset, op.cout)], kernel: `${op.int8 ? 'int8 ' : ''}conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
   };
 }

@@ -11,7 +11,7 @@ import { roundUp } from '../../tensor-layout.ts';
 import { aggregateKernel } from '../kernels/ctrgc-aggregate.ts';
 import { topologyKernel } from '../kernels/ctrgc-topology.ts';
 import type { PlannedCtrgc } from '../plan.ts';
-import { convCalls } from './conv.ts';
+import { convCalls, qs8ConvCalls } from './conv.ts';
 import { arena, describeEpilogue, shape, weight, type Call, type EmitContext, type EmittedOp } from './context.ts';
 
 export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext): EmittedOp {
@@ -25,6 +25,7 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext): EmittedOp {
 
   const topology = ctx.use(topologyKernel(V, ctx.isa));
   const aggregate = ctx.use(aggregateKernel({ isa: ctx.isa, V, subsets: n, tail: T % 4, residual: Boolean(op.residual), relu: op.relu }));
+  const conv3 = { K: 1, relu: false, x: ctx.offset(op.in), xRow: ctx.rowBytes(op.in), tap: 0, o: sc.x3, oRow: sc.x3Row * 4, cin: op.cin, cout: n * op.cout, cols: src.cols };
   const calls: Call[] = [
     {
       kernel: 'ctrgc topology', macs: 2 * n * op.rel * op.cin * V,
@@ -41,11 +42,8 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext): EmittedOp {
       }),
     })),
     {
-      kernel: 'ctrgc conv3', macs: n * op.cout * op.cin * T * V,
-      code: convCalls(ctx, {
-        K: 1, relu: false, x: ctx.offset(op.in), xRow: ctx.rowBytes(op.in), tap: 0, w: p.conv3.weight, b: p.conv3.bias,
-        o: sc.x3, oRow: sc.x3Row * 4, cin: op.cin, cout: n * op.cout, cols: src.cols,
-      }),
+      kernel: `ctrgc conv3${op.conv3Int8 ? ' int8' : ''}`, macs: n * op.cout * op.cin * T * V,
+      code: op.conv3Int8 ? qs8ConvCalls(ctx, op.in, conv3, op.conv3Int8) : convCalls(ctx, { ...conv3, w: p.conv3!.weight, b: p.conv3!.bias }),
     },
     {
       kernel: 'ctrgc aggregate', macs: n * op.cout * T * V * V,
