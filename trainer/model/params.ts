@@ -42,10 +42,10 @@ export class ParamStore {
     return [...this.all].filter(([, p]) => p.trainable).map(([n]) => n);
   }
 
-  /** A copy of every tensor (parameters and running statistics) by official name. */
-  snapshot(): Map<string, Tensor> {
+  /** A copy of every tensor (parameters and running statistics) by official name (read asynchronously: GPU backends cannot read otherwise). */
+  async snapshot(): Promise<Map<string, Tensor>> {
     const out = new Map<string, Tensor>();
-    for (const [name, { v }] of this.all) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+    for (const [name, { v }] of this.all) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
     return out;
   }
 

@@ -57,9 +57,9 @@ export class Sgd {
   }
 
   /** Momentum buffers by variable name, for checkpoints. */
-  state(): Map<string, Tensor> {
+  async state(): Promise<Map<string, Tensor>> {
     const out = new Map<string, Tensor>();
-    this.variables.forEach((v, i) => out.set(this.names[i], { shape: [...v.shape], data: this.buffers[i].dataSync() as Float32Array }));
+    for (const [i, v] of this.variables.entries()) out.set(this.names[i], { shape: [...v.shape], data: (await this.buffers[i].data()) as Float32Array });
     return out;
   }
 
