@@ -49,6 +49,13 @@ const CASES: Record<keyof Kernels, Case> = {
   columnSums: { inputs: () => [randn([37, 4])], kernel: (k, x) => k.columnSums(x as tf.Tensor2D), plain: (x) => tf.sum(x, 0), tol: 1e-5 },
   concatChannels: { inputs: () => [randn([2, 3, 4, 2]), randn([2, 3, 4, 2]), randn([2, 3, 4, 2])], kernel: (k, ...xs) => k.concatChannels(xs), plain: (...xs) => tf.concat(xs, -1), tol: 0 },
   stackParts: { inputs: () => [randn([2, 3, 4, 2]), randn([2, 3, 4, 2]), randn([2, 3, 4, 2])], kernel: (k, ...xs) => k.stackParts(xs), plain: (...xs) => tf.stack(xs), tol: 0 },
+  // R [W, B, U, C], x [B, T, W, C]: the product broadcast over [B, T, U, W, C], summed over W.
+  aggregate: {
+    inputs: () => [randn([6, 2, 3, 4]), randn([2, 5, 6, 4])],
+    kernel: (k, R, x) => k.aggregate(R as tf.Tensor4D, x as tf.Tensor4D),
+    plain: (R, x) => tf.sum(tf.mul(tf.transpose(R, [1, 2, 0, 3]).reshape([2, 1, 3, 6, 4]), x.reshape([2, 5, 1, 6, 4])), 3),
+    tol: 1e-5,
+  },
 };
 
 /** The `--backend` option of each command that runs the tfjs model. */

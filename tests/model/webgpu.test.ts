@@ -110,14 +110,16 @@ function expectEquivalent(gpu: StepResult, cpu: StepResult): void {
 }
 
 describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  it('one step of the full CTR-GCN (batch 2): same loss and gradients', async () => {
-    const spec: ModelSpec = { backbone: ctrgcnConfig({ width: 1, blocks: 10 }), input: { C: 3, T: 64, V: 25, M: 2 }, layout: 'ntu25', numClasses: 60 };
+  // Every unit, channel width and stride of the full model; 16 frames instead of 64, as lavapipe runs
+  // one such step in about half a minute on a loaded 2-core machine.
+  it('one step of the full CTR-GCN (batch 2, 16 frames): same loss and gradients', { timeout: 900_000 }, async () => {
+    const spec: ModelSpec = { backbone: ctrgcnConfig({ width: 1, blocks: 10 }), input: { C: 3, T: 16, V: 25, M: 2 }, layout: 'ntu25', numClasses: 60 };
     const gpu = await oneStep('webgpu', spec, 2, false);
     const cpu = await oneStep('wasm', spec, 2, false);
     expectEquivalent(gpu, cpu);
   });
 
-  it('one step of synth-quick with the CoCoDiff branch (batch 4): same loss terms and gradients', async () => {
+  it('one step of synth-quick with the CoCoDiff branch (batch 4): same loss terms and gradients', { timeout: 900_000 }, async () => {
     const spec: ModelSpec = { backbone: ctrgcnConfig({ width: 0.25, blocks: 3 }), input: { C: 3, T: 32, V: 25, M: 2 }, layout: 'ntu25', numClasses: 14 };
     const gpu = await oneStep('webgpu', spec, 4, true);
     const cpu = await oneStep('wasm', spec, 4, true);
@@ -125,7 +127,7 @@ describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? `
     expectEquivalent(gpu, cpu);
   });
 
-  it('a run on webgpu keeps its tensor count flat from epoch to epoch, and a resumed run computes what an uninterrupted one does', async () => {
+  it('a run on webgpu keeps its tensor count flat from epoch to epoch, and a resumed run computes what an uninterrupted one does', { timeout: 900_000 }, async () => {
     const { data } = await tinyDataset();
     const root = await mkdtemp(join(inject('sharedFixtures'), 'webgpu-'));
     const options = { data, preset: 'synth-quick', width: 0.125, blocks: 1, frames: 8, batch: 4, seed: 2, backend: 'webgpu', quiet: true, cocodiff: { ...DEFAULT_COCODIFF_OPTIONS, fineText: false, coarseText: false, denoiserWidth: 16, denoiserBlocks: 1 } } as const;
