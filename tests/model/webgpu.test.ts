@@ -36,7 +36,12 @@ if (unavailable) {
  * operation, which ten units of batch-norm, with its division by a batch standard deviation, amplify.
  */
 const LOSS_TOLERANCE = 1e-4;
-const GRADIENT_TOLERANCE = 2e-3;
+const GRADIENT_TOLERANCE = 5e-3;
+/**
+ * A gradient that is 0 in exact arithmetic (a conv's bias before batch-norm, which removes the mean)
+ * is rounding noise on both backends; its scale is at least this fraction of the step's largest gradient.
+ */
+const GRADIENT_FLOOR = 1e-3;
 
 interface StepResult {
   terms: Record<string, number>;
@@ -85,28 +90,26 @@ async function oneStep(backend: 'wasm' | 'webgpu', spec: ModelSpec, batch: numbe
   return { terms, grads: out };
 }
 
-/** Largest |a − b| over the reference's largest magnitude. */
-function relativeDifference(a: Float32Array, b: Float32Array): number {
+/** Largest |a − b| and the reference's largest magnitude. */
+function difference(a: Float32Array, b: Float32Array): { diff: number; scale: number } {
   let diff = 0;
-  let scale = 1e-6;
+  let scale = 0;
   for (let i = 0; i < b.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
   }
-  return diff / scale;
+  return { diff, scale };
 }
 
 function expectEquivalent(gpu: StepResult, cpu: StepResult): void {
   expect(Object.keys(gpu.terms)).toEqual(Object.keys(cpu.terms));
   for (const [k, v] of Object.entries(cpu.terms)) expect(Math.abs(gpu.terms[k] - v) / Math.max(1, Math.abs(v)), k).toBeLessThanOrEqual(LOSS_TOLERANCE);
   expect([...gpu.grads.keys()]).toEqual([...cpu.grads.keys()]);
-  let worst = { name: '', d: 0 };
-  for (const [name, g] of cpu.grads) {
-    const d = relativeDifference(gpu.grads.get(name)!, g);
-    if (d > worst.d) worst = { name, d };
-    expect(d, name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-  }
-  console.log(`webgpu vs wasm: ${cpu.grads.size} gradients, largest relative difference ${worst.d.toExponential(2)} (${worst.name})`);
+  const diffs = [...cpu.grads].map(([name, g]) => ({ name, ...difference(gpu.grads.get(name)!, g) }));
+  const largest = Math.max(...diffs.map((d) => d.scale));
+  const rel = diffs.map((d) => ({ ...d, rel: d.diff / Math.max(d.scale, GRADIENT_FLOOR * largest) })).sort((a, b) => b.rel - a.rel);
+  console.log(`webgpu vs wasm: ${rel.length} gradients (largest magnitude ${largest.toExponential(2)}); worst: ${rel.slice(0, 4).map((d) => `${d.name} ${d.rel.toExponential(2)} (|g| ≤ ${d.scale.toExponential(2)})`).join(', ')}`);
+  for (const d of rel) expect(d.rel, d.name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
 }
 
 describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
@@ -136,7 +139,9 @@ describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? `
     expect(memory).toHaveLength(3);
     expect(memory[2]).toEqual(memory[1]);
     expect(memory[1]).toEqual(memory[0]);
-    await runTraining({ ...options, out: join(root, 'resumed'), epochs: 2 });
+    // Interrupted after epoch 2 (as by Ctrl-C), then resumed: the schedule is the 3-epoch run's throughout.
+    const stop = new AbortController();
+    await expect(runTraining({ ...options, out: join(root, 'resumed'), epochs: 3, signal: stop.signal, onEpoch: (m) => m.epoch === 2 && stop.abort() })).rejects.toThrow(/interrupted at epoch 3/);
     await runTraining({ ...options, out: join(root, 'resumed'), epochs: 3, resume: true });
     const tensors = (run: string) => readFile(join(root, run, 'checkpoints', 'last', 'tensors.bin'));
     expect((await tensors('resumed')).equals(await tensors('straight'))).toBe(true);
