@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, inject, it } from 'vitest';
 import { Rng } from '../../common/rng.ts';
-import { selectBackend } from '../../trainer/backend.ts';
+import { BACKENDS, backendDetail, selectBackend } from '../../trainer/backend.ts';
 import { DiffusionBranch } from '../../trainer/cocodiff/branch.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { ctrgcnConfig, CtrGcnModel, type ModelSpec } from '../../trainer/model/ctrgcn.ts';
 import type { ClassEmbeddings } from '../../trainer/text/embeddings-file.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import { stepGradients } from '../../trainer/train/step.ts';
-import { probeWebgpu, WEBGPU_UNAVAILABLE } from '../../trainer/webgpu.ts';
+import { describeAdapter, probeWebgpu, WEBGPU_UNAVAILABLE, type AdapterInfo } from '../../trainer/webgpu.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
 
 const found = await probeWebgpu();
@@ -113,6 +113,16 @@ function expectEquivalent(gpu: StepResult, cpu: StepResult): void {
 }
 
 describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('auto takes webgpu exactly when the adapter is hardware; named, any adapter loads, and the log line names it', async () => {
+    const adapter = found as AdapterInfo;
+    const webgpu = BACKENDS.find((b) => b.name === 'webgpu')!;
+    expect(await webgpu.load(true)).toBe(!adapter.software);
+    expect((await selectBackend('auto')) === 'webgpu').toBe(!adapter.software);
+    expect(await selectBackend('webgpu')).toBe('webgpu');
+    expect(await backendDetail()).toBe(`adapter: ${describeAdapter(adapter)}`);
+    expect(describeAdapter(adapter)).toContain(adapter.description || adapter.device);
+  });
+
   // Every unit, channel width and stride of the full model; 16 frames instead of 64, as lavapipe runs
   // one such step in about half a minute on a loaded 2-core machine.
   it('one step of the full CTR-GCN (batch 2, 16 frames): same loss and gradients', { timeout: 900_000 }, async () => {
