@@ -23,7 +23,8 @@ export class ParamStore {
 
   private declare(name: string, shape: number[], init: Float32Array, trainable: boolean): tf.Variable {
     if (this.all.has(name)) throw new Error(`parameter ${name} declared twice`);
-    const v = tf.variable(tf.tensor(init, shape, 'float32'), trainable, `${name}#${nextId++}`);
+    // In a tidy: the initial tensor would otherwise outlive the variable's first update, a copy of the initial weights per model.
+    const v = tf.tidy(() => tf.variable(tf.tensor(init, shape, 'float32'), trainable, `${name}#${nextId++}`));
     this.all.set(name, { v, trainable });
     return v;
   }

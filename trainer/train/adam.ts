@@ -33,8 +33,9 @@ export class Adam {
     readonly noDecay: ReadonlySet<string> = new Set(),
   ) {
     if (new Set(named.map(([n]) => n)).size !== named.length) throw new Error('Adam: one distinct name per variable');
-    this.m = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
-    this.v = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
+    // In a tidy: the zeros would otherwise outlive the moments' first update (tidy leaves variables alone).
+    this.m = tf.tidy(() => named.map(([, p]) => tf.variable(tf.zerosLike(p), false)));
+    this.v = tf.tidy(() => named.map(([, p]) => tf.variable(tf.zerosLike(p), false)));
     this.steps = named.map(() => 0);
   }
 

@@ -34,7 +34,8 @@ export class Sgd {
     readonly names: string[] = variables.map((v) => v.name),
   ) {
     if (names.length !== variables.length || new Set(names).size !== names.length) throw new Error('Sgd: one distinct name per variable');
-    this.buffers = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // In a tidy: the zeros would otherwise outlive the buffers' first update (tidy leaves variables alone).
+    this.buffers = tf.tidy(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** One update. `grads` maps variable names to gradients, as `tf.variableGrads` returns them. */
