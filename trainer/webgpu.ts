@@ -63,9 +63,16 @@ async function probe(): Promise<AdapterInfo | keyof typeof WEBGPU_UNAVAILABLE> {
   } catch {
     return 'packages';
   }
-  const gpu = dawn.create([]);
-  // The descriptor tfjs's backend asks with, so this is the adapter it will run on.
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  let gpu: ReturnType<DawnModule['create']>;
+  let adapter: DawnAdapter | null;
+  try {
+    gpu = dawn.create([]);
+    // The descriptor tfjs's backend asks with, so this is the adapter it will run on.
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch {
+    // A driver that fails to initialise is, to the user, no adapter.
+    return 'adapter';
+  }
   if (!adapter) return 'adapter';
   Object.assign(globalThis, dawn.globals);
   const nav = (globalThis as { navigator?: object }).navigator;
