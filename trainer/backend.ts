@@ -15,6 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionError } from 'cocodiff-runtime/shared/errors';
 import type { Kernels } from './kernels/kernels.ts';
 import { wasmKernels } from './kernels/wasm.ts';
+import { webgpuKernels } from './kernels/webgpu.ts';
+import { describeAdapter, loadWebgpu, probeWebgpu, webgpuMissing } from './webgpu.ts';
 
 export interface Backend {
   /** The tfjs backend's own name. */
@@ -23,10 +25,15 @@ export interface Backend {
   readonly summary: string;
   /** `auto` takes the loadable backend of highest priority; without one, a backend is used only when named. */
   readonly priority?: number;
-  /** Initialises the backend and makes it tfjs's current one; false when its optional package is not installed. */
-  load(): Promise<boolean>;
-  /** When load() is false: what is missing and how to get it. */
-  readonly missing?: string;
+  /**
+   * Initialises the backend and makes it tfjs's current one; false when its optional package is not
+   * installed, or (`auto`) when it is not worth choosing unasked here.
+   */
+  load(auto: boolean): Promise<boolean>;
+  /** When a named load() is false: what is missing and how to get it. */
+  missing?(): Promise<string>;
+  /** What it runs on, for `train`'s log (the GPU adapter). */
+  detail?(): Promise<string | undefined>;
   readonly kernels: Kernels;
   /** `cocodiff bench` times the tfjs model on it beside the .wasm; `slow` peers get few rounds and `--skip-cpu` leaves them out. */
   readonly bench?: 'peer' | 'slow';
@@ -77,10 +84,22 @@ const REGISTRY = [
     summary: 'native TensorFlow, CUDA with @tensorflow/tfjs-node-gpu, else CPU with @tensorflow/tfjs-node',
     priority: 2,
     load: loadNative,
-    missing:
+    missing: async () =>
       'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (or its native library failed to load); ' +
       'install one with `npm install @tensorflow/tfjs-node@4.22.0` (needs internet), or choose wasm',
     kernels: wasmKernels,
+  },
+  {
+    name: 'webgpu',
+    summary: 'any GPU through WebGPU (Dawn: Vulkan, Metal, D3D12) with the optional webgpu and @tensorflow/tfjs-backend-webgpu; auto takes it on a hardware GPU only',
+    priority: 3,
+    load: loadWebgpu,
+    missing: webgpuMissing,
+    detail: async () => {
+      const found = await probeWebgpu();
+      return typeof found === 'string' ? undefined : `adapter: ${describeAdapter(found)}`;
+    },
+    kernels: webgpuKernels,
   },
   { name: 'wasm', summary: 'WebAssembly SIMD (XNNPACK), ships with cocodiff', priority: 1, load: loadWasm, kernels: wasmKernels, bench: 'peer' },
   { name: 'cpu', summary: 'plain JavaScript, slow: for checks only', load: loadCpu, kernels: wasmKernels, bench: 'slow' },
@@ -107,13 +126,13 @@ export function backendHelp(): string {
 
 /**
  * Selects and initialises a backend and returns its name. `auto`: the loadable backend of highest
- * priority (native TensorFlow when installed, else wasm).
+ * priority (WebGPU on a hardware GPU, else native TensorFlow when installed, else wasm).
  */
 export async function selectBackend(name: BackendName | string = 'auto'): Promise<string> {
   let chosen: Backend | undefined;
   if (name === 'auto') {
     for (const b of autoOrder()) {
-      if (await b.load()) {
+      if (await b.load(true)) {
         chosen = b;
         break;
       }
@@ -123,10 +142,15 @@ export async function selectBackend(name: BackendName | string = 'auto'): Promis
   } else {
     chosen = BACKENDS.find((b) => b.name === name);
     if (!chosen) throw new OptionError('backend', `expected one of ${BACKEND_CHOICES.join(', ')}, found "${name}"`);
-    if (!(await chosen.load())) throw new OptionError('backend', `${name}: ${chosen.missing ?? 'not available here'}`);
+    if (!(await chosen.load(false))) throw new OptionError('backend', `${name}: ${(await chosen.missing?.()) ?? 'not available here'}`);
   }
   await tf.ready();
   return chosen.name;
+}
+
+/** What the running backend runs on, when it says (the GPU adapter of webgpu). */
+export async function backendDetail(): Promise<string | undefined> {
+  return BACKENDS.find((b) => b.name === tf.getBackend())?.detail?.();
 }
 
 /** The kernels of the tfjs backend running now (model code calls them through trainer/model/ops.ts). */

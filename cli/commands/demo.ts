@@ -15,13 +15,14 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { progress } from '../../common/progress.ts';
 import { Recognizer } from 'cocodiff-runtime';
+import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { integer, numberWhere, positiveInt } from '../options.ts';
 import { mean, quantile, streamRecordings } from '../stream-eval.ts';
 import { printable, printableLines } from '../../common/terminal.ts';
 
 const MARKER = 'demo.json';
 
-interface DemoFlags {
+interface DemoFlags extends BackendFlags {
   out: string;
   quick?: boolean;
   perClass?: number;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the dataset and the training', integer('--seed'), 1)
     .option('--cocodiff', 'train with the CoCoDiff branch (off by default: the ablation measured no gain on synthetic data)')
     .option('--stride <n>', 'streaming: predict every n frames', positiveInt('--stride'), 8)
+    .addOption(backendOption())
     .addHelpText('after', '\nEverything the demo writes stays in --out; running it again replaces a previous demo there.')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
@@ -69,7 +71,7 @@ export function register(program: Command): void {
 
       step(2, `training CTR-GCN (synth-quick)${flags.cocodiff ? ' with CoCoDiff' : ''}`);
       const cocodiff = flags.cocodiff ? DEFAULT_COCODIFF_OPTIONS : undefined;
-      const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff, seed, ...(epochs ? { epochs } : {}) });
+      const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff, seed, backend: flags.backend, ...(epochs ? { epochs } : {}) });
       console.error(`  test top-1 ${(100 * trained.test.top1).toFixed(1)} % (epoch ${trained.chosen.epoch}, chosen on validation), ${trained.wallSeconds.toFixed(0)} s → ${printable(trained.artifactDir)}`);
 
       step(3, 'compiling to WebAssembly');

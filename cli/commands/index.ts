@@ -26,6 +26,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'compile', summary: 'compile a model artifact into one self-contained SIMD recognizer .wasm', load: () => import('./compile.ts') },
   { name: 'export-onnx', summary: "export a model artifact's network as a standard ONNX model (for onnxruntime and other ONNX tools)", load: () => import('./export-onnx.ts') },
   { name: 'bench', summary: 'latency of the .wasm against tfjs wasm and cpu, onnxruntime-web and a micro-kernel, per layer and kernel, streaming figures', load: () => import('./bench.ts') },
+  { name: 'bench-train', summary: 'training samples/s of synth-quick and the full CTR-GCN on every tfjs backend present (wasm, webgpu, …)', load: () => import('./bench-train.ts') },
   { name: 'run', summary: 'classify a whole recording with a recognizer .wasm', load: () => import('./run.ts') },
   { name: 'stream', summary: 'replay a recording (or NDJSON frames on stdin) as a live stream', load: () => import('./stream.ts') },
 ];

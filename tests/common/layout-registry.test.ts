@@ -72,8 +72,8 @@ describe.each(ALL)('layout $name', (layout) => {
   beforeAll(async () => {
     dir = await mkdtemp(join(root, `${layout.name}-`));
     model = CtrGcnModel.create({ backbone: ctrgcnConfig({ width: 0.0625, blocks: 1 }), input: { C: 3, T, V, M }, layout: layout.name, numClasses: K }, 1);
-    initialPA = model.namedWeights().get('l1.gcn1.PA')!;
-    weights = jitter(model.namedWeights(), 2);
+    initialPA = (await model.namedWeights()).get('l1.gcn1.PA')!;
+    weights = jitter(await model.namedWeights(), 2);
     model.loadNamedWeights(weights);
   });
   afterAll(() => model?.dispose());

@@ -68,7 +68,7 @@ describe('the CTR-GCN description', () => {
     const V = LAYOUTS[layout].joints.length;
     const input = { C: 3, T, V, M };
     const model = CtrGcnModel.create({ backbone, input, layout, numClasses: K }, blocks);
-    const weights = model.namedWeights();
+    const weights = await model.namedWeights();
     model.dispose();
     const out = join(dir, `w${width}-b${blocks}-${layout}-m${M}`);
     await writeArtifact(out, {

@@ -74,7 +74,7 @@ describe('golden CTR-GCN (official weights, NTU-60)', () => {
     const model = CtrGcnModel.fromArtifact(artifact);
     const before = run(model).logits;
     const m = artifact.model;
-    await writeArtifact(join(dir, 'again'), { ...m, provenance: { test: true } }, model.namedWeights());
+    await writeArtifact(join(dir, 'again'), { ...m, provenance: { test: true } }, await model.namedWeights());
     model.dispose();
     const again = CtrGcnModel.fromArtifact(await readArtifact(join(dir, 'again')));
     const after = run(again).logits;

@@ -20,14 +20,14 @@ beforeAll(async () => {
 });
 
 describe('gradients on wasm', () => {
-  it('reach every trainable weight of a small CTR-GCN', () => {
+  it('reach every trainable weight of a small CTR-GCN', async () => {
     const model = CtrGcnModel.create({ backbone: ctrgcnConfig({ width: 0.25, blocks: 4 }), input: { C: 3, T: 12, V: 25, M: 2 }, layout: 'ntu25', numClasses: 5, dropout: 0.1 }, 4);
     // alpha starts at 0 (as in the official code), which blocks the refinement convs' gradients
     // on the first step; any non-zero value opens that path.
-    const weights = model.namedWeights();
+    const weights = await model.namedWeights();
     for (const [name, t] of weights) if (name.endsWith('.alpha')) t.data.fill(0.5);
     model.loadNamedWeights(weights);
-    const before = model.namedWeights().get('l2.gcn1.bn.running_mean')!.data.slice();
+    const before = (await model.namedWeights()).get('l2.gcn1.bn.running_mean')!.data.slice();
 
     const x = tf.randomNormal([3, 3, 12, 25, 2], 0, 1, 'float32', 5);
     const labels = tf.oneHot(tf.tensor1d([0, 3, 4], 'int32'), 5);
@@ -44,14 +44,14 @@ describe('gradients on wasm', () => {
       .filter(({ g }) => !g || !g.dataSync().every(Number.isFinite) || tf.max(tf.abs(g)).dataSync()[0] === 0)
       .map(({ name }) => name);
     expect(dead).toEqual([]);
-    const after = model.namedWeights().get('l2.gcn1.bn.running_mean')!.data;
+    const after = (await model.namedWeights()).get('l2.gcn1.bn.running_mean')!.data;
     expect(Array.from(after)).not.toEqual(Array.from(before));
     model.dispose();
   }, 120_000);
 });
 
 describe('checkpointed blocks', () => {
-  it('give the same gradients as the plain tape, and update batch-norm statistics once', () => {
+  it('give the same gradients as the plain tape, and update batch-norm statistics once', async () => {
     const store = new ParamStore();
     const gcn = new GraphConv(store, new Rng(3), 'g', 6, 8, spatialAdjacency(NTU25), relChannels(6, 8));
     const weights = store.trainableVariables();
@@ -59,12 +59,12 @@ describe('checkpointed blocks', () => {
     const x = tf.randomNormal([2, 5, 25, 6], 0, 1, 'float32', 9) as tf.Tensor4D;
     const dy = tf.randomNormal([2, 5, 25, 8], 0, 1, 'float32', 10);
     const gradsOf = (f: (x: tf.Tensor4D) => tf.Tensor) => tf.grads((xi: tf.Tensor, ...w: tf.Tensor[]) => tf.sum(tf.mul(f(xi as tf.Tensor4D), dy)))([x, ...weights]);
-    const stats = store.snapshot().get('g.bn.running_mean')!.data;
+    const stats = (await store.snapshot()).get('g.bn.running_mean')!.data;
     const plain = gradsOf((xi) => gcn.apply(xi, true));
-    const afterPlain = store.snapshot().get('g.bn.running_mean')!.data;
+    const afterPlain = (await store.snapshot()).get('g.bn.running_mean')!.data;
     // One stage; its replay reuses the aggregation's output kept by the first run.
     const ckpt = gradsOf((xi) => checkpoint([{ weights, run: (h, _x, record, memo) => gcn.apply(h, true, record, memo) }], xi));
-    const afterCkpt = store.snapshot().get('g.bn.running_mean')!.data;
+    const afterCkpt = (await store.snapshot()).get('g.bn.running_mean')!.data;
     plain.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, ckpt[i]))).dataSync()[0]).toBeLessThan(1e-5));
     // One update per forward: (1 − 0.1)·m + 0.1·batch mean moved the statistics exactly as much again.
     const step = afterPlain.map((v, i) => v - stats[i]);

@@ -27,7 +27,7 @@ describe('the branch optimiser (Adam / AdamW)', () => {
     expect(w.dataSync()[0]).not.toBeCloseTo(temperature.dataSync()[0], 3);
   });
 
-  it('skips variables without a gradient, and state() / restore() continue the same run', () => {
+  it('skips variables without a gradient, and state() / restore() continue the same run', async () => {
     const make = () => tf.variable(tf.tensor1d([1, -1]));
     const a = make();
     const idle = tf.variable(tf.scalar(5));
@@ -36,7 +36,7 @@ describe('the branch optimiser (Adam / AdamW)', () => {
     expect(idle.dataSync()[0]).toBe(5);
     const b = tf.variable(tf.tensor(a.dataSync(), [2]));
     const resumed = new Adam([['a', b], ['idle', tf.variable(tf.scalar(5))]], { lr: 0.01, weightDecay: 0.1 });
-    resumed.restore(opt.state());
+    resumed.restore(await opt.state());
     opt.step({ [a.name]: tf.tensor1d([-0.3, 0.9]) });
     resumed.step({ [b.name]: tf.tensor1d([-0.3, 0.9]) });
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));

@@ -23,7 +23,7 @@ let labels: number[];
 async function constantModel(dir: string, bias: number[], modality: Modality = 'joint', names = classes, provenance: Record<string, unknown> = {}): Promise<string> {
   const spec = { backbone: ctrgcnConfig({ width: 0.125, blocks: 1 }), input: { C: 3, T: 8, V: 25, M: 2 }, layout: 'ntu25' as const, numClasses: bias.length };
   const model = CtrGcnModel.create(spec, 1);
-  const weights = model.namedWeights();
+  const weights = await model.namedWeights();
   model.dispose();
   weights.get('fc.weight')!.data.fill(0);
   weights.get('fc.bias')!.data.set(bias);

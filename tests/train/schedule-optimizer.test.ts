@@ -75,7 +75,7 @@ describe('SGD as torch.optim.SGD computes it', () => {
     b.dispose();
   });
 
-  it('minimises a quadratic through tf.variableGrads, and its state restores into a fresh optimiser', () => {
+  it('minimises a quadratic through tf.variableGrads, and its state restores into a fresh optimiser', async () => {
     const w = tf.variable(tf.tensor1d([3, -4]), true, 'sgd-test-f');
     const opt = new Sgd([w], { momentum: 0.9, weightDecay: 0, nesterov: true });
     const lossOf = (): tf.Scalar => tf.sum(tf.square(w));
@@ -87,7 +87,7 @@ describe('SGD as torch.optim.SGD computes it', () => {
     };
     for (let i = 0; i < 3; i++) step(opt);
     const w3 = Array.from(w.dataSync());
-    const saved = opt.state();
+    const saved = await opt.state();
     // Continue twice with the original optimiser ...
     step(opt);
     step(opt);

@@ -23,15 +23,19 @@ export class FeatureStats {
     this.count = tf.variable(tf.scalar(0), false);
   }
 
-  /** Folds one batch [N, F] into the statistics; the values only, never the gradient. */
+  /**
+   * Folds one batch [N, F] into the statistics; the values only, never the gradient: the moments
+   * only reach variables through assign(), which the gradient tape does not follow. It all stays on
+   * the device (a GPU backend cannot read values synchronously): the first batch's rate 1 is chosen
+   * by a comparison of `count`, and 1 − 0.1 rounds to the same float32 as the constant 0.9.
+   */
   update(features: tf.Tensor2D): void {
     tf.tidy(() => {
-      const x = tf.tensor2d(features.dataSync() as Float32Array, features.shape);
-      const { mean, variance } = tf.moments(x, 0);
-      const first = this.count.dataSync()[0] === 0;
-      const rate = first ? 1 : MOMENTUM;
-      this.mean.assign(tf.add(tf.mul(this.mean, 1 - rate), tf.mul(mean, rate)));
-      this.variance.assign(tf.add(tf.mul(this.variance, 1 - rate), tf.mul(variance, rate)));
+      const { mean, variance } = tf.moments(features, 0);
+      const rate = tf.where(tf.equal(this.count, 0), tf.scalar(1), tf.scalar(MOMENTUM));
+      const keep = tf.sub(1, rate);
+      this.mean.assign(tf.add(tf.mul(this.mean, keep), tf.mul(mean, rate)));
+      this.variance.assign(tf.add(tf.mul(this.variance, keep), tf.mul(variance, rate)));
       this.count.assign(tf.add(this.count, 1));
     });
   }

@@ -21,4 +21,10 @@ export interface Kernels {
   concatChannels(xs: tf.Tensor[]): tf.Tensor;
   /** Equally shaped tensors along a new first axis: `tf.stack(xs)`. */
   stackParts(xs: tf.Tensor[]): tf.Tensor;
+  /**
+   * CTR-GC's aggregation over joints, out[b, t, u, c] = Σ_w R[w, b, u, c] · x[b, t, w, c] for R
+   * [W, B, U, C] and x [B, T, W, C]; `known`, that output from an earlier call on the same R and x
+   * (a checkpoint replay), is returned as the value instead of computing it again.
+   */
+  aggregate(R: tf.Tensor4D, x: tf.Tensor4D, known?: tf.Tensor4D): tf.Tensor4D;
 }

@@ -116,7 +116,7 @@ export class CtrGcnModel {
   }
 
   /** Every tensor (parameters and batch-norm running statistics) by official state_dict name. */
-  namedWeights(): Map<string, Tensor> {
+  namedWeights(): Promise<Map<string, Tensor>> {
     return this.store.snapshot();
   }
 

@@ -23,7 +23,8 @@ export class ParamStore {
 
   private declare(name: string, shape: number[], init: Float32Array, trainable: boolean): tf.Variable {
     if (this.all.has(name)) throw new Error(`parameter ${name} declared twice`);
-    const v = tf.variable(tf.tensor(init, shape, 'float32'), trainable, `${name}#${nextId++}`);
+    // In a tidy: the initial tensor would otherwise outlive the variable's first update, a copy of the initial weights per model.
+    const v = tf.tidy(() => tf.variable(tf.tensor(init, shape, 'float32'), trainable, `${name}#${nextId++}`));
     this.all.set(name, { v, trainable });
     return v;
   }
@@ -42,10 +43,10 @@ export class ParamStore {
     return [...this.all].filter(([, p]) => p.trainable).map(([n]) => n);
   }
 
-  /** A copy of every tensor (parameters and running statistics) by official name. */
-  snapshot(): Map<string, Tensor> {
+  /** A copy of every tensor (parameters and running statistics) by official name (read asynchronously: GPU backends cannot read otherwise). */
+  async snapshot(): Promise<Map<string, Tensor>> {
     const out = new Map<string, Tensor>();
-    for (const [name, { v }] of this.all) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+    for (const [name, { v }] of this.all) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
     return out;
   }
 

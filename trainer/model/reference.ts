@@ -15,7 +15,8 @@ export interface TfjsReference {
   dispose(): void;
 }
 
-export async function tfjsReference(artifact: Artifact, backend: BackendName = 'auto'): Promise<TfjsReference> {
+/** `backend` defaults to wasm, which ships everywhere: a reference reads its logits synchronously, which a GPU backend (webgpu) cannot. */
+export async function tfjsReference(artifact: Artifact, backend: BackendName = 'wasm'): Promise<TfjsReference> {
   await selectBackend(backend);
   const model = CtrGcnModel.fromArtifact(artifact);
   const { C, T, V, M } = artifact.model.input;

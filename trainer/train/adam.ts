@@ -33,8 +33,9 @@ export class Adam {
     readonly noDecay: ReadonlySet<string> = new Set(),
   ) {
     if (new Set(named.map(([n]) => n)).size !== named.length) throw new Error('Adam: one distinct name per variable');
-    this.m = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
-    this.v = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
+    // In a tidy: the zeros would otherwise outlive the moments' first update (tidy leaves variables alone).
+    this.m = tf.tidy(() => named.map(([, p]) => tf.variable(tf.zerosLike(p), false)));
+    this.v = tf.tidy(() => named.map(([, p]) => tf.variable(tf.zerosLike(p), false)));
     this.steps = named.map(() => 0);
   }
 
@@ -64,13 +65,13 @@ export class Adam {
   }
 
   /** Moments and step counts by variable name, for checkpoints. */
-  state(): Map<string, Tensor> {
+  async state(): Promise<Map<string, Tensor>> {
     const out = new Map<string, Tensor>();
-    this.named.forEach(([name, p], i) => {
-      out.set(`${name}.m`, { shape: [...p.shape], data: this.m[i].dataSync() as Float32Array });
-      out.set(`${name}.v`, { shape: [...p.shape], data: this.v[i].dataSync() as Float32Array });
+    for (const [i, [name, p]] of this.named.entries()) {
+      out.set(`${name}.m`, { shape: [...p.shape], data: (await this.m[i].data()) as Float32Array });
+      out.set(`${name}.v`, { shape: [...p.shape], data: (await this.v[i].data()) as Float32Array });
       out.set(`${name}.step`, { shape: [], data: Float32Array.of(this.steps[i]) });
-    });
+    }
     return out;
   }
 

@@ -34,7 +34,7 @@ export async function trainEpoch(s: Session, state: TrainState, rng: Rng): Promi
   const epochStart = performance.now();
   const lr = learningRate(config.schedule, state.epoch);
   const weights = config.cocodiff ? lossWeights(config.cocodiff, state.epoch) : null;
-  const tally = trainSteps(s, state, rng, lr, weights, epochStart);
+  const tally = await trainSteps(s, state, rng, lr, weights, epochStart);
   const val = await validate(s);
   const mean = (v: number): number => v / tally.seen;
   const metrics: EpochMetrics = {
@@ -57,7 +57,7 @@ export async function trainEpoch(s: Session, state: TrainState, rng: Rng): Promi
 }
 
 /** The epoch's optimisation steps, with the progress bar; stops on an abort signal or a non-finite loss, naming the checkpoint to resume from. */
-function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights: LossWeights | null, epochStart: number): Tally {
+async function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights: LossWeights | null, epochStart: number): Promise<Tally> {
   const { config } = s.run;
   const { cache, subsets, pre, dropLast, stepsPerEpoch } = s.data;
   const bar = s.opts.quiet ? undefined : progress(`epoch ${state.epoch + 1}/${config.epochs}`, stepsPerEpoch);
@@ -65,7 +65,7 @@ function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights
   for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: subsets.train, preprocess: { ...pre, train: true } })) {
     if (s.opts.signal?.aborted) throw new UserError(`${s.runDir}: interrupted at epoch ${state.epoch + 1} step ${tally.steps + 1}; the run keeps its last checkpoint (after epoch ${state.epoch}), from which resuming it continues`);
     const t = performance.now();
-    const r = trainStep(s.model, s.branch, weights, s.opt, b, lr);
+    const r = await trainStep(s.model, s.branch, weights, s.opt, b, lr);
     tally.stepMs += performance.now() - t;
     tally.steps++;
     if (!r) throw new UserError(`non-finite loss at epoch ${state.epoch + 1} step ${tally.steps}; last good checkpoint kept at ${s.paths.last} (after epoch ${state.epoch})`);
@@ -90,8 +90,8 @@ async function validate(s: Session): Promise<Partial<EpochMetrics>> {
 
 /** The best checkpoint when the epoch improved on validation, the last checkpoint always, then metrics.jsonl and curves.svg. */
 async function saveEpoch(s: Session, state: TrainState, metrics: EpochMetrics, improved: boolean): Promise<void> {
-  if (improved) await writeCheckpoint(s.paths.best, { epoch: metrics.epoch, metrics }, { model: s.model.namedWeights() });
-  await writeCheckpoint(s.paths.last, state, checkpointGroups(s));
+  if (improved) await writeCheckpoint(s.paths.best, { epoch: metrics.epoch, metrics }, { model: await s.model.namedWeights() });
+  await writeCheckpoint(s.paths.last, state, await checkpointGroups(s));
   await writeFileAtomic(s.paths.metrics, state.history.map((m) => JSON.stringify(m)).join('\n') + '\n');
   await writeFileAtomic(s.paths.curves, curvesSvg(state.history));
 }

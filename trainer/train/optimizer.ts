@@ -34,7 +34,8 @@ export class Sgd {
     readonly names: string[] = variables.map((v) => v.name),
   ) {
     if (names.length !== variables.length || new Set(names).size !== names.length) throw new Error('Sgd: one distinct name per variable');
-    this.buffers = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // In a tidy: the zeros would otherwise outlive the buffers' first update (tidy leaves variables alone).
+    this.buffers = tf.tidy(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** One update. `grads` maps variable names to gradients, as `tf.variableGrads` returns them. */
@@ -57,9 +58,9 @@ export class Sgd {
   }
 
   /** Momentum buffers by variable name, for checkpoints. */
-  state(): Map<string, Tensor> {
+  async state(): Promise<Map<string, Tensor>> {
     const out = new Map<string, Tensor>();
-    this.variables.forEach((v, i) => out.set(this.names[i], { shape: [...v.shape], data: this.buffers[i].dataSync() as Float32Array }));
+    for (const [i, v] of this.variables.entries()) out.set(this.names[i], { shape: [...v.shape], data: (await this.buffers[i].data()) as Float32Array });
     return out;
   }
 

@@ -111,19 +111,20 @@ export function initialState(seed: number): TrainState {
 }
 
 /** The tensors a checkpoint saves: weights, optimiser state, and the branch with its optimiser. */
-export function checkpointGroups(s: Session): TensorGroups {
+export async function checkpointGroups(s: Session): Promise<TensorGroups> {
   return {
-    model: s.model.namedWeights(),
-    optimizer: s.opt.sgd.state(),
-    ...(s.branch ? { branch: branchState(s.branch), branchOptimizer: s.opt.branch!.state() } : {}),
+    model: await s.model.namedWeights(),
+    optimizer: await s.opt.sgd.state(),
+    ...(s.branch ? { branch: await branchState(s.branch), branchOptimizer: await s.opt.branch!.state() } : {}),
   };
 }
 
 /** The branch's state as plain arrays (and its tensors disposed). */
-function branchState(branch: CoCoDiffBranch): Map<string, StateTensor> {
+async function branchState(branch: CoCoDiffBranch): Promise<Map<string, StateTensor>> {
   const out = new Map<string, StateTensor>();
   for (const [name, t] of branch.state()) {
-    out.set(name, { shape: [...t.shape], data: t.dtype === 'int32' ? (t.dataSync() as Int32Array) : (t.dataSync() as Float32Array) });
+    const data = await t.data();
+    out.set(name, { shape: [...t.shape], data: t.dtype === 'int32' ? (data as Int32Array) : (data as Float32Array) });
     t.dispose();
   }
   return out;

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
 import { Rng } from '../../common/rng.ts';
-import { selectBackend } from '../backend.ts';
+import { backendDetail, selectBackend } from '../backend.ts';
 import { runPaths, type TrainOptions } from './config.ts';
 import { EVAL_FILES } from './plots.ts';
 import { EMBEDDING_CACHE_FILE } from '../text/class-embeddings.ts';
@@ -54,7 +54,8 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
   if (!opts.resume) await checkOwnFolder(runDir, RUN_FILES, 'training run');
   const run = opts.resume ? await resumedRun(opts, runDir) : await newRun(opts);
   run.backend = await selectBackend(opts.backend ?? 'auto');
-  log(`backend: ${run.backend}`);
+  const detail = await backendDetail();
+  log(`backend: ${run.backend}${detail ? ` (${detail})` : ''}`);
 
   const session = await openSession(run, { runDir, paths, opts, log });
   let state: TrainState;
@@ -63,7 +64,7 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
     state = opts.resume ? await restoreSession(session) : initialState(run.config.seed);
     await writeFileAtomic(paths.run, JSON.stringify(run, null, 2) + '\n');
     // Epoch 0: the initial weights, so even a failure in the first epoch leaves a good checkpoint.
-    if (!opts.resume) await writeCheckpoint(paths.last, state, checkpointGroups(session));
+    if (!opts.resume) await writeCheckpoint(paths.last, state, await checkpointGroups(session));
     // Sample order and augmentation only; the weights are initialised from the seed by the model.
     const rng = new Rng(state.rng);
     while (state.epoch < run.config.epochs) state = await trainEpoch(session, state, rng);
