@@ -28,6 +28,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'bench', summary: 'latency of the .wasm against tfjs wasm and cpu, onnxruntime-web and a micro-kernel, per layer and kernel, streaming figures', load: () => import('./bench.ts') },
   { name: 'run', summary: 'classify a whole recording with a recognizer .wasm', load: () => import('./run.ts') },
   { name: 'stream', summary: 'replay a recording (or NDJSON frames on stdin) as a live stream', load: () => import('./stream.ts') },
+  { name: 'learn', summary: 'teach a recognizer a new gesture from a few recordings (saved as a learned.json for run, stream and apps)', load: () => import('./learn.ts') },
 ];
 
 /**
