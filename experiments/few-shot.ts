@@ -2,7 +2,7 @@
  * How well a gesture taught on the device from 1, 3, 5 and 10 recordings is recognised, and what it
  * costs the classes the model was trained on (docs/runtime.md, "Teaching a new gesture").
  *
- *   npm run few-shot -- --out runs/few-shot [--per-class 30] [--epochs 12] [--seed 1] [--draws 20]
+ *   npm run few-shot -- --out runs/few-shot [--per-class 36] [--epochs 12] [--seed 1] [--draws 20]
  *
  * 1. The synthetic set without two gestures (`LEFT_OUT`): a synth-quick CTR-GCN is trained on the
  *    other 12 classes (validation subjects held out by the trainer), then compiled to a .wasm.
@@ -38,7 +38,7 @@ const GRID = {
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'runs/few-shot' },
-    'per-class': { type: 'string', default: '30' },
+    'per-class': { type: 'string', default: '36' },
     epochs: { type: 'string', default: '12' },
     seed: { type: 'string', default: '1' },
     draws: { type: 'string', default: '20' },
