@@ -142,6 +142,10 @@ export class Recognizer {
 
   private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions) {
     const exported = instance.exports;
+    // The version first: a module of another ABI lacks exports this host needs, and "recompile" is the answer.
+    const version = exported[ABI_EXPORTS.abiVersion];
+    const abi = typeof version === 'function' ? (version as () => unknown)() : undefined;
+    if (abi !== undefined && abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${String(abi)}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const bound: Record<string, unknown> = {};
     for (const [key, name] of Object.entries(ABI_EXPORTS)) {
       if (!Object.hasOwn(exported, name)) throw new UserError(`not a cocodiff recognizer: the .wasm has no "${name}" export`);
@@ -150,8 +154,6 @@ export class Recognizer {
       bound[key] = exported[name];
     }
     this.x = bound as Exports;
-    const abi = this.x.abiVersion();
-    if (abi !== ABI_VERSION) throw new UserError(`recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const K = this.x.numClasses();
     if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`not a usable recognizer: it reports ${K} classes`);
     const modality = MODALITY_BY_CODE[this.x.modality()];

@@ -50,6 +50,19 @@ describe('the pooled feature', () => {
     r.classify(gesture(3));
     expect(r.lastFeature()[1]).toBeGreaterThan(feature[1] + 1);
   });
+
+  it('a module of ABI 1 (before the feature was exported) is refused with "recompile", not a missing export', async () => {
+    // The smallest such module: one export, abi_version() returning 1.
+    const name = [...new TextEncoder().encode('abi_version')];
+    const abi1 = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type: () -> i32
+      0x03, 0x02, 0x01, 0x00, // one function of that type
+      0x07, 0x0f, 0x01, name.length, ...name, 0x00, 0x00, // export it as abi_version
+      0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b, // body: i32.const 1
+    ]);
+    await expect(Recognizer.load(abi1)).rejects.toThrow(/^recognizer ABI version 1, this host speaks 2; recompile it with this cocodiff$/);
+  });
 });
 
 describe('learn and forget', () => {
