@@ -10,6 +10,7 @@ import { ZipArchive } from '../trainer/data/npz.ts';
 import { npyBytes, zipBytes } from '../tests/helpers/npy-zip.ts';
 import { range, skeletonText, swingingBody } from '../tests/helpers/ntu-fixtures.ts';
 import { corpusDir } from './harness.ts';
+import { LEARNED_FOR } from './targets/learned.ts';
 
 const PT = join(import.meta.dirname, '../tests/fixtures/pytorch');
 
@@ -82,6 +83,16 @@ write('sidecar', {
     format: 'cocodiff-recognizer', abiVersion: 1, classes: ['wave', 'sit down', 'stand up'], layout: 'ntu25',
     input: { C: 3, T: 16, V: 25, M: 2 }, modality: 'joint', preprocessing: { windowFrames: 16, testCropRatio: 1, centre: false },
     windowFrames: 20, sequenceCapacity: 64, wasmSha256: 'ab'.repeat(32),
+  }),
+});
+
+write('learned', {
+  'learned.json': JSON.stringify({
+    format: 'cocodiff-learned', version: 1, method: 'ncm', recognizer: LEARNED_FOR,
+    classes: [
+      { name: 'arms up', examples: [{ feature: [0.5, 0.25, 0, 1.5], logits: [1, -2, 0.5] }, { feature: [0.75, 0.25, 0.125, 1], logits: [0.5, -1, 0] }] },
+      { name: 'crouch', examples: [{ feature: [0, 2, 1, 0.25], logits: [-1, 3, 0] }] },
+    ],
   }),
 });
 

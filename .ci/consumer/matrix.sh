@@ -2,7 +2,7 @@
 # The command matrix: every command a user chains, run through the installed CLI on the previous
 # command's real output (a tiny model and one epoch, so it stays fast):
 #   synth → inspect; .skeleton files → prepare ntu → inspect; train → eval → export →
-#   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → bench → export-onnx;
+#   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → learn → run/stream --learned → bench → export-onnx;
 #   a PyTorch .pt → import-ctrgcn → compile → run; the runtime's load by path, URL and bytes + sidecar;
 #   a .wasm beside another model's .json refused; hostile checkpoints, a recording that is /dev/zero,
 #   outputs over the user's files, and the failures the issue-26 sweep found, refused, each in one line.
@@ -53,6 +53,13 @@ node -e '
   for (let t = 0; t < 24; t++) console.log(frame(t));' > frames.ndjson
 npx --no-install cocodiff stream f32.wasm --input - --stride 8 < frames.ndjson > "$log" 2>&1 || { cat "$log" >&2; fail "stream from NDJSON on stdin"; }
 [ "$(grep -Ec '(clap|wave|raise)' "$log")" -ge 3 ] || { cat "$log" >&2; fail "stream from NDJSON: expected a prediction every 8 of 24 frames"; }
+# A gesture taught from a recording (learn → learned.json) is scored by run and stream with --learned.
+step learn f32.wasm --name "arms up" --input recording.npy -o learned.json
+exists learned.json
+step run f32.wasm --input recording.npy --learned learned.json --json
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.top?.[0]?.label !== "arms up") { console.error(r); process.exit(1); }' "$log"
+step stream f32.wasm --input recording.npy --learned learned.json --no-realtime --stride 8
+expect 'arms up'
 step bench artifact --runs 3 --skip-cpu
 expect 'stream'
 step export-onnx artifact -o model.onnx

@@ -3,7 +3,8 @@
 # project as an app developer would (dependencies from the npm registry), and use them:
 #   1. the installed CLI runs (`cocodiff --help`), and every command a user chains runs on the one
 #      before it's output (matrix.sh);
-#   2. a plain `node` ESM script classifies a recording with the runtime, as `cocodiff run` does;
+#   2. a plain `node` ESM script classifies a recording with the runtime, as `cocodiff run` does, and
+#      another teaches it a gesture (learn, the learned file, forget: learn.mjs);
 #   3. strict TypeScript projects (moduleResolution node16 and bundler) type-check against the
 #      packages with zero errors and no @types/node, and so does one on TypeScript 4.9 (typescript4.sh);
 #   4. an esbuild browser bundle of the runtime classifies the same recording in headless Chromium.
@@ -37,7 +38,7 @@ node -e '
 node -e 'const p = require("./runtime-as/package.json"); if (Object.keys({ ...p.dependencies, ...p.peerDependencies }).length) { console.error("cocodiff-runtime has dependencies"); process.exit(1); }'
 
 cd "$scratch"
-cp "$here"/{classify.mjs,node-app.ts,browser-app.ts,tsconfig.node16.json,tsconfig.bundler.json} .
+cp "$here"/{classify.mjs,learn.mjs,node-app.ts,browser-app.ts,tsconfig.node16.json,tsconfig.bundler.json} .
 echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
 quiet npm install --no-audit --no-fund --prefer-offline ./cocodiff-runtime-*.tgz ./cocodiff-[0-9]*.tgz
 [ ! -e node_modules/tsx ] || fail "the installed CLI pulled in tsx"
@@ -51,6 +52,7 @@ node_top="$(node classify.mjs recognizer.wasm recording.npy)"
 cli_top="$(npx --no-install cocodiff run recognizer.wasm --input recording.npy | sed -n 2p | sed -E 's/^ +1\. (.*[^ ]) +([0-9.]+) %$/\1/')"
 [ "${node_top%%$'\t'*}" = "$cli_top" ] || fail "node script says \"$node_top\", cocodiff run says \"$cli_top\""
 echo "node ESM script: $node_top (cocodiff run agrees)"
+node learn.mjs recognizer.wasm recording.npy || fail "a gesture taught with learn()"
 
 "$repo/node_modules/.bin/tsc" -p tsconfig.node16.json
 "$repo/node_modules/.bin/tsc" -p tsconfig.bundler.json

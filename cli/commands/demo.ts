@@ -30,6 +30,7 @@ interface DemoFlags extends BackendFlags {
   seed: number;
   stride: number;
   cocodiff?: boolean;
+  camera?: boolean;
 }
 
 export function register(program: Command): void {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
     .option('--cocodiff', 'train with the CoCoDiff branch (off by default: the ablation measured no gain on synthetic data)')
     .option('--stride <n>', 'streaming: predict every n frames', positiveInt('--stride'), 8)
     .addOption(backendOption())
+    .option('--camera', 'a model for camera keypoints: the scenes as a pose estimator reports them from an ordinary camera (COCO-17 pixels with scores, `synth --camera`)')
     .addHelpText('after', '\nEverything the demo writes stays in --out; running it again replaces a previous demo there.')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
@@ -62,10 +64,10 @@ export function register(program: Command): void {
       const perClass = flags.perClass ?? (flags.quick ? 8 : 40);
       const epochs = flags.epochs ?? (flags.quick ? 2 : undefined);
 
-      step(1, 'synthetic dataset');
+      step(1, `synthetic dataset${flags.camera ? ' (camera keypoints, COCO-17)' : ''}`);
       const dataDir = join(out, 'data');
       const bar = progress('  recordings', SYNTH_CLASSES.length * perClass);
-      const index = await writeSyntheticDataset(dataDir, { perClass, seed, onProgress: (done) => bar.update(done) });
+      const index = await writeSyntheticDataset(dataDir, { perClass, seed, camera: flags.camera, onProgress: (done) => bar.update(done) });
       bar.stop();
       console.error(`  ${index.classes.length} classes, ${index.splits.train.samples.length} train / ${index.splits.test.samples.length} test recordings → ${printable(dataDir)}`);
 

@@ -29,6 +29,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'bench-train', summary: 'training samples/s of synth-quick and the full CTR-GCN on every tfjs backend present (wasm, webgpu, …)', load: () => import('./bench-train.ts') },
   { name: 'run', summary: 'classify a whole recording with a recognizer .wasm', load: () => import('./run.ts') },
   { name: 'stream', summary: 'replay a recording (or NDJSON frames on stdin) as a live stream', load: () => import('./stream.ts') },
+  { name: 'learn', summary: 'teach a recognizer a new gesture from a few recordings (saved as a learned.json for run, stream and apps)', load: () => import('./learn.ts') },
 ];
 
 /**

@@ -5,6 +5,7 @@ import { loadRecording } from 'cocodiff-runtime/node';
 import { positiveInt } from '../options.ts';
 import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
 import { printable } from '../../common/terminal.ts';
+import { LEARNED_HELP, useLearnedFile } from '../learned-option.ts';
 
 export function register(program: Command): void {
   program
@@ -14,11 +15,13 @@ export function register(program: Command): void {
     .requiredOption('-i, --input <file>', 'recording: NTU .skeleton, Kinetics-Skeleton .json, or .npy ([F,M,V,3], [3,T,V,M] or [F,M·V·3])')
     .option('-k, --top <k>', 'classes to print', positiveInt('--top'), 5)
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
+    .option('--learned <file>', LEARNED_HELP)
     .option('--trust-sidecar', 'use a sidecar whose wasmSha256 does not match the .wasm (refused by default: its class names would belong to another build)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  cocodiff run out/recognizer.wasm --input S001C001P001R001A001.skeleton')
-    .action(async (wasm: string, opts: { input: string; top: number; sidecar?: string; trustSidecar?: boolean; json?: boolean }) => {
+    .action(async (wasm: string, opts: { input: string; top: number; sidecar?: string; learned?: string; trustSidecar?: boolean; json?: boolean }) => {
       const recognizer = await Recognizer.load(wasm, { sidecar: opts.sidecar, trustSidecar: opts.trustSidecar });
+      await useLearnedFile(recognizer, opts.learned);
       const seq = await loadRecording(opts.input, recognizer.info.layout);
       const result = recognizer.classify(seq, opts.top);
       if (opts.json) {

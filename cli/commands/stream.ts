@@ -10,6 +10,7 @@ import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
 import { LAYOUT_LIST } from 'cocodiff-runtime/shared/layouts';
 import { loadRecording } from 'cocodiff-runtime/node';
 import { printable } from '../../common/terminal.ts';
+import { LEARNED_HELP, useLearnedFile } from '../learned-option.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { boundedLines } from '../bounded-lines.ts';
 import { nonNegativeInt, numberWhere, positiveInt } from '../options.ts';
@@ -23,6 +24,7 @@ interface StreamFlags {
   top: number;
   realtime: boolean;
   sidecar?: string;
+  learned?: string;
   trustSidecar?: boolean;
   strict?: boolean;
 }
@@ -41,6 +43,7 @@ export function register(program: Command): void {
     .option('-k, --top <k>', 'runner-up classes shown per prediction', nonNegativeInt('-k/--top'), 3)
     .option('--no-realtime', 'replay a recording as fast as possible instead of at --fps')
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
+    .option('--learned <file>', LEARNED_HELP)
     .option('--trust-sidecar', 'use a sidecar whose wasmSha256 does not match the .wasm (refused by default: its class names would belong to another build)')
     .option('--strict', 'stop at the first malformed NDJSON line or refused frame (default: skip it, report it on stderr with its line number, and go on)')
     .addHelpText('after', `
@@ -63,6 +66,7 @@ Examples:
         topK: runnersUp + 1,
         trustSidecar: flags.trustSidecar,
       });
+      await useLearnedFile(recognizer, flags.learned);
       const start = performance.now();
       const show = (p: Prediction | null, at: number): void => {
         if (p) console.log(formatPrediction(p, at));

@@ -7,6 +7,8 @@
  *   network_forward(input, logits)
  *     per person m: the input step, unit_l1() … unit_l10() (one function per unit), the pooling
  *     (a slot that is all zeros reuses its first result), then the classifier
+ *   FEATURE, NUM_FEATURES
+ *     where the pooled feature the classifier read stays until the next call (the ABI's feature_ptr)
  *
  * Weights sit at the literal address WB (a data segment the build inserts there), activations in
  * the static arena AR at the plan's offsets. Nothing allocates.
@@ -172,6 +174,9 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     ...(int8Weights.length ? [`const QW: usize = ${int8Expanded}; // int8 conv weights as i16 (${int8Weights.length} codes)`] : []),
     `const AR: usize = memory.data(${plan.arenaBytes + 64}, 64);`,
     `const ZERO = f32x4.splat(0);`,
+    `/** The pooled feature [NUM_FEATURES] of the last call, the classifier's input (outside the arena's reuse). */`,
+    `export const FEATURE: usize = ${arena(feature.offset)};`,
+    `export const NUM_FEATURES: i32 = ${feature.C};`,
     `/** One person's share of the pooled feature, and the share of an empty person slot once known. */`,
     `const CONTRIB: usize = memory.data(${contribBytes}, 64);`,
     ...(M > 1 ? [

@@ -1,6 +1,7 @@
 // Replays a recorded skeleton sequence as a live camera: draws each frame, pushes it into the
 // recognizer (runtime.js: cocodiff's host API as one ES module, made by build.ts) and shows the
-// smoothed label and the inference latency. Query: ?wasm=recognizer.wasm&recording=recording.json&fps=30
+// smoothed label and the inference latency. Query: ?wasm=recognizer.wasm&recording=recording.json&fps=30,
+// and &learned=learned.json for gestures taught with `cocodiff learn` or `recognizer.learn()`.
 import { LAYOUTS, Recognizer } from './runtime.js';
 
 const params = new URLSearchParams(location.search);
@@ -11,6 +12,8 @@ const show = (id, text) => { document.getElementById(id).textContent = text; };
 
 try {
   const recognizer = await Recognizer.load(params.get('wasm') ?? 'recognizer.wasm', { stride: Number(params.get('stride') ?? 8), alpha: 0.6 });
+  const learned = params.get('learned');
+  if (learned) recognizer.useLearned(await (await fetch(learned)).text(), learned);
   const rec = await (await fetch(params.get('recording') ?? 'recording.json')).json();
   const layout = LAYOUTS[rec.layout];
   const per = rec.persons * rec.joints * rec.coords;

@@ -25,8 +25,11 @@ export function recordingJson(seq: Sequence): string {
   return JSON.stringify({ layout, frames, persons, joints, coords, name, label, data: Array.from(seq.data, (x) => Math.round(x * 1e5) / 1e5) });
 }
 
-/** Writes everything the page needs into `dir`: index.html, app.js, runtime.js, recognizer.wasm (+ .json), recording.json. */
-export async function prepareSite(dir: string, wasmPath: string, recording: Sequence): Promise<void> {
+/**
+ * Writes everything the page needs into `dir`: index.html, app.js, runtime.js, recognizer.wasm (+ .json),
+ * recording.json, and learned.json when given (taught gestures: the page loads it with `?learned=learned.json`).
+ */
+export async function prepareSite(dir: string, wasmPath: string, recording: Sequence, learnedPath?: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await copyFile(join(HERE, 'index.html'), join(dir, 'index.html'));
   await copyFile(join(HERE, 'app.js'), join(dir, 'app.js'));
@@ -34,4 +37,5 @@ export async function prepareSite(dir: string, wasmPath: string, recording: Sequ
   await copyFile(wasmPath, join(dir, 'recognizer.wasm'));
   await copyFile(sidecarPathFor(wasmPath), join(dir, 'recognizer.json')).catch(() => undefined);
   await writeFile(join(dir, 'recording.json'), recordingJson(recording));
+  if (learnedPath) await copyFile(learnedPath, join(dir, 'learned.json'));
 }

@@ -1,6 +1,6 @@
 /**
  * Serves the browser example on a loopback port:
- *   npx tsx examples/browser/serve.ts RECOGNIZER.wasm [RECORDING] [--port 8080]
+ *   npx tsx examples/browser/serve.ts RECOGNIZER.wasm [RECORDING] [--port 8080] [--learned learned.json]
  * RECORDING is a .skeleton, Kinetics .json or .npy; without one, sample-recording.npy (a held-out
  * recording of `cocodiff synth`'s first action, [frames, persons, 25, 3]), which suits the
  * recognizer `npm start` compiles.
@@ -40,13 +40,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const portAt = args.indexOf('--port');
   const port = portAt >= 0 ? Number(args.splice(portAt, 2)[1]) : 8080;
+  const learnedAt = args.indexOf('--learned');
+  const learned = learnedAt >= 0 ? args.splice(learnedAt, 2)[1] : undefined;
   const [wasm, recordingPath] = args;
   if (!wasm) {
-    console.error('usage: npx tsx examples/browser/serve.ts RECOGNIZER.wasm [RECORDING] [--port 8080]');
+    console.error('usage: npx tsx examples/browser/serve.ts RECOGNIZER.wasm [RECORDING] [--port 8080] [--learned learned.json]');
     process.exit(2);
   }
   const site = join(tmpdir(), 'cocodiff-browser-example');
-  await prepareSite(site, wasm, await loadRecording(recordingPath ?? SAMPLE_RECORDING));
+  await prepareSite(site, wasm, await loadRecording(recordingPath ?? SAMPLE_RECORDING), learned);
   const { url } = await serveDir(site, port);
-  console.log(`open ${url} (Ctrl-C to stop)`);
+  console.log(`open ${url}${learned ? '?learned=learned.json' : ''} (Ctrl-C to stop)`);
 }

@@ -1,6 +1,6 @@
 /**
- * The runtime API's argument checks: classify, push, configure, predict and reset called in any
- * order with arbitrary values (wrong types, NaN, huge or fractional sizes, unknown layouts, BigInts,
+ * The runtime API's argument checks: classify, push, configure, predict, reset, learn and forget
+ * called in any order with arbitrary values (wrong types, NaN, huge or fractional sizes, unknown layouts, BigInts,
  * bodies in every shape) on a tiny recognizer built from tests/runtime/fixture-wasm.ts.
  */
 import { mkdtempSync } from 'node:fs';
@@ -32,7 +32,9 @@ export type ApiCall =
   | { call: 'push'; frame: unknown; source?: unknown }
   | { call: 'configure'; opts: unknown }
   | { call: 'predict' }
-  | { call: 'reset' };
+  | { call: 'reset' }
+  | { call: 'learn'; name: unknown; recordings: unknown }
+  | { call: 'forget'; name: unknown };
 
 const weird = fc.oneof(
   fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, -0, 0, -1, 0.5, 1e9, 2 ** 53, 1n, '3', null, undefined, true, [], {}),
@@ -62,6 +64,9 @@ const sequence: fc.Arbitrary<unknown> = fc.oneof(
   weird,
 );
 
+/** Names of taught gestures: a few that collide with each other or with the module's classes, and anything. */
+const gestureName = fc.oneof(fc.constantFrom<unknown>('wave', 'lift', 'action 1', '', ' '), weird);
+
 const joint = fc.oneof(fc.tuple(coordinate, coordinate, coordinate), fc.record({ x: coordinate, y: coordinate, z: coordinate }), weird);
 const frame: fc.Arbitrary<unknown> = fc.oneof(
   fc.float32Array({ minLength: 150, maxLength: 150, min: -2, max: 2, noNaN: true }),
@@ -77,16 +82,18 @@ const call: fc.Arbitrary<ApiCall> = fc.oneof(
   fc.record({ call: fc.constant('configure' as const), opts: fc.oneof(fc.record({ stride: weird, alpha: weird, threshold: weird, topK: weird }, { requiredKeys: [] }), weird) }),
   fc.constant({ call: 'predict' as const }),
   fc.constant({ call: 'reset' as const }),
+  fc.record({ call: fc.constant('learn' as const), name: gestureName, recordings: fc.oneof({ weight: 4, arbitrary: fc.array(sequence, { maxLength: 3 }) }, { weight: 1, arbitrary: weird }) }),
+  fc.record({ call: fc.constant('forget' as const), name: gestureName }),
 );
 
-function checkPrediction(p: Prediction | null): void {
+function checkPrediction(r: Recognizer, p: Prediction | null): void {
   if (p === null) return;
-  wellFormed(p.probs.length === CLASSES && p.top.every((s) => Number.isFinite(s.score)), 'a prediction with non-finite or missing scores');
+  wellFormed(p.probs.length === r.labels.length && p.top.every((s) => Number.isFinite(s.score)), 'a prediction with non-finite or missing scores');
 }
 
 export const recognizerTarget: FuzzTarget<ApiCall[]> = {
   name: 'recognizer',
-  parser: 'runtime-as/host/recognizer.ts Recognizer.classify/push/configure/predict/reset',
+  parser: 'runtime-as/host/recognizer.ts Recognizer.classify/push/configure/predict/reset/learn/forget',
   // Calls are generated, not read: the corpus is one list of valid calls, the starting point the
   // generators widen.
   inputs: (corpus) => fc.oneof(
@@ -98,17 +105,24 @@ export const recognizerTarget: FuzzTarget<ApiCall[]> = {
     const r = await build();
     r.reset();
     r.configure({ stride: 1, alpha: 1, threshold: 0, topK: 3 });
+    for (const name of r.labels.slice(CLASSES)) r.forget(name);
     for (const c of calls) {
       switch (c.call) {
         case 'classify': {
           const out = r.classify(c.seq as Sequence, c.topK as number);
-          wellFormed(out.probs.length === CLASSES && out.probs.every(Number.isFinite) && out.top.length >= 1, 'a classification with non-finite or missing scores');
+          wellFormed(out.probs.length === r.labels.length && out.probs.every(Number.isFinite) && out.top.length >= 1, 'a classification with non-finite or missing scores');
           break;
         }
-        case 'push': checkPrediction(r.push(c.frame as Float32Array, c.source as never)); break;
+        case 'push': checkPrediction(r, r.push(c.frame as Float32Array, c.source as never)); break;
         case 'configure': r.configure(c.opts as never); break;
-        case 'predict': checkPrediction(r.predict()); break;
+        case 'predict': checkPrediction(r, r.predict()); break;
         case 'reset': r.reset(); break;
+        case 'learn': {
+          const taught = r.learn(c.name as string, c.recordings as Sequence[]);
+          wellFormed(r.labels[taught.index] === c.name && new Set(r.labels).size === r.labels.length, 'a taught class that is missing or named twice');
+          break;
+        }
+        case 'forget': r.forget(c.name as string); break;
       }
     }
   },

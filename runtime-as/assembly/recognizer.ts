@@ -4,7 +4,8 @@
  * generated entry, exports.ts, which exports each of these under its ABI name (abiVersion as
  * abi_version, ...).
  *
- *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits
+ *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits;
+ *               FEATURE, NUM_FEATURES: where its pooled feature (the classifier's input) stays
  *   config.ts   NUM_CLASSES, IN_C, MODEL_T, IN_V, IN_M, WINDOW_FRAMES, SEQUENCE_CAPACITY, MODALITY,
  *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PARENTS
  *   abi.ts      ABI_VERSION, STATUS_*, MAX_COORDINATE (from runtime-as/shared/abi.ts)
@@ -16,7 +17,7 @@ import {
   IN_C, IN_M, IN_V, MODALITY, MODEL_T, NUM_CLASSES, SEQUENCE_CAPACITY, WINDOW_FRAMES,
 } from './config';
 import { ABI_VERSION, STATUS_BAD_LENGTH, STATUS_EMPTY, STATUS_NON_FINITE, STATUS_OK } from './abi';
-import { network_forward } from './network';
+import { FEATURE, NUM_FEATURES, network_forward } from './network';
 import { allSane, framePersonMask, preprocessFrames } from './preprocess';
 import { ringClear, ringGatherValid, ringPush, ringValidFrames } from './ring';
 
@@ -41,6 +42,7 @@ export function numClasses(): i32 { return NUM_CLASSES; }
 export function numJoints(): i32 { return IN_V; }
 export function numPersons(): i32 { return IN_M; }
 export function numCoords(): i32 { return IN_C; }
+export function numFeatures(): i32 { return NUM_FEATURES; }
 export function modelFrames(): i32 { return MODEL_T; }
 export function windowFrames(): i32 { return WINDOW_FRAMES; }
 export function modality(): i32 { return MODALITY; }
@@ -54,6 +56,8 @@ export function sequenceCapacity(): i32 { return SEQUENCE_CAPACITY; }
 export function inputPtr(): usize { return input; }
 export function logitsPtr(): usize { return logits; }
 export function probsPtr(): usize { return probs; }
+/** Written by every inference: the host reads it to teach new gestures over the frozen backbone. */
+export function featurePtr(): usize { return FEATURE; }
 
 // ---- streaming ------------------------------------------------------------------------------
 /** Appends the frame buffer to the ring. A frame with NaN, ±inf or a value beyond ±MAX_COORDINATE is counted and dropped. */

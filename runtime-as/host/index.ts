@@ -11,7 +11,10 @@
  * @module cocodiff-runtime
  */
 export { Recognizer } from './recognizer.ts';
-export type { Classification, ClassScore, LoadOptions, Prediction, RecognizerInfo, StreamOptions } from './recognizer.ts';
+export type { Classification, ClassScore, LearnedClass, LearnOptions, LoadOptions, Prediction, RecognizerInfo, StreamOptions } from './recognizer.ts';
+export { LEARNED_FORMAT, LEARNED_VERSION } from './learned-file.ts';
+export type { LearnedClassEntry, LearnedExample, LearnedFile, LearnedRecognizerId } from './learned-file.ts';
+export type { HeadMethod } from './few-shot.ts';
 export type { RecognizerSource, SidecarOptions } from './open-recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
 export { parseFrameLine } from './ndjson.ts';

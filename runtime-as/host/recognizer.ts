@@ -10,6 +10,8 @@ import { UserError } from '../shared/errors.ts';
 import { isLayoutName, jointCorrespondence, layoutForJoints, LAYOUT_LIST, LAYOUTS, type LayoutName } from '../shared/layouts.ts';
 import { firstBadCoordinate, type Sequence } from '../shared/sequence.ts';
 import { frameFromBodies, mapBody, type Body } from './adapters.ts';
+import { fitHead, HEAD_METHODS, softmaxInto, type FewShotHead, type HeadMethod, type TaughtClass } from './few-shot.ts';
+import { readLearnedFile, toLearnedFile, type LearnedFile, type LearnedRecognizerId } from './learned-file.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
 import type { RecognizerSidecar } from './sidecar.ts';
 
@@ -18,7 +20,7 @@ type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI
 
 /** What a loaded recognizer is: its classes, its input and its memory, read from the module (labels and layout from the sidecar). */
 export interface RecognizerInfo {
-  /** Class names in the model's class order (`class 0`, `class 1`, … without a sidecar). */
+  /** The module's class names in its class order (`class 0`, `class 1`, … without a sidecar); {@link Recognizer.labels} adds the taught ones. */
   labels: string[];
   /** Joint layout the model was trained on (from the sidecar; null when there is none). */
   layout: LayoutName | null;
@@ -28,6 +30,8 @@ export interface RecognizerInfo {
   persons: number;
   /** Coordinates per joint (C): x y z, or x y score for 2D layouts. */
   coords: number;
+  /** Length D of the backbone's pooled feature, which {@link Recognizer.learn} fits new gestures over. */
+  features: number;
   /** Frames the network sees after resizing. */
   modelFrames: number;
   /** Frames the streaming ring holds. */
@@ -92,6 +96,28 @@ export interface Prediction {
   validFrames: number;
 }
 
+/** Options of {@link Recognizer.learn}. */
+export interface LearnOptions {
+  /**
+   * The head fitted over the backbone's features for every taught class (default `ncm`, nearest
+   * class mean with a learned scale, which measured better; `logistic`: a small logistic regression).
+   * Changing it refits the classes taught before.
+   */
+  method?: HeadMethod;
+}
+
+/** What {@link Recognizer.learn} taught. */
+export interface LearnedClass {
+  /** The new class's name. */
+  name: string;
+  /** Its index in {@link Recognizer.labels} and in every probability vector. */
+  index: number;
+  /** Recordings it was taught from. */
+  recordings: number;
+  /** Time the whole call took (the recordings through the module and the fit), in milliseconds. */
+  milliseconds: number;
+}
+
 /** Options of {@link Recognizer.load}: where the sidecar comes from and whether to trust it, plus the streaming options. */
 export interface LoadOptions extends StreamOptions, SidecarOptions {}
 
@@ -110,9 +136,18 @@ export class Recognizer {
   private smoothed: Float32Array | null = null;
   /** Frames push() refused before the module saw them (wrong types or shape); counted as rejected. */
   private refused = 0;
+  /** Gestures taught on the device, their head (null: none taught) and the module they belong to. */
+  private taught: TaughtClass[] = [];
+  private method: HeadMethod = 'ncm';
+  private head: FewShotHead | null = null;
+  private readonly identity: LearnedRecognizerId;
 
   private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions, wasmName: string) {
     const exported = instance.exports;
+    // The version first: a module of another ABI lacks exports this host needs, and "recompile" is the answer.
+    const version = exported[ABI_EXPORTS.abiVersion];
+    const abi = typeof version === 'function' ? (version as () => unknown)() : undefined;
+    if (abi !== undefined && abi !== ABI_VERSION) throw new UserError(`${wasmName}: recognizer ABI version ${String(abi)}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const bound: Record<string, unknown> = {};
     for (const [key, name] of Object.entries(ABI_EXPORTS)) {
       if (!Object.hasOwn(exported, name)) throw new UserError(`${wasmName}: not a cocodiff recognizer: the .wasm has no "${name}" export`);
@@ -121,8 +156,6 @@ export class Recognizer {
       bound[key] = exported[name];
     }
     this.x = bound as Exports;
-    const abi = this.x.abiVersion();
-    if (abi !== ABI_VERSION) throw new UserError(`${wasmName}: recognizer ABI version ${abi}, this host speaks ${ABI_VERSION}; recompile it with this cocodiff`);
     const K = this.x.numClasses();
     if (!(Number.isInteger(K) && K >= 1)) throw new UserError(`${wasmName}: not a usable recognizer: it reports ${K} classes`);
     const modality = MODALITY_BY_CODE[this.x.modality()];
@@ -138,6 +171,7 @@ export class Recognizer {
       joints,
       persons: this.x.numPersons(),
       coords: this.x.numCoords(),
+      features: this.x.numFeatures(),
       modelFrames: this.x.modelFrames(),
       windowFrames: this.x.windowFrames(),
       sequenceCapacity: this.x.sequenceCapacity(),
@@ -145,6 +179,8 @@ export class Recognizer {
       memoryBytes: this.x.memoryBytes(),
       int8: Boolean(sidecar && 'int8' in sidecar && sidecar.int8),
     };
+    if (!(Number.isInteger(this.info.features) && this.info.features >= 1)) throw new UserError(`${wasmName}: not a usable recognizer: it reports ${this.info.features} features`);
+    this.identity = { wasmSha256: sidecar?.wasmSha256 ?? null, classes: labels, features: this.info.features };
     this.configure(opts);
   }
 
@@ -158,14 +194,14 @@ export class Recognizer {
     return new Recognizer(instance, sidecar, opts, wasmName);
   }
 
-  /** The class names, in class order (those of {@link RecognizerInfo.labels}). */
+  /** Every class name in score order: the module's ({@link RecognizerInfo.labels}), then the taught ones. */
   get labels(): string[] {
-    return this.info.labels;
+    return [...this.info.labels, ...this.taught.map((c) => c.name)];
   }
 
   /** The streaming options in force. */
   get options(): Required<StreamOptions> {
-    return { stride: this.stride, alpha: this.alpha, threshold: this.threshold, topK: this.topK };
+    return { stride: this.stride, alpha: this.alpha, threshold: this.threshold, topK: Math.min(this.topK, this.labels.length) };
   }
 
   /**
@@ -187,14 +223,14 @@ export class Recognizer {
       if (!(typeof opts.threshold === 'number' && opts.threshold >= 0 && opts.threshold <= 1)) throw new UserError(`threshold must be in [0, 1], found ${describe(opts.threshold)}`);
       this.threshold = opts.threshold;
     }
-    if (opts.topK !== undefined) this.topK = checkTopK(opts.topK, this.info.labels.length);
+    if (opts.topK !== undefined) this.topK = checkTopK(opts.topK);
   }
 
   /** Classifies a whole recording (its layout mapped to the model's if they differ). */
   classify(seq: Sequence, topK = this.topK): Classification {
     const { persons: M, joints: V, coords: C, sequenceCapacity } = this.info;
     checkSequence(seq);
-    topK = checkTopK(topK, this.info.labels.length);
+    topK = checkTopK(topK);
     if (seq.coords !== C) throw new UserError(`${seq.name ?? 'sequence'}: ${seq.coords} coordinates per joint, the recognizer expects ${C}`);
     const frames = this.framesFor(seq);
     // Frames without a person change nothing (preprocessing drops them): compact long recordings.
@@ -214,7 +250,7 @@ export class Recognizer {
     const latencyMs = performance.now() - start;
     if (status === STATUS.empty) throw new UserError(noValidFrame);
     if (status !== STATUS.ok) throw new Error(`classify_sequence returned status ${status}`);
-    const probs = this.f32(this.x.probsPtr(), this.info.labels.length).slice();
+    const probs = this.probsNow().slice();
     if (firstBadCoordinate(probs) >= 0) throw new UserError(`${seq.name ?? seq.source ?? 'sequence'}: the recognizer computed non-finite scores`);
     let rejectedFrames = 0;
     for (let f = 0; f < used; f++) if (firstBadCoordinate(frames[f]) >= 0) rejectedFrames++;
@@ -270,7 +306,7 @@ export class Recognizer {
 
   /** Runs the window now, whatever the stride. */
   predict(): Prediction {
-    const K = this.info.labels.length;
+    const K = this.labels.length;
     const start = performance.now();
     const status = this.x.infer();
     const latencyMs = performance.now() - start;
@@ -278,7 +314,7 @@ export class Recognizer {
     if (status === STATUS.empty) {
       return { frame: this.accepted, action: null, top: [], probs: this.smoothed?.slice() ?? new Float32Array(K), latencyMs, validFrames };
     }
-    const p = this.f32(this.x.probsPtr(), K);
+    const p = this.probsNow();
     // Non-finite scores never enter the smoothing state: (1 − α)·NaN would stay NaN for good.
     const first = this.smoothed === null;
     const state = this.smoothed ?? new Float32Array(K);
@@ -318,13 +354,112 @@ export class Recognizer {
     };
   }
 
+  /**
+   * Teaches a new gesture from a few recordings of it (one works, five are better; see the measured
+   * table in docs/runtime.md): each recording runs through the module, and a small head fitted over
+   * the frozen backbone's pooled features adds the class after the module's. From then on
+   * {@link classify}, {@link push} and {@link predict} score it with the others (the streaming
+   * smoothing restarts). {@link learnedFile} saves the taught classes; {@link useLearned} loads them.
+   * A name that is empty or already a class, no recordings, or a recording the recognizer cannot
+   * take (wrong joints, nobody in it) is refused with a UserError naming it.
+   */
+  learn(name: string, recordings: readonly Sequence[], opts: LearnOptions = {}): LearnedClass {
+    const start = performance.now();
+    const what = `learn(${describe(name)})`;
+    if (typeof name !== 'string' || name.trim() === '') throw new UserError(`learn: name: expected a non-empty string, found ${describe(name)}`);
+    if (this.labels.includes(name)) {
+      const whose = this.info.labels.includes(name) ? "one of the recognizer's own classes" : 'a class taught already (forget it first to teach it again)';
+      throw new UserError(`${what}: name: ${describe(name)} is ${whose}; choose another name`);
+    }
+    if (!Array.isArray(recordings)) throw new UserError(`${what}: recordings: expected a list of recordings (Sequence objects), found ${describe(recordings)}`);
+    if (recordings.length < 1) throw new UserError(`${what}: recordings: expected at least 1 recording of the gesture (5 teach it better), found none`);
+    const method = this.checkMethod(opts, what);
+    const K = this.info.labels.length;
+    const features: Float32Array[] = [];
+    const logits: Float32Array[] = [];
+    recordings.forEach((rec, i) => {
+      try {
+        this.classify(rec, 1);
+      } catch (err) {
+        if (err instanceof UserError) throw new UserError(`${what}: recording ${i}: ${err.message}`);
+        throw err;
+      }
+      const feature = this.lastFeature();
+      if (firstBadCoordinate(feature) >= 0) throw new UserError(`${what}: recording ${i}: the recognizer computed a non-finite feature`);
+      features.push(feature);
+      logits.push(this.lastLogits());
+    });
+    this.setTaught([...this.taught, { name, features, logits }], method);
+    return { name, index: K + this.taught.length - 1, recordings: recordings.length, milliseconds: performance.now() - start };
+  }
+
+  /** Removes a taught class (the module's own classes cannot be forgotten); the others are refitted. */
+  forget(name: string): void {
+    const at = this.taught.findIndex((c) => c.name === name);
+    if (at < 0) {
+      const known = this.taught.length ? `taught: ${this.taught.map((c) => JSON.stringify(c.name)).join(', ')}` : 'none is taught';
+      const own = typeof name === 'string' && this.info.labels.includes(name) ? " (it is one of the recognizer's own classes, which cannot be forgotten)" : '';
+      throw new UserError(`forget: ${describe(name)} is not a taught class${own}; ${known}`);
+    }
+    this.setTaught(this.taught.filter((_, j) => j !== at), this.method);
+  }
+
+  /** The taught classes as a {@link LearnedFile} (JSON-ready), tied to this recognizer: save it, and give it to {@link useLearned} later. */
+  learnedFile(): LearnedFile {
+    return toLearnedFile(this.method, this.identity, this.taught);
+  }
+
+  /**
+   * Replaces the taught classes with those of a file {@link learnedFile} made: its JSON text or the
+   * parsed object; `where` names it in messages. A file that is damaged, of another version, or
+   * taught over another recognizer is refused with a UserError naming the field, and nothing changes.
+   */
+  useLearned(file: LearnedFile | string, where = 'the learned classes'): void {
+    const { method, taught } = readLearnedFile(file, where, this.identity);
+    this.setTaught(taught, method);
+  }
+
+  private checkMethod(opts: LearnOptions, what: string): HeadMethod {
+    if (!opts || typeof opts !== 'object') throw new UserError(`${what}: options: expected an object, found ${describe(opts)}`);
+    const method = opts.method ?? this.method;
+    if (!HEAD_METHODS.includes(method)) throw new UserError(`${what}: method: expected one of ${HEAD_METHODS.join(', ')}, found ${describe(method)}`);
+    return method;
+  }
+
+  private setTaught(taught: TaughtClass[], method: HeadMethod): void {
+    this.head = taught.length ? fitHead(method, taught) : null;
+    this.taught = taught;
+    this.method = method;
+    // The probability vector changes length: smoothing starts again.
+    this.smoothed = null;
+  }
+
+  /** The last inference's probabilities over every class: the module's softmax, or with taught classes the joint softmax. */
+  private probsNow(): Float32Array {
+    const K = this.info.labels.length;
+    if (!this.head) return this.f32(this.x.probsPtr(), K);
+    const z = new Float32Array(K + this.taught.length);
+    this.head.scores(this.f32(this.x.featurePtr(), this.info.features), this.f32(this.x.logitsPtr(), K), z);
+    return softmaxInto(z, new Float32Array(z.length));
+  }
+
+  /** The backbone's pooled feature [D] of the last inference (a copy): the vector the module's classifier read. */
+  lastFeature(): Float32Array {
+    return this.f32(this.x.featurePtr(), this.info.features).slice();
+  }
+
+  /** The module's own logits [K] of the last inference (a copy), before any taught class. */
+  lastLogits(): Float32Array {
+    return this.f32(this.x.logitsPtr(), this.info.labels.length).slice();
+  }
+
   /** The network input [C][T][V][M] the last inference used (a copy): for parity checks. */
   lastInput(): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
     return this.f32(this.x.inputPtr(), C * T * V * M).slice();
   }
 
-  /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the probabilities. */
+  /** Runs the network alone on a preprocessed input [C][T][V][M]; returns the module's probabilities (no taught class). */
   inferInput(input: Float32Array): Float32Array {
     const { coords: C, modelFrames: T, joints: V, persons: M } = this.info;
     if (!(input instanceof Float32Array)) throw new UserError(`input: expected a Float32Array, found ${describe(input)}`);
@@ -370,7 +505,8 @@ export class Recognizer {
   }
 
   private topOf(probs: Float32Array, k: number): ClassScore[] {
-    return Array.from(probs, (score, index) => ({ index, label: this.info.labels[index], score }))
+    const labels = this.labels;
+    return Array.from(probs, (score, index) => ({ index, label: labels[index], score }))
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
   }
@@ -416,9 +552,10 @@ function checkSequence(seq: Sequence): void {
   }
 }
 
-function checkTopK(topK: number, classes: number): number {
+/** A topK is a positive integer; top lists hold min(topK, classes), taught classes included. */
+function checkTopK(topK: number): number {
   if (!(Number.isInteger(topK) && topK >= 1)) throw new UserError(`topK must be a positive integer, found ${describe(topK)}`);
-  return Math.min(topK, classes);
+  return topK;
 }
 
 function splitPersons(flat: ArrayLike<number>, person: number): Float32Array[] {

@@ -9,9 +9,13 @@
  *   input     [C][T][V][M]   the network's preprocessed input (written by preprocessing, or by the host for `infer_input`)
  *   logits    [K]            raw class scores of the last inference
  *   probs     [K]            softmax of the logits
+ *   feature   [D]            the backbone's pooled feature of the last inference (what the classifier saw)
  */
-/** The ABI this host speaks; a module that reports another (`abi_version()`) is refused. */
-export const ABI_VERSION = 1;
+/**
+ * The ABI this host speaks; a module that reports another (`abi_version()`) is refused.
+ * 2: adds `num_features` and `feature_ptr` (the pooled feature, for gestures taught on the device).
+ */
+export const ABI_VERSION = 2;
 
 /** Every export of a recognizer: the host's name for it (key) → the module's export name (value). */
 export const ABI_EXPORTS = {
@@ -28,6 +32,8 @@ export const ABI_EXPORTS = {
   numPersons: 'num_persons',
   /** Coordinates C per joint (3: x y z, or x y score). */
   numCoords: 'num_coords',
+  /** Length D of the pooled feature the classifier reads. */
+  numFeatures: 'num_features',
   /** Frames T the network sees after preprocessing. */
   modelFrames: 'model_frames',
   /** Frames the streaming ring keeps. */
@@ -49,6 +55,8 @@ export const ABI_EXPORTS = {
   logitsPtr: 'logits_ptr',
   /** Softmax [K] of the last inference. */
   probsPtr: 'probs_ptr',
+  /** The backbone's pooled feature [D] of the last inference: the classifier's input, averaged over persons. */
+  featurePtr: 'feature_ptr',
   // streaming
   /** Copies the frame buffer into the ring; returns a STATUS code. */
   pushFrame: 'push_frame',

@@ -4,7 +4,7 @@
  * same frames. A screenshot is saved for a human to look at.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -61,4 +61,30 @@ it.skipIf(!existsSync(CHROMIUM))('shows the label the recognizer computes, with 
   expect(last?.action).toBeTruthy();
   expect(label).toBe(last!.action);
   expect(stats).toMatch(new RegExp(`frame ${recording.frames}/${recording.frames}\\s+inference \\d+\\.\\d+ ms`));
+});
+
+it.skipIf(!existsSync(CHROMIUM))('loads gestures taught in Node from ?learned=learned.json and shows the taught label', async () => {
+  // Taught from five jittered copies of the very recording the page plays: the taught class must win.
+  const teacher = await Recognizer.load(wasmPath, { stride: 8, alpha: 0.6 });
+  const copies = [1, 2, 3, 4, 5].map((k) => ({ ...recording, data: recording.data.map((v, i) => (v === 0 ? 0 : v + 0.002 * Math.sin(k * 13 + i))) }));
+  teacher.learn('my gesture', copies);
+  const learnedPath = join(dir, 'learned.json');
+  await writeFile(learnedPath, JSON.stringify(teacher.learnedFile()));
+  await prepareSite(join(dir, 'site-learned'), wasmPath, recording, learnedPath);
+  const { server: own, url: ownUrl } = await serveDir(join(dir, 'site-learned'));
+  try {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ownUrl}?fps=400&stride=8&learned=learned.json`);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    expect(await page.textContent('#label')).toBe('my gesture');
+    // Without the file the same page shows one of the recognizer's own classes.
+    await page.goto(`${ownUrl}?fps=400&stride=8`);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+    expect(await page.textContent('#label')).not.toBe('my gesture');
+  } finally {
+    await new Promise((resolve) => own.close(resolve));
+  }
 });

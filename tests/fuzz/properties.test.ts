@@ -11,7 +11,7 @@ import { readCorpus, runOne } from '../../fuzz/harness.ts';
 import { TARGETS } from '../../fuzz/targets/index.ts';
 
 /** Runs per target: about half a second each on a loaded two-core machine. */
-const RUNS: Record<string, number> = { pickle: 1500, zip: 600, npy: 3000, skeleton: 2000, kinetics: 1500, ndjson: 2000, sidecar: 2000, recognizer: 800 };
+const RUNS: Record<string, number> = { pickle: 1500, zip: 600, npy: 3000, skeleton: 2000, kinetics: 1500, ndjson: 2000, sidecar: 2000, learned: 2000, recognizer: 800 };
 const SEED = 26;
 
 describe.each(TARGETS.map((t) => [t.name, t] as const))('%s', (name, target) => {

@@ -19,5 +19,5 @@ it('runs the named target for the given seconds and reports its executions', () 
 it('refuses a target it does not have', () => {
   const run = spawnSync('npm', ['run', '--silent', 'fuzz', '--', '--target', 'pdf'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   expect(run.status).not.toBe(0);
-  expect(run.stderr).toMatch(/--target: no target pdf \(targets: pickle, zip, npy, skeleton, kinetics, ndjson, sidecar, recognizer\)/);
+  expect(run.stderr).toMatch(/--target: no target pdf \(targets: pickle, zip, npy, skeleton, kinetics, ndjson, sidecar, learned, recognizer\)/);
 });

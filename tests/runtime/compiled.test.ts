@@ -63,6 +63,19 @@ it('classify and streaming give the tfjs model\'s probabilities', () => {
   expect(streamed.top[0].index).toBe(Array.from(streamed.probs).indexOf(Math.max(...streamed.probs)));
 });
 
+it("exposes the backbone's pooled feature: the tfjs model's feature, the vector its logits come from", () => {
+  const seq = recording({ layout: 'ntu25', frames: 70, persons: 2, seed: 8 });
+  recognizer.classify(seq);
+  const x = preprocess(seq, { frames: T, persons: 2, modality: 'joint', layout: LAYOUTS.ntu25, train: false, cropRatio: 0.95, centre: true });
+  const [feature, logits] = tf.tidy(() => {
+    const f = model.features(tf.tensor(x, [1, 3, T, 25, 2]), false);
+    return [f.dataSync() as Float32Array, model.classify(f, false).dataSync() as Float32Array];
+  });
+  expect(recognizer.info.features).toBe(feature.length);
+  expect(maxAbsDiff(recognizer.lastFeature(), feature)).toBeLessThan(1e-4);
+  expect(maxAbsDiff(recognizer.lastLogits(), logits)).toBeLessThan(1e-4);
+});
+
 it('carries its sidecar in a cocodiff custom section: the .wasm alone describes itself', async () => {
   const bytes = await readFile(wasmFile);
   const sidecarFile = JSON.parse(await readFile(wasmFile.replace(/\.wasm$/, '.json'), 'utf8'));

@@ -1,6 +1,6 @@
 /**
  * TEST FIXTURE ONLY: builds a recognizer .wasm from runtime-as/assembly with a tiny stand-in
- * network (logits = W · per-channel mean of the input + b), so the runtime's preprocessing, ring
+ * network (feature = per-channel mean of the input, logits = W · feature + b), so the runtime's preprocessing, ring
  * buffer and ABI can be tested without the compiler. Real recognizers come from compileArtifact.
  */
 import asc from 'assemblyscript/asc';
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
+import { ABI_VERSION, MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
 import { ABI_ENTRY, generateAbi } from '../../compiler/codegen/abi.ts';
 import type { Modality } from '../../common/artifact.ts';
 import { LAYOUTS, type LayoutName } from 'cocodiff-runtime/shared/layouts';
@@ -65,17 +65,21 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     '',
   ].join('\n'));
   const per = cfg.T * V * cfg.M;
+  // The stand-in's pooled feature is the per-channel mean, kept where the ABI's feature_ptr points.
   await writeFile(join(build, 'network.ts'), [
     `const W: StaticArray<f32> = [${list(W)}];`,
     `const B: StaticArray<f32> = [${list(b)}];`,
+    `export const NUM_FEATURES: i32 = ${C};`,
+    `export const FEATURE: usize = memory.data(${C * 4}, 16);`,
     `export function network_forward(input: usize, logits: usize): void {`,
+    `  for (let c = 0; c < ${C}; c++) {`,
+    `    let s: f32 = 0;`,
+    `    for (let i = 0; i < ${per}; i++) s += load<f32>(input + (<usize>(c * ${per} + i) << 2));`,
+    `    store<f32>(FEATURE + (<usize>c << 2), s / ${per}.0);`,
+    `  }`,
     `  for (let k = 0; k < ${cfg.classes}; k++) {`,
     `    let z: f32 = unchecked(B[k]);`,
-    `    for (let c = 0; c < ${C}; c++) {`,
-    `      let s: f32 = 0;`,
-    `      for (let i = 0; i < ${per}; i++) s += load<f32>(input + (<usize>(c * ${per} + i) << 2));`,
-    `      z += unchecked(W[k * ${C} + c]) * (s / ${per}.0);`,
-    `    }`,
+    `    for (let c = 0; c < ${C}; c++) z += unchecked(W[k * ${C} + c]) * load<f32>(FEATURE + (<usize>c << 2));`,
     `    store<f32>(logits + (<usize>k << 2), z);`,
     `  }`,
     `}`,
@@ -95,7 +99,7 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
   const sidecarPath = join(dir, 'recognizer.json');
   await writeFile(sidecarPath, JSON.stringify({
     format: 'cocodiff-recognizer',
-    abiVersion: 1,
+    abiVersion: ABI_VERSION,
     classes: Array.from({ length: cfg.classes }, (_, k) => `action ${k}`),
     layout: cfg.layout,
     input: { C, T: cfg.T, V, M: cfg.M },

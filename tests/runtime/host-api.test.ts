@@ -51,6 +51,7 @@ describe('loading', () => {
       ['input', x.input_ptr(), C * T * V * M],
       ['logits', x.logits_ptr(), K],
       ['probs', x.probs_ptr(), K],
+      ['feature', x.feature_ptr(), x.num_features()],
     ];
     for (const [name, ptr, floats] of buffers) expect(ptr + 4 * floats, name).toBeLessThanOrEqual(bytes);
     const r = await Recognizer.load(wasmPath, { stride: 3 });

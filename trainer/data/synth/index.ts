@@ -8,6 +8,7 @@ import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { CacheWriter, type CacheIndex, type SplitName } from '../cache.ts';
 import { ACTIONS } from './actions.ts';
 import { makeSubject, type Subject } from './body.ts';
+import { cameraRecording, toCameraSequence } from './camera.ts';
 import { record, toSequence } from './scene.ts';
 
 /** Class labels and one-line descriptions, in class-index order. */
@@ -24,6 +25,12 @@ export interface SynthOptions {
   /** Use the first K classes (default: all 14). */
   classes?: number;
   seed: number;
+  /**
+   * As a pose estimator sees the scenes through an ordinary camera: COCO-17 keypoints in pixels
+   * with scores (camera.ts), instead of the depth sensor's NTU-25 joints in metres. The scenes are
+   * the same for a seed either way.
+   */
+  camera?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** Replace an earlier cache at the output path (never anything else; see common/output-dir.ts). */
   force?: boolean;
@@ -63,7 +70,8 @@ export function* synthesize(opts: Omit<SynthOptions, 'onProgress' | 'force'>): G
       const first = sampleRng.int(pool.length);
       const cast = action.persons === 1 ? [pool[first]] : [pool[first], pool[(first + 1 + sampleRng.int(pool.length - 1)) % pool.length]];
       const name = `P${String(cast[0].id).padStart(3, '0')}A${String(c + 1).padStart(3, '0')}R${String(i).padStart(4, '0')}`;
-      const sequence = toSequence(record(action, cast, sampleRng), c, name);
+      const rec = record(action, cast, sampleRng);
+      const sequence = opts.camera ? toCameraSequence(cameraRecording(rec, sampleRng), c, name) : toSequence(rec, c, name);
       yield { split, subjects: cast.map((s) => s.id), sequence };
     }
   }
@@ -73,13 +81,13 @@ export function* synthesize(opts: Omit<SynthOptions, 'onProgress' | 'force'>): G
 export async function writeSyntheticDataset(outDir: string, opts: SynthOptions): Promise<CacheIndex> {
   const K = classCount(opts.classes);
   const writer = await CacheWriter.create(outDir, {
-    layout: 'ntu25',
+    layout: opts.camera ? 'coco17' : 'ntu25',
     persons: 2,
-    joints: 25,
+    joints: opts.camera ? 17 : 25,
     coords: 3,
     classes: SYNTH_CLASSES.slice(0, K).map((c) => c.label),
     benchmark: SYNTH_BENCHMARK,
-    source: `synthetic seed ${opts.seed}`,
+    source: `synthetic${opts.camera ? ' camera (COCO-17 pixels)' : ''} seed ${opts.seed}`,
   }, { force: opts.force });
   try {
     const total = K * opts.perClass;
