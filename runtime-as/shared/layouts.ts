@@ -129,10 +129,77 @@ export const COCO17 = defineLayout({
   dims: 2,
 });
 
-/** The registry. Messages list layouts in this order. */
-const REGISTRY = [NTU25, OPENPOSE18, COCO17] as const;
+/**
+ * Kinect v1 (Kinect for Windows SDK order), as NW-UCLA ships it. Bones as CTR-GCN's `graph/ucla.py`
+ * (root: joint 3, the shoulder centre). Centre: joint 2, the spine, which is where the authors' NW-UCLA
+ * feeder puts the origin (`value[0, 1, :]`) and the joint ntu25 centres on.
+ */
+export const KINECT20 = defineLayout({
+  name: 'kinect20',
+  joints: [
+    'spine_base', 'spine_mid', 'spine_shoulder', 'head',
+    'left_shoulder', 'left_elbow', 'left_wrist', 'left_hand',
+    'right_shoulder', 'right_elbow', 'right_wrist', 'right_hand',
+    'left_hip', 'left_knee', 'left_ankle', 'left_foot',
+    'right_hip', 'right_knee', 'right_ankle', 'right_foot',
+  ],
+  bones: [
+    [1, 2], [2, 3], [4, 3], [5, 3], [6, 5], [7, 6], [8, 7], [9, 3], [10, 9], [11, 10], [12, 11],
+    [13, 1], [14, 13], [15, 14], [16, 15], [17, 1], [18, 17], [19, 18], [20, 19],
+  ],
+  firstJoint: 1,
+  centre: 'spine_mid', // joint 2 (1-based)
+  dims: 3,
+});
 
-/** The name of a registered layout (`'ntu25' | 'openpose18' | 'coco17'`). */
+/**
+ * MSR Action3D's 20 joints: the same Kinect v1 body points as kinect20 in another order (rows of
+ * `aXX_sYY_eZZ_skeleton3D.txt`; left and right as the dataset's `body_model.mat` names them:
+ * left hip 5, left wrist 10, left ankle 16). Bones as that body model's (root: joint 7, the hip centre).
+ */
+export const MSR20 = defineLayout({
+  name: 'msr20',
+  joints: [
+    'left_shoulder', 'right_shoulder', 'spine_shoulder', 'spine_mid', 'left_hip', 'right_hip', 'spine_base',
+    'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hand', 'right_hand',
+    'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'left_foot', 'right_foot', 'head',
+  ],
+  bones: [
+    [4, 7], [3, 4], [20, 3], [1, 3], [2, 3], [8, 1], [9, 2], [10, 8], [11, 9], [12, 10], [13, 11],
+    [5, 7], [6, 7], [14, 5], [15, 6], [16, 14], [17, 15], [18, 16], [19, 17],
+  ],
+  firstJoint: 1,
+  centre: 'spine_mid', // joint 4 (1-based), the body point kinect20 and ntu25 centre on
+  dims: 3,
+});
+
+/**
+ * Florence 3D Actions (OpenNI, 15 joints): head, neck, torso, then left arm, right arm, left leg,
+ * right leg (left and right checked on the data: drinking and answering the phone raise the second
+ * arm in most clips). OpenNI's neck sits between the shoulders, Kinect's shoulder centre; its torso
+ * is the spine's middle; its hand and foot are the wrist and ankle region, named as Kinect's hand
+ * and foot. Bones: the natural tree rooted at the torso, which is also the centre.
+ */
+export const FLORENCE15 = defineLayout({
+  name: 'florence15',
+  joints: [
+    'head', 'spine_shoulder', 'spine_mid',
+    'left_shoulder', 'left_elbow', 'left_hand', 'right_shoulder', 'right_elbow', 'right_hand',
+    'left_hip', 'left_knee', 'left_foot', 'right_hip', 'right_knee', 'right_foot',
+  ],
+  bones: [
+    [0, 1], [1, 2], [3, 1], [4, 3], [5, 4], [6, 1], [7, 6], [8, 7],
+    [9, 2], [10, 9], [11, 10], [12, 2], [13, 12], [14, 13],
+  ],
+  firstJoint: 0,
+  centre: 'spine_mid',
+  dims: 3,
+});
+
+/** The registry. Messages list layouts in this order. */
+const REGISTRY = [NTU25, OPENPOSE18, COCO17, KINECT20, MSR20, FLORENCE15] as const;
+
+/** The name of a registered layout (`'ntu25' | 'openpose18' | …`). */
 export type LayoutName = (typeof REGISTRY)[number]['name'];
 
 /**
@@ -141,7 +208,7 @@ export type LayoutName = (typeof REGISTRY)[number]['name'];
  */
 export const LAYOUTS: Readonly<Record<LayoutName, JointLayout>> = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(REGISTRY.map((l) => [l.name, l]))));
 
-/** The registered layouts' names as messages list them: `ntu25, openpose18, coco17`. */
+/** The registered layouts' names as messages list them: `ntu25, openpose18, coco17, …`. */
 export const LAYOUT_LIST: string = Object.keys(LAYOUTS).join(', ');
 
 /** True when `name` (read from a file or a flag) is a layout's name. */
@@ -154,7 +221,7 @@ export function layoutByName(name: string): JointLayout {
   return LAYOUTS[name];
 }
 
-/** Every layout's joint count for messages: "ntu25: 25, openpose18: 18, coco17: 17". */
+/** Every layout's joint count for messages: "ntu25: 25, openpose18: 18, …". */
 export function jointCounts(): string {
   return REGISTRY.map((l) => `${l.name}: ${l.joints.length}`).join(', ');
 }
@@ -162,14 +229,14 @@ export function jointCounts(): string {
 /**
  * The layout of data with V joints per person: `hint` when it has V joints, else the one layout
  * that has. Throws a UserError starting with `where` (the file or tensor the V came from) when no
- * layout, or more than one, has V joints.
+ * layout, or more than one, has V joints; `nameWith` (a flag) is how the user names one then.
  */
-export function layoutForJoints(V: number, hint?: LayoutName | null, where = 'input'): JointLayout {
+export function layoutForJoints(V: number, hint?: LayoutName | null, where = 'input', nameWith?: string): JointLayout {
   if (hint && LAYOUTS[hint].joints.length === V) return LAYOUTS[hint];
   const hits: JointLayout[] = REGISTRY.filter((l) => l.joints.length === V);
   if (hits.length === 1) return hits[0];
   if (hits.length === 0) throw new UserError(`${where}: no joint layout has ${V} joints per person (${jointCounts()})`);
-  throw new UserError(`${where}: ${V} joints per person fit more than one joint layout (${hits.map((l) => l.name).join(', ')}), and none was named`);
+  throw new UserError(`${where}: ${V} joints per person fit more than one joint layout (${hits.map((l) => l.name).join(', ')}), and none was named${nameWith ? `; name one with ${nameWith}` : ''}`);
 }
 
 /** Where one joint of a mapped body comes from: a joint of the source, or the midpoint of two. */

@@ -72,7 +72,7 @@ describe('model artifact', () => {
     ['a duplicate weight', (m: any) => (m.weights[1].name = 'fc.weight'), /duplicate weight "fc\.weight"/],
     ['joints vs layout', (m: any) => (m.input.V = 18), /field "input\.V": layout ntu25 has 25 joints/],
     ['streaming window', (m: any) => (m.preprocessing.windowFrames = 0), /field "preprocessing\.windowFrames": expected an integer in 1\.\.10000, found 0/],
-    ['layout "__proto__"', (m: any) => (m.layout = '__proto__'), /field "layout": expected one of ntu25, openpose18, coco17, found "__proto__"/],
+    ['layout "__proto__"', (m: any) => (m.layout = '__proto__'), /field "layout": expected one of ntu25, openpose18, coco17, kinect20, msr20, florence15, found "__proto__"/],
     ['layout "toString"', (m: any) => (m.layout = 'toString'), /field "layout": .*found "toString"/],
     ['input null', (m: any) => (m.input = null), /field "input": expected \{ C, T, V, M \}/],
     ['preprocessing null', (m: any) => (m.preprocessing = null), /field "preprocessing": expected \{ windowFrames/],

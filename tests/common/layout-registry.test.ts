@@ -86,8 +86,14 @@ describe.each(ALL)('layout $name', (layout) => {
 
   it('import-ctrgcn infers it from PA (unless another layout has as many joints)', async () => {
     const imported = importCtrGcn(await writeStateDict(dir, weights), undefined, join(dir, 'imported'), { frames: T, classes: CLASSES });
-    if (rivals.length > 0) await expect(imported).rejects.toThrow(/fit more than one joint layout/);
+    if (rivals.length > 0) await expect(imported).rejects.toThrow(/fit more than one joint layout .*; name one with --layout$/);
     else expect(await imported).toMatchObject({ layout: layout.name, input: { C: 3, T, V, M } });
+    // Named (import-ctrgcn --layout), it is taken; a layout with another joint count is refused.
+    const named = await importCtrGcn(join(dir, 'state_dict.json'), undefined, join(dir, 'named'), { frames: T, classes: CLASSES, layout: layout.name });
+    expect(named).toMatchObject({ layout: layout.name, input: { V } });
+    const other = ALL.find((l) => l.joints.length !== V)!;
+    await expect(importCtrGcn(join(dir, 'state_dict.json'), undefined, join(dir, 'wrong'), { frames: T, classes: CLASSES, layout: other.name }))
+      .rejects.toThrow(`layout: ${other.name} has ${other.joints.length} joints, but ${join(dir, 'state_dict.json')}: PA is ${V} × ${V}`);
   });
 
   it('inspect and the recording reader name it from V, with its coordinate names', async () => {
@@ -99,19 +105,17 @@ describe.each(ALL)('layout $name', (layout) => {
     }
     await writeFile(join(dir, 'ctvm.npy'), npyBytes('<f4', [3, seq.frames, V, M], ctvm));
     await writeFile(join(dir, 'fmvc.npy'), npyBytes('<f4', [seq.frames, M, V, 3], seq.data));
-    const expected = rivals.length > 0 ? /fit more than one joint layout/ : null;
-    const report = inspectPath(join(dir, 'ctvm.npy'));
-    const loaded = loadRecording(join(dir, 'fmvc.npy'));
-    if (expected) {
-      await expect(report).rejects.toThrow(expected);
-      await expect(loaded).rejects.toThrow(expected);
+    if (rivals.length > 0) {
+      await expect(inspectPath(join(dir, 'ctvm.npy'))).rejects.toThrow(/fit more than one joint layout .*; name one with --layout$/);
+      await expect(loadRecording(join(dir, 'fmvc.npy'))).rejects.toThrow(/fit more than one joint layout/);
     } else {
-      const r = await report;
+      const r = await inspectPath(join(dir, 'ctvm.npy'));
       expect(r).toMatchObject({ layout: layout.name, joints: V, persons: M });
       expect(Object.keys(r.ranges!)).toEqual(layout.coordNames);
-      expect(await loaded).toMatchObject({ layout: layout.name, joints: V, persons: M, frames: seq.frames });
+      expect(await loadRecording(join(dir, 'fmvc.npy'))).toMatchObject({ layout: layout.name, joints: V, persons: M, frames: seq.frames });
     }
-    // The model's layout, given as the hint, always decides.
+    // The layout, named (inspect --layout; the model's layout for a recording), always decides.
+    expect(await inspectPath(join(dir, 'ctvm.npy'), layout.name)).toMatchObject({ layout: layout.name });
     expect(await loadRecording(join(dir, 'fmvc.npy'), layout.name)).toMatchObject({ layout: layout.name });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from 'cocodiff-runtime/shared/errors';
-import { COCO17, LAYOUTS, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from 'cocodiff-runtime/shared/layouts';
+import { COCO17, FLORENCE15, KINECT20, LAYOUTS, MSR20, NTU25, OPENPOSE18, jointCorrespondence, jointCounts, layoutByName, layoutForJoints, spatialAdjacency } from 'cocodiff-runtime/shared/layouts';
 
 describe('joint layouts', () => {
   it.each(Object.values(LAYOUTS))('$name is a tree rooted at one joint, every joint reaching the root', (layout) => {
@@ -46,8 +46,43 @@ describe('joint layouts', () => {
     expect(layoutForJoints(18)).toBe(OPENPOSE18);
     expect(layoutForJoints(25, 'ntu25')).toBe(NTU25);
     expect(layoutForJoints(17, 'ntu25')).toBe(COCO17);
-    expect(jointCounts()).toBe('ntu25: 25, openpose18: 18, coco17: 17');
-    expect(() => layoutForJoints(19, null, 'x.npy')).toThrow(new UserError('x.npy: no joint layout has 19 joints per person (ntu25: 25, openpose18: 18, coco17: 17)'));
+    const counts = 'ntu25: 25, openpose18: 18, coco17: 17, kinect20: 20, msr20: 20, florence15: 15';
+    expect(jointCounts()).toBe(counts);
+    expect(() => layoutForJoints(19, null, 'x.npy')).toThrow(new UserError(`x.npy: no joint layout has 19 joints per person (${counts})`));
+    // 20 joints are Kinect v1 in two orders: only a name decides.
+    expect(() => layoutForJoints(20, null, 'x.npy')).toThrow(new UserError('x.npy: 20 joints per person fit more than one joint layout (kinect20, msr20), and none was named'));
+    expect(layoutForJoints(20, 'msr20')).toBe(MSR20);
+    expect(layoutForJoints(15)).toBe(FLORENCE15);
+  });
+
+  it('Kinect v1 (NW-UCLA) follows CTR-GCN\'s graph/ucla.py: bone root joint 3 (shoulder centre), centre joint 2 as the authors\' feeder', () => {
+    const oneBased = KINECT20.bones.map(([c, p]) => [c + 1, p + 1]);
+    expect(oneBased).toEqual([[1, 2], [2, 3], [4, 3], [5, 3], [6, 5], [7, 6], [8, 7], [9, 3], [10, 9], [11, 10], [12, 11],
+      [13, 1], [14, 13], [15, 14], [16, 15], [17, 1], [18, 17], [19, 18], [20, 19]]);
+    expect(KINECT20.joints[KINECT20.parents.findIndex((p, v) => p === v)]).toBe('spine_shoulder');
+    expect(KINECT20.centre).toBe(1);
+  });
+
+  it('MSR Action3D is the same Kinect v1 body in its body_model.mat order (1-based: left hip 5, hip centre 7, left wrist 10, head 20)', () => {
+    const at = (n: number) => MSR20.joints[n - 1];
+    expect([at(5), at(6), at(7), at(10), at(11), at(16), at(17), at(20)])
+      .toEqual(['left_hip', 'right_hip', 'spine_base', 'left_wrist', 'right_wrist', 'left_ankle', 'right_ankle', 'head']);
+    expect(MSR20.joints[MSR20.parents.findIndex((p, v) => p === v)]).toBe('spine_base');
+    expect([...MSR20.joints].sort()).toEqual([...KINECT20.joints].sort());
+    // Between the two orders, every joint is copied: a permutation, both ways.
+    const toKinect = jointCorrespondence(MSR20, KINECT20);
+    expect(toKinect.map((s) => ('copy' in s ? MSR20.joints[s.copy] : null))).toEqual(KINECT20.joints);
+    expect(new Set(toKinect.map((s) => ('copy' in s ? s.copy : -1))).size).toBe(20);
+    expect(MSR20.joints[MSR20.centre]).toBe(KINECT20.joints[KINECT20.centre]);
+  });
+
+  it('NTU (Kinect v2) bodies map to Kinect v1 and Florence models; the reverse is refused by the joints v1 lacks', () => {
+    expect(jointCorrespondence(NTU25, KINECT20)).toEqual(KINECT20.joints.map((name) => ({ copy: NTU25.joints.indexOf(name) })));
+    expect(jointCorrespondence(NTU25, FLORENCE15)).toEqual(FLORENCE15.joints.map((name) => ({ copy: NTU25.joints.indexOf(name) })));
+    expect(jointCorrespondence(KINECT20, FLORENCE15)).toHaveLength(15);
+    expect(() => jointCorrespondence(KINECT20, NTU25)).toThrow(new UserError(
+      'cannot map kinect20 joints to a model trained on ntu25: kinect20 has no neck, left_hand_tip, left_thumb, right_hand_tip, right_thumb; use a model trained on kinect20'));
+    expect(() => jointCorrespondence(FLORENCE15, KINECT20)).toThrow(/^cannot map florence15 joints to a model trained on kinect20: florence15 has no spine_base, left_wrist, right_wrist, left_ankle, right_ankle;/);
   });
 
   it('joints correspond by name, plus midpoints; 2-D ↔ 3-D and joints the source lacks are refused', () => {

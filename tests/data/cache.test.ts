@@ -105,7 +105,7 @@ describe('dataset cache', () => {
       return readCache(dir).then(() => 'read', (e: Error) => e.message.replace(`${join(dir, 'index.json')}: `, ''));
     };
     expect(await refusal(() => null)).toBe('field "(root)": expected a JSON object');
-    expect(await refusal((j) => ({ ...j, layout: '__proto__' }))).toMatch(/^field "layout": expected one of ntu25, openpose18, coco17, found "__proto__"/);
+    expect(await refusal((j) => ({ ...j, layout: '__proto__' }))).toMatch(/^field "layout": expected one of ntu25, openpose18, coco17, kinect20, msr20, florence15, found "__proto__"/);
     expect(await refusal((j) => ({ ...j, layout: 'toString' }))).toMatch(/^field "layout": .* found "toString"/);
     expect(await refusal((j) => ({ ...j, splits: null }))).toBe('field "splits": expected { train, test }');
     expect(await refusal((j) => { j.splits.test.samples[0] = null; return j; })).toBe('field "splits.test.samples[0]": expected { name, label, frames, offset }');

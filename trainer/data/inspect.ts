@@ -74,12 +74,12 @@ function fromSequence(format: InspectReport['format'], path: string, seq: Sequen
 }
 
 /** A (C, T, V, M) array as the trainer feeds the model, turned back into a frame-major Sequence. */
-async function inspectNpy(path: string): Promise<InspectReport> {
+async function inspectNpy(path: string, layoutHint?: LayoutName): Promise<InspectReport> {
   const a = await readNpy(path);
   if (a.shape.length !== 4) throw atField(path, 'shape', `expected (C, T, V, M), found (${a.shape.join(', ')})`);
   const [C, T, V, M] = a.shape;
   if (C !== 3) throw atField(path, 'shape', `expected C = 3 coordinates per joint, found (${a.shape.join(', ')})`);
-  const layout = layoutForJoints(V, null, `${path}: field "shape"`).name;
+  const layout = layoutForJoints(V, layoutHint, `${path}: field "shape"`, '--layout').name;
   const data = new Float32Array(T * M * V * C);
   for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let m = 0; m < M; m++) {
     data[((t * M + m) * V + v) * C + c] = a.data[((c * T + t) * V + v) * M + m];
@@ -145,7 +145,8 @@ async function head(path: string): Promise<string> {
   }
 }
 
-export async function inspectPath(path: string): Promise<InspectReport> {
+/** `layoutHint` names the layout of a .npy whose joint count fits more than one (20: kinect20, msr20). */
+export async function inspectPath(path: string, layoutHint?: LayoutName): Promise<InspectReport> {
   const st = await stat(path).catch(() => null);
   if (!st) throw new UserError(`${path}: no such file or folder`);
   if (st.isDirectory()) {
@@ -153,7 +154,7 @@ export async function inspectPath(path: string): Promise<InspectReport> {
     return inspectCache(path);
   }
   const start = await head(path);
-  if (path.endsWith('.npy') || start.startsWith('\x93NUMPY')) return inspectNpy(path);
+  if (path.endsWith('.npy') || start.startsWith('\x93NUMPY')) return inspectNpy(path, layoutHint);
   if (path.endsWith('.npz') || start.startsWith('PK')) return inspectNpz(path);
   if (path.endsWith('.json') || start.trimStart().startsWith('{')) {
     const seq = await loadKineticsJson(path);

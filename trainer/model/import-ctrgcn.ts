@@ -12,7 +12,7 @@
 import { dirname, resolve } from 'node:path';
 import { writeArtifact, type ArtifactMeta, type CtrGcnConfig, type ModelJson, type Modality, type Tensor } from '../../common/artifact.ts';
 import { OptionError, UserError, atField } from 'cocodiff-runtime/shared/errors';
-import { layoutForJoints } from 'cocodiff-runtime/shared/layouts';
+import { LAYOUTS, layoutForJoints, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { describeCtrGcn } from '../../common/model/ctrgcn.ts';
 import { ntuClassNames } from '../data/ntu-names.ts';
 import { checkNames } from './params.ts';
@@ -26,6 +26,8 @@ export interface ImportMeta {
   /** Class names, one per logit; default: the NTU-60 / NTU-120 names when K is 60 / 120. */
   classes?: string[];
   modality?: Modality;
+  /** The joint layout, when the joint count fits more than one (20: kinect20 or msr20). */
+  layout?: LayoutName;
   /** Extra provenance recorded in model.json. */
   provenance?: Record<string, unknown>;
   /** Replace an earlier artifact at outDir (never anything else; see common/output-dir.ts). */
@@ -115,7 +117,10 @@ export async function importCtrGcnCheckpoint(checkpointPath: string, outDir: str
 /** Checks official tensors against the configuration they describe and writes them as an artifact (read from `inputs`). */
 async function importWeights(weights: Map<string, Tensor>, source: string, inputs: string[], outDir: string, meta: ImportMeta): Promise<ModelJson> {
   const { backbone, V, M, numClasses } = inferConfig(weights, source);
-  const layout = layoutForJoints(V, null, `${source}: PA is ${V} × ${V}`).name;
+  if (meta.layout && LAYOUTS[meta.layout].joints.length !== V) {
+    throw new OptionError('layout', `${meta.layout} has ${LAYOUTS[meta.layout].joints.length} joints, but ${source}: PA is ${V} × ${V}`);
+  }
+  const layout = layoutForJoints(V, meta.layout, `${source}: PA is ${V} × ${V}`, '--layout').name;
   const T = meta.frames ?? 64;
   if (!Number.isInteger(T) || T < 1) throw new OptionError('frames', `expected a positive integer, found ${T}`);
   const classes = meta.classes ?? (numClasses === 60 || numClasses === 120 ? ntuClassNames(numClasses) : undefined);
