@@ -14,7 +14,7 @@ import { printable } from '../../common/terminal.ts';
 type Flags = ModelSizeFlags &
   CoCoDiffFlags &
   BackendFlags &
-  Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
+  Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
     data?: string;
     out?: string;
     backbone: string;
@@ -34,6 +34,7 @@ export function register(program: Command): void {
     .addOption(new Option('--modality <m>', 'input stream (default joint)').choices(MODALITIES as string[]))
     .option('--epochs <n>', 'epochs (default 65; synth-quick 6; with --resume, extends the run)', positiveInt('--epochs'))
     .option('--batch <n>', 'batch size (default 64; synth-quick and ucla 16)', positiveInt('--batch'))
+    .option('--repeat <n>', 'passes over the training recordings per epoch (default 1; ucla 5)', positiveInt('--repeat'))
     .option('--lr <lr>', 'base learning rate after warm-up (default 0.1 × batch / 64)', number('--lr'))
     .option('--seed <s>', 'seed for initialisation, sample order and augmentation (default 1)', integer('--seed'))
     .addOption(backendOption())
@@ -60,6 +61,7 @@ export function register(program: Command): void {
         modality: f.modality,
         epochs: f.epochs,
         batch: f.batch,
+        repeat: f.repeat,
         lr: f.lr,
         seed: f.seed,
         valFraction: f.valFraction,

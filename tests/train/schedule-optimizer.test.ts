@@ -38,6 +38,8 @@ describe('--preset ucla: the authors\' NW-UCLA recipe (config/ucla/default.yaml)
     const c = resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', batch: 32, width: 0.25, valFraction: 0.2 });
     expect(c.schedule.baseLr).toBeCloseTo(0.2, 12);
     expect(c).toMatchObject({ width: 0.25, valFraction: 0.2, protocol: 'ucla' });
+    expect(resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', repeat: 1 }).repeat).toBe(1);
+    expect(() => resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', repeat: 0 })).toThrow(/repeat.*expected a positive integer, found 0/);
   });
   it('other runs keep the NTU recipe\'s optimiser, one pass per epoch and the ntu preprocessing', () => {
     expect(resolveConfig({ data: 'cache', out: 'run' })).toMatchObject({ repeat: 1, protocol: 'ntu', sgd: { momentum: 0.9, weightDecay: 4e-4, nesterov: true } });

@@ -34,6 +34,8 @@ export interface TrainOptions {
   seed?: number;
   backend?: BackendName;
   preset?: PresetName;
+  /** Passes over the training subset per epoch (default 1; ucla 5). */
+  repeat?: number;
   /** Frames the network sees (T); default 64. */
   frames?: number;
   /** Fraction of the training subjects held out as the validation split (default 0.2; 0 = none). */
@@ -193,6 +195,7 @@ export function resumeConflicts(o: TrainOptions, saved: RunConfig, name: OptionN
   differs('frames', o.frames, saved.frames);
   differs('modality', o.modality, saved.modality);
   differs('batch', o.batch, saved.batch);
+  differs('repeat', o.repeat, saved.repeat ?? 1);
   differs('lr', o.lr, saved.schedule.baseLr);
   differs('seed', o.seed, saved.seed);
   differs('preset', o.preset, saved.preset ?? undefined);
@@ -231,7 +234,7 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     preset: o.preset ?? null,
     schedule: p.schedule(batch, epochs, o.lr),
     sgd: p.sgd ?? CTRGCN_SGD,
-    repeat: p.repeat ?? 1,
+    repeat: positiveInt(o.repeat ?? p.repeat ?? 1, 'repeat'),
     protocol: p.protocol ?? 'ntu',
     cocodiff: o.cocodiff ?? null,
     textFile: o.textFile ?? null,
