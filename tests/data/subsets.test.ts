@@ -13,6 +13,16 @@ describe('training subsets', () => {
     expect(subjectOf('kinetics_abc')).toBe('kinetics_abc');
   });
 
+  it('reads the subject of per-clip datasets\' names (NW-UCLA, MSR Action3D, Florence, prepare clips), the two views of one take alike', () => {
+    expect(subjectOf('a01_s03_e02_v01')).toBe('s3');
+    expect(subjectOf('a01_s03_e02_v02')).toBe('s3');
+    expect(subjectOf('a12_s10_e01')).toBe('s10');
+    expect(subjectOf('a01_s3_id7')).toBe('s3');
+    expect(subjectOf('s7_walk-take2')).toBe('s7');
+    // An underscore-s number elsewhere in a name is no subject.
+    expect(subjectOf('vid_s12_x')).toBe('vid_s12_x');
+  });
+
   it('holds out whole subjects for validation, disjoint from training', () => {
     const s = trainSubsets(samples, { valFraction: 0.2, perClass: 0, seed: 1 });
     expect(s.valSubjects).toHaveLength(2);

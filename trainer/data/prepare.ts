@@ -39,7 +39,7 @@ export interface PrepareOptions {
 }
 
 /** Recursively lists files whose name ends with `ext`, sorted, so the cache order is reproducible. */
-async function listFiles(dir: string, ext: string): Promise<string[]> {
+export async function listFiles(dir: string, ext: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -56,7 +56,7 @@ async function listFiles(dir: string, ext: string): Promise<string[]> {
  * Runs `fill` against a new CacheWriter and commits it; on any error or SIGINT the writer is
  * aborted, so nothing appears at `out`.
  */
-async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, inputs: string[], fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
+export async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, inputs: string[], fill: (w: CacheWriter, checkInterrupt: () => void) => Promise<void>): Promise<CacheIndex> {
   const { signal } = opts;
   // Catch Ctrl-C before the partial directory exists, so no moment is left where it would survive.
   // A second Ctrl-C exits at once, removing the partial directory (common/temporaries.ts).
@@ -83,14 +83,14 @@ async function writeCache(out: string, meta: CacheMeta, opts: PrepareOptions, in
 }
 
 /** Refuses an output path that may not be written before any input is read (CacheWriter checks again). */
-async function checkOut(out: string, opts: PrepareOptions, inputs: string[]): Promise<void> {
+export async function checkOut(out: string, opts: PrepareOptions, inputs: string[]): Promise<void> {
   await checkOutputDir(out, { kind: 'dataset cache', force: opts.force, inputs });
 }
 
 /** The reason counted for a sample with no body that is not all zeros, in every prepare path. */
-const ALL_ZERO = 'no valid frame (every body all zeros)';
+export const ALL_ZERO = 'no valid frame (every body all zeros)';
 
-function bump(skipped: Record<string, number>, reason: string): void {
+export function bump(skipped: Record<string, number>, reason: string): void {
   skipped[reason] = (skipped[reason] ?? 0) + 1;
 }
 

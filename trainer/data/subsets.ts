@@ -10,11 +10,18 @@ import type { SampleEntry } from './cache.ts';
 
 /** NTU (`S001C002P003R002A013`) and synthetic (`P003A001R0002`) names carry the performer as P###. */
 const PERFORMER = /P(\d{3})/;
+/**
+ * Per-clip datasets: NW-UCLA `a01_s03_e02_v01`, MSR Action3D `a01_s03_e02`, Florence `a01_s3_id7`, and
+ * `prepare clips`' `s3_<file>` (clips.ts): the subject is the `s` number after the action, or first.
+ */
+const CLIP_SUBJECT = /^(?:a\d+_)?s(\d+)(?=_|$)/;
 
 /** The subject a recording's performer is, or the recording's own name when the name carries none. */
 export function subjectOf(name: string): string {
   const m = PERFORMER.exec(name);
-  return m ? `P${m[1]}` : name;
+  if (m) return `P${m[1]}`;
+  const clip = CLIP_SUBJECT.exec(name);
+  return clip ? `s${Number(clip[1])}` : name;
 }
 
 export interface TrainSubsets {
