@@ -3,11 +3,12 @@
  * order, min–max normalisation, numpy's linspace frame indices, the training draw, and the whole
  * `protocol: 'ucla'` pipeline's invariances.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NTU25, OPENPOSE18, type JointLayout } from 'cocodiff-runtime/shared/layouts';
+import { KINECT20, NTU25, OPENPOSE18, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import { Rng } from '../../common/rng.ts';
-import { preprocess, validFrames, type Clip, type PreprocessOptions } from '../../trainer/data/preprocess.ts';
+import { centre, preprocess, validFrames, type Clip, type PreprocessOptions } from '../../trainer/data/preprocess.ts';
 import {
   applyViewMatrix, drawUclaView, minMaxNormalise, uclaTestFrames, uclaTrainFrames, uclaViewMatrix, UCLA_FRAME_COPIES,
 } from '../../trainer/data/preprocess-ucla.ts';
@@ -173,5 +174,28 @@ describe("preprocess with protocol 'ucla'", () => {
     const withEmpty = { ...seq, frames: 14, data: padded };
     expect(validFrames(withEmpty, 1).frames).toBe(12);
     expect(Array.from(preprocess(withEmpty, test(NTU25)))).toEqual(Array.from(preprocess(seq, test(NTU25))));
+  });
+});
+
+describe("against the authors' feeder (tests/fixtures/ucla-feeder, written by feeder_ucla.py itself)", () => {
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/ucla-feeder/feeder.json', import.meta.url), 'utf8')) as {
+    clip: number[][][]; joint: number[][][]; bone: number[][][];
+    view: { degreesX: number; degreesY: number; scale: number; normalised: number[][][] };
+  };
+  const seq: Sequence = { layout: 'kinect20', frames: fixture.clip.length, persons: 1, joints: 20, coords: 3, data: Float32Array.from(fixture.clip.flat(2)), name: 'fixture' };
+
+  it.each(['joint', 'bone'] as const)('test transform, %s stream: the same [C][T][V] to 1e-5', (modality) => {
+    const ours = preprocess(seq, { frames: 52, persons: 1, modality, layout: KINECT20, train: false, protocol: 'ucla' });
+    const want = fixture[modality].flat(2);
+    expect(ours.length).toBe(want.length);
+    want.forEach((v, i) => expect(Math.abs(ours[i] - v)).toBeLessThan(1e-5));
+  });
+
+  it('view transform at fixed angles, then min–max: the same positions to 1e-5', () => {
+    const clip = validFrames(seq, 1);
+    centre(clip, KINECT20);
+    applyViewMatrix(clip, uclaViewMatrix(fixture.view.degreesX, fixture.view.degreesY, fixture.view.scale));
+    minMaxNormalise(clip, 3);
+    fixture.view.normalised.flat(2).forEach((v, i) => expect(Math.abs(clip.data[i] - v)).toBeLessThan(1e-5));
   });
 });
