@@ -1,9 +1,10 @@
 /**
- * The CLI's number parsers, for commander options: each returns the value or throws a UserError
+ * The CLI's number (and layout name) parsers, for commander options: each returns the value or throws a UserError
  * naming the flag, what it expects and what it got, which cli/main.ts prints as one line. They check
  * the kind of number; ranges that depend on other options are the library's to check (OptionError).
  */
 import { UserError } from 'cocodiff-runtime/shared/errors';
+import { isLayoutName, LAYOUT_LIST, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 
 type Parser = (text: string) => number;
 
@@ -35,6 +36,14 @@ export function nonNegativeInt(flag: string): Parser {
 /** An integer in 1..max. */
 export function positiveInt(flag: string, max = Infinity): Parser {
   return numberWhere(flag, max === Infinity ? 'a positive integer' : `an integer in 1..${max}`, (n) => Number.isInteger(n) && n >= 1 && n <= max);
+}
+
+/** A registered joint layout's name (`--layout kinect20`). */
+export function layoutName(flag: string): (text: string) => LayoutName {
+  return (text) => {
+    if (!isLayoutName(text)) throw new UserError(`${flag}: expected one of ${LAYOUT_LIST}, found "${text}"`);
+    return text;
+  };
 }
 
 /** The help of every `--force`: what it may replace, and what it never will. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { FORCE_HELP, positiveInt } from '../options.ts';
+import { FORCE_HELP, layoutName, positiveInt } from '../options.ts';
 import { MODALITIES, type Modality } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
-import { isLayoutName, LAYOUT_LIST, type LayoutName } from 'cocodiff-runtime/shared/layouts';
+import { LAYOUT_LIST, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { importCtrGcn, importCtrGcnCheckpoint } from '../../trainer/model/import-ctrgcn.ts';
 import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
@@ -19,22 +19,21 @@ export function register(program: Command): void {
     .option('--force', FORCE_HELP)
     .option('--frames <t>', 'frames per sample the model is used with', positiveInt('--frames', LIMITS.frames), 64)
     .option('--classes <file>', 'class names, one per line (default: NTU-60 / NTU-120 names for 60 / 120 classes)')
-    .option('--layout <name>', `joint layout (${LAYOUT_LIST}); needed when the joint count fits two (20: kinect20 for NW-UCLA, msr20)`)
+    .option('--layout <name>', `joint layout (${LAYOUT_LIST}); needed when the joint count fits two (20: kinect20 for NW-UCLA, msr20)`, layoutName('--layout'))
     .option('--modality <m>', `input modality the weights were trained on (${MODALITIES.join(', ')})`, 'joint')
     .addHelpText('after', '\nThe configuration (joints, persons, channels, classes) is read off the tensor shapes; any missing,\nextra or mis-shaped tensor is refused by name. num_batches_tracked counters are ignored.\n' +
       'A checkpoint is read without running its pickle: float32/float16/float64 tensors, "module." prefixes\n(DataParallel) removed; any Python global other than the few a state_dict needs is refused by name.')
-    .action(async (checkpoint: string | undefined, f: { manifest?: string; weights?: string; out: string; frames: number; classes?: string; layout?: string; modality: string; force?: boolean }) => {
+    .action(async (checkpoint: string | undefined, f: { manifest?: string; weights?: string; out: string; frames: number; classes?: string; layout?: LayoutName; modality: string; force?: boolean }) => {
       const { frames } = f;
       if (checkpoint && f.manifest) throw new UserError('give a checkpoint or --manifest, not both');
       if (!checkpoint && !f.manifest) throw new UserError('give the checkpoint to import (MODEL.pt), or --manifest FILE');
       if (checkpoint && f.weights) throw new UserError('--weights: only used with --manifest (a checkpoint holds its weights)');
       if (!(MODALITIES as readonly string[]).includes(f.modality)) throw new UserError(`--modality: expected one of ${MODALITIES.join(', ')}, found "${f.modality}"`);
-      if (f.layout !== undefined && !isLayoutName(f.layout)) throw new UserError(`--layout: expected one of ${LAYOUT_LIST}, found "${f.layout}"`);
       let classes: string[] | undefined;
       if (f.classes) {
         classes = (await readInputText(f.classes, 'the class names')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
       }
-      const meta = { frames, classes, layout: f.layout as LayoutName | undefined, modality: f.modality as Modality, force: f.force };
+      const meta = { frames, classes, layout: f.layout, modality: f.modality as Modality, force: f.force };
       const model = checkpoint ? await importCtrGcnCheckpoint(checkpoint, f.out, meta) : await importCtrGcn(f.manifest!, f.weights, f.out, meta);
       const params = model.weights.filter((w) => !/running_(mean|var)$/.test(w.name)).reduce((n, w) => n + w.bytes / 4, 0);
       console.log(`${printable(f.out)}: CTR-GCN, ${model.backbone.channels.length} units [${model.backbone.channels}], layout ${model.layout}, ` +

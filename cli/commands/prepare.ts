@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { FORCE_HELP, nonNegativeInt, numberWhere, positiveInt } from '../options.ts';
+import { FORCE_HELP, layoutName, nonNegativeInt, numberWhere, positiveInt } from '../options.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
-import { LAYOUT_LIST, LAYOUTS, isLayoutName, layoutForJoints } from 'cocodiff-runtime/shared/layouts';
+import { LAYOUT_LIST, LAYOUTS, layoutForJoints, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { prepareClips, type ClipSplitBy } from '../../trainer/data/clips.ts';
 import { florenceSpec, msr3dSpec } from '../../trainer/data/clip-presets.ts';
@@ -95,7 +95,7 @@ export function register(program: Command): void {
     .requiredOption('--root <dir>', 'folder of clip files (searched recursively; files the pattern does not match are skipped and counted)')
     .requiredOption('--pattern <regex>', 'matched against each file name, with named groups label and subject, optionally view and rep, e.g. ^a(?<label>\\d+)_s(?<subject>\\d+)_e(?<rep>\\d+)\\.txt$')
     .requiredOption('--joints <n>', 'joints per frame', positiveInt('--joints'))
-    .option('--layout <name>', `joint layout (${LAYOUT_LIST}); needed when the joint count fits two`)
+    .option('--layout <name>', `joint layout (${LAYOUT_LIST}); needed when the joint count fits two`, layoutName('--layout'))
     .option('--split <by>', 'what the test split holds out: subject | view', 'subject')
     .option('--test-subjects <list>', 'subjects whose clips test (with --split subject), e.g. 2,4,6')
     .option('--test-views <list>', 'views whose clips test (with --split view), e.g. 3')
@@ -103,13 +103,12 @@ export function register(program: Command): void {
     .option('--scale <s>', 'multiply every coordinate (0.001: millimetres to metres)', numberWhere('--scale', 'a positive number', (x) => x > 0), 1)
     .requiredOption('--out <dir>', OUT_HELP)
     .option('--force', FORCE_HELP)
-    .action(async (o: { root: string; pattern: string; joints: number; layout?: string; split: string; testSubjects?: string; testViews?: string; classes?: string; scale: number; out: string; force?: boolean }) => {
+    .action(async (o: { root: string; pattern: string; joints: number; layout?: LayoutName; split: string; testSubjects?: string; testViews?: string; classes?: string; scale: number; out: string; force?: boolean }) => {
       if (o.split !== 'subject' && o.split !== 'view') throw new OptionError('split', `expected subject or view, found "${o.split}"`);
       const splitBy: ClipSplitBy = o.split;
       const [flag, list, other] = splitBy === 'subject' ? ['--test-subjects', o.testSubjects, o.testViews !== undefined ? '--test-views' : null] : ['--test-views', o.testViews, o.testSubjects !== undefined ? '--test-subjects' : null];
       if (other) throw new UserError(`${other}: not used with --split ${splitBy} (give ${flag})`);
       if (list === undefined) throw new UserError(`${flag}: required with --split ${splitBy} (the ${splitBy}s whose clips test)`);
-      if (o.layout !== undefined && !isLayoutName(o.layout)) throw new UserError(`--layout: expected one of ${LAYOUT_LIST}, found "${o.layout}"`);
       if (o.layout !== undefined && LAYOUTS[o.layout].joints.length !== o.joints) throw new UserError(`--joints ${o.joints}: layout ${o.layout} has ${LAYOUTS[o.layout].joints.length} joints`);
       const layout = layoutForJoints(o.joints, o.layout, `--joints ${o.joints}`, '--layout');
       let pattern: RegExp;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cocodiffOverrides, type CoCoDiffFlags } from '../../cli/cocodiff-options.ts';
 import * as ablate from '../../cli/commands/ablate.ts';
 import * as train from '../../cli/commands/train.ts';
-import { integer, nonNegativeInt, number, numberWhere, positiveInt } from '../../cli/options.ts';
+import { integer, layoutName, nonNegativeInt, number, numberWhere, positiveInt } from '../../cli/options.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 
@@ -53,6 +53,12 @@ describe('number parsers', () => {
     expect(() => parsed(train, '--width', 'wide')).toThrow('--width: expected a number, found "wide"');
     expect(() => parsed(ablate, '--eta', 'x')).toThrow('--eta: expected a number, found "x"');
     expect(() => parsed(ablate, '--frames', '0')).toThrow('--frames: expected an integer in 1..1024, found "0"');
+  });
+
+  it('a layout flag takes a registered layout\'s name and nothing else (no prototype key)', () => {
+    expect(layoutName('--layout')('kinect20')).toBe('kinect20');
+    expect(() => layoutName('--layout')('kinect')).toThrow(new UserError('--layout: expected one of ntu25, openpose18, coco17, kinect20, msr20, florence15, found "kinect"'));
+    expect(() => layoutName('--layout')('__proto__')).toThrow(/^--layout: expected one of /);
   });
 });
 

@@ -88,7 +88,7 @@ describe('prepare florence', () => {
   });
 
   it('refuses a test subject that has no clip', async () => {
-    await expect(prepareClips(florenceSpec(root, ['11']), join(tmp(), 'c'), quiet)).rejects.toThrow(new OptionError('test-subjects', '11: no clip has that subject (the clips have 1, 10, 2, 3, 4, 5, 6, 7, 8, 9)'));
+    await expect(prepareClips(florenceSpec(root, ['11']), join(tmp(), 'c'), quiet)).rejects.toThrow(new OptionError('testSubjects', '11: no clip has that subject (the clips have 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)'));
   });
 });
 
@@ -150,6 +150,6 @@ describe('prepare clips', () => {
     expect(r.skipped).toEqual({ 'no valid frame (every body all zeros): walk-p1-cam2.txt': 1 });
     rmSync(join(folder, 'walk-p1-cam1.txt'));
     rmSync(join(folder, 'walk-p1-cam2.txt'));
-    await expect(prepareClips(spec(folder), join(tmp(), 'c'), quiet)).rejects.toThrow(new OptionError('test-views', 'every clip would be a test clip; nothing is left to train on'));
+    await expect(prepareClips(spec(folder), join(tmp(), 'c'), quiet)).rejects.toThrow(new OptionError('testViews', 'every clip would be a test clip; nothing is left to train on'));
   });
 });

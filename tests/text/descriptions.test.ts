@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { SYNTH_CLASSES } from '../../trainer/data/synth/index.ts';
+import { FLORENCE_CLASSES, MSR3D_CLASSES } from '../../trainer/data/clip-presets.ts';
+import { UCLA_ACTIONS } from '../../trainer/data/ucla.ts';
 import {
   BODY_PARTS, MIN_COARSE, descriptionsFor, loadDescriptions, selectClasses, validateDescriptions,
 } from '../../trainer/text/descriptions.ts';
@@ -40,6 +42,9 @@ describe('the project\'s descriptions', () => {
     ['ntu120', NTU120],
     ['ntu60', NTU120.slice(0, 60)],
     ['kinetics400', referenceLines('trainer/data/reference/kinetics400_label_map.txt')],
+    ['nw-ucla', UCLA_ACTIONS.map((a) => a.name)],
+    ['msr3d', MSR3D_CLASSES],
+    ['florence3d', FLORENCE_CLASSES],
   ];
   it.each(builtin)('%s covers every class with ≥ 6 coarse phrases and all six body parts', async (name, labels) => {
     const d = await loadDescriptions(name);
@@ -59,6 +64,10 @@ describe('the project\'s descriptions', () => {
     const ntu = await descriptionsFor(NTU120.slice(0, 60));
     expect(ntu.dataset).toBe('ntu120');
     expect(ntu.classes.map((c) => c.label)).toEqual(NTU120.slice(0, 60));
+    // The small real datasets' caches find their own text (their names overlap: sit down, stand up, clap).
+    expect((await descriptionsFor(UCLA_ACTIONS.map((a) => a.name))).dataset).toBe('nw-ucla');
+    expect((await descriptionsFor(MSR3D_CLASSES)).dataset).toBe('msr3d');
+    expect((await descriptionsFor(FLORENCE_CLASSES)).dataset).toBe('florence3d');
     await expect(descriptionsFor(['juggle flaming torches'])).rejects.toThrow(/juggle flaming torches/);
   });
 });

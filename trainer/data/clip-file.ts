@@ -53,7 +53,7 @@ function keepBodyFrames(values: Float64Array | Float32Array, perJoint: number, f
 }
 
 /** Text rows: every row of one width, either one joint (3 or 4 values) or one frame (V × 3 or V × 4). */
-export function textValues(text: string, path: string, V: number): { values: Float64Array; perJoint: number; framesInFile: number } {
+function textValues(text: string, path: string, V: number): { values: Float64Array; perJoint: number; framesInFile: number } {
   const rows: number[][] = [];
   let width = 0;
   let firstLine = 0;

@@ -55,7 +55,7 @@ function stemOf(path: string): string {
 }
 
 /** Refuses a pattern that cannot say what a clip is, before any file is read. */
-export function checkClipPattern(pattern: RegExp, splitBy: ClipSplitBy): void {
+function checkClipPattern(pattern: RegExp, splitBy: ClipSplitBy): void {
   const groups = new Set([...pattern.source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1]));
   for (const need of ['label', 'subject', ...(splitBy === 'view' ? ['view'] : [])]) {
     if (!groups.has(need)) throw new OptionError('pattern', `/${pattern.source}/ has no named group (?<${need}>…); it must name the clip's label and subject${splitBy === 'view' ? ' and view' : ''}`);
@@ -135,8 +135,8 @@ export async function prepareClips(spec: ClipsSpec, out: string, opts: PrepareOp
   const test = new Set(spec.testGroups.map(groupKey));
   const present = new Set(clips.map(groupOf));
   const absent = [...test].filter((g) => !present.has(g));
-  if (absent.length > 0) throw new OptionError(spec.splitBy === 'view' ? 'test-views' : 'test-subjects', `${absent.join(', ')}: no clip has ${spec.splitBy === 'view' ? 'that view' : 'that subject'} (the clips have ${[...present].sort().join(', ')})`);
-  if (clips.every((c) => test.has(groupOf(c)))) throw new OptionError(spec.splitBy === 'view' ? 'test-views' : 'test-subjects', 'every clip would be a test clip; nothing is left to train on');
+  if (absent.length > 0) throw new OptionError(spec.splitBy === 'view' ? 'testViews' : 'testSubjects', `${absent.join(', ')}: no clip has ${spec.splitBy === 'view' ? 'that view' : 'that subject'} (the clips have ${[...present].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)).join(', ')})`);
+  if (clips.every((c) => test.has(groupOf(c)))) throw new OptionError(spec.splitBy === 'view' ? 'testViews' : 'testSubjects', 'every clip would be a test clip; nothing is left to train on');
   const allZero: string[] = [];
   const index = await writeCache(out, {
     layout: spec.layout, persons: 1, joints: layout.joints.length, coords: 3, classes, benchmark: spec.benchmark, source: spec.root,

@@ -2,7 +2,7 @@
  * Class descriptions: the text that guides CoCoDiff. One JSON file per dataset in
  * trainer/text/descriptions/<dataset>.json:
  *
- *   { "format": "cocodiff-text", "version": 1, "dataset": "ntu120" | "kinetics400" | "synthetic",
+ *   { "format": "cocodiff-text", "version": 1, "dataset": "ntu120" | "kinetics400" | "synthetic" | …,
  *     "classes": [ { "label": "drink water",
  *                    "coarse": ["drink water", "sip water", ...],          // the label + ≥ 5 synonyms
  *                    "fine": { "head": "...", "hands": "...", "arms": "...",
@@ -38,7 +38,7 @@ export interface Descriptions {
 }
 
 /** The datasets the project writes descriptions for; ntu60 is a view of ntu120. */
-export const BUILTIN_DATASETS = ['ntu60', 'ntu120', 'kinetics400', 'synthetic'] as const;
+export const BUILTIN_DATASETS = ['ntu60', 'ntu120', 'kinetics400', 'synthetic', 'nw-ucla', 'msr3d', 'florence3d'] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
 
 export const DESCRIPTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'descriptions');
@@ -80,7 +80,7 @@ export function validateDescriptions(doc: unknown, file: string, minCoarse = 1):
 
 /**
  * Loads and validates a descriptions file, or one of the project's own by dataset name
- * (`ntu60`, `ntu120`, `kinetics400`, `synthetic`).
+ * (`ntu60`, `ntu120`, `kinetics400`, `synthetic`, `nw-ucla`, `msr3d`, `florence3d`).
  */
 export async function loadDescriptions(fileOrDataset: string): Promise<Descriptions> {
   const builtin = (BUILTIN_DATASETS as readonly string[]).includes(fileOrDataset);
@@ -109,10 +109,10 @@ export function selectClasses(d: Descriptions, classes: readonly string[], file:
 
 /**
  * Finds the project's descriptions whose labels cover the training classes (NTU-60/120, Kinetics-400,
- * the synthetic set) and returns the text in class order.
+ * the synthetic set, NW-UCLA, MSR Action3D, Florence 3D) and returns the text in class order.
  */
 export async function descriptionsFor(classes: readonly string[]): Promise<{ dataset: string; classes: ClassText[] }> {
-  for (const name of ['ntu120', 'kinetics400', 'synthetic'] as const) {
+  for (const name of ['ntu120', 'kinetics400', 'synthetic', 'nw-ucla', 'msr3d', 'florence3d'] as const) {
     let d: Descriptions;
     try {
       d = await loadDescriptions(name);
