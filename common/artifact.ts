@@ -12,7 +12,7 @@ import { writeDirAtomic } from './atomic.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { checkHeader, classNamesProblem, fieldChecks, isObject, isSha256Hex, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import { LAYOUT_LIST, LAYOUTS, isLayoutName, type LayoutName } from 'cocodiff-runtime/shared/layouts';
-import { MODALITIES, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
+import { MODALITIES, PREPROCESS_PROTOCOLS, type InputSpec, type Modality, type PreprocessSpec } from 'cocodiff-runtime/shared/input-spec';
 import { TensorFileWriter, checkTensorEntries, readTensors, sha256, type TensorEntry } from './tensor-file.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { readInputBytes, readInputText } from 'cocodiff-runtime/shared/formats/read-input';
@@ -160,6 +160,7 @@ function validateModelJson(m: ModelJson, file: string): void {
   need(intIn(pre.windowFrames, LIMITS.windowFrames), 'preprocessing.windowFrames', `expected an integer in 1..${LIMITS.windowFrames}, found ${JSON.stringify(pre.windowFrames)}`);
   need(typeof pre.testCropRatio === 'number' && pre.testCropRatio > 0 && pre.testCropRatio <= 1, 'preprocessing.testCropRatio', 'expected a number in (0, 1]');
   need(typeof pre.centre === 'boolean', 'preprocessing.centre', `expected true or false, found ${JSON.stringify(pre.centre)}`);
+  need(pre.protocol === undefined || PREPROCESS_PROTOCOLS.includes(pre.protocol), 'preprocessing.protocol', `expected one of ${PREPROCESS_PROTOCOLS.join(', ')}, found ${JSON.stringify(pre.protocol)}`);
   const classes = classNamesProblem(m.classes, LIMITS.classes);
   need(classes === undefined, 'classes', classes!);
   need(m.weightsFile === 'weights.bin', 'weightsFile', 'expected "weights.bin"');

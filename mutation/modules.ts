@@ -54,10 +54,13 @@ export const MODULES: MutationModule[] = [
     stryker: [{
       file: 'trainer/data/preprocess.ts',
       names: ['validFrames', 'centre', 'testCrop', 'bones', 'motion', 'applyModality', 'testPreprocessOptions', 'preprocess'],
+    }, {
+      file: 'trainer/data/preprocess-ucla.ts',
+      names: ['minMaxNormalise', 'uclaTestFrames', 'gatherFrames', 'uclaTransform'],
     }],
     planted: [{ file: 'runtime-as/assembly/preprocess.ts', tests: ['tests/runtime/preprocess-parity.test.ts'] }],
     plantedSample: 24,
-    tests: ['tests/data/preprocess.test.ts', 'tests/runtime/preprocess-parity.test.ts'],
+    tests: ['tests/data/preprocess.test.ts', 'tests/data/preprocess-ucla.test.ts', 'tests/runtime/preprocess-parity.test.ts'],
   },
   {
     name: 'empty-person-ring',

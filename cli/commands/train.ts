@@ -14,7 +14,7 @@ import { printable } from '../../common/terminal.ts';
 type Flags = ModelSizeFlags &
   CoCoDiffFlags &
   BackendFlags &
-  Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
+  Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
     data?: string;
     out?: string;
     backbone: string;
@@ -33,14 +33,15 @@ export function register(program: Command): void {
   addModelSizeOptions(command)
     .addOption(new Option('--modality <m>', 'input stream (default joint)').choices(MODALITIES as string[]))
     .option('--epochs <n>', 'epochs (default 65; synth-quick 6; with --resume, extends the run)', positiveInt('--epochs'))
-    .option('--batch <n>', 'batch size (default 64; synth-quick 16)', positiveInt('--batch'))
+    .option('--batch <n>', 'batch size (default 64; synth-quick and ucla 16)', positiveInt('--batch'))
+    .option('--repeat <n>', 'passes over the training recordings per epoch (default 1; ucla 5)', positiveInt('--repeat'))
     .option('--lr <lr>', 'base learning rate after warm-up (default 0.1 × batch / 64)', number('--lr'))
     .option('--seed <s>', 'seed for initialisation, sample order and augmentation (default 1)', integer('--seed'))
     .addOption(backendOption())
-    .addOption(new Option('--preset <name>', 'a smaller model and schedule; explicit flags still win').choices(Object.keys(PRESETS)))
+    .addOption(new Option('--preset <name>', 'synth-quick: a smaller model and schedule; ucla: the authors\' NW-UCLA protocol and recipe (docs/training.md); explicit flags still win').choices(Object.keys(PRESETS)))
     .option('--resume [run_dir]', 'continue a run from its last checkpoint (the run directory, or --out)')
     .option('--quiet', 'no progress bars or per-epoch lines')
-    .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2; 0 = none, the last epoch is used)', number('--val-fraction'))
+    .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2, ucla 0; 0 = none, the last epoch is used)', number('--val-fraction'))
     .option('--train-per-class <k>', 'train on K recordings per class (low-data runs; drawn from the seed)', integer('--train-per-class'))
     .option('--cocodiff', 'add the CoCoDiff text-guided latent diffusion branch (training only; never exported)');
   addCoCoDiffOptions(command, { textSwitches: true })
@@ -60,6 +61,7 @@ export function register(program: Command): void {
         modality: f.modality,
         epochs: f.epochs,
         batch: f.batch,
+        repeat: f.repeat,
         lr: f.lr,
         seed: f.seed,
         valFraction: f.valFraction,

@@ -3,7 +3,7 @@
  * preprocessing, ABI metadata) is built with. The names are the build contract with runtime-as/assembly.
  */
 import type { ModelJson } from '../../common/artifact.ts';
-import { MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
+import { MODALITY_CODES, PROTOCOL_CODES } from 'cocodiff-runtime/shared/abi';
 import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 
 export interface ConfigOptions {
@@ -29,6 +29,8 @@ export function generateConfig(m: ModelJson, opts: ConfigOptions = {}): string {
     `export const CENTRE_JOINT: i32 = ${layout.centre}; // ${layout.joints[layout.centre]}`,
     `export const CENTRE_COORDS: i32 = ${m.preprocessing.centre ? layout.dims : 0}; // 0: no centring`,
     `export const TEST_CROP_RATIO: f64 = ${m.preprocessing.testCropRatio};`,
+    `export const PROTOCOL: i32 = ${PROTOCOL_CODES[m.preprocessing.protocol ?? 'ntu']}; // ${m.preprocessing.protocol ?? 'ntu'}`,
+    `export const POSITION_COORDS: i32 = ${layout.dims}; // coordinates that are positions (min-max normalised by the ucla protocol)`,
     `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
     '',
   ];

@@ -1,15 +1,17 @@
 /**
  * Test-time preprocessing inside the module, numerically the trainer's `preprocess()` at test time
  * (trainer/data/preprocess.ts; the spec is in docs/data.md): valid frames only, centring on
- * person 0's centre joint, the centred 95 % crop, linear resize to MODEL_T frames with
- * align_corners = false, then the model's modality. Input: pointers to the valid frames
- * ([M][V][C] float32 each), oldest first, and their person masks. Output: [C][T][V][M].
+ * person 0's centre joint, then by PROTOCOL either (ntu) the centred 95 % crop and a linear resize
+ * to MODEL_T frames with align_corners = false, or (ucla, trainer/data/preprocess-ucla.ts) min–max
+ * normalisation of each position coordinate to [−1, 1] over all the valid frames and MODEL_T frames
+ * at linspace(0, n − 1, MODEL_T) truncated; then the model's modality. Input: pointers to the valid
+ * frames ([M][V][C] float32 each), oldest first, and their person masks. Output: [C][T][V][M].
  *
- * Interpolation and crop arithmetic run in f64 in the same order as the trainer's JavaScript, so
- * crop bounds and interpolation weights are the same numbers, not merely close ones.
+ * Interpolation, normalisation and index arithmetic run in f64 in the same order as the trainer's
+ * JavaScript, so crop bounds, weights and frame indices are the same numbers, not merely close ones.
  */
 import { MAX_COORDINATE } from './abi';
-import { CENTRE_COORDS, CENTRE_JOINT, IN_C, IN_M, IN_V, MODALITY, MODEL_T, PARENTS, TEST_CROP_RATIO } from './config';
+import { CENTRE_COORDS, CENTRE_JOINT, IN_C, IN_M, IN_V, MODALITY, MODEL_T, PARENTS, POSITION_COORDS, PROTOCOL, TEST_CROP_RATIO } from './config';
 
 const PERSON_FLOATS: i32 = IN_V * IN_C;
 
@@ -78,6 +80,15 @@ function chooseOrigin(ptrs: usize, masks: usize, n: i32): void {
 /** Preprocesses `n` ≥ 1 valid frames into the network input at `out`. */
 export function preprocessFrames(ptrs: usize, masks: usize, n: i32, out: usize): void {
   chooseOrigin(ptrs, masks, n);
+  // PROTOCOL: 0 ntu, 1 ucla (PROTOCOL_CODES).
+  if (PROTOCOL == 1) sampleNormalised(ptrs, masks, n, out);
+  else cropResize(ptrs, masks, n, out);
+  // MODALITY: 0 joint, 1 bone, 2 joint-motion, 3 bone-motion.
+  if (MODALITY == 1 || MODALITY == 3) toBones(out);
+  if (MODALITY == 2 || MODALITY == 3) toMotion(out);
+}
+
+function cropResize(ptrs: usize, masks: usize, n: i32, out: usize): void {
   const bias = <i32>Math.floor(((1.0 - TEST_CROP_RATIO) * <f64>n) / 2.0);
   const L = n - 2 * bias;
   for (let t = 0; t < MODEL_T; t++) {
@@ -99,9 +110,56 @@ export function preprocessFrames(ptrs: usize, masks: usize, n: i32, out: usize):
       }
     }
   }
-  // MODALITY: 0 joint, 1 bone, 2 joint-motion, 3 bone-motion.
-  if (MODALITY == 1 || MODALITY == 3) toBones(out);
-  if (MODALITY == 2 || MODALITY == 3) toMotion(out);
+}
+
+// Per position coordinate, the clip's minimum and maximum after centring (f64).
+const lows: usize = memory.data(3 * 8, 16);
+const highs: usize = memory.data(3 * 8, 16);
+
+/** The ucla protocol: every present joint's position coordinates over all n frames give each one's range. */
+function findRanges(ptrs: usize, masks: usize, n: i32): void {
+  for (let c = 0; c < POSITION_COORDS; c++) {
+    store<f64>(lows + (<usize>c << 3), Infinity);
+    store<f64>(highs + (<usize>c << 3), -Infinity);
+  }
+  for (let k = 0; k < n; k++) {
+    const frame = load<usize>(ptrs + (<usize>k << alignof<usize>()));
+    const mask = load<i32>(masks + (<usize>k << 2));
+    for (let m = 0; m < IN_M; m++) {
+      if (!((mask >> m) & 1)) continue;
+      for (let v = 0; v < IN_V; v++) {
+        for (let c = 0; c < POSITION_COORDS; c++) {
+          const x = centred(frame, mask, m, v, c);
+          const lo = lows + (<usize>c << 3);
+          const hi = highs + (<usize>c << 3);
+          store<f64>(lo, min<f64>(load<f64>(lo), x));
+          store<f64>(hi, max<f64>(load<f64>(hi), x));
+        }
+      }
+    }
+  }
+}
+
+/** The ucla protocol: MODEL_T frames at linspace(0, n − 1, MODEL_T) truncated, each position min–max normalised to [−1, 1] (0 where it never varies). */
+function sampleNormalised(ptrs: usize, masks: usize, n: i32, out: usize): void {
+  findRanges(ptrs, masks, n);
+  const step = MODEL_T > 1 ? <f64>(n - 1) / <f64>(MODEL_T - 1) : 0.0;
+  for (let t = 0; t < MODEL_T; t++) {
+    const k = t == MODEL_T - 1 && MODEL_T > 1 ? n - 1 : <i32>(<f64>t * step); // numpy: linspace(0, n − 1, 1) is [0]
+    const frame = load<usize>(ptrs + (<usize>k << alignof<usize>()));
+    const mask = load<i32>(masks + (<usize>k << 2));
+    for (let c = 0; c < IN_C; c++) {
+      const lo = c < POSITION_COORDS ? load<f64>(lows + (<usize>c << 3)) : 0.0;
+      const hi = c < POSITION_COORDS ? load<f64>(highs + (<usize>c << 3)) : 0.0;
+      for (let v = 0; v < IN_V; v++) {
+        for (let m = 0; m < IN_M; m++) {
+          let y = centred(frame, mask, m, v, c);
+          if (c < POSITION_COORDS && (mask >> m) & 1) y = hi > lo ? ((y - lo) / (hi - lo)) * 2 - 1 : 0.0;
+          store<f32>(out + (<usize>(((c * MODEL_T + t) * IN_V + v) * IN_M + m) << 2), <f32>y);
+        }
+      }
+    }
+  }
 }
 
 function toBones(x: usize): void {

@@ -7,7 +7,8 @@
  *   network.ts  network_forward(input, logits): the network on [C][T][V][M] → [K] logits;
  *               FEATURE, NUM_FEATURES: where its pooled feature (the classifier's input) stays
  *   config.ts   NUM_CLASSES, IN_C, MODEL_T, IN_V, IN_M, WINDOW_FRAMES, SEQUENCE_CAPACITY, MODALITY,
- *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PARENTS
+ *               CENTRE_JOINT, CENTRE_COORDS (0 = no centring), TEST_CROP_RATIO, PROTOCOL (PROTOCOL_CODES),
+ *               POSITION_COORDS, PARENTS
  *   abi.ts      ABI_VERSION, STATUS_*, MAX_COORDINATE (from runtime-as/shared/abi.ts)
  *
  * Every buffer is static (memory.data): after instantiation nothing allocates, so the module's

@@ -26,4 +26,4 @@ export { ABI_EXPORTS, ABI_VERSION, STATUS } from '../shared/abi.ts';
 export { LAYOUTS } from '../shared/layouts.ts';
 export type { JointLayout, LayoutName } from '../shared/layouts.ts';
 export type { Sequence } from '../shared/sequence.ts';
-export type { InputSpec, Modality, PreprocessSpec } from '../shared/input-spec.ts';
+export type { InputSpec, Modality, PreprocessProtocol, PreprocessSpec } from '../shared/input-spec.ts';

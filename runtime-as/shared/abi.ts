@@ -97,3 +97,5 @@ export const STATUS = {
 } as const;
 
 export const MODALITY_CODES = { joint: 0, bone: 1, 'joint-motion': 2, 'bone-motion': 3 } as const;
+/** The build constant PROTOCOL of runtime-as/assembly/preprocess.ts, by PreprocessSpec.protocol. */
+export const PROTOCOL_CODES = { ntu: 0, ucla: 1 } as const;

@@ -18,6 +18,16 @@ export interface InputSpec {
   M: number;
 }
 
+/**
+ * Which of CTR-GCN's data feeders the preprocessing follows:
+ * - `ntu` (feeder_ntu): the centred crop of testCropRatio of the valid frames, linearly resized to T;
+ * - `ucla` (feeder_ucla, `train --preset ucla`): each position coordinate min–max normalised to
+ *   [−1, 1] over every valid frame and joint, then T frames at linspace(0, n − 1, T) truncated to
+ *   integers; testCropRatio is unused. The window (or the classified sequence) is the clip.
+ */
+export type PreprocessProtocol = 'ntu' | 'ucla';
+export const PREPROCESS_PROTOCOLS: readonly PreprocessProtocol[] = ['ntu', 'ucla'];
+
 /** How a recording becomes the network's input (the trainer's test-time preprocessing, done in wasm). */
 export interface PreprocessSpec {
   /**
@@ -31,4 +41,6 @@ export interface PreprocessSpec {
   testCropRatio: number;
   /** Subtract the centre joint of person 0's first non-empty frame from every joint. */
   centre: boolean;
+  /** Absent in artifacts and sidecars written before it existed: `ntu`. */
+  protocol?: PreprocessProtocol;
 }

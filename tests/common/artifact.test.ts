@@ -83,6 +83,7 @@ describe('model artifact', () => {
     ['T = 1e8', (m: any) => (m.input.T = 1e8), /field "input\.T": expected an integer in 1\.\.1024, found 100000000/],
     ['window of 1e9 frames', (m: any) => (m.preprocessing.windowFrames = 1e9), /field "preprocessing\.windowFrames": expected an integer in 1\.\.10000/],
     ['1e6 channels', (m: any) => (m.backbone.channels = [1e6]), /field "backbone\.channels"/],
+    ['preprocessing protocol', (m: any) => (m.preprocessing.protocol = 'kinetics'), /field "preprocessing\.protocol": expected one of ntu, ucla, found "kinetics"/],
   ])('refuses a model.json with a bad %s, naming the field', async (_what, mutate, expected) => {
     const dir = await freshArtifact(`bad-${String(_what).replace(/\W/g, '')}`);
     const model = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));

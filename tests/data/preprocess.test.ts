@@ -192,7 +192,7 @@ describe('preprocess', () => {
       input: { C: 3, T: 48, V: 18, M: 1 }, modality: 'bone-motion', layout: 'openpose18',
       preprocessing: { windowFrames: 60, testCropRatio: 0.9, centre: false },
     });
-    expect(opts).toEqual({ frames: 48, persons: 1, modality: 'bone-motion', layout: OPENPOSE18, train: false, cropRatio: 0.9, centre: false });
+    expect(opts).toEqual({ frames: 48, persons: 1, modality: 'bone-motion', layout: OPENPOSE18, train: false, cropRatio: 0.9, centre: false, protocol: 'ntu' });
   });
 
   it('rotates 3D training clips (by default) and never 2D ones, whose third value is a score', () => {

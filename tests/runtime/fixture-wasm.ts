@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, MODALITY_CODES } from 'cocodiff-runtime/shared/abi';
+import { ABI_VERSION, MODALITY_CODES, PROTOCOL_CODES } from 'cocodiff-runtime/shared/abi';
 import { ABI_ENTRY, generateAbi } from '../../compiler/codegen/abi.ts';
 import type { Modality } from '../../common/artifact.ts';
+import type { PreprocessProtocol } from 'cocodiff-runtime/shared/input-spec';
 import { LAYOUTS, type LayoutName } from 'cocodiff-runtime/shared/layouts';
 import { recognizerSha256 } from 'cocodiff-runtime/shared/wasm-identity';
 
@@ -26,6 +27,8 @@ export interface FixtureConfig {
   modality: Modality;
   centre: boolean;
   testCropRatio: number;
+  /** Default `ntu`. */
+  protocol?: PreprocessProtocol;
 }
 
 /** The stand-in network's weights: deterministic, distinct per class and channel. */
@@ -61,6 +64,8 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     `export const CENTRE_JOINT: i32 = ${layout.centre};`,
     `export const CENTRE_COORDS: i32 = ${cfg.centre ? layout.dims : 0};`,
     `export const TEST_CROP_RATIO: f64 = ${cfg.testCropRatio};`,
+    `export const PROTOCOL: i32 = ${PROTOCOL_CODES[cfg.protocol ?? 'ntu']};`,
+    `export const POSITION_COORDS: i32 = ${layout.dims};`,
     `export const PARENTS: StaticArray<i32> = [${layout.parents.join(', ')}];`,
     '',
   ].join('\n'));
@@ -104,7 +109,7 @@ export async function buildFixtureWasm(dir: string, cfg: FixtureConfig): Promise
     layout: cfg.layout,
     input: { C, T: cfg.T, V, M: cfg.M },
     modality: cfg.modality,
-    preprocessing: { windowFrames: cfg.T, testCropRatio: cfg.testCropRatio, centre: cfg.centre },
+    preprocessing: { windowFrames: cfg.T, testCropRatio: cfg.testCropRatio, centre: cfg.centre, protocol: cfg.protocol ?? 'ntu' },
     windowFrames: cfg.windowFrames,
     // As the compiler writes it: loaders check that the sidecar belongs to this .wasm.
     wasmSha256: await recognizerSha256(await readFile(wasmPath)),

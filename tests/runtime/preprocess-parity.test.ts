@@ -1,6 +1,6 @@
 /**
  * The in-wasm test-time preprocessing must equal the trainer's preprocess() to 1e-5, for every
- * modality, 3D and 2D layouts, with and without centring, through both `classify_sequence` and the
+ * modality, 3D and 2D layouts, with and without centring, both protocols (ntu, ucla), through both `classify_sequence` and the
  * streaming ring (`push_frame` + `infer`), including the awkward cases cameras produce.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +19,9 @@ const CONFIGS: Array<FixtureConfig & { id: string }> = [
   { id: 'ntu25 joint', layout: 'ntu25', classes: 4, T: 16, M: 2, windowFrames: 40, sequenceCapacity: 120, modality: 'joint', centre: true, testCropRatio: 0.9 },
   { id: 'openpose18 bone', layout: 'openpose18', classes: 5, T: 24, M: 1, windowFrames: 30, sequenceCapacity: 150, modality: 'bone', centre: true, testCropRatio: 0.95 },
   { id: 'coco17 joint-motion, no centring', layout: 'coco17', classes: 3, T: 20, M: 2, windowFrames: 24, sequenceCapacity: 100, modality: 'joint-motion', centre: false, testCropRatio: 1 },
+  // The authors' NW-UCLA test transform: min–max over the window, frames at numpy's linspace.
+  { id: 'ntu25 joint, ucla protocol', layout: 'ntu25', classes: 4, T: 20, M: 2, windowFrames: 36, sequenceCapacity: 120, modality: 'joint', centre: true, testCropRatio: 0.95, protocol: 'ucla' },
+  { id: 'openpose18 bone-motion, ucla protocol, no centring', layout: 'openpose18', classes: 5, T: 52, M: 1, windowFrames: 40, sequenceCapacity: 150, modality: 'bone-motion', centre: false, testCropRatio: 1, protocol: 'ucla' },
 ];
 
 let dir: string;
@@ -36,7 +39,7 @@ afterAll(async () => {
 });
 
 function reference(seq: Sequence, cfg: FixtureConfig): Float32Array {
-  return preprocess(seq, { frames: cfg.T, persons: cfg.M, modality: cfg.modality, layout: LAYOUTS[cfg.layout], train: false, cropRatio: cfg.testCropRatio, centre: cfg.centre });
+  return preprocess(seq, { frames: cfg.T, persons: cfg.M, modality: cfg.modality, layout: LAYOUTS[cfg.layout], train: false, cropRatio: cfg.testCropRatio, centre: cfg.centre, protocol: cfg.protocol });
 }
 
 /** The stand-in network's probabilities computed in JS from an input. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { ctrgcnSchedule, learningRate } from '../../trainer/train/schedule.ts';
 import { Sgd } from '../../trainer/train/optimizer.ts';
+import { resolveConfig } from '../../trainer/train/config.ts';
 
 await tf.setBackend('cpu');
 
@@ -19,6 +20,29 @@ describe('learning-rate schedule (CTR-GCN recipe)', () => {
   it('scales the base rate with the batch size', () => {
     expect(ctrgcnSchedule(16).baseLr).toBeCloseTo(0.025, 12);
     expect(learningRate(ctrgcnSchedule(16), 40)).toBeCloseTo(0.0025, 12);
+  });
+});
+
+describe('--preset ucla: the authors\' NW-UCLA recipe (config/ucla/default.yaml)', () => {
+  it('CTR-GCN on 52 frames, batch 16 at lr 0.1, weight decay 1e-4, 5 passes per epoch, 65 epochs with the decay at 50, no validation split', () => {
+    const c = resolveConfig({ data: 'cache', out: 'run', preset: 'ucla' });
+    expect(c).toMatchObject({ width: 1, blocks: 10, frames: 52, batch: 16, epochs: 65, repeat: 5, protocol: 'ucla', valFraction: 0 });
+    expect(c.sgd).toEqual({ momentum: 0.9, weightDecay: 1e-4, nesterov: true });
+    expect(c.schedule).toEqual({ baseLr: 0.1, warmupEpochs: 5, milestones: [50], decay: 0.1 });
+    expect(learningRate(c.schedule, 0)).toBeCloseTo(0.02, 12);
+    expect(learningRate(c.schedule, 49)).toBeCloseTo(0.1, 12);
+    expect(learningRate(c.schedule, 50)).toBeCloseTo(0.01, 12);
+  });
+  it('a shorter run keeps the schedule\'s shape; explicit options still win', () => {
+    expect(resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', epochs: 26 }).schedule).toEqual({ baseLr: 0.1, warmupEpochs: 2, milestones: [20], decay: 0.1 });
+    const c = resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', batch: 32, width: 0.25, valFraction: 0.2 });
+    expect(c.schedule.baseLr).toBeCloseTo(0.2, 12);
+    expect(c).toMatchObject({ width: 0.25, valFraction: 0.2, protocol: 'ucla' });
+    expect(resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', repeat: 1 }).repeat).toBe(1);
+    expect(() => resolveConfig({ data: 'cache', out: 'run', preset: 'ucla', repeat: 0 })).toThrow(/repeat.*expected a positive integer, found 0/);
+  });
+  it('other runs keep the NTU recipe\'s optimiser, one pass per epoch and the ntu preprocessing', () => {
+    expect(resolveConfig({ data: 'cache', out: 'run' })).toMatchObject({ repeat: 1, protocol: 'ntu', sgd: { momentum: 0.9, weightDecay: 4e-4, nesterov: true } });
   });
 });
 

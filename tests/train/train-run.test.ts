@@ -81,7 +81,7 @@ describe('a short synthetic training run', () => {
     // The streaming window is the median training recording, not the network's 16 frames.
     const lengths = (await readCache(data)).index.splits.train.samples.map((e) => e.frames).sort((a, b) => a - b);
     expect(lengths[0]).not.toBe(lengths[lengths.length - 1]);
-    expect(artifact.model.preprocessing).toEqual({ windowFrames: lengths[lengths.length >> 1], testCropRatio: 0.95, centre: true });
+    expect(artifact.model.preprocessing).toEqual({ windowFrames: lengths[lengths.length >> 1], testCropRatio: 0.95, centre: true, protocol: 'ntu' });
 
     const reference = CtrGcnModel.create({ backbone: artifact.model.backbone, input: artifact.model.input, layout: artifact.model.layout, numClasses: 5 }, 99);
     expect([...artifact.weights.keys()].sort()).toEqual([...reference.weightShapes().keys()].sort());

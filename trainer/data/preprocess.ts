@@ -10,12 +10,16 @@
  *   5.   resize        linear resize of that run to T frames (align_corners = false), transpose to [C][T][V][M]
  *   6.   rotate        random 3D rotation (training, 3D layouts only)
  *   7.   applyModality joint, bone, joint-motion, bone-motion
+ *
+ * With `protocol: 'ucla'` (the authors' NW-UCLA feeder), steps 4 to 6 are preprocess-ucla.ts's instead.
  */
 import type { Modality, ModelJson } from '../../common/artifact.ts';
+import type { PreprocessProtocol } from 'cocodiff-runtime/shared/input-spec';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LAYOUTS, type JointLayout } from 'cocodiff-runtime/shared/layouts';
 import type { Rng } from '../../common/rng.ts';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
+import { uclaTransform } from './preprocess-ucla.ts';
 
 export interface PreprocessOptions {
   /** T: frames the network sees. */
@@ -35,6 +39,8 @@ export interface PreprocessOptions {
   rng?: Rng;
   /** Subtract the centre joint (default true). */
   centre?: boolean;
+  /** Whose feeder steps 4 to 6 follow (default `ntu`; input-spec.ts). */
+  protocol?: PreprocessProtocol;
 }
 
 export const DEFAULT_TEST_CROP_RATIO = 0.95;
@@ -243,7 +249,7 @@ export function applyModality(x: Float32Array, modality: Modality, C: number, T:
 export function testPreprocessOptions(m: Pick<ModelJson, 'input' | 'modality' | 'layout' | 'preprocessing'>): PreprocessOptions {
   return {
     frames: m.input.T, persons: m.input.M, modality: m.modality, layout: LAYOUTS[m.layout],
-    train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre,
+    train: false, cropRatio: m.preprocessing.testCropRatio, centre: m.preprocessing.centre, protocol: m.preprocessing.protocol ?? 'ntu',
   };
 }
 
@@ -254,6 +260,7 @@ export function preprocess(seq: Sequence, opts: PreprocessOptions): Float32Array
   if (opts.train && !opts.rng) throw new Error('preprocess: training needs an rng');
   const clip = validFrames(seq, M);
   if (opts.centre ?? true) centre(clip, layout);
+  if (opts.protocol === 'ucla') return applyModality(uclaTransform(clip, layout, T, opts.train ? opts.rng : undefined), opts.modality, seq.coords, T, M, layout.parents);
   const crop = opts.train ? trainCrop(clip.frames, T, opts.rng!, opts.cropRange) : testCrop(clip.frames, opts.cropRatio);
   const x = resize(clip, crop, T);
   if (opts.train && (opts.rotate ?? true) && layout.dims === 3) rotate(x, T, V, M, opts.rng!);

@@ -14,9 +14,10 @@ import type { CoCoDiffOptions } from '../cocodiff/types.ts';
 import type { ModelSpec } from '../model/ctrgcn.ts';
 import { ctrgcnSchedule, type LrSchedule } from './schedule.ts';
 import { CTRGCN_SGD, type SgdOptions } from './optimizer.ts';
+import type { PreprocessProtocol } from 'cocodiff-runtime/shared/input-spec';
 import { parseJson } from 'cocodiff-runtime/shared/json-fields';
 
-export type PresetName = 'synth-quick';
+export type PresetName = 'synth-quick' | 'ucla';
 
 export interface TrainOptions {
   /** Dataset cache directory (`cocodiff prepare` / `cocodiff synth`). */
@@ -33,6 +34,8 @@ export interface TrainOptions {
   seed?: number;
   backend?: BackendName;
   preset?: PresetName;
+  /** Passes over the training subset per epoch (default 1; ucla 5). */
+  repeat?: number;
   /** Frames the network sees (T); default 64. */
   frames?: number;
   /** Fraction of the training subjects held out as the validation split (default 0.2; 0 = none). */
@@ -92,6 +95,10 @@ export interface RunConfig {
   preset: PresetName | null;
   schedule: LrSchedule;
   sgd: SgdOptions;
+  /** Passes over the training subset per epoch (absent in runs from before it: 1). */
+  repeat?: number;
+  /** Whose feeder the preprocessing follows (absent in runs from before it: `ntu`). */
+  protocol?: PreprocessProtocol;
   cocodiff: CoCoDiffOptions | null;
   textFile: string | null;
   embeddingsFile: string | null;
@@ -104,12 +111,38 @@ export interface Preset {
   epochs: number;
   batch: number;
   schedule: (batch: number, epochs: number, lr?: number) => LrSchedule;
+  /** Default: CTR-GCN's NTU recipe (CTRGCN_SGD). */
+  sgd?: SgdOptions;
+  /** Passes over the training subset per epoch (default 1). */
+  repeat?: number;
+  /** Default `ntu`. */
+  protocol?: PreprocessProtocol;
+  /** Default DEFAULT_VAL_FRACTION. */
+  valFraction?: number;
+}
+
+/** The authors' NW-UCLA recipe (config/ucla/default.yaml): 65 epochs, 5 of warm-up, ×0.1 at epoch 50. */
+const UCLA_EPOCHS = 65;
+
+/**
+ * The NW-UCLA schedule at lr 0.1 for batch 16 (scaled linearly with the batch). A shorter --epochs
+ * keeps its shape: warm-up and the decay at the same fractions of the run (exact at 65 epochs).
+ */
+export function uclaSchedule(batch: number, epochs: number, lr?: number): LrSchedule {
+  return {
+    baseLr: lr ?? 0.1 * (batch / 16),
+    warmupEpochs: Math.max(1, Math.round((5 * epochs) / UCLA_EPOCHS)),
+    milestones: [Math.round((50 * epochs) / UCLA_EPOCHS)],
+    decay: 0.1,
+  };
 }
 
 /**
  * synth-quick: a quarter-width, 3-unit CTR-GCN on 32 frames with a short schedule (1 warm-up epoch,
  * ×0.1 for the last third of the epochs, so a longer --epochs stretches the schedule; 6 epochs:
  * ×0.1 before the last two), for `cocodiff synth` data on 2 CPU cores with the wasm backend.
+ * ucla: the authors' NW-UCLA protocol and recipe (CTR-GCN, 52 frames, batch 16, SGD with weight
+ * decay 1e-4, five passes over the training clips per epoch, preprocess-ucla.ts's transforms).
  */
 export const PRESETS: Record<PresetName, Preset> = {
   'synth-quick': {
@@ -119,6 +152,19 @@ export const PRESETS: Record<PresetName, Preset> = {
     epochs: 6,
     batch: 16,
     schedule: (batch, epochs, lr) => ({ baseLr: lr ?? 0.1 * (batch / 16), warmupEpochs: 1, milestones: [Math.round((2 * epochs) / 3)], decay: 0.1 }),
+  },
+  ucla: {
+    width: 1,
+    blocks: 10,
+    frames: 52,
+    epochs: UCLA_EPOCHS,
+    batch: 16,
+    schedule: uclaSchedule,
+    sgd: { momentum: 0.9, weightDecay: 1e-4, nesterov: true },
+    repeat: 5,
+    protocol: 'ucla',
+    // The authors train on all 1,020 training clips and keep no validation split: the last epoch is kept.
+    valFraction: 0,
   },
 };
 
@@ -149,6 +195,7 @@ export function resumeConflicts(o: TrainOptions, saved: RunConfig, name: OptionN
   differs('frames', o.frames, saved.frames);
   differs('modality', o.modality, saved.modality);
   differs('batch', o.batch, saved.batch);
+  differs('repeat', o.repeat, saved.repeat ?? 1);
   differs('lr', o.lr, saved.schedule.baseLr);
   differs('seed', o.seed, saved.seed);
   differs('preset', o.preset, saved.preset ?? undefined);
@@ -181,12 +228,14 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     batch,
     frames: framesOf(o.frames ?? p.frames),
     seed: o.seed ?? 1,
-    valFraction: o.valFraction ?? DEFAULT_VAL_FRACTION,
+    valFraction: o.valFraction ?? p.valFraction ?? DEFAULT_VAL_FRACTION,
     trainPerClass: o.trainPerClass ?? 0,
     subsetSeed: o.subsetSeed ?? o.seed ?? 1,
     preset: o.preset ?? null,
     schedule: p.schedule(batch, epochs, o.lr),
-    sgd: CTRGCN_SGD,
+    sgd: p.sgd ?? CTRGCN_SGD,
+    repeat: positiveInt(o.repeat ?? p.repeat ?? 1, 'repeat'),
+    protocol: p.protocol ?? 'ntu',
     cocodiff: o.cocodiff ?? null,
     textFile: o.textFile ?? null,
     embeddingsFile: o.embeddingsFile ?? null,

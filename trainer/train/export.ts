@@ -58,7 +58,7 @@ export async function writeRunArtifact(runDir: string, outDir: string, which: Ex
       input: model.input,
       modality: config.modality,
       // Runs from before recordingFrames was kept stream the model's own T frames.
-      preprocessing: { windowFrames: run.recordingFrames ?? model.input.T, testCropRatio: DEFAULT_TEST_CROP_RATIO, centre: true },
+      preprocessing: { windowFrames: run.recordingFrames ?? model.input.T, testCropRatio: DEFAULT_TEST_CROP_RATIO, centre: true, protocol: config.protocol ?? 'ntu' },
       classes: run.classes,
       provenance: {
         trainer: 'cocodiff train',

@@ -46,6 +46,8 @@ export interface Session {
 export interface TrainingData {
   cache: Cache;
   subsets: TrainSubsets;
+  /** One epoch's training samples: the train subset, `repeat` times over (the shuffle mixes the passes, as the authors' repeated dataset). */
+  epochSamples: number[];
   /** Preprocessing of training batches (with `train: true`). */
   pre: TestPreprocess;
   /** Preprocessing of the validation and test splits. */
@@ -73,14 +75,15 @@ async function openData(run: RunFile, runDir: string, log: (line: string) => voi
   const subsets = trainSubsets(cache.index.splits.train.samples, { valFraction: config.valFraction ?? 0, perClass: config.trainPerClass ?? 0, seed: config.subsetSeed ?? config.seed });
   const trainCount = subsets.train.length;
   if (trainCount === 0) throw new OptionError('valFraction', `${config.valFraction} leaves no training recordings in ${config.data} after holding out ${subsets.valSubjects.length} validation subjects`);
-  log(`train ${trainCount} recordings, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
-  const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout };
-  const dropLast = trainCount >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
+  log(`train ${trainCount} recordings${(config.repeat ?? 1) > 1 ? ` (${config.repeat} passes per epoch)` : ''}, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
+  const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout, protocol: config.protocol ?? 'ntu' };
+  const epochSamples = Array.from({ length: config.repeat ?? 1 }, () => subsets.train).flat();
+  const dropLast = epochSamples.length >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
   return {
-    cache, subsets, pre,
+    cache, subsets, epochSamples, pre,
     testPre: { ...pre, cropRatio: DEFAULT_TEST_CROP_RATIO },
     dropLast,
-    stepsPerEpoch: batchCount(cache, 'train', config.batch, dropLast, subsets.train),
+    stepsPerEpoch: batchCount(cache, 'train', config.batch, dropLast, epochSamples),
   };
 }
 
