@@ -123,6 +123,28 @@ describe('train as two processes', () => {
     expect(r.signal).toBe(signal);
     expect(existsSync(join(run, LOCK_FILE))).toBe(false);
   });
+
+  it('a signal in the middle of an epoch stops the run at the next step, not at the end of the epoch', async () => {
+    // One sample per step makes the epoch many steps long; the signal is sent once the first step is reported.
+    const run = join(root, 'signal-mid-epoch');
+    const args = trainArgs(tiny.data, run, { epochs: 50 }).filter((a) => a !== '--quiet');
+    args[args.indexOf('--batch') + 1] = '1';
+    let total = 0;
+    const r = await cocodiff(args, (child) => {
+      let seen = '';
+      child.stderr!.on('data', (d) => {
+        seen += d;
+        const first = /epoch 1\/50 (\d+)\/(\d+) /.exec(seen);
+        if (first && total === 0) {
+          total = Number(first[2]);
+          child.kill('SIGTERM');
+        }
+      });
+    });
+    expect(r.signal).toBe('SIGTERM');
+    expect(total).toBeGreaterThan(10);
+    expect(r.stderr).not.toContain(`epoch 1/50 ${total}/${total} `);
+  });
 });
 
 describe('the lock is released, and taken by every writer', () => {

@@ -63,6 +63,9 @@ async function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, w
   const bar = s.opts.quiet ? undefined : progress(`epoch ${state.epoch + 1}/${config.epochs}`, stepsPerEpoch);
   const tally: Tally = { sums: { loss: 0, ceReal: 0, ceGen: 0, fine: 0, coarse: 0 }, correct: 0, seen: 0, steps: 0, stepMs: 0 };
   for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: epochSamples, preprocess: { ...pre, train: true } })) {
+    // On the CPU backends a step is one long synchronous computation, and awaiting it never lets the
+    // event loop poll: without this turn a SIGINT or SIGTERM would wait for the end of the epoch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (s.opts.signal?.aborted) throw new UserError(`${s.runDir}: interrupted at epoch ${state.epoch + 1} step ${tally.steps + 1}; the run keeps its last checkpoint (after epoch ${state.epoch}), from which resuming it continues`);
     const t = performance.now();
     const r = await trainStep(s.model, s.branch, weights, s.opt, b, lr);
