@@ -124,7 +124,7 @@ function byHand({ options: o, weights, shapes }: Setup) {
   const textRows = LABELS.map((y) => coarseRows[y]);
   const c = o.coarseDim > 0 ? normalise(dense(textRows, 'coarse.text_proj')) : textRows;
   const logits = matmul(z, c[0].map((_, j) => c.map((r) => r[j]))).map((r) => r.map((v) => v / 0.07));
-  const target = LABELS.map((yi) => { const same = LABELS.map((yj) => (yi === yj ? 1 : 0)); const n = same.reduce((a, b) => a + b, 0); return same.map((v) => v / n); });
+  const target = LABELS.map((yi) => { const same = LABELS.map((yj): number => (yi === yj ? 1 : 0)); const n = same.reduce((a, b) => a + b, 0); return same.map((v) => v / n); });
   const kl = (lg: M) => lg.reduce((s, row, i) => { const lq = logSoftmax(row); return s + target[i].reduce((a, pv, j) => a + (pv > 0 ? pv * (Math.log(pv) - lq[j]) : 0), 0); }, 0) / N;
   const coarse = (kl(logits) + kl(logits[0].map((_, j) => logits.map((r) => r[j])))) / 2;
   const ceGen = matmul(generated, CLASSIFIER).reduce((s, row, i) => s - logSoftmax(row)[LABELS[i]], 0) / N;
