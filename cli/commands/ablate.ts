@@ -95,9 +95,9 @@ export function register(program: Command): void {
       });
       if (only) return;
       const rows = await writeTables(f.out, report);
-      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  wall (s)`);
+      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  ${'clean train (%)'.padEnd(15)}  wall (s)`);
       for (const r of rows) {
-        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
+        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${formatStat(r.cleanTrain).padEnd(15)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
       }
       console.log(`tables: ${printable(f.out)}/ablation.md, ${printable(f.out)}/ablation.svg, ${printable(f.out)}/ablation-curves.svg`);
     });

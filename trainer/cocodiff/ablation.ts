@@ -397,9 +397,9 @@ export function markdownTable(rows: Row[], report: AblationReport): string {
     'Clean train: top-1 on the run\'s own training recordings under the test transform (no augmentation), with the chosen epoch\'s weights; near 100 % with test far below means the model memorised its training set.',
     'CE real / gen: training cross-entropy of the last epoch on the real features and on the generated ones.',
     '',
-    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | clean train top-1 (%) | chosen epoch | CE real / gen | wall (s) | ms/step |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${formatStat(r.top1)} | ${formatDifference(r.diff)} | ${formatStat(r.val)} | ${formatDifference(r.valDiff)} | ${formatStat(r.cleanTrain)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | test better / worse / tie | val top-1 (%) | Δ val (points) | clean train top-1 (%) | chosen epoch | CE real / gen | wall (s) | ms/step |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${formatStat(r.top1)} | ${formatDifference(r.diff)} | ${r.diff ? `${r.diff.better} / ${r.diff.worse} / ${r.diff.ties}` : '—'} | ${formatStat(r.val)} | ${formatDifference(r.valDiff)} | ${formatStat(r.cleanTrain)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
 }
