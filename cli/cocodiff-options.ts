@@ -5,8 +5,9 @@
  */
 import { Option, type Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
-import { DEFAULT_COCODIFF_OPTIONS as D, type CoCoDiffOptions } from '../trainer/cocodiff/types.ts';
-import { integer, number, positiveInt } from './options.ts';
+import { DEFAULT_COCODIFF_OPTIONS as D, REFERENCE_COCODIFF_OPTIONS as R, referenceLr, type CoCoDiffOptions } from '../trainer/cocodiff/types.ts';
+import { PRESETS, RECIPE, type PresetName } from '../trainer/train/config.ts';
+import { integer, nonNegativeInt, number, positiveInt } from './options.ts';
 
 /** What commander gives for the flags below (attribute names), all absent unless given. */
 export interface CoCoDiffFlags {
@@ -32,6 +33,10 @@ export interface CoCoDiffFlags {
   branchOptimizer?: CoCoDiffOptions['optimizer'];
   branchLr?: number;
   branchWeightDecay?: number;
+  coarseOn?: CoCoDiffOptions['coarseOn'];
+  coarseDim?: number;
+  /** The PyTorch reference's settings as the base the other flags override. */
+  referenceSettings?: boolean;
   text?: string;
   textEmbeddings?: string;
 }
@@ -67,13 +72,41 @@ export function addCoCoDiffOptions(command: Command, { textSwitches }: { textSwi
     .option('--lambda-gen <w>', `CoCoDiff: weight of CE on generated features (default ${D.lambdaGen})`, number('--lambda-gen'))
     .option('--lambda-fine <w>', `CoCoDiff: weight of the fine (reconstruction) loss (default ${D.lambdaFine})`, number('--lambda-fine'))
     .option('--lambda-coarse <w>', `CoCoDiff: weight of the coarse contrastive loss (default ${D.lambdaCoarse})`, number('--lambda-coarse'))
+    .addOption(new Option('--coarse-on <x>', `CoCoDiff: the coarse loss projects the standardised x̂0 or x̂0 de-standardised to the backbone's features (default ${D.coarseOn})`).choices(['standardised', 'features']))
+    .option('--coarse-dim <n>', `CoCoDiff: 0 projects x̂0 into the coarse text's space; N projects x̂0 and the text into N dimensions (default ${D.coarseDim})`, nonNegativeInt('--coarse-dim'))
+    .option('--reference-settings', `CoCoDiff: the PyTorch reference's settings (${referenceSettingsText()}); other CoCoDiff flags still win`)
     .option('--text <file>', 'CoCoDiff: descriptions JSON (default: the project\'s file for the dataset)')
     .option('--text-embeddings <file>', 'CoCoDiff: precomputed text embeddings (JSON or .npy) instead of the built-in encoder');
 }
 
+/** The branch options where the reference differs from the defaults, in the defaults' order. */
+function referenceDifferences(): Partial<CoCoDiffOptions> {
+  return Object.fromEntries(Object.entries(R).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(D[k as keyof CoCoDiffOptions])));
+}
+
+/** The reference's settings in words, for the help. */
+function referenceSettingsText(): string {
+  const words = Object.entries(referenceDifferences()).map(([k, v]) => `${k} ${v}`);
+  return [...words, 'backbone lr 0.1 × batch / 64'].join(', ');
+}
+
 /**
- * The CoCoDiff options the flags change, only those given. Their order is part of `ablate`'s
- * settings (ablation.json compares them as JSON), so the flags `ablate` had first come first.
+ * The backbone's base rate --reference-settings asks for, 0.1 × batch / 64 (undefined without the
+ * flag, with an explicit --lr, or where the preset's or recipe's own rate is that already, so that
+ * such runs stay comparable with runs made without the flag).
+ */
+export function referenceSettingsLr(f: { referenceSettings?: boolean; lr?: number; batch?: number; preset?: PresetName }): number | undefined {
+  if (!f.referenceSettings || f.lr !== undefined) return undefined;
+  const p = f.preset ? PRESETS[f.preset] : RECIPE;
+  const batch = f.batch ?? p.batch;
+  const lr = referenceLr(batch);
+  return Math.abs(p.schedule(batch, p.epochs).baseLr - lr) < 1e-12 ? undefined : lr;
+}
+
+/**
+ * The CoCoDiff options the flags change, only those given (with --reference-settings, first the
+ * reference's differences from the defaults). Their order is part of `ablate`'s settings
+ * (ablation.json compares them as JSON), so the flags `ablate` had first come first.
  */
 export function cocodiffOverrides(f: CoCoDiffFlags): Partial<CoCoDiffOptions> {
   // The default range is in units of the default 1000 steps: it scales with --diffusion-steps.
@@ -101,8 +134,11 @@ export function cocodiffOverrides(f: CoCoDiffFlags): Partial<CoCoDiffOptions> {
     optimizer: f.branchOptimizer,
     lr: f.branchLr,
     weightDecay: f.branchWeightDecay,
+    coarseOn: f.coarseOn,
+    coarseDim: f.coarseDim,
   };
-  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const flags = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return f.referenceSettings ? { ...referenceDifferences(), ...flags } : flags;
 }
 
 /** The text files of the branch (TrainOptions and AblationOptions spell them alike). */

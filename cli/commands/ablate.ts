@@ -10,7 +10,7 @@ import { UserError } from 'cocodiff-runtime/shared/errors';
 import { formatDifference, formatStat, runAblation, VARIANTS, writeTables, type AblationOptions, type Job } from '../../trainer/cocodiff/ablation.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
-import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, type CoCoDiffFlags } from '../cocodiff-options.ts';
+import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, referenceSettingsLr, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { number, positiveInt } from '../options.ts';
 import { printable } from '../../common/terminal.ts';
@@ -24,6 +24,8 @@ type Flags = ModelSizeFlags &
     variants?: string;
     /** VARIANT@SEED. */
     runOne?: string;
+    /** --no-augment: true unless given. */
+    augment: boolean;
   };
 
 /** Runs `cocodiff ablate <same flags> --run-one variant@seed` and waits for it. */
@@ -52,7 +54,8 @@ export function register(program: Command): void {
     .option('--train-per-class <k>', 'each run trains on K recordings per class, the same K for every variant of a seed', positiveInt('--train-per-class'))
     .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2)', number('--val-fraction'))
     .option('--epochs <n>', 'epochs per run (default: the preset\'s)', positiveInt('--epochs'))
-    .option('--batch <n>', 'batch size (default: the preset\'s)', positiveInt('--batch'));
+    .option('--batch <n>', 'batch size (default: the preset\'s)', positiveInt('--batch'))
+    .option('--no-augment', 'train every run on the test transform (no random crop or rotation)');
   addModelSizeOptions(command)
     .addOption(backendOption())
     .option('--baseline-from <dir>', 'take the baseline runs from this earlier ablation (same data, model and training; other CoCoDiff settings) instead of training them again')
@@ -73,10 +76,12 @@ export function register(program: Command): void {
         seeds: f.seeds,
         otherSeeds: f.otherSeeds,
         trainPerClass: f.trainPerClass,
+        augment: f.augment ? undefined : false,
         valFraction: f.valFraction,
         preset: f.preset,
         epochs: f.epochs,
         batch: f.batch,
+        lr: referenceSettingsLr(f),
         ...modelSize(f),
         backend: f.backend,
         variants: f.variants?.split(',').map((s) => s.trim()).filter(Boolean),
@@ -90,9 +95,9 @@ export function register(program: Command): void {
       });
       if (only) return;
       const rows = await writeTables(f.out, report);
-      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  wall (s)`);
+      console.log(`${'variant'.padEnd(22)}${'seeds'.padStart(6)}  ${'test top-1 (%)'.padEnd(14)}  ${'Δ test, points [95 % CI]'.padEnd(32)}  ${'val top-1 (%)'.padEnd(14)}  ${'Δ val, points [95 % CI]'.padEnd(32)}  ${'clean train (%)'.padEnd(15)}  wall (s)`);
       for (const r of rows) {
-        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
+        console.log(`${r.variant.padEnd(22)}${String(r.n).padStart(6)}  ${formatStat(r.top1).padEnd(14)}  ${formatDifference(r.diff).padEnd(32)}  ${formatStat(r.val).padEnd(14)}  ${formatDifference(r.valDiff).padEnd(32)}  ${formatStat(r.cleanTrain).padEnd(15)}  ${r.wall.mean.toFixed(0).padStart(8)}`);
       }
       console.log(`tables: ${printable(f.out)}/ablation.md, ${printable(f.out)}/ablation.svg, ${printable(f.out)}/ablation-curves.svg`);
     });

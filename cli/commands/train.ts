@@ -5,7 +5,7 @@ import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { PRESETS, type TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
-import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, type CoCoDiffFlags } from '../cocodiff-options.ts';
+import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, referenceSettingsLr, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
 import { printable } from '../../common/terminal.ts';
@@ -21,6 +21,8 @@ type Flags = ModelSizeFlags &
     /** The run directory, or true for --out's. */
     resume?: string | boolean;
     cocodiff?: boolean;
+    /** --no-augment: true unless given. */
+    augment: boolean;
   };
 
 export function register(program: Command): void {
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress bars or per-epoch lines')
     .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2, ucla 0; 0 = none, the last epoch is used)', number('--val-fraction'))
     .option('--train-per-class <k>', 'train on K recordings per class (low-data runs; drawn from the seed)', integer('--train-per-class'))
+    .option('--no-augment', 'train on the test transform (no random crop or rotation)')
     .option('--cocodiff', 'add the CoCoDiff text-guided latent diffusion branch (training only; never exported)');
   addCoCoDiffOptions(command, { textSwitches: true })
     .action(async (f: Flags) => {
@@ -53,7 +56,9 @@ export function register(program: Command): void {
       const overrides = cocodiffOverrides(f);
       const text = cocodiffText(f);
       const cocodiffFlags = Object.keys(overrides).length > 0 || text.textFile !== undefined || text.embeddingsFile !== undefined;
-      if (cocodiffFlags && !f.cocodiff && !f.resume) throw new UserError('train: CoCoDiff flags given without --cocodiff');
+      // --reference-settings is the branch and the backbone's rate together: it turns the branch on.
+      const cocodiff = f.cocodiff || f.referenceSettings;
+      if (cocodiffFlags && !cocodiff && !f.resume) throw new UserError('train: CoCoDiff flags given without --cocodiff');
       const opts: TrainOptions = {
         data: f.data ?? '',
         out,
@@ -62,20 +67,23 @@ export function register(program: Command): void {
         epochs: f.epochs,
         batch: f.batch,
         repeat: f.repeat,
-        lr: f.lr,
+        lr: f.lr ?? referenceSettingsLr(f),
         seed: f.seed,
         valFraction: f.valFraction,
         trainPerClass: f.trainPerClass,
+        // Given only when switched off, so that resuming a run without the flag is no conflict.
+        augment: f.augment ? undefined : false,
         backend: f.backend,
         preset: f.preset,
         resume: Boolean(f.resume),
         quiet: f.quiet,
         // On --resume, CoCoDiff flags are compared with the run's (a differing one is refused).
-        cocodiff: f.cocodiff || (f.resume && cocodiffFlags) ? { ...DEFAULT_COCODIFF_OPTIONS, ...overrides } : undefined,
+        cocodiff: cocodiff || (f.resume && cocodiffFlags) ? { ...DEFAULT_COCODIFF_OPTIONS, ...overrides } : undefined,
         ...text,
       };
       const r = await runTraining(opts);
       console.log(`chosen epoch ${r.chosen.epoch}: ${r.chosen.reason}`);
+      console.log(`clean train top-1 ${(100 * r.cleanTrain.top1).toFixed(2)} % (${r.cleanTrain.samples} training recordings, test transform), validation ${r.chosen.valTop1 === null ? 'n/a' : `${(100 * r.chosen.valTop1).toFixed(2)} %`}`);
       console.log(`test top-1 ${(100 * r.test.top1).toFixed(2)} %, top-5 ${(100 * r.test.top5).toFixed(2)} % (${r.test.samples} recordings, scored once with epoch ${r.chosen.epoch}), ${r.wallSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(1)} ms/step`);
       console.log(`run: ${printable(r.runDir)}`);
       console.log(`artifact: ${printable(r.artifactDir)}`);

@@ -5,12 +5,12 @@
  */
 import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { cocodiffOverrides, type CoCoDiffFlags } from '../../cli/cocodiff-options.ts';
+import { cocodiffOverrides, referenceSettingsLr, type CoCoDiffFlags } from '../../cli/cocodiff-options.ts';
 import * as ablate from '../../cli/commands/ablate.ts';
 import * as train from '../../cli/commands/train.ts';
 import { integer, layoutName, nonNegativeInt, number, numberWhere, positiveInt } from '../../cli/options.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
-import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
+import { DEFAULT_COCODIFF_OPTIONS, REFERENCE_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 
 /** The subcommand `register` adds, parsed from ARGS without running its action. */
 function parsed(module: { register(program: Command): void }, ...args: string[]): { command: Command; flags: Record<string, unknown> } {
@@ -101,5 +101,19 @@ describe('shared option groups', () => {
   it('keeps the order of the flags ablate had first, which ablation.json compares as JSON', () => {
     const { flags } = parsed(ablate, '--no-gen-ce', '--unit-norm-output', '--eta', '0.1', '--denoiser-blocks', '2', '--lambda-fine', '2');
     expect(Object.keys(cocodiffOverrides(flags as unknown as CoCoDiffFlags))).toEqual(['denoiserBlocks', 'eta', 'unitNormOutput', 'genCe', 'lambdaFine']);
+  });
+
+  it('--reference-settings sets the reference\'s branch and backbone rate, and explicit flags still win', () => {
+    const flags = (cmd: typeof train, ...args: string[]) => parsed(cmd, ...args).flags as unknown as CoCoDiffFlags & { batch?: number; lr?: number; preset?: 'synth-quick' };
+    const reference = flags(ablate, '--reference-settings');
+    // Applied over the defaults, the overrides give exactly the reference's options.
+    expect({ ...DEFAULT_COCODIFF_OPTIONS, ...cocodiffOverrides(reference) }).toEqual(REFERENCE_COCODIFF_OPTIONS);
+    expect(cocodiffOverrides(reference)).toEqual({ lambdaGen: 0.5, lambdaCoarse: 0.5, lambdaGenWarmup: 0, coarseOn: 'features', coarseDim: 256 });
+    expect(cocodiffOverrides(flags(train, '--reference-settings', '--lambda-gen', '2')).lambdaGen).toBe(2);
+    // 0.1 × batch / 64, unless --lr; nothing where the recipe's own rate is that already (so baselines stay shareable).
+    expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'synth-quick', '--batch', '8'))).toBeCloseTo(0.0125, 12);
+    expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'synth-quick', '--batch', '8', '--lr', '0.3'))).toBeUndefined();
+    expect(referenceSettingsLr(flags(ablate, '--reference-settings', '--batch', '16'))).toBeUndefined();
+    expect(referenceSettingsLr(flags(ablate, '--preset', 'synth-quick'))).toBeUndefined();
   });
 });

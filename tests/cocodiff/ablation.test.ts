@@ -10,7 +10,7 @@ import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 const root = await mkdtemp(join(tmpdir(), 'cocodiff-ablate-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const run = (variant: string, seed: number, top1: number, val = top1 + 0.1): RunRecord => ({ variant, seed, testTop1: top1, valTop1: val, valCurve: [0.1, val - 0.05, val], lastCe: { real: 1 + top1, gen: variant === 'baseline' ? null : top1 }, epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
+const run = (variant: string, seed: number, top1: number, val = top1 + 0.1): RunRecord => ({ variant, seed, testTop1: top1, valTop1: val, cleanTrainTop1: Math.min(1, top1 + 0.2), valCurve: [0.1, val - 0.05, val], lastCe: { real: 1 + top1, gen: variant === 'baseline' ? null : top1 }, epoch: 3, wallSeconds: 10 * seed, msPerStep: 100, runDir: '-' });
 const SETTINGS = { data: 'synth', trainPerClass: 8, valFraction: null, preset: 'synth-quick', epochs: 2, batch: null, width: 0.125, blocks: null, frames: null, cocodiff: { genT: [20, 200] as [number, number], matchNorm: true } };
 
 describe('ablation', () => {
@@ -68,8 +68,12 @@ describe('ablation', () => {
     expect(md).toContain('8 training recordings per class');
     expect(md).toContain('(width 0.125, blocks preset, frames preset, batch preset)');
     expect(md).toContain('CoCoDiff settings: the defaults, except genT 20:200, matchNorm true.');
-    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — | 55.0 ± 7.1 | — | 3.0 | 1.50 / — |');
-    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) | 51.0 ± 15.6 | −4.0 [−80.2, +72.2] (n = 2) | 3.0 | 1.60 / 0.60 |');
+    // Clean train top-1 (test + 20 points in these records) sits beside validation; both seeds gained on test.
+    expect(rows[1].cleanTrain.mean).toBeCloseTo(80, 9);
+    expect([rows[1].diff!.better, rows[1].diff!.worse, rows[1].diff!.ties]).toEqual([2, 0, 0]);
+    expect([rows[1].valDiff!.better, rows[1].valDiff!.worse, rows[1].valDiff!.ties]).toEqual([1, 1, 0]);
+    expect(md).toContain('| baseline | `(none)` | 2 | 50.0 ± 14.1 | — | — | 55.0 ± 7.1 | — | 70.0 ± 14.1 | 3.0 | 1.50 / — |');
+    expect(md).toContain('| +both (CoCoDiff) | `--cocodiff` | 2 | 60.0 ± 14.1 | +10.0 [+10.0, +10.0] (n = 2) | 2 / 0 / 0 | 51.0 ± 15.6 | −4.0 [−80.2, +72.2] (n = 2) | 80.0 ± 14.1 | 3.0 | 1.60 / 0.60 |');
     const svg = await readFile(join(dir, 'ablation.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect((svg.match(/<circle /g) ?? []).length).toBe(4); // two seeds, each in both columns
@@ -99,6 +103,10 @@ describe('ablation', () => {
     const trained = JSON.parse(await readFile(join(out, 'baseline', 'seed-1', 'result.json'), 'utf8'));
     const other = JSON.parse(await readFile(join(out, 'diffusion-no-text', 'seed-1', 'result.json'), 'utf8'));
     expect(trained.trainSamples).toBe(6);
+    // Clean train top-1: the chosen weights on the run's 6 training recordings, recorded by the ablation.
+    expect(trained.cleanTrain.samples).toBe(6);
+    expect(Number.isInteger(trained.cleanTrain.top1 * 6)).toBe(true);
+    expect(first.runs[0].cleanTrainTop1).toBe(trained.cleanTrain.top1);
     expect(other.valSubjects).toEqual(trained.valSubjects);
     const log: string[] = [];
     const again = await runAblation({ ...o, log: (l) => log.push(l) });

@@ -57,6 +57,8 @@ describe('train contracts', () => {
     [['--frames', '16'], `--frames 16 (the run has ${TINY_TRAINING.frames})`],
     [['--seed', '9'], `--seed 9 (the run has ${TINY_TRAINING.seed})`],
     [['--cocodiff'], '--cocodiff (and its options)'],
+    // The run was augmented: training on the test transform would be another run.
+    [['--no-augment'], '--no-augment false (the run has true)'],
     [['--data', '/elsewhere'], '--data /elsewhere (the run trains on'],
   ])('--resume refuses %j, which contradicts the run, and leaves it as it was', async (flags, named) => {
     const before = await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'));

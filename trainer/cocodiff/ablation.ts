@@ -53,10 +53,14 @@ export interface AblationOptions {
   otherSeeds?: number;
   /** Recordings per class each run trains on (0 or absent: all). */
   trainPerClass?: number;
+  /** false: every run trains on the test transform (default: augmented). */
+  augment?: boolean;
   valFraction?: number;
   preset?: PresetName;
   epochs?: number;
   batch?: number;
+  /** The backbone's base rate (default: the preset's or recipe's); affects every variant, baseline included. */
+  lr?: number;
   width?: number;
   blocks?: number;
   frames?: number;
@@ -93,6 +97,12 @@ export interface RunRecord {
   /** Test top-1 of the epoch chosen on validation (scored once). */
   testTop1: number;
   valTop1: number | null;
+  /**
+   * Top-1 of the chosen epoch on the run's own training recordings under the test transform: near
+   * 100 % with test well below means the model memorised its training set (null for runs from before
+   * it was measured).
+   */
+  cleanTrainTop1: number | null;
   /** Validation top-1 after every epoch: shows whether training ran long enough for it to flatten. */
   valCurve: Array<number | null>;
   /**
@@ -111,10 +121,14 @@ export interface RunRecord {
 export interface AblationSettings {
   data: string;
   trainPerClass: number;
+  /** Only when switched off (ablations from before it have no such field). */
+  augment?: false;
   valFraction: number | null;
   preset: string | null;
   epochs: number | null;
   batch: number | null;
+  /** Only when given (ablations from before it have no such field). */
+  lr?: number;
   width: number | null;
   blocks: number | null;
   frames: number | null;
@@ -135,6 +149,8 @@ export interface Row {
   n: number;
   top1: Stat;
   val: Stat;
+  /** Clean (test-transform) top-1 on the training recordings. */
+  cleanTrain: Stat;
   epoch: Stat;
   /** Against the baseline, over shared seeds (absent for the baseline itself). */
   diff: PairedDifference | null;
@@ -178,10 +194,12 @@ function settingsOf(o: AblationOptions): AblationSettings {
   return {
     data: o.data,
     trainPerClass: o.trainPerClass ?? 0,
+    ...(o.augment === false ? { augment: false as const } : {}),
     valFraction: o.valFraction ?? null,
     preset: o.preset ?? null,
     epochs: o.epochs ?? null,
     batch: o.batch ?? null,
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
     width: o.width ?? null,
     blocks: o.blocks ?? null,
     frames: o.frames ?? null,
@@ -208,12 +226,14 @@ async function runJob(o: AblationOptions, job: Job): Promise<void> {
     preset: o.preset,
     epochs: o.epochs,
     batch: o.batch,
+    lr: o.lr,
     width: o.width,
     blocks: o.blocks,
     frames: o.frames,
     seed: job.seed,
     subsetSeed: job.seed,
     trainPerClass: o.trainPerClass,
+    augment: o.augment,
     valFraction: o.valFraction,
     backend: o.backend,
     cocodiff: v.cocodiff ? { ...v.cocodiff, ...o.cocodiff, fineText: v.cocodiff.fineText, coarseText: v.cocodiff.coarseText } : undefined,
@@ -238,6 +258,7 @@ export async function collect(o: Place, jobs: Job[]): Promise<RunRecord[]> {
       ...job,
       testTop1: r.test.top1,
       valTop1: r.chosen.valTop1,
+      cleanTrainTop1: r.cleanTrain?.top1 ?? null,
       valCurve: history.map((m) => m.valTop1 ?? null),
       lastCe: { real: last.ceReal, gen: last.ceGen ?? null },
       epoch: r.chosen.epoch,
@@ -336,6 +357,7 @@ export function summarise(report: AblationReport): Row[] {
       n: runs.length,
       top1: stat(runs.map((r) => 100 * test(r))),
       val: stat(runs.map((r) => 100 * val(r))),
+      cleanTrain: stat(runs.map((r) => 100 * (r.cleanTrainTop1 ?? NaN))),
       epoch: stat(runs.map((r) => r.epoch)),
       ce: { real: stat(runs.map((r) => r.lastCe.real)).mean, gen: classifiesGenerated(v, report.settings) ? stat(runs.map((r) => r.lastCe.gen ?? NaN)).mean : null },
       diff: v.name === BASELINE ? null : pairedDifference(bySeed(BASELINE, test), bySeed(v.name, test)),
@@ -365,18 +387,19 @@ export function formatDifference(d: PairedDifference | null): string {
 
 export function markdownTable(rows: Row[], report: AblationReport): string {
   const s = report.settings;
-  const model = (['width', 'blocks', 'frames', 'batch'] as const).map((k) => `${k} ${s[k] ?? 'preset'}`).join(', ');
+  const model = [...(['width', 'blocks', 'frames', 'batch'] as const).map((k) => `${k} ${s[k] ?? 'preset'}`), ...(s.lr !== undefined ? [`lr ${s.lr}`] : [])].join(', ');
   const overrides = Object.entries(s.cocodiff).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(':') : v}`);
   const lines = [
     `Ablation on \`${s.data}\`: ${s.trainPerClass ? `${s.trainPerClass} training recordings per class` : 'all training recordings'}, ` +
-      `preset ${s.preset ?? 'none'} (${model}), ${s.epochs ?? 'preset'} epochs, epoch chosen on the validation subjects, test scored once.`,
+      `preset ${s.preset ?? 'none'} (${model}), ${s.epochs ?? 'preset'} epochs${s.augment === false ? ', no augmentation (test transform for training)' : ''}, epoch chosen on the validation subjects, test scored once.`,
     `CoCoDiff settings: the defaults${overrides.length ? `, except ${overrides.join(', ')}` : ''}.`,
     'Top-1 (%), mean ± std over seeds; Δ = variant − baseline on the same seed, mean [95 % CI, Student t]. Settings are chosen by Δ val, never by Δ test.',
+    'Clean train: top-1 on the run\'s own training recordings under the test transform (no augmentation), with the chosen epoch\'s weights; near 100 % with test far below means the model memorised its training set.',
     'CE real / gen: training cross-entropy of the last epoch on the real features and on the generated ones.',
     '',
-    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | val top-1 (%) | Δ val (points) | chosen epoch | CE real / gen | wall (s) | ms/step |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${formatStat(r.top1)} | ${formatDifference(r.diff)} | ${formatStat(r.val)} | ${formatDifference(r.valDiff)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
+    '| variant | train flags | seeds | test top-1 (%) | Δ test (points) | test better / worse / tie | val top-1 (%) | Δ val (points) | clean train top-1 (%) | chosen epoch | CE real / gen | wall (s) | ms/step |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.variant} | \`${r.flags || '(none)'}\` | ${r.n} | ${formatStat(r.top1)} | ${formatDifference(r.diff)} | ${r.diff ? `${r.diff.better} / ${r.diff.worse} / ${r.diff.ties}` : '—'} | ${formatStat(r.val)} | ${formatDifference(r.valDiff)} | ${formatStat(r.cleanTrain)} | ${r.epoch.mean.toFixed(1)} | ${r.ce.real.toFixed(2)} / ${r.ce.gen === null ? '—' : r.ce.gen.toFixed(2)} | ${r.wall.mean.toFixed(0)} | ${r.msPerStep.mean.toFixed(0)} |`),
   ];
   return lines.join('\n') + '\n';
 }

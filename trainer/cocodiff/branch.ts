@@ -3,7 +3,8 @@
  * under fine-text guidance into new features x̂0 of the same classes, and return the loss terms:
  *
  *   fine    ‖D(x_t, t) − sg(x0)‖², t over all steps: trains the denoiser (and, through x_t, the backbone)
- *   coarse  bidirectional KL contrastive loss between proj(x̂0_gen) and the class's coarse text
+ *   coarse  bidirectional KL contrastive loss between proj(x̂0_gen) and the class's coarse text (itself
+ *           projected when `coarseDim` > 0; x̂0_gen de-standardised first with coarseOn `features`)
  *   ceGen   CE of the classifier on unstandardise(x̂0_gen), the generated features as extra samples
  *
  * x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε with x0 the live standardised feature, so every term reaches the backbone
@@ -49,6 +50,8 @@ export class DiffusionBranch implements CoCoDiffBranch {
   private readonly fineText: tf.Tensor2D | null;
   private readonly coarseText: tf.Tensor2D | null;
   private readonly coarseProjection: Dense | null;
+  /** The coarse text's map into the shared space (only with coarseDim > 0). */
+  private readonly coarseTextProjection: Dense | null;
   private readonly logitScale: tf.Variable | null;
   readonly noDecay: ReadonlySet<string> = new Set([TEMPERATURE]);
 
@@ -69,7 +72,9 @@ export class DiffusionBranch implements CoCoDiffBranch {
       { featureDim, width: options.denoiserWidth, blocks: options.denoiserBlocks, textDim: options.fineText ? text!.dim : 0, unitNormOutput: options.unitNormOutput },
       this.rng,
     );
-    this.coarseProjection = options.coarseText ? new Dense('coarse.proj', featureDim, text!.dim, this.rng) : null;
+    const shared = options.coarseDim > 0;
+    this.coarseProjection = options.coarseText ? new Dense('coarse.proj', featureDim, shared ? options.coarseDim : text!.dim, this.rng) : null;
+    this.coarseTextProjection = options.coarseText && shared ? new Dense('coarse.text_proj', text!.dim, options.coarseDim, this.rng) : null;
     this.logitScale = options.coarseText ? tf.variable(tf.scalar(Math.log(1 / INITIAL_TEMPERATURE))) : null;
     this.stats = new FeatureStats(featureDim);
   }
@@ -93,15 +98,16 @@ export class DiffusionBranch implements CoCoDiffBranch {
     const x0Hat = this.generate(this.noised(x0Gen, tGen), tGen, fineText(y));
 
     const zero = tf.scalar(0);
-    const coarse =
-      this.coarseText && this.coarseProjection && this.logitScale
-        ? coarseContrastiveLoss(
-            l2Normalise(this.coarseProjection.apply(x0Hat)),
-            tf.gather(this.coarseText, y) as tf.Tensor2D,
-            y,
-            tf.minimum(tf.exp(this.logitScale), MAX_LOGIT_SCALE) as tf.Scalar,
-          )
-        : zero;
+    let coarse: tf.Scalar = zero;
+    if (this.coarseText && this.coarseProjection && this.logitScale) {
+      const text = tf.gather(this.coarseText, y) as tf.Tensor2D;
+      coarse = coarseContrastiveLoss(
+        l2Normalise(this.coarseProjection.apply(o.coarseOn === 'features' ? this.stats.unstandardise(x0Hat) : x0Hat)),
+        this.coarseTextProjection ? l2Normalise(this.coarseTextProjection.apply(text)) : text,
+        y,
+        tf.minimum(tf.exp(this.logitScale), MAX_LOGIT_SCALE) as tf.Scalar,
+      );
+    }
     let ceGen: tf.Scalar = zero;
     if (o.genCe) {
       let generated = this.stats.unstandardise(o.detachBranch ? (detach(x0Hat) as tf.Tensor2D) : x0Hat);
@@ -152,6 +158,7 @@ export class DiffusionBranch implements CoCoDiffBranch {
   trainable(): Array<[string, tf.Variable]> {
     const out = this.denoiser.layers().flatMap((l) => l.named());
     if (this.coarseProjection) out.push(...this.coarseProjection.named());
+    if (this.coarseTextProjection) out.push(...this.coarseTextProjection.named());
     if (this.logitScale) out.push([TEMPERATURE, this.logitScale]);
     return out;
   }

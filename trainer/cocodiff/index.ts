@@ -9,7 +9,7 @@ import { classTextEmbeddings } from '../text/class-embeddings.ts';
 import { DiffusionBranch } from './branch.ts';
 import type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';
 
-export { DEFAULT_COCODIFF_OPTIONS } from './types.ts';
+export { DEFAULT_COCODIFF_OPTIONS, REFERENCE_COCODIFF_OPTIONS, referenceLr } from './types.ts';
 export type { CoCoDiffBranch, CoCoDiffContext, CoCoDiffLosses, CoCoDiffOptions, LossWeights } from './types.ts';
 
 /**
@@ -61,5 +61,7 @@ function validateOptions(o: CoCoDiffOptions): void {
   for (const [name, v] of [['lambdaGen', o.lambdaGen], ['lambdaFine', o.lambdaFine], ['lambdaCoarse', o.lambdaCoarse]] as const) {
     if (!(v >= 0)) throw new UserError(`CoCoDiff ${name}: expected a number ≥ 0, got ${v}`);
   }
+  if (o.coarseOn !== 'standardised' && o.coarseOn !== 'features') throw new UserError(`CoCoDiff coarseOn: expected standardised or features, got ${o.coarseOn}`);
+  if (!Number.isInteger(o.coarseDim) || o.coarseDim < 0) throw new UserError(`CoCoDiff coarseDim: expected an integer ≥ 0, got ${o.coarseDim}`);
   if (o.schedule !== 'linear' && o.schedule !== 'cosine') throw new UserError(`CoCoDiff schedule: expected linear or cosine, got ${o.schedule}`);
 }

@@ -16,6 +16,10 @@ export interface PairedDifference {
   /** 95 % confidence interval of the mean difference; NaN bounds with fewer than 2 pairs. */
   low: number;
   high: number;
+  /** Seeds where the treatment scored higher, lower, the same. */
+  better: number;
+  worse: number;
+  ties: number;
 }
 
 /** Mean and sample standard deviation (0 for a single value). */
@@ -36,8 +40,9 @@ export function tQuantile975(df: number): number {
 /** `treatment[seed] − control[seed]` over the seeds both hold. */
 export function pairedDifference(control: Map<number, number>, treatment: Map<number, number>): PairedDifference {
   const d = [...treatment].filter(([seed]) => control.has(seed)).map(([seed, v]) => v - control.get(seed)!);
-  if (d.length === 0) return { n: 0, mean: NaN, std: NaN, low: NaN, high: NaN };
+  if (d.length === 0) return { n: 0, mean: NaN, std: NaN, low: NaN, high: NaN, better: 0, worse: 0, ties: 0 };
   const { mean, std } = stat(d);
   const half = d.length > 1 ? (tQuantile975(d.length - 1) * std) / Math.sqrt(d.length) : NaN;
-  return { n: d.length, mean, std, low: mean - half, high: mean + half };
+  const count = (ok: (x: number) => boolean) => d.filter(ok).length;
+  return { n: d.length, mean, std, low: mean - half, high: mean + half, better: count((x) => x > 0), worse: count((x) => x < 0), ties: count((x) => x === 0) };
 }

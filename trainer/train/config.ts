@@ -42,6 +42,8 @@ export interface TrainOptions {
   valFraction?: number;
   /** Train on this many recordings per class (low-data runs); default all. */
   trainPerClass?: number;
+  /** Random crop and rotation of training clips (default true); false trains on the test transform. */
+  augment?: boolean;
   /** Seed of the validation and per-class draws (default: `seed`), so runs with other seeds can share them. */
   subsetSeed?: number;
   /** Turns the CoCoDiff branch on with these options. */
@@ -91,6 +93,8 @@ export interface RunConfig {
   seed: number;
   valFraction: number;
   trainPerClass: number;
+  /** Absent in runs from before the switch (they were augmented). */
+  augment?: boolean;
   subsetSeed: number;
   preset: PresetName | null;
   schedule: LrSchedule;
@@ -196,6 +200,7 @@ export function resumeConflicts(o: TrainOptions, saved: RunConfig, name: OptionN
   differs('modality', o.modality, saved.modality);
   differs('batch', o.batch, saved.batch);
   differs('repeat', o.repeat, saved.repeat ?? 1);
+  differs('augment', o.augment, saved.augment ?? true);
   differs('lr', o.lr, saved.schedule.baseLr);
   differs('seed', o.seed, saved.seed);
   differs('preset', o.preset, saved.preset ?? undefined);
@@ -230,6 +235,7 @@ export function resolveConfig(o: TrainOptions): RunConfig {
     seed: o.seed ?? 1,
     valFraction: o.valFraction ?? p.valFraction ?? DEFAULT_VAL_FRACTION,
     trainPerClass: o.trainPerClass ?? 0,
+    augment: o.augment ?? true,
     subsetSeed: o.subsetSeed ?? o.seed ?? 1,
     preset: o.preset ?? null,
     schedule: p.schedule(batch, epochs, o.lr),

@@ -1,5 +1,5 @@
 /**
- * One epoch of a run: the training steps over the shuffled, augmented train subset, the validation
+ * One epoch of a run: the training steps over the shuffled (and, by default, augmented) train subset, the validation
  * score, the epoch's metrics, and the checkpoints, metrics.jsonl and curves written after it.
  */
 import { writeFileAtomic } from '../../common/atomic.ts';
@@ -59,10 +59,10 @@ export async function trainEpoch(s: Session, state: TrainState, rng: Rng): Promi
 /** The epoch's optimisation steps, with the progress bar; stops on an abort signal or a non-finite loss, naming the checkpoint to resume from. */
 async function trainSteps(s: Session, state: TrainState, rng: Rng, lr: number, weights: LossWeights | null, epochStart: number): Promise<Tally> {
   const { config } = s.run;
-  const { cache, epochSamples, pre, dropLast, stepsPerEpoch } = s.data;
+  const { cache, epochSamples, trainPre, dropLast, stepsPerEpoch } = s.data;
   const bar = s.opts.quiet ? undefined : progress(`epoch ${state.epoch + 1}/${config.epochs}`, stepsPerEpoch);
   const tally: Tally = { sums: { loss: 0, ceReal: 0, ceGen: 0, fine: 0, coarse: 0 }, correct: 0, seen: 0, steps: 0, stepMs: 0 };
-  for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: epochSamples, preprocess: { ...pre, train: true } })) {
+  for (const b of batches(cache, 'train', { batchSize: config.batch, shuffle: true, rng, dropLast, indices: epochSamples, preprocess: trainPre })) {
     // On the CPU backends a step is one long synchronous computation, and awaiting it never lets the
     // event loop poll: without this turn a SIGINT or SIGTERM would wait for the end of the epoch.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -20,6 +20,8 @@ export async function checkResume(opts: TrainOptions, runDir: string, last: stri
 /** The run.json the run started with; refuses options that would change it, except a new --epochs. */
 export async function resumedRun(opts: TrainOptions, runDir: string): Promise<RunFile> {
   const run = await readRunFile(runDir);
+  // Runs from before the coarse loss had these switches worked as their first values.
+  if (run.config.cocodiff) run.config.cocodiff = { ...run.config.cocodiff, coarseOn: run.config.cocodiff.coarseOn ?? 'standardised', coarseDim: run.config.cocodiff.coarseDim ?? 0 };
   const conflicts = (name: OptionNamer) => resumeConflicts(opts, run.config, name);
   if (conflicts((o) => o).length > 0) {
     throw new OptionError('resume', (name) => `${runDir} continues the run as it was configured; these options differ from it: ${conflicts(name).join(', ')}. Only ${name('epochs')}, ${name('backend')} and ${name('quiet')} may change; start a new run (${name('out')}) to change the others`);

@@ -10,7 +10,7 @@ import { createCoCoDiffBranch } from '../cocodiff/index.ts';
 import type { CoCoDiffBranch } from '../cocodiff/types.ts';
 import { batchCount } from '../data/batches.ts';
 import { readCache, type Cache } from '../data/cache.ts';
-import { DEFAULT_TEST_CROP_RATIO } from '../data/preprocess.ts';
+import { DEFAULT_TEST_CROP_RATIO, type PreprocessOptions } from '../data/preprocess.ts';
 import { trainSubsets, type TrainSubsets } from '../data/subsets.ts';
 import { CtrGcnModel } from '../model/ctrgcn.ts';
 import { Adam } from './adam.ts';
@@ -48,8 +48,8 @@ export interface TrainingData {
   subsets: TrainSubsets;
   /** One epoch's training samples: the train subset, `repeat` times over (the shuffle mixes the passes, as the authors' repeated dataset). */
   epochSamples: number[];
-  /** Preprocessing of training batches (with `train: true`). */
-  pre: TestPreprocess;
+  /** Preprocessing of training batches: augmented (`train: true`), or the test transform with --no-augment. */
+  trainPre: PreprocessOptions;
   /** Preprocessing of the validation and test splits. */
   testPre: TestPreprocess;
   dropLast: boolean;
@@ -77,11 +77,14 @@ async function openData(run: RunFile, runDir: string, log: (line: string) => voi
   if (trainCount === 0) throw new OptionError('valFraction', `${config.valFraction} leaves no training recordings in ${config.data} after holding out ${subsets.valSubjects.length} validation subjects`);
   log(`train ${trainCount} recordings${(config.repeat ?? 1) > 1 ? ` (${config.repeat} passes per epoch)` : ''}, validation ${subsets.val.length} (subjects ${subsets.valSubjects.join(' ') || 'none'}), test ${cache.index.splits.test.samples.length} (scored once, at the end)`);
   const pre = { frames: run.model.input.T, persons: run.model.input.M, modality: config.modality, layout, protocol: config.protocol ?? 'ntu' };
+  const testPre = { ...pre, cropRatio: DEFAULT_TEST_CROP_RATIO };
   const epochSamples = Array.from({ length: config.repeat ?? 1 }, () => subsets.train).flat();
   const dropLast = epochSamples.length >= config.batch; // as CTR-GCN: no tiny last batch for batch-norm
   return {
-    cache, subsets, epochSamples, pre,
-    testPre: { ...pre, cropRatio: DEFAULT_TEST_CROP_RATIO },
+    cache, subsets, epochSamples,
+    // Runs from before the switch were all augmented.
+    trainPre: config.augment !== false ? { ...pre, train: true } : { ...testPre, train: false },
+    testPre,
     dropLast,
     stepsPerEpoch: batchCount(cache, 'train', config.batch, dropLast, epochSamples),
   };

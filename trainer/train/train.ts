@@ -17,7 +17,7 @@ import { EVAL_FILES } from './plots.ts';
 import { EMBEDDING_CACHE_FILE } from '../text/class-embeddings.ts';
 import { trainEpoch } from './epoch.ts';
 import { writeRunArtifact } from './export.ts';
-import { finalScore, type RunResult, type TestScore } from './final-score.ts';
+import { finalScore, type CleanTrainScore, type RunResult, type TestScore } from './final-score.ts';
 import { newRun } from './new-run.ts';
 import { checkResume, restoreSession, resumedRun } from './resume.ts';
 import { writeCheckpoint } from './run-state.ts';
@@ -30,6 +30,8 @@ export interface TrainResult {
   artifactDir: string;
   /** The epoch whose weights the artifact holds, and why it was chosen. */
   chosen: Selection;
+  /** The chosen epoch's top-1 on its training recordings under the test transform (memorisation). */
+  cleanTrain: CleanTrainScore;
   /** The test split, scored once at the end with the chosen epoch's weights. */
   test: TestScore;
   /** Wall time of the run's epochs and its final test, summed over every session of a resumed run. */
@@ -59,7 +61,7 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
 
   const session = await openSession(run, { runDir, paths, opts, log });
   let state: TrainState;
-  let result: RunResult;
+  let result: RunResult & { cleanTrain: CleanTrainScore };
   try {
     state = opts.resume ? await restoreSession(session) : initialState(run.config.seed);
     await writeFileAtomic(paths.run, JSON.stringify(run, null, 2) + '\n');
@@ -79,6 +81,7 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
     runDir,
     artifactDir: paths.artifact,
     chosen: result.chosen,
+    cleanTrain: result.cleanTrain,
     test: result.test,
     // Over the whole run, earlier sessions of a resumed run included.
     wallSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0) + result.test.seconds,
