@@ -36,13 +36,7 @@ export class WeightBlob {
   }
 
   toFloat32(): Float32Array {
-    const out = new Float32Array(roundUp(this.floats, 4));
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatInto(new Float32Array(roundUp(this.floats, 4)), this.chunks);
   }
 }
 
@@ -130,14 +124,18 @@ export class Int8Blob {
   }
 
   toInt8(): Int8Array {
-    const out = new Int8Array(roundUp(this.count, 16));
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatInto(new Int8Array(roundUp(this.count, 16)), this.chunks);
   }
+}
+
+/** Copies a blob's chunks one after another into `out` (sized to the blob, its tail left zero). */
+function concatInto<A extends Float32Array | Int8Array>(out: A, chunks: readonly A[]): A {
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** [Cout][Cin][K] codes → [⌈Cout/4⌉][⌈Cin/2⌉][K][4][2], zero-padded channels. */
