@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { isObject, parseJson } from 'cocodiff-runtime/shared/json-fields';
 import { isAlive } from './atomic.ts';
-import { fsCause } from 'cocodiff-runtime/shared/fs-causes';
+import { fsReason } from './fs-errors.ts';
 import { printable } from './terminal.ts';
 import { cleanUpOnStop } from './temporaries.ts';
 
@@ -77,7 +77,7 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
   const path = join(dir, LOCK_FILE);
   const firstCreated = await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new UserError(`${dir}: exists and is not a directory`);
-    throw new UserError(`${dir}: cannot create the directory: ${fsCause(err) ?? err.code ?? err.message}`);
+    throw new UserError(`${dir}: cannot create the directory: ${fsReason(err)}`);
   });
   const created = firstCreated === undefined ? [] : createdChain(dir, firstCreated);
   // This process's locks are known by real path: `runs/a` and `/home/me/runs/a` are one directory.
@@ -101,7 +101,7 @@ export async function lockDir(dir: string, opts: LockOptions = {}): Promise<DirL
         if (opts.readerOfReadOnly && (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')) return { dir, release: async () => {} };
         if (code !== 'EEXIST') {
           await removeCreated(created);
-          throw new UserError(`${path}: cannot create the lock file: ${fsCause(err) ?? code ?? (err as Error).message}`);
+          throw new UserError(`${path}: cannot create the lock file: ${fsReason(err)}`);
         }
       }
       const found = await readHolder(path);
@@ -149,7 +149,7 @@ async function readHolder(path: string): Promise<{ holder: Holder; text: string 
       text = await readHead(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      throw new UserError(`${path}: cannot read the lock file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); remove it if no cocodiff is writing there`);
+      throw new UserError(`${path}: cannot read the lock file (${fsReason(err)}); remove it if no cocodiff is writing there`);
     }
     if (text === '' && tries < 10) {
       await new Promise((r) => setTimeout(r, 20));
@@ -224,7 +224,7 @@ async function removeStale(path: string, stale: string): Promise<boolean> {
     await rename(path, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new UserError(`${path}: cannot remove the stale lock file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); remove it yourself if no cocodiff is writing there`);
+    throw new UserError(`${path}: cannot remove the stale lock file (${fsReason(err)}); remove it yourself if no cocodiff is writing there`);
   }
   const moved = await readHead(aside).catch(() => '');
   if (moved !== stale) await link(aside, path).catch(() => {});

@@ -19,3 +19,11 @@ export function writeFailure(err: unknown, path: string, what = ''): unknown {
   if (cause === undefined) return err;
   return new UserError(`${path}: cannot write${what ? ` the ${what}` : ''}: ${cause}; nothing was written`);
 }
+
+/**
+ * Why a file-system call failed, for a message: the shared table's words and code when the user can
+ * fix it (`permission denied (EACCES)`), else the bare code or message, so nothing is hidden.
+ */
+export function fsReason(err: unknown): string {
+  return fsCause(err) ?? (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}

@@ -16,6 +16,7 @@ import { readInputText } from 'cocodiff-runtime/shared/formats/read-input';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { LOCK_FILE } from './dir-lock.ts';
+import { fsReason } from './fs-errors.ts';
 import { parseTemporaryName } from './temporaries.ts';
 
 export const OUTPUT_MARKER = '.cocodiff-output.json';
@@ -95,7 +96,7 @@ export async function checkOutputDir(dir: string, o: OutputOptions): Promise<voi
     st = await lstat(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UserError(`${dir}: cannot check the output directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${dir}: cannot check the output directory (${fsReason(err)})`);
   }
   // A link is never followed: the swap would replace the link, and what it points to is not ours to judge.
   const what = st.isSymbolicLink() ? 'is a symbolic link, not a directory' : 'exists and is not a directory';
@@ -126,7 +127,7 @@ export async function checkOwnFolder(dir: string, names: readonly string[], what
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
     if (code === 'ENOTDIR') throw new UserError(`${dir}: exists and is not a directory; the ${what} goes in a directory of its own`);
-    throw new UserError(`${dir}: cannot check the output directory (${code ?? (err as Error).message})`);
+    throw new UserError(`${dir}: cannot check the output directory (${fsReason(err)})`);
   }
   const ours = new Set([...names, LOCK_FILE]);
   const foreign = entries.filter((e) => !ours.has(e) && parseTemporaryName(e) === null).sort();

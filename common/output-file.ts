@@ -15,6 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { SIDECAR_FORMAT, SIDECAR_SECTION } from 'cocodiff-runtime/shared/sidecar';
+import { fsReason } from './fs-errors.ts';
 
 /** A kind of single-file output and how to tell one that cocodiff wrote. */
 export interface FileKind {
@@ -103,7 +104,7 @@ export async function checkOutputFile(path: string, kind: FileKind, force = fals
     st = await stat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UserError(`${path}: cannot check the output file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${path}: cannot check the output file (${fsReason(err)})`);
   }
   if (!st.isFile()) throw new UserError(`${path}: exists and is not a file; choose another output path`);
   if (force) return;
@@ -112,7 +113,7 @@ export async function checkOutputFile(path: string, kind: FileKind, force = fals
     try {
       bytes = await readFile(path);
     } catch (err) {
-      throw new UserError(`${path}: cannot read the existing file to check it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new UserError(`${path}: cannot read the existing file to check it (${fsReason(err)})`);
     }
     if (kind.isOurs(bytes)) return;
   }

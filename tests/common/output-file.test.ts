@@ -85,6 +85,12 @@ describe('checkOutputFile', () => {
     mkdirSync(dir);
     await expect(checkOutputFile(dir, RECOGNIZER_WASM, true)).rejects.toThrow(`${dir}: exists and is not a file`);
   });
+
+  it('a path through a file is refused in words, not a bare error code', async () => {
+    const blocker = file('blocker.txt', 'user notes');
+    await expect(checkOutputFile(join(blocker, 'out.wasm'), RECOGNIZER_WASM))
+      .rejects.toThrow(`${blocker}/out.wasm: cannot check the output file (a part of the path is a file, not a directory (ENOTDIR))`);
+  });
 });
 
 describe('commands that write one file', () => {

@@ -16,7 +16,8 @@ import * as evalCommand from '../../cli/commands/eval.ts';
 import * as exportCommand from '../../cli/commands/export.ts';
 import * as train from '../../cli/commands/train.ts';
 import { runCli } from '../helpers/cli.ts';
-import { TINY_TRAINING, tinyRun, type TinyRun } from '../helpers/tiny-run.ts';
+import { TINY_DATA, TINY_TRAINING, tinyRun, type TinyRun } from '../helpers/tiny-run.ts';
+import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { UNPRIVILEGED } from '../helpers/unprivileged.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/cocodiff.js');
@@ -145,6 +146,27 @@ describe('train as two processes', () => {
     expect(r.signal).toBe('SIGTERM');
     expect(total).toBeGreaterThan(200);
     expect(r.stderr).not.toContain(`epoch 1/50 ${total}/${total} `);
+  });
+
+  it('a signal in the middle of an evaluation pass stops it at the next batch, not at the end of the pass', async () => {
+    // Hundreds of one-sample batches (seconds of work); the signal is sent once the first is reported.
+    const data = join(root, 'signal-mid-eval');
+    await writeSyntheticDataset(data, { ...TINY_DATA, perClass: 80 });
+    let total = 0;
+    const r = await cocodiff(['eval', tiny.artifact, '--data', data, '--split', 'train', '--batch', '1', '--backend', TINY_TRAINING.backend], (child) => {
+      let seen = '';
+      child.stderr!.on('data', (d) => {
+        seen += d;
+        const first = /eval \S+ (\d+)\/(\d+) /.exec(seen);
+        if (first && total === 0) {
+          total = Number(first[2]);
+          child.kill('SIGTERM');
+        }
+      });
+    });
+    expect(r.signal).toBe('SIGTERM');
+    expect(total).toBeGreaterThan(200);
+    expect(r.stderr).not.toMatch(new RegExp(`eval \\S+ ${total}/${total} `));
   });
 });
 

@@ -29,6 +29,9 @@ export async function predict(model: CtrGcnModel, cache: Cache, split: SplitName
   const bar = label ? progress(label, n) : undefined;
   let done = 0;
   for (const b of batches(cache, split, { batchSize, shuffle: false, indices, preprocess: { ...pre, train: false } })) {
+    // A batch is one synchronous computation on the CPU backends: without a turn of the event loop
+    // per batch, a SIGINT or SIGTERM would wait for the end of a whole validation or test pass.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const out = tf.tidy(() => model.classify(model.features(tf.tensor(b.x, [b.size, C, T, V, M]), false), false));
     const values = (await out.data()) as Float32Array;
     out.dispose();
