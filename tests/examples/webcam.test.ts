@@ -7,6 +7,7 @@
  *
  * Needs /usr/bin/chromium and ffmpeg (`.ci/run` installs both); without them the tests skip and say so.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -127,7 +128,28 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
   });
 });
 
-describe.skipIf(!canRun)('the webcam page without a camera', () => {
+describe.skipIf(!canRun)("the webcam page's messages", () => {
+  it('says when no one is in view, and the recognizer reports no action', async () => {
+    const empty = join(dir, 'empty-room.y4m');
+    const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x9a9a9a:s=320x240:r=30', '-t', '1', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', empty]);
+    expect(run.status).toBe(0);
+    const own = await launchWithFakeCamera(empty);
+    try {
+      const p = await own.newPage();
+      await p.goto(`${url}?stride=2`);
+      await p.waitForFunction(() => (window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam.predictions >= 2, null, { timeout: 240_000, polling: 200 });
+      const [s, status, label] = await p.evaluate(() => [(window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam, document.getElementById('status')!.textContent, document.getElementById('label')!.textContent] as const);
+      expect(s.withPerson).toBe(0);
+      expect(status).toBe('no person in view: step into the picture');
+      // Empty frames still reach the recognizer, which says no one is there rather than guessing.
+      expect(s.sent).toBe(s.estimated - s.droppedForRecognizer);
+      expect(s.label).toBeNull();
+      expect(label).toBe('no action');
+    } finally {
+      await own.close();
+    }
+  });
+
   for (const [what, y4mPath, permission, message] of [
     ['no camera at all', null, true, /^no camera found: connect one and reload$/],
     ['camera permission denied', 'y4m', false, /^camera permission denied: allow the camera/],
