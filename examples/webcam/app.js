@@ -15,6 +15,8 @@ const number = (name, fallback) => (params.has(name) ? Number(params.get(name)) 
 const MODEL_IMAGE_WIDTH = 1920;
 const BACKLOG = number('backlog', 4);
 const LEARNED_KEY = 'cocodiff-webcam-learned';
+const RECENT = 300; // latencies kept for the medians: a page left running for hours must not slow down
+const keepRecent = (xs, x) => { xs.push(x); if (xs.length > RECENT) xs.shift(); };
 const BONES = LAYOUTS.coco17.bones;
 
 const $ = (id) => document.getElementById(id);
@@ -22,7 +24,7 @@ const video = $('camera');
 const canvas = $('overlay');
 const ctx = canvas.getContext('2d');
 
-/** What the page has seen, for people (the stats line) and for tests (window.cocodiffWebcam). */
+/** What the page has seen, for people (the stats line) and for tests (window.cocodiffWebcam). Latencies: the last RECENT. */
 const stats = {
   estimated: 0, withPerson: 0, skippedByEstimator: 0, badEstimates: 0,
   sent: 0, droppedForRecognizer: 0, refusedByRecognizer: 0, predictions: 0,
@@ -73,7 +75,7 @@ function onAck({ prediction, error }) {
   }
   if (!prediction) return;
   stats.predictions++;
-  stats.recognizerMs.push(prediction.latencyMs);
+  keepRecent(stats.recognizerMs, prediction.latencyMs);
   stats.label = prediction.action;
   stats.top = prediction.top;
   $('label').textContent = prediction.action ?? 'no action';
@@ -109,6 +111,8 @@ async function openCamera() {
     }[err.name] ?? `the camera could not be opened: ${err.message}`;
     throw Object.assign(new Error(why), { state: 'error-camera' });
   }
+  // A camera unplugged or taken by the system ends its track: the page would otherwise wait forever.
+  video.srcObject.getVideoTracks()[0].onended = () => setState('error-camera', 'the camera stopped: reconnect it and reload');
   await video.play();
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
@@ -148,7 +152,7 @@ async function estimateForever(estimate) {
     lastShown = shown;
     const started = performance.now();
     const landmarks = await estimate();
-    stats.estimatorMs.push(performance.now() - started);
+    keepRecent(stats.estimatorMs, performance.now() - started);
     stats.estimated++;
     const size = { width: MODEL_IMAGE_WIDTH, height: (video.videoHeight * MODEL_IMAGE_WIDTH) / video.videoWidth };
     let body = null;

@@ -103,7 +103,7 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
     expect(await page.textContent('#stats')).toMatch(/pose estimator \d+\.\d ms median\s+recognizer \d+\.\d\d ms median/);
   });
 
-  it('teaches a new gesture from takes recorded with the button, saves learned.json and loads it again', async () => {
+  it('teaches a new gesture from takes recorded with the button, keeps it, forgets it and loads it from learned.json', async () => {
     await page.fill('#gesture-name', 'wave');
     await page.click('#record');
     await page.waitForFunction(() => (window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam.taught.includes('wave'), null, { timeout: 240_000, polling: 200 });
@@ -124,6 +124,10 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
     await page.click('#taught button');
     await page.waitForFunction(() => (window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam.taught.length === 0, null, { timeout: 60_000 });
     expect(await page.textContent('#taught')).toBe('');
+    // "load learned.json" brings it back from the saved file.
+    await page.setInputFiles('#load-learned', { name: 'learned.json', mimeType: 'application/json', buffer: Buffer.from(s.learnedJson!) });
+    await page.waitForFunction(() => (window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam.taught.includes('wave'), null, { timeout: 60_000 });
+    expect(await page.textContent('#record-status')).toBe('loaded learned.json');
     expect(pageErrors).toEqual([]);
   });
 });
