@@ -2,6 +2,7 @@
  * fromBlazePose: BlazePose's 33 normalised landmarks → one COCO-17 body in pixels with scores, as
  * the recognizer reads it; missed joints as the synthetic camera data marks them (all zero).
  */
+import { fc, it as itProp } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { BLAZEPOSE33_LANDMARKS, frameFromBodies, fromBlazePose, LAYOUTS, type BlazePoseLandmark } from 'cocodiff-runtime';
 import { UserError } from 'cocodiff-runtime/shared/errors';
@@ -86,5 +87,41 @@ describe('fromBlazePose', () => {
     expect(refusal(() => fromBlazePose(pose(), { width: 0, height: 480 }))).toMatch(/width and height in pixels/);
     expect(refusal(() => fromBlazePose(pose(), { ...SIZE, minVisibility: 2 }))).toMatch(/minVisibility: expected a number in \[0, 1\]/);
     expect(refusal(() => fromBlazePose(null as unknown as BlazePoseLandmark[], SIZE))).toMatch(/expected a list of 33/);
+  });
+
+  // What an estimator (or a bug between it and the page) can hand over: right and wrong lengths,
+  // landmarks with odd numbers, strings, nulls; images of odd sizes.
+  const odd = fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 1e39), fc.string(), fc.constant(null), fc.constant(undefined));
+  const plausible = fc.record({ x: fc.double({ min: -0.5, max: 1.5, noNaN: true }), y: fc.double({ min: -0.5, max: 1.5, noNaN: true }), z: fc.double(), visibility: fc.double({ min: 0, max: 1, noNaN: true }) }, { requiredKeys: ['x', 'y'] });
+  const landmark = fc.oneof(plausible, fc.record({ x: odd, y: odd, visibility: odd }, { requiredKeys: [] }), odd);
+  // Mostly 33 plausible landmarks (the path that returns a body), else anything.
+  const landmarks = fc.oneof(
+    { arbitrary: fc.array(plausible, { minLength: 33, maxLength: 33 }), weight: 3 },
+    { arbitrary: fc.array(landmark, { minLength: 33, maxLength: 33 }), weight: 1 },
+    { arbitrary: fc.array(landmark, { maxLength: 40 }), weight: 1 },
+  );
+  const side = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 4000 }), weight: 4 }, { arbitrary: odd, weight: 1 });
+  const size = fc.record({ width: side, height: side });
+  itProp.prop([landmarks, size], { seed: 23, numRuns: 1500 })('gives a body whose every joint is seen in the image or all zero, or a UserError, never another error', (lm, sz) => {
+    let body: Float32Array;
+    try {
+      body = fromBlazePose(lm as BlazePoseLandmark[], sz as { width: number; height: number });
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      return;
+    }
+    expect(body).toHaveLength(51);
+    for (let v = 0; v < 17; v++) {
+      const [x, y, score] = body.subarray(v * 3, v * 3 + 3);
+      if (score === 0) expect([x, y]).toEqual([0, 0]);
+      else {
+        expect(score).toBeGreaterThan(0);
+        expect(score).toBeLessThanOrEqual(1);
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(Math.fround((sz as { width: number }).width));
+        expect(y).toBeGreaterThanOrEqual(0);
+        expect(y).toBeLessThanOrEqual(Math.fround((sz as { height: number }).height));
+      }
+    }
   });
 });
