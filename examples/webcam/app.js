@@ -46,7 +46,6 @@ function problem(message) {
 
 const worker = new Worker('recognizer-worker.js', { type: 'module' });
 let inFlight = 0;
-let frameId = 0;
 let waiting = null; // a request to the worker awaiting its reply: { types, resolve, reject }
 
 worker.onmessage = ({ data }) => {
@@ -90,7 +89,7 @@ function send(body) {
   }
   inFlight++;
   stats.sent++;
-  worker.postMessage({ type: 'frame', id: frameId++, body });
+  worker.postMessage({ type: 'frame', body });
 }
 
 // ---- camera and pose estimator -----------------------------------------------------------------
@@ -293,8 +292,7 @@ try {
     startEstimator(),
     learnedAtStart().then((learned) => ask({ type: 'load', wasm: params.get('wasm') ?? 'recognizer.wasm', stride: number('stride', 4), learned }, 'ready')),
   ]);
-  stats.info = ready.info;
-  if (ready.info.layout && ready.info.layout !== 'coco17') problem(`this recognizer reads ${ready.info.layout} joints, not a camera's COCO-17 keypoints: build one with \`cocodiff demo --camera\``);
+  if (ready.info.layout && LAYOUTS[ready.info.layout].dims === 3) problem(`this recognizer reads ${ready.info.layout} joints in 3D, not a camera's 2D keypoints: build one with \`cocodiff demo --camera\``);
   if (ready.learnedProblem) $('record-status').textContent = `saved gestures not loaded: ${ready.learnedProblem}`;
   if (ready.taught.length) showLearned(ready);
   $('record').disabled = false;

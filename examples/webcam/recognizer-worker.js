@@ -1,16 +1,18 @@
 // The recognizer's own thread: the page's pose estimator never waits for an inference, and an
 // inference never waits for the estimator. Messages in (from app.js):
 //   {type: 'load', wasm, stride, learned?}    → {type: 'ready', info, taught, labels, learnedJson, learnedProblem}
-//   {type: 'frame', id, body | null}          → {type: 'ack', id, prediction | null, pushMs, error?}
+//   {type: 'frame', body | null}              → {type: 'ack', prediction | null, error?}
 //   {type: 'take-start'} / {type: 'take-stop'} → frames between them become one recording of a gesture
-//   {type: 'learn', name}                     → {type: 'learned', taught, labels, learnedJson}
+//   {type: 'learn', name}                     → {type: 'learned', taught, labels, learnedJson, taughtNow}
+//   {type: 'discard-takes'}                   → the recordings so far are dropped
 //   {type: 'forget', name}                    → {type: 'learned', …}
 //   {type: 'use-learned', text, where}        → {type: 'learned', …}
 // A body is one COCO-17 person (fromBlazePose's 17 × [x, y, score]); null when no one is in view.
+// The recognizer maps it to its own layout (a model of OpenPose-18 takes it too; a 3D one refuses it).
 import { Recognizer } from './runtime.js';
 
 let recognizer = null;
-let take = null; // frames of the recording in progress, or null
+let take = null; // bodies of the recording in progress, or null
 const takes = []; // finished recordings of the gesture being taught
 
 const reply = (message) => self.postMessage(message);
@@ -21,20 +23,11 @@ function learnedState() {
   return { type: 'learned', taught: file.classes.map((c) => c.name), labels: recognizer.labels, learnedJson: JSON.stringify(file) };
 }
 
-/** One person slot filled, the others empty: a frame of persons × joints × coords floats. */
-function frameOf(body) {
-  const { persons, joints, coords } = recognizer.info;
-  const frame = new Float32Array(persons * joints * coords);
-  if (body) frame.set(body.subarray(0, joints * coords));
-  return frame;
-}
-
-function asSequence(frames) {
-  const { persons, joints, coords, layout } = recognizer.info;
-  const per = persons * joints * coords;
-  const data = new Float32Array(frames.length * per);
-  frames.forEach((f, t) => data.set(f, t * per));
-  return { layout: layout ?? 'coco17', frames: frames.length, persons, joints, coords, data, source: 'webcam' };
+/** One take as a recording: one COCO-17 person per frame (learn() maps it as push() does). */
+function asSequence(bodies) {
+  const data = new Float32Array(bodies.length * 17 * 3);
+  bodies.forEach((body, t) => data.set(body, t * 17 * 3));
+  return { layout: 'coco17', frames: bodies.length, persons: 1, joints: 17, coords: 3, data, source: 'webcam' };
 }
 
 self.onmessage = async ({ data: msg }) => {
@@ -52,22 +45,19 @@ self.onmessage = async ({ data: msg }) => {
         break;
       }
       case 'frame': {
-        const started = performance.now();
-        const frame = frameOf(msg.body);
-        if (take && msg.body) take.push(frame);
-        const p = recognizer.push(frame);
-        const prediction = p && { action: p.action, top: p.top, latencyMs: p.latencyMs, validFrames: p.validFrames, frame: p.frame };
-        reply({ type: 'ack', id: msg.id, prediction, pushMs: performance.now() - started });
+        if (take && msg.body) take.push(msg.body);
+        const p = recognizer.push(msg.body ? [msg.body] : [], 'coco17');
+        reply({ type: 'ack', prediction: p && { action: p.action, top: p.top, latencyMs: p.latencyMs } });
         break;
       }
       case 'take-start':
         take = [];
         break;
       case 'take-stop': {
-        const frames = take ?? [];
+        const bodies = take ?? [];
         take = null;
-        if (frames.length > 0) takes.push(asSequence(frames));
-        reply({ type: 'take', takes: takes.length, frames: frames.length });
+        if (bodies.length > 0) takes.push(asSequence(bodies));
+        reply({ type: 'take', takes: takes.length, frames: bodies.length });
         break;
       }
       case 'learn': {
@@ -93,7 +83,7 @@ self.onmessage = async ({ data: msg }) => {
     }
   } catch (err) {
     // A frame the recognizer refused still gets its ack (the page counts frames in flight), with the reason.
-    if (msg.type === 'frame') reply({ type: 'ack', id: msg.id, prediction: null, pushMs: 0, error: messageOf(err) });
+    if (msg.type === 'frame') reply({ type: 'ack', prediction: null, error: messageOf(err) });
     else reply({ type: 'error', message: messageOf(err) });
   }
 };
