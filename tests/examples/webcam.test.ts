@@ -44,6 +44,10 @@ let url: string;
 let browser: Browser | undefined;
 let page: Page;
 const pageErrors: string[] = [];
+/** Requests the page made anywhere but the local server (a CDN, a model hub), and local files it missed. */
+const foreignRequests: string[] = [];
+const localRequests: string[] = [];
+const missingFiles: string[] = [];
 
 const readStats = (): Promise<PageStats> => page.evaluate(() => (window as unknown as { cocodiffWebcam: PageStats }).cocodiffWebcam);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -67,6 +71,11 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
     browser = await launchWithFakeCamera(y4m);
     page = await browser.newPage({ viewport: { width: 720, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => {
+      if (r.url().startsWith(url)) localRequests.push(r.url().slice(url.length));
+      else if (!/^(data|blob):/.test(r.url())) foreignRequests.push(r.url());
+    });
+    page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) missingFiles.push(`${r.status()} ${r.url()}`); });
   });
   afterAll(async () => {
     await browser?.close();
@@ -85,6 +94,10 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
       + `pose ${median(s.estimatorMs).toFixed(0)} ms median, recognizer ${median(s.recognizerMs).toFixed(2)} ms median; ${s.predictions} predictions; `
       + `camera frames skipped while estimating ${s.skippedByEstimator}; dropped for the recognizer ${s.droppedForRecognizer}; screenshot ${SCREENSHOT}`);
     expect(pageErrors).toEqual([]);
+    // Offline once served: BlazePose's script, wasm and weights all came from the page's own server.
+    expect(foreignRequests).toEqual([]);
+    expect(localRequests).toEqual(expect.arrayContaining(['mediapipe/pose.js', 'mediapipe/pose_landmark_lite.tflite']));
+    expect(missingFiles).toEqual([]);
     expect(s.lastProblem).toBeNull();
     expect(s.badEstimates).toBe(0);
     // The clip shows two people all along: BlazePose must find one in most frames.
