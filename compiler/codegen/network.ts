@@ -26,6 +26,7 @@ import { emitCtrgc } from './ops/ctrgc.ts';
 import { emitInput, emitLinear, emitPool } from './ops/ends.ts';
 import { emitTimePool } from './ops/time-pool.ts';
 import { planNetwork, type NetworkPlan, type PlannedOp } from './plan.ts';
+import { threadedNetwork } from './threads.ts';
 
 /** One call in `network_forward`, as the per-kernel profile groups it. */
 export interface Step {
@@ -68,6 +69,11 @@ export interface CodegenOptions {
    * but `env.abort`.
    */
   profile?: boolean;
+  /**
+   * Threads the module splits each inference over (threads.ts); 1 or absent: the single-threaded
+   * module, unchanged. Not with `profile` or int8 convs.
+   */
+  threads?: number;
 }
 
 /** Where the weights start; below it only the never-used null page corner. */
@@ -95,6 +101,8 @@ function emitOp(op: PlannedOp, ctx: EmitContext): EmittedOp {
 export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): GeneratedNetwork {
   const { plan, weights, int8Weights } = planNetwork(graph);
   if (opts.f16 && int8Weights.length) throw new Error('codegen: f16 weights and int8 convs do not combine');
+  const threads = opts.threads ?? 1;
+  if (threads > 1 && (opts.profile || int8Weights.length)) throw new Error('codegen: a threaded module has no profiling build and no int8 convs');
   const ctx = new EmitContext(plan, isaFor(Boolean(opts.relaxedSimd)));
   const { C: inC, T: inT, V, M } = plan.input;
 
@@ -115,7 +123,8 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
   const units = new Map<string, string[]>();
   const body = { input: [] as string[], pool: [] as string[], head: [] as string[] };
   const personIndent = M > 1 ? '      ' : '  ';
-  for (const op of plan.ops) {
+  // (A threaded module lays its ops out in threads.ts.)
+  for (const op of threads > 1 ? [] : plan.ops) {
     const emitted = emitOp(op, ctx);
     if (op.kind === 'input') body.input.push(...statements(op, emitted, personIndent));
     else if (op.kind === 'pool') body.pool.push(...statements(op, emitted, personIndent));
@@ -191,9 +200,11 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     ...body.head,
     `}`,
   ];
+  const threaded = threads > 1 ? threadedNetwork(plan, ctx, threads, { offset: feature.offset, C: feature.C }, contribBytes) : undefined;
   const usesTanh = plan.ops.some((op) => op.kind === 'ctrgc');
   const source = [
     header.join('\n'),
+    threaded ? threaded.header.join('\n') : '',
     opts.f16 ? emitExpandHalves(segmentBase, WEIGHTS_BASE, weights.length) : '',
     int8Weights.length ? emitExpandInt8(int8Base, int8Expanded, int8Weights.length) : '',
     opts.profile ? PROFILE_PRELUDE(steps.length) : '',
@@ -201,8 +212,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
     usesTanh ? TANH4.trim() : '',
     ...ctx.kernelSources(),
     '// ---- the network ----',
-    ...unitFunctions,
-    forward.join('\n'),
+    ...(threaded ? [...threaded.functions, threaded.forward.join('\n')] : [...unitFunctions, forward.join('\n')]),
   ].filter(Boolean).join('\n\n') + '\n';
   return { source, plan, weights, weightsBase: WEIGHTS_BASE, int8Weights, int8Base, segmentBase, memoryBase, arenaBytes: plan.arenaBytes, steps };
 }
