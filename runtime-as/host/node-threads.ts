@@ -9,13 +9,14 @@ const NODE_GLUE = `const { parentPort, workerData } = require('node:worker_threa
 
 export const nodeWorker: WorkerStarter = (job) => {
   const worker = new Worker(`${WORKER_BODY}\n${NODE_GLUE}`, { eval: true, workerData: job });
-  // A recognizer an app forgets to dispose() must not keep the process alive: its workers only ever wait for work.
-  worker.unref();
   return {
     listen(onMessage, onFailure) {
       worker.on('message', onMessage);
       worker.on('error', (err: Error) => onFailure(err.message));
       worker.on('exit', (code: number) => onFailure(`a worker exited with code ${code}`));
+      // A recognizer an app forgets to dispose() must not keep the process alive: its workers only
+      // ever wait for work. After the listeners: a 'message' listener refs the worker's port again.
+      worker.unref();
     },
     terminate: () => void worker.terminate(),
   };
