@@ -19,8 +19,9 @@
  * makes, over the same inputs in the same order: the results are bit-identical.
  *
  * The barrier is a generation count: the last thread to arrive bumps it; the others spin on it, and
- * a worker that has spun long enough sleeps in `thread_wait`. Thread 0 only spins: a browser's main
- * thread may not block. Waiting and waking go through the host's `Atomics.wait`/`notify`
+ * a thread that has spun long enough sleeps in `thread_wait` (on a loaded machine a spinning thread
+ * takes the core the thread it waits for needs). On a browser's main thread, which may not block, the
+ * host makes thread 0's `thread_wait` return at once, so it spins. Waiting and waking go through the host's `Atomics.wait`/`notify`
  * (THREAD_IMPORTS) rather than wasm's own `memory.atomic.wait32`: Node 20's baseline compiler
  * (Liftoff) loses the caller's locals across a `memory.atomic.wait32` (checked here: a value computed
  * before the wait came back as 0 after it), and an imported call is a plain call to every engine.
@@ -77,9 +78,9 @@ function shareStatements(op: PlannedOp, ctx: EmitContext, threads: number, t: nu
   if (share && t === 0) lines.push(`${indent}// ${share.comment}`);
   for (const call of share?.calls ?? []) {
     lines.push(...call.code.map((c) => indent + c));
-    if (call.barrierAfter) lines.push(`${indent}barrier(tid);`);
+    if (call.barrierAfter) lines.push(`${indent}barrier();`);
   }
-  lines.push(`${indent}barrier(tid);`);
+  lines.push(`${indent}barrier();`);
   return lines;
 }
 
@@ -129,7 +130,7 @@ export function threadedNetwork(plan: NetworkPlan, ctx: EmitContext, threads: nu
     `${indent}if (tid == 0) {`,
     ...shareStatements(byKind('input'), ctx, threads, 0, xmScratch, `${indent}  `).slice(0, -1),
     `${indent}}`,
-    `${indent}barrier(tid);`,
+    `${indent}barrier();`,
     ...[...units.keys()].map((l) => `${indent}unit_${l}(tid);`),
     ...branches(indent, (t, inner) => shareStatements(byKind('pool'), ctx, threads, t, xmScratch, inner)),
   ];
@@ -169,11 +170,11 @@ export function threadedNetwork(plan: NetworkPlan, ctx: EmitContext, threads: nu
   ];
   const functions = [
     [
-      `/** Returns once the i32 at \`at\` is no longer \`old\`: spins, then (workers only) sleeps. */`,
-      `function await_change(at: usize, old: i32, tid: i32): void {`,
+      `/** Returns once the i32 at \`at\` is no longer \`old\`: spins, then sleeps (thread 0's host may make that a no-op). */`,
+      `function await_change(at: usize, old: i32): void {`,
       `  let spins = 0;`,
       `  while (atomic.load<i32>(at) == old) {`,
-      `    if (tid == 0 || ++spins < ${SPINS}) continue;`,
+      `    if (++spins < ${SPINS}) continue;`,
       `    atomic.add<i32>(WAITERS, 1);`,
       `    thread_wait(at, old);`,
       `    atomic.sub<i32>(WAITERS, 1);`,
@@ -183,14 +184,14 @@ export function threadedNetwork(plan: NetworkPlan, ctx: EmitContext, threads: nu
     ].join('\n'),
     [
       `/** Every thread waits here until all ${threads} have arrived. */`,
-      `function barrier(tid: i32): void {`,
+      `function barrier(): void {`,
       `  const gen = atomic.load<i32>(BAR_GEN);`,
       `  if (atomic.add<i32>(BAR_COUNT, 1) == THREADS - 1) {`,
       `    atomic.store<i32>(BAR_COUNT, 0);`,
       `    atomic.store<i32>(BAR_GEN, gen + 1);`,
       `    if (atomic.load<i32>(WAITERS) > 0) thread_notify(BAR_GEN, THREADS);`,
       `  } else {`,
-      `    await_change(BAR_GEN, gen, tid);`,
+      `    await_change(BAR_GEN, gen);`,
       `  }`,
       `}`,
     ].join('\n'),
@@ -217,7 +218,7 @@ export function threadedNetwork(plan: NetworkPlan, ctx: EmitContext, threads: nu
     `export function ${THREAD_EXPORTS.threadMain}(tid: i32): void {`,
     `  let seen: i32 = 0;`,
     `  for (;;) {`,
-    `    await_change(JOB_GEN, seen, tid);`,
+    `    await_change(JOB_GEN, seen);`,
     `    seen++;`,
     `    if (atomic.load<i32>(JOB_STOP)) return;`,
     `    network_part(tid, load<usize>(JOB_INPUT));`,

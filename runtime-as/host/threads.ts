@@ -122,14 +122,24 @@ export async function startThreads(module: WebAssembly.Module, threads: NonNulla
     return refuse(`its shared memory (${threads.memoryPages} pages) cannot be made here (${(err as Error).message})`);
   }
   const cells = new Int32Array(memory.buffer);
+  // Thread 0 sleeps in a barrier where this thread may block (Node, a worker); a browser's main
+  // thread may not (Atomics.wait throws there), so after the first refusal it only spins.
+  let canBlock = true;
+  const wait = (at: number, expected: number): void => {
+    if (!canBlock) return;
+    try {
+      Atomics.wait(cells, at >>> 2, expected);
+    } catch {
+      canBlock = false;
+    }
+  };
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, {
       env: {
         [THREAD_IMPORTS.memory]: memory,
         abort: () => { throw new Error('recognizer aborted (internal assertion)'); },
-        // Thread 0 never waits (a browser's main thread may not block); it only wakes the workers.
-        [THREAD_IMPORTS.wait]: () => { throw new Error('thread 0 waited'); },
+        [THREAD_IMPORTS.wait]: wait,
         [THREAD_IMPORTS.notify]: (at: number, count: number) => Atomics.notify(cells, at >>> 2, count),
       },
     });

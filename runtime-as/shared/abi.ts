@@ -94,7 +94,7 @@ export const THREAD_EXPORTS = {
 export const THREAD_IMPORTS = {
   /** Its linear memory: shared, `threads.memoryPages` pages (initial = maximum), made by the host and given to every thread. */
   memory: 'memory',
-  /** `thread_wait(address, expected)`: block while the i32 at that byte address equals expected (`Atomics.wait`); called by workers only, never by thread 0. */
+  /** `thread_wait(address, expected)`: block while the i32 at that byte address equals expected (`Atomics.wait`); on a thread that may not block (a browser's main thread), return at once. */
   wait: 'thread_wait',
   /** `thread_notify(address, count)`: wake up to count threads waiting on that address (`Atomics.notify`). */
   notify: 'thread_notify',
