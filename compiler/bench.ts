@@ -191,12 +191,18 @@ export interface BenchResult {
   int8Kernels?: BenchRow[];
 }
 
+/** The one [C][T][V][M] input every row of the bench is timed on (seeded). */
+export function benchInput(artifact: Artifact): Float32Array {
+  const { C, T, V, M } = artifact.model.input;
+  const rng = new Rng(42);
+  return new Float32Array(C * T * V * M).map(() => rng.normal() * 0.5);
+}
+
 export async function benchArtifact(artifact: Artifact, graph: Graph, opts: BenchOptions = {}): Promise<BenchResult> {
   const runs = opts.runs ?? 20;
   const log = opts.log ?? (() => {});
-  const { C, T, V, M } = artifact.model.input;
-  const rng = new Rng(42);
-  const x = new Float32Array(C * T * V * M).map(() => rng.normal() * 0.5);
+  const { M } = artifact.model.input;
+  const x = benchInput(artifact);
   // The issue's and the papers' figure counts the published network; the compiled one does less
   // (conv1/conv2 project the time mean, not every frame), so both are shown and the published one rates speed.
   const published = countCost(artifact.model.backbone, artifact.model.input, artifact.model.classes.length);

@@ -26,6 +26,12 @@ export interface BuildInput {
   memoryBase: number;
   segment: { offset: number; bytes: Uint8Array };
   relaxedSimd?: boolean;
+  /**
+   * A threaded module (`compile --threads`): atomics, and a shared memory imported from the host
+   * (env.memory), assumed zero-filled as a fresh WebAssembly.Memory is, so that no segment of zeros
+   * is written again when each worker instantiates the module on the same memory.
+   */
+  threads?: boolean;
   /** Keep every source the build saw (runtime and generated) in this directory. */
   emitAsDir?: string;
 }
@@ -62,6 +68,9 @@ async function ascFlags(): Promise<string[]> {
  */
 const ONE_CALLER_INLINE_MAX_SIZE = 20;
 
+/** wasm32's most pages (4 GiB): the maximum a threaded module declares; its host gives it exactly what it needs. */
+const MAX_PAGES = 65536;
+
 export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   const files = { ...(await runtimeSources()), ...input.sources };
   if (!(input.entry in files)) throw new Error(`build: entry ${input.entry} is not among the sources (${Object.keys(files).join(', ')})`);
@@ -71,7 +80,10 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   let diagnostics = '';
   const sink = { write: (s: string | Uint8Array) => void (diagnostics += typeof s === 'string' ? s : Buffer.from(s).toString()) };
-  const flags = [...(await ascFlags()), ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : [])];
+  const flags = [
+    ...(await ascFlags()), ...(input.relaxedSimd ? ['--enable', 'relaxed-simd'] : []),
+    ...(input.threads ? ['--enable', 'threads', '--importMemory', '--sharedMemory', '--zeroFilledMemory', '--maximumMemory', String(MAX_PAGES)] : []),
+  ];
   // Kernels stay functions of their own. By default binaryen inlines any function with one caller,
   // however big, and network_forward then holds most of the network in one body; the profiling build
   // measured 105 ms that way against 84 ms with this limit (same module otherwise; the shipped build
@@ -93,7 +105,11 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
 
   const module = binaryen.readBinary(binary);
   try {
-    module.setFeatures(binaryen.Features.All);
+    // All but compact imports: binaryen would write several imports from one module (a threaded
+    // module's env.memory, env.thread_wait, ...) in that proposal's encoding, which V8 refuses.
+    // (binaryen's typings lack the flag; its JS API has it.)
+    const compactImports = (binaryen.Features as unknown as { CompactImports: number }).CompactImports;
+    module.setFeatures(binaryen.Features.All & ~compactImports);
     binaryen.setOptimizeLevel(3);
     binaryen.setShrinkLevel(0);
     module.optimize();
@@ -107,6 +123,7 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
 
 // ---- the data segment, added to the binary directly -----------------------------------------
 
+const SECTION_IMPORT = 2;
 const SECTION_CODE = 10;
 const SECTION_DATA = 11;
 const SECTION_DATA_COUNT = 12;
@@ -157,6 +174,33 @@ export function sectionSizes(wasm: Uint8Array): { code: number; data: number } {
     at = start + size;
   }
   return sizes;
+}
+
+/** The initial pages of the memory a module imports (a threaded module's env.memory); undefined if it imports none. */
+export function importedMemoryPages(wasm: Uint8Array): number | undefined {
+  for (let at = 8; at < wasm.length;) {
+    const id = wasm[at];
+    const [size, start] = readUleb(wasm, at + 1);
+    if (id === SECTION_IMPORT) {
+      let [count, p] = readUleb(wasm, start);
+      const skipName = (q: number): number => { const [n, s] = readUleb(wasm, q); return s + n; };
+      const limits = (q: number): [number, number] => {
+        const flags = wasm[q];
+        const [min, next] = readUleb(wasm, q + 1);
+        return [min, flags & 1 ? readUleb(wasm, next)[1] : next];
+      };
+      for (; count > 0; count--) {
+        p = skipName(skipName(p));
+        const kind = wasm[p++];
+        if (kind === 0) p = readUleb(wasm, p)[1];
+        else if (kind === 1) p = limits(p + 1)[1];
+        else if (kind === 2) return limits(p)[0];
+        else p += 2;
+      }
+    }
+    at = start + size;
+  }
+  return undefined;
 }
 
 /** Appends an active segment (memory 0, `i32.const offset`) to the module's data section. */

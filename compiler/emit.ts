@@ -11,7 +11,7 @@ import { recognizerSha256 } from 'cocodiff-runtime/shared/wasm-identity';
 /** The sidecar of `code`, the module before its `cocodiff` section is appended (wasm-identity.ts says why that is what the hash covers). */
 export async function makeSidecar(
   artifact: Artifact, code: Uint8Array,
-  opts: { windowFrames: number; sequenceCapacity: number; weights: 'f32' | 'f16'; relaxedSimd: boolean; int8?: CompiledSidecar['int8'] },
+  opts: { windowFrames: number; sequenceCapacity: number; weights: 'f32' | 'f16'; relaxedSimd: boolean; int8?: CompiledSidecar['int8']; threads?: CompiledSidecar['threads'] },
 ): Promise<CompiledSidecar> {
   const m = artifact.model;
   const wasmSha256 = await recognizerSha256(code);
@@ -29,6 +29,7 @@ export async function makeSidecar(
     weights: opts.weights,
     relaxedSimd: opts.relaxedSimd,
     ...(opts.int8 ? { int8: opts.int8 } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
     wasmSha256,
     source: { artifact: artifact.dir, weightsSha256: m.weightsSha256, provenance: m.provenance },
   };

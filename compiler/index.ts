@@ -13,10 +13,12 @@ import { checkOutputFiles, jsonKind, RECOGNIZER_SIDECAR, RECOGNIZER_WASM, type F
 import { type Artifact } from '../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { OptionError } from 'cocodiff-runtime/shared/errors';
-import { buildWasm } from './build.ts';
+import { buildWasm, importedMemoryPages } from './build.ts';
 import { ABI_ENTRY, generateAbi } from './codegen/abi.ts';
 import { generateConfig } from './codegen/config.ts';
 import { generateNetwork, type GeneratedNetwork } from './codegen/network.ts';
+import { MAX_THREADS } from './codegen/threads.ts';
+import { THREAD_EXPORTS } from 'cocodiff-runtime/shared/abi';
 import { formatPlan, PLAN_FORMAT } from './codegen/plan.ts';
 import { sidecarPathFor, type CompiledSidecar } from 'cocodiff-runtime/shared/sidecar';
 import { embedSidecar, makeSidecar } from './emit.ts';
@@ -42,6 +44,11 @@ export interface CompileOptions {
     /** The ranges calibration chose, when already known (the benchmark builds several int8 variants of one calibration). */
     ranges?: TensorRanges;
   };
+  /**
+   * Split each inference over this many threads (codegen/threads.ts): a module with a shared, imported
+   * memory whose host starts threads − 1 workers. 1 (the default): the single-threaded, import-free module.
+   */
+  threads?: number;
   /**
    * Keep the AssemblyScript the build compiled in this directory (with plan.json, the codegen plan).
    * A new or empty directory, or the sources of an earlier compile, which are replaced.
@@ -96,9 +103,13 @@ export async function compileModule(
   const sequenceCapacity = frameCount('sequenceCapacity', opts.sequenceCapacity ?? 300);
   if (opts.int8 && weights === 'f16') throw new OptionError('weights', 'f16 weights do not combine with int8 (the int8 convs hold 8-bit weights already)');
   if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionError('threads', `expected an integer in 1..${MAX_THREADS}, found ${threads}`);
+  if (threads > 1 && opts.int8) throw new OptionError('threads', 'int8 modules are single-threaded for now; compile with --int8 or with --threads, not both');
+  if (threads > 1 && opts.profile) throw new Error('compileModule: the profiling build is single-threaded');
   const f32 = runPasses(graph);
   const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method)) : f32;
-  const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
+  const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile, threads });
   const sources: Record<string, string> = {
     'network.ts': network.source,
     'config.ts': generateConfig(artifact.model, { windowFrames, sequenceCapacity }),
@@ -110,11 +121,16 @@ export async function compileModule(
     sources['profile.ts'] = `export * from './exports';\nexport { network_profile_ptr } from './network';\n`;
     entry = 'profile.ts';
   }
+  if (threads > 1) {
+    // The threaded module also exports its workers' entry points (THREAD_EXPORTS).
+    sources['threaded.ts'] = `export * from './exports';\nexport { ${Object.values(THREAD_EXPORTS).join(', ')} } from './network';\n`;
+    entry = 'threaded.ts';
+  }
   const segment = weights === 'f16' ? packF16(network.weights) : weightSegment(network);
   const build = (emitAsDir?: string) => buildWasm({
     sources, entry, memoryBase: network.memoryBase,
     segment: { offset: network.segmentBase, bytes: segment },
-    relaxedSimd: opts.relaxedSimd, emitAsDir,
+    relaxedSimd: opts.relaxedSimd, threads: threads > 1, emitAsDir,
   });
   let code: Uint8Array | undefined;
   if (opts.emitAs) {
@@ -129,7 +145,8 @@ export async function compileModule(
     calibration: opts.int8.method, samples: opts.int8.inputs.length,
     ops: lowered.ops.filter((op) => (op.kind === 'conv' && op.quant) || (op.kind === 'ctrgc' && op.conv3Quant)).length, f32Ops: INT8_F32_OPS,
   } : undefined;
-  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd), int8 });
+  const threadsInfo = threads > 1 ? { count: threads, memoryPages: importedMemoryPages(code)! } : undefined;
+  const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd), int8, threads: threadsInfo });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 

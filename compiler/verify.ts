@@ -122,7 +122,29 @@ async function readF32(path: string, what: string): Promise<Float32Array> {
 export async function verifyModule(artifact: Artifact, wasm: Uint8Array, opts: VerifyOptions): Promise<VerifyCheck[]> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const samples = opts.data ?? [];
-  const net = await instantiateNetwork(wasm);
+  const net = await checkedNetwork(wasm);
+  try {
+    return await runChecks(artifact, net, opts, log, samples);
+  } finally {
+    net.dispose();
+  }
+}
+
+/** The network of a module to check: its own instance, or, for a threaded module (it imports its memory), the runtime's Recognizer with its workers. */
+async function checkedNetwork(wasm: Uint8Array): Promise<{ logits(input: Float32Array): Float32Array; dispose(): void }> {
+  const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+  if (!WebAssembly.Module.imports(module).some((i) => i.kind === 'memory')) {
+    const net = await instantiateNetwork(wasm);
+    return { logits: net.logits, dispose: () => {} };
+  }
+  const { Recognizer } = await import('cocodiff-runtime');
+  const recognizer = await Recognizer.load(wasm);
+  return { logits: (x) => (recognizer.inferInput(x), recognizer.lastLogits()), dispose: () => recognizer.dispose() };
+}
+
+async function runChecks(
+  artifact: Artifact, net: { logits(input: Float32Array): Float32Array }, opts: VerifyOptions, log: (line: string) => void, samples: DatasetSample[],
+): Promise<VerifyCheck[]> {
   const { C, T, V, M } = artifact.model.input;
   const size = C * T * V * M;
   const checks: VerifyCheck[] = [];

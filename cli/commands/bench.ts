@@ -7,6 +7,8 @@ import { BACKENDS, type Backend } from '../../trainer/backend.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
 import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
+import { benchThreads } from '../bench-threads.ts';
+import { MAX_THREADS } from '../../compiler/codegen/threads.ts';
 import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
 import { printable } from '../../common/terminal.ts';
 import { addInt8Options, int8FromFlags, type Int8Flags } from '../int8-option.ts';
@@ -24,9 +26,10 @@ export function register(program: Command): void {
     .option('--skip-cpu', `leave out tfjs ${names(tfjsPeers('slow'))} (seconds per run on the full model)`)
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
-    .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)');
+    .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
+    .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
   addInt8Options(command, 'also time the int8 build (compile --int8)')
-    .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string }) => {
+    .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string; threads?: number }) => {
       const { runs, stride } = f;
       if (f.baselineProfile && !f.baseline) throw new UserError('--baseline-profile: only used with --baseline');
       const { artifact, graph } = await loadArtifact(dir);
@@ -34,11 +37,14 @@ export function register(program: Command): void {
       const rounds = Math.max(3, Math.min(runs, 10));
       const peers = [
         ...tfjsPeers('peer').map((b) => tfjsBenchPeer(artifact, b.name, rounds)),
-        onnxRuntimeBenchPeer(artifact, rounds),
+        ...(f.threads && f.threads > 1 ? [] : [onnxRuntimeBenchPeer(artifact, rounds)]),
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, log: (l) => console.error(l) });
+      const threadRows = f.threads && f.threads > 1
+        ? await benchThreads(artifact, graph, { threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l) })
+        : undefined;
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${printable(dir)}  (batch 1, one thread, median of ${runs})\n`);
       console.log(formatTable(rows));
@@ -46,6 +52,10 @@ export function register(program: Command): void {
       console.log(formatTable(layers));
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
+      if (threadRows) {
+        console.log(`\nthreads (the module compiled with --threads ${f.threads}, in turns with 1 thread and onnxruntime-web, median of ${runs}):`);
+        console.log(formatTable(threadRows));
+      }
       if (int8Kernels) {
         console.log(`\nper kernel, int8 SIMD build (profiling build, ${persons} person(s)):`);
         console.log(formatTable(int8Kernels));

@@ -7,6 +7,7 @@ import { readArtifact } from '../../common/artifact.ts';
 import { LIMITS } from 'cocodiff-runtime/shared/limits';
 import { printable } from '../../common/terminal.ts';
 import { addInt8Options, int8FromFlags, type Int8Flags } from '../int8-option.ts';
+import { MAX_THREADS } from '../../compiler/codegen/threads.ts';
 
 export function register(program: Command): void {
   const command = program
@@ -18,6 +19,7 @@ export function register(program: Command): void {
     .option('--weights <dtype>', 'f32, or f16 to halve the weights (expanded to f32 when the module starts)', 'f32')
     .option('--emit-as <dir>', 'keep the generated AssemblyScript (network.ts, config.ts), the codegen plan (plan.json) and the runtime sources in this directory (a new or empty one, or an earlier --emit-as, which is replaced)')
     .option('--plan <file>', 'write the codegen plan as JSON: every tensor\'s layout and arena offset, every op with its packed weights\' offsets')
+    .option('--threads <n>', `split each inference over n threads (1..${MAX_THREADS}; 1, the default: the single-threaded, import-free module); the host needs SharedArrayBuffer and workers (docs/compiler.md)`, positiveInt('--threads', MAX_THREADS), 1)
     .option('--force', `${FORCE_FILE_HELP}: the .wasm, its .json and --plan`)
     .option('--window-frames <n>', 'frames the streaming ring buffer keeps (default: the artifact\'s preprocessing.windowFrames, the median training recording)', positiveInt('--window-frames', LIMITS.windowFrames))
     .option('--sequence-capacity <n>', 'most frames classify_sequence accepts', positiveInt('--sequence-capacity', LIMITS.windowFrames), 300)
@@ -27,9 +29,10 @@ export function register(program: Command): void {
     .option('--reference <files...>', 'INPUT.bin LOGITS.bin: float32 inputs [n, C, T, V, M] and the logits [n, K] computed elsewhere; fail above 1e-4 in probability');
   addInt8Options(command, 'run the convolutions in int8 (passes/quantise.ts lists what stays f32)')
     .action(async (dir: string, f: {
-      out: string; relaxedSimd?: boolean; weights: string; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
+      out: string; relaxedSimd?: boolean; weights: string; threads: number; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
     } & Int8Flags) => {
+      if (f.int8 && f.threads > 1) throw new UserError('--threads: int8 modules are single-threaded for now; use --int8 or --threads, not both');
       if (f.int8 && f.weights !== 'f32') throw new UserError('--weights: only f32 with --int8 (the int8 convolutions hold 8-bit weights already)');
       if (f.int8 && f.verifyTfjs) throw new UserError('--verify-tfjs: checks f32 arithmetic within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
       if (f.int8 && f.reference) throw new UserError('--reference: checks f32 logits within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
@@ -54,7 +57,7 @@ export function register(program: Command): void {
       const tfjs = f.verifyTfjs ? await (await import('../../trainer/model/reference.ts')).tfjsReference(artifact!) : undefined;
       try {
         const result = await compileArtifact(dir, {
-          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, int8, emitAs: f.emitAs, plan: f.plan, force: f.force,
+          out: f.out, relaxedSimd: f.relaxedSimd, weights: f.weights, int8, threads: f.threads, emitAs: f.emitAs, plan: f.plan, force: f.force,
           windowFrames: f.windowFrames, sequenceCapacity: f.sequenceCapacity,
           verify, oracles: tfjs ? [tfjs] : [], verifyData,
           reference: f.reference ? { input: f.reference[0], logits: f.reference[1] } : undefined,

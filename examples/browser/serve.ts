@@ -18,6 +18,9 @@ export const SAMPLE_RECORDING = fileURLToPath(new URL('sample-recording.npy', im
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 
+/** The headers that make a page cross-origin isolated, so that it has SharedArrayBuffer (threaded recognizers). */
+export const CROSS_ORIGIN_ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /** A static file server for `dir` on 127.0.0.1 (port 0: any free one). */
 export function serveDir(dir: string, port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
@@ -25,7 +28,8 @@ export function serveDir(dir: string, port = 0): Promise<{ server: Server; url: 
     const file = asked.endsWith('/') ? asked + 'index.html' : asked;
     try {
       const body = await readFile(join(dir, file));
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      // Cross-origin isolation: SharedArrayBuffer, which a recognizer compiled with --threads needs.
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...CROSS_ORIGIN_ISOLATION }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }

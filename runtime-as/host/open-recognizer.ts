@@ -4,6 +4,7 @@
  * given by the caller), and prove they belong to the module before their class names label its
  * scores. Browser-safe: file paths are read by the reader the Node entry (node.ts) installs.
  */
+import { THREAD_IMPORTS } from '../shared/abi.ts';
 import { UserError } from '../shared/errors.ts';
 import { recognizerSha256 } from '../shared/wasm-identity.ts';
 import { checkSidecar, parseSidecar, SIDECAR_SECTION, type RecognizerSidecar } from './sidecar.ts';
@@ -105,11 +106,15 @@ async function compile(bytes: Uint8Array | ArrayBuffer, wasmName: string): Promi
   }
 }
 
-/** A recognizer imports at most `env.abort` (runtime-as/shared/abi.ts); anything else is another kind of module. */
+/**
+ * A recognizer imports at most `env.abort`, and a threaded one also THREAD_IMPORTS (runtime-as/shared/abi.ts);
+ * anything else is another kind of module.
+ */
 function checkImports(module: WebAssembly.Module, wasmName: string): void {
-  const extra = WebAssembly.Module.imports(module).filter((i) => !(i.module === 'env' && i.name === 'abort' && i.kind === 'function'));
+  const allowed = new Map<string, string>([['abort', 'function'], ...Object.values(THREAD_IMPORTS).map((name): [string, string] => [name, name === THREAD_IMPORTS.memory ? 'memory' : 'function'])]);
+  const extra = WebAssembly.Module.imports(module).filter((i) => !(i.module === 'env' && allowed.get(i.name) === i.kind));
   if (extra.length > 0) {
-    throw new UserError(`${wasmName}: imports ${extra.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ')}, which no cocodiff recognizer needs (it imports at most env.abort): not a recognizer, or built by another tool`);
+    throw new UserError(`${wasmName}: imports ${extra.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ')}, which no cocodiff recognizer needs (it imports at most env.abort, and a threaded one its memory, env.thread_wait and env.thread_notify): not a recognizer, or built by another tool`);
   }
 }
 

@@ -14,6 +14,7 @@ import { fitHead, HEAD_METHODS, softmaxInto, type FewShotHead, type HeadMethod, 
 import { readLearnedFile, toLearnedFile, type LearnedFile, type LearnedRecognizerId } from './learned-file.ts';
 import { openRecognizer, type RecognizerSource, type SidecarOptions } from './open-recognizer.ts';
 import type { RecognizerSidecar } from './sidecar.ts';
+import { startThreads, threadsOf, type ThreadPool } from './threads.ts';
 
 /** The module's exports by their ABI_EXPORTS key (runtime-as/shared/abi.ts holds the names). */
 type Exports = { memory: WebAssembly.Memory } & { [K in Exclude<keyof typeof ABI_EXPORTS, 'memory'>]: (...args: number[]) => number };
@@ -44,6 +45,8 @@ export interface RecognizerInfo {
   memoryBytes: number;
   /** Whether its convolutions run in int8 (`compile --int8`), as its sidecar says; false without a sidecar. */
   int8: boolean;
+  /** Threads each inference is split over (`compile --threads N`): this thread and N − 1 workers started at load; 1 for a single-threaded module. */
+  threads: number;
 }
 
 /** One class and its score. */
@@ -141,8 +144,12 @@ export class Recognizer {
   private method: HeadMethod = 'ncm';
   private head: FewShotHead | null = null;
   private readonly identity: LearnedRecognizerId;
+  /** A threaded module's workers (null: single-threaded). */
+  private readonly pool: ThreadPool | null;
+  private disposed = false;
 
-  private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions, wasmName: string) {
+  private constructor(instance: WebAssembly.Instance, sidecar: RecognizerSidecar | undefined, opts: StreamOptions, wasmName: string, pool: ThreadPool | null = null) {
+    this.pool = pool;
     const exported = instance.exports;
     // The version first: a module of another ABI lacks exports this host needs, and "recompile" is the answer.
     const version = exported[ABI_EXPORTS.abiVersion];
@@ -154,6 +161,14 @@ export class Recognizer {
       const kind = key === 'memory' ? WebAssembly.Memory : Function;
       if (!(exported[name] instanceof kind)) throw new UserError(`${wasmName}: not a cocodiff recognizer: its export "${name}" is not a ${key === 'memory' ? 'memory' : 'function'}`);
       bound[key] = exported[name];
+    }
+    // After dispose() a threaded module's workers are gone, and an inference would wait for them for ever.
+    for (const key of ['infer', 'classifySequence', 'inferInput'] as const) {
+      const run = bound[key] as (...args: number[]) => number;
+      bound[key] = (...args: number[]) => {
+        if (this.disposed) throw new UserError(`${wasmName}: this recognizer was disposed; load it again`);
+        return run(...args);
+      };
     }
     this.x = bound as Exports;
     const K = this.x.numClasses();
@@ -178,6 +193,7 @@ export class Recognizer {
       modality,
       memoryBytes: this.x.memoryBytes(),
       int8: Boolean(sidecar && 'int8' in sidecar && sidecar.int8),
+      threads: pool?.threads ?? 1,
     };
     if (!(Number.isInteger(this.info.features) && this.info.features >= 1)) throw new UserError(`${wasmName}: not a usable recognizer: it reports ${this.info.features} features`);
     this.identity = { wasmSha256: sidecar?.wasmSha256 ?? null, classes: labels, features: this.info.features };
@@ -187,11 +203,30 @@ export class Recognizer {
   /** Loads a recognizer from bytes, a file path (Node), or a URL (fetch; file: URLs in Node). */
   static async load(source: RecognizerSource, opts: LoadOptions = {}): Promise<Recognizer> {
     const { module, sidecar, wasmName } = await openRecognizer(source, opts);
+    const threads = threadsOf(module, sidecar, wasmName);
+    if (threads) {
+      const pool = await startThreads(module, threads, wasmName);
+      try {
+        return new Recognizer(pool.instance, sidecar, opts, wasmName, pool);
+      } catch (err) {
+        pool.stop();
+        throw err;
+      }
+    }
     // The module imports at most env.abort, which only a failed assertion reaches.
     const instance = await WebAssembly.instantiate(module, {
       env: { abort: () => { throw new Error('recognizer aborted (internal assertion)'); } },
     });
     return new Recognizer(instance, sidecar, opts, wasmName);
+  }
+
+  /**
+   * Releases the recognizer: a threaded one's workers end (in Node they never keep the process
+   * alive, but they hold memory until then). Classifying or streaming afterwards throws. Idempotent.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.pool?.stop();
   }
 
   /** Every class name in score order: the module's ({@link RecognizerInfo.labels}), then the taught ones. */

@@ -20,5 +20,9 @@ export function checkSidecar(doc: unknown, where: string): RecognizerSidecar {
   need(classes === undefined, 'classes', classes!);
   need(isLayoutName(s.layout), 'layout', `expected one of ${LAYOUT_LIST}, found ${JSON.stringify(s.layout)}`);
   need(s.wasmSha256 === undefined || isSha256Hex(s.wasmSha256), 'wasmSha256', 'expected the sha256 of the .wasm as 64 hex digits');
+  const t = s.threads;
+  const count = (n: unknown, max: number): boolean => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  need(t === undefined || (typeof t === 'object' && t !== null && count(t.count, 1024) && count(t.memoryPages, 65536)), 'threads',
+    `expected {"count": threads, "memoryPages": 64 KiB pages of the shared memory}, found ${JSON.stringify(t)}`);
   return s;
 }

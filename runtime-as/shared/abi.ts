@@ -77,6 +77,30 @@ export const ABI_EXPORTS = {
 } as const;
 
 /**
+ * A threaded recognizer (`cocodiff compile --threads N`, N ≥ 2) splits each inference over N threads:
+ * the host's own (thread 0) and N − 1 workers it starts. It exports all of ABI_EXPORTS and these,
+ * and imports THREAD_IMPORTS from `env` as well as `env.abort`. Its sidecar says so (`threads`).
+ */
+export const THREAD_EXPORTS = {
+  /** N, the threads the module was compiled for (the host's own included). */
+  numThreads: 'num_threads',
+  /** `thread_main(tid)`, tid in 1..N−1: a worker's loop; it returns only after `stop_threads`. */
+  threadMain: 'thread_main',
+  /** Makes every `thread_main` return (the host then ends its workers). */
+  stopThreads: 'stop_threads',
+} as const;
+
+/** What a threaded recognizer imports from `env`, by the host's name for it. */
+export const THREAD_IMPORTS = {
+  /** Its linear memory: shared, `threads.memoryPages` pages (initial = maximum), made by the host and given to every thread. */
+  memory: 'memory',
+  /** `thread_wait(address, expected)`: block while the i32 at that byte address equals expected (`Atomics.wait`); on a thread that may not block (a browser's main thread), return at once. */
+  wait: 'thread_wait',
+  /** `thread_notify(address, count)`: wake up to count threads waiting on that address (`Atomics.notify`). */
+  notify: 'thread_notify',
+} as const;
+
+/**
  * The largest coordinate magnitude a frame may hold. Real skeletons are metres, millimetres or
  * pixels, far below it; a value beyond it (or NaN, or ±inf) is a broken frame. `push_frame` counts
  * and drops such a frame, `classify_sequence` leaves it out, and the dataset cache refuses it: a

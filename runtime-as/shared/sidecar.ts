@@ -39,6 +39,16 @@ export interface RecognizerSidecar {
   sequenceCapacity?: number;
   /** Free-form: the artifact it was compiled from, its checksum, compiler options. */
   source?: Record<string, unknown>;
+  /**
+   * Present when the module splits each inference over threads (`compile --threads N`, N ≥ 2):
+   * N, and the pages (64 KiB) of the shared memory the host makes for it (runtime-as/shared/abi.ts, THREAD_IMPORTS).
+   */
+  threads?: {
+    /** N, the threads each inference is split over (this thread and N − 1 workers). */
+    count: number;
+    /** Pages (64 KiB) of the shared memory the host makes for the module: its initial and maximum size. */
+    memoryPages: number;
+  };
 }
 
 /** What the compiler always writes: the above plus how the module was built and where it came from. */

@@ -14,6 +14,8 @@ import { prepareSite } from '../../examples/browser/build.ts';
 import { SAMPLE_RECORDING, serveDir } from '../../examples/browser/serve.ts';
 import { loadRecording, Recognizer, type Sequence } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
+import { compileArtifact } from '../../compiler/index.ts';
+import { writeRandomArtifact } from '../compiler/artifacts.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(tmpdir(), 'cocodiff-browser-example.png');
@@ -88,3 +90,32 @@ it.skipIf(!existsSync(CHROMIUM))('loads gestures taught in Node from ?learned=le
     await new Promise((resolve) => own.close(resolve));
   }
 });
+
+it.skipIf(!existsSync(CHROMIUM))('runs a recognizer compiled with --threads 2 in its Worker, the page being cross-origin isolated', async () => {
+  await writeRandomArtifact(join(dir, 'threaded-model'), { width: 0.25, blocks: 3, T: 32, M: 2, K: 5, seed: 3 });
+  const threaded = join(dir, 'threaded.wasm');
+  await compileArtifact(join(dir, 'threaded-model'), { out: threaded, threads: 2 });
+  await prepareSite(join(dir, 'site-threaded'), threaded, recording);
+  const { server: own, url: ownUrl } = await serveDir(join(dir, 'site-threaded'));
+  try {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ownUrl}?fps=400&stride=8`);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const label = await page.textContent('#label');
+    // The same frames through the same module in Node (its worker_threads), and through the page's Worker.
+    const r = await Recognizer.load(threaded, { stride: 8, alpha: 0.6 });
+    const per = recording.persons * recording.joints * recording.coords;
+    let last = null;
+    for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
+    r.dispose();
+    expect(r.info.threads).toBe(2);
+    expect(last?.action).toBeTruthy();
+    expect(label).toBe(last!.action);
+  } finally {
+    await new Promise((resolve) => own.close(resolve));
+  }
+}, 300_000);

@@ -15,6 +15,7 @@
  * kernel is specialised with a `_tail{T % 4}` block.
  *   x3  [s·cout][x3Row bytes] conv3's output (T·V floats a row); a: [s·cout][V][Vp] the refined topologies
  *   d   output row 0 (dRow bytes apart); r: residual row 0 (rRow bytes apart); b: bias, cout floats
+ *   c0, c1  (`_range` only) the channels this call aggregates
  */
 import { roundUp } from '../../tensor-layout.ts';
 import { epilogue, epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
@@ -26,10 +27,15 @@ export interface AggregateKernelSpec extends EpilogueKind {
   subsets: number;
   /** T % 4: the frames of a last, short block (0: none). */
   tail: number;
+  /**
+   * Channels [c0, c1) only, as two more parameters (a threaded module, `compile --threads`: each
+   * thread aggregates its own channels; the arithmetic per channel is the same).
+   */
+  channelRange?: boolean;
 }
 
 export const aggregateKernelName = (s: AggregateKernelSpec): string =>
-  `f32_ctrgc_aggregate_4x2_s${s.subsets}_v${s.V}_${s.isa}${epilogueSuffix(s)}${s.tail ? `_tail${s.tail}` : ''}`;
+  `f32_ctrgc_aggregate_4x2_s${s.subsets}_v${s.V}_${s.isa}${epilogueSuffix(s)}${s.tail ? `_tail${s.tail}` : ''}${s.channelRange ? '_range' : ''}`;
 
 export function aggregateKernel(s: AggregateKernelSpec): Kernel {
   const name = aggregateKernelName(s);
@@ -67,8 +73,8 @@ export function aggregateKernel(s: AggregateKernelSpec): Kernel {
     ...Array.from({ length: pairs }, (_, i) => block(frames, (pairs - 1 - i) * 32, 2)).flat(),
   ];
   const source = [
-    `function ${name}(x3: usize, x3Row: usize, a: usize, d: usize, dRow: usize, r: usize, rRow: usize, b: usize, cout: usize, T: usize): void {`,
-    `  for (let c: usize = 0; c < cout; c++) {`,
+    `function ${name}(x3: usize, x3Row: usize, a: usize, d: usize, dRow: usize, r: usize, rRow: usize, b: usize, cout: usize, T: usize${s.channelRange ? ', c0: usize, c1: usize' : ''}): void {`,
+    s.channelRange ? `  for (let c: usize = c0; c < c1; c++) {` : `  for (let c: usize = 0; c < cout; c++) {`,
     `    const bias = v128.load32_splat(b + (c << 2));`,
     `    const dd: usize = d + c * dRow;`,
     s.residual ? `    const rr: usize = r + c * rRow;` : '',

@@ -14,6 +14,17 @@ export interface Call {
   kernel: string;
   /** Multiply-adds of one call. */
   macs: number;
+  /**
+   * A threaded module (`compile --threads`) puts a barrier after this call: every thread's share of
+   * it must be done before any thread runs the op's next call. (Every op ends with one anyway.)
+   */
+  barrierAfter?: boolean;
+}
+
+/** Output rows (channels) [begin, end) of an op: one thread's share in a threaded module (threads.ts). */
+export interface RowRange {
+  begin: number;
+  end: number;
 }
 
 /** What one op becomes: a comment naming the official module and the shapes, then its calls. */

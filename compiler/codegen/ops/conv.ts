@@ -3,8 +3,9 @@ import { CONV_MR, convKernel } from '../kernels/conv.ts';
 import type { EpilogueKind } from '../kernels/isa.ts';
 import { ACTIVATION_MAX, inverseScale } from '../../int8/arithmetic.ts';
 import { QUANTIZE_KERNEL, qs8ConvKernel } from '../kernels/qs8-conv.ts';
+import type { PackedConv } from '../../pack.ts';
 import type { PlannedConv, PlannedInt8 } from '../plan.ts';
-import { address, arena, describeEpilogue, int8Weight, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp } from './context.ts';
+import { address, arena, describeEpilogue, int8Weight, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp, type RowRange } from './context.ts';
 
 /** A conv call site: the kernel's parameters; x, o and r are arena offsets, w and b weight offsets. */
 export interface ConvSite extends Omit<EpilogueKind, 'residual'> {
@@ -15,6 +16,21 @@ export interface ConvSite extends Omit<EpilogueKind, 'residual'> {
   /** Residual row 0 and the bytes between its rows (0: one row added to every output row). */
   residual?: { r: Address; rRow: number };
   cin: number; cout: number; cols: number;
+}
+
+/**
+ * The same conv restricted to output rows [begin, end): its weights, bias, output and residual
+ * moved to row `begin` (a multiple of CONV_MR, so the packed weights start a block there).
+ */
+export function convRows(s: ConvSite, rows: RowRange): ConvSite {
+  if (rows.begin % CONV_MR !== 0) throw new Error(`codegen: a conv's rows split at ${rows.begin}, not a multiple of ${CONV_MR}`);
+  const r0 = rows.begin;
+  return {
+    ...s,
+    w: s.w + r0 * s.cin * s.K * 4, b: s.b + r0 * 4, o: s.o + r0 * s.oRow,
+    residual: s.residual && { r: { ...s.residual.r, offset: s.residual.r.offset + r0 * s.residual.rRow }, rRow: s.residual.rRow },
+    cout: rows.end - rows.begin,
+  };
 }
 
 /** The statements that run a conv: whole blocks of 4 output rows, then a kernel for the remaining rows. */
@@ -60,7 +76,8 @@ export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 
   return [...quantise, ...(full > 0 ? [call(CONV_MR, 0, full)] : []), ...(s.cout > full ? [call(s.cout - full, full, s.cout - full)] : [])];
 }
 
-export function emitConv(op: PlannedConv, ctx: EmitContext): EmittedOp {
+/** A conv, or (a threaded module) its output rows `rows` only; the int8 path is single-threaded. */
+export function emitConv(op: PlannedConv, ctx: EmitContext, rows?: RowRange): EmittedOp {
   const src = ctx.tensor(op.in);
   const dst = ctx.tensor(op.out);
   const site = {
@@ -70,10 +87,16 @@ export function emitConv(op: PlannedConv, ctx: EmitContext): EmittedOp {
     residual: op.residual ? { r: { base: 'AR', offset: ctx.offset(op.residual.tensor, op.residual.offset) } as Address, rRow: ctx.rowBytes(op.residual.tensor) } : undefined,
     cin: op.cin, cout: op.cout, cols: dst.cols,
   };
-  const code = op.int8 ? qs8ConvCalls(ctx, op.in, site, op.int8) : convCalls(ctx, { ...site, w: op.weights.weight, b: op.weights.bias });
+  if (rows && op.int8) throw new Error('codegen: int8 convs are not split over threads');
+  const part = rows ?? { begin: 0, end: op.cout };
+  const f32 = (w: PackedConv): ConvSite => convRows({ ...site, w: w.weight, b: w.bias }, part);
+  const code = part.end <= part.begin ? [] : [
+    ...(op.int8 ? qs8ConvCalls(ctx, op.in, site, op.int8) : convCalls(ctx, f32(op.weights))),
+    ...zeroPads(ctx, op.out, op.outOffset + part.begin, part.end - part.begin),
+  ];
   const what = `${op.K === 1 ? '1×1 conv' : `${op.K}×1 conv, dilation ${op.dilation}`}${op.int8 ? ', int8' : ''}`;
   return {
     comment: `${op.module}: ${what}, ${op.in} ${shape(src)} ${describeEpilogue(op, op.cout)} (${shape({ ...dst, C: op.cout })})`,
-    calls: [{ code: [...code, ...zeroPads(ctx, op.out, op.outOffset, op.cout)], kernel: `${op.int8 ? 'int8 ' : ''}conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
+    calls: [{ code, kernel: `${op.int8 ? 'int8 ' : ''}conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
   };
 }

@@ -1,7 +1,7 @@
 /** The ops at the two ends of the network: the input (with the folded data batch-norm), the pooling, the classifier. */
 import { INPUT_KERNEL, LINEAR_KERNEL, MEAN_KERNEL } from '../kernels/scalar.ts';
 import type { PlannedInput, PlannedLinear, PlannedPool } from '../plan.ts';
-import { shape, weight, zeroPads, type EmitContext, type EmittedOp } from './context.ts';
+import { shape, weight, zeroPads, type EmitContext, type EmittedOp, type RowRange } from './context.ts';
 
 export function emitInput(op: PlannedInput, ctx: EmitContext): EmittedOp {
   const { C, T, V, M } = ctx.plan.input;
@@ -12,14 +12,15 @@ export function emitInput(op: PlannedInput, ctx: EmitContext): EmittedOp {
   };
 }
 
-/** Writes this person's share of the feature to CONTRIB (the person loop adds it up). */
-export function emitPool(op: PlannedPool, ctx: EmitContext): EmittedOp {
+/** Writes this person's share of the feature to CONTRIB (the person loop adds it up); a threaded module's thread, channels `rows` of it. */
+export function emitPool(op: PlannedPool, ctx: EmitContext, rows?: RowRange): EmittedOp {
   const src = ctx.tensor(op.in);
   const n = src.T * src.V;
-  const args = [ctx.at(op.in), ctx.rowBytes(op.in), n, (1 / (n * op.persons)).toPrecision(9), src.C, 'CONTRIB'];
+  const { begin: c0, end: c1 } = rows ?? { begin: 0, end: src.C };
+  const args = [ctx.at(op.in, c0), ctx.rowBytes(op.in), n, (1 / (n * op.persons)).toPrecision(9), c1 - c0, c0 ? `CONTRIB + ${c0 * 4}` : 'CONTRIB'];
   return {
     comment: `${op.module}: ${op.in} ${shape(src)} averaged over frames, joints and the ${op.persons} persons → this person's share of ${op.out} (${src.C})`,
-    calls: [{ code: [`${ctx.use(MEAN_KERNEL)}(${args.join(', ')});`], kernel: 'pool', macs: 0 }],
+    calls: [{ code: c1 > c0 ? [`${ctx.use(MEAN_KERNEL)}(${args.join(', ')});`] : [], kernel: 'pool', macs: 0 }],
   };
 }
 
