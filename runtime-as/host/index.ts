@@ -17,6 +17,8 @@ export type { LearnedClassEntry, LearnedExample, LearnedFile, LearnedRecognizerI
 export type { HeadMethod } from './few-shot.ts';
 export type { RecognizerSource, SidecarOptions } from './open-recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
+export { BLAZEPOSE33_LANDMARKS, fromBlazePose } from './pose-landmarks.ts';
+export type { BlazePoseLandmark, BlazePoseOptions } from './pose-landmarks.ts';
 export { parseFrameLine } from './ndjson.ts';
 export type { NdjsonFrame } from './ndjson.ts';
 export type { Body, FrameShape, JointValue } from './adapters.ts';
