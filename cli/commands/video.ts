@@ -19,6 +19,7 @@ import { BlazePoseInBrowser, CHROMIUM_ENV, DEFAULT_BLAZEPOSE, findChromium, type
 import { decodeFrames, probeVideo } from '../video/ffmpeg.ts';
 import { KEYPOINTS_FILE, keypointsLine } from '../video/keypoints-file.ts';
 import { ActionTimeline } from '../video/timeline.ts';
+import { CAMERA } from '../../trainer/data/synth/camera.ts';
 
 interface VideoFlags {
   model?: string;
@@ -50,6 +51,15 @@ export function estimatorSize(width: number, height: number): { width: number; h
   return { width: even(width), height: even(height) };
 }
 
+/**
+ * The image the keypoints are measured in: the video's frame scaled to the width camera models are
+ * trained on (trainer/data/synth/camera.ts), as the webcam page scales its camera's, so a body
+ * measures in pixels what it measured in training whatever the video's resolution.
+ */
+export function keypointFrame(width: number, height: number): { width: number; height: number } {
+  return { width: CAMERA.width, height: (height * CAMERA.width) / width };
+}
+
 export function register(program: Command): void {
   program
     .command('video')
@@ -62,7 +72,7 @@ export function register(program: Command): void {
     .option('--alpha <a>', 'with --model: exponential smoothing of the probabilities (1 = none)', numberWhere('--alpha', 'a number in (0, 1]', (n) => n > 0 && n <= 1), 0.6)
     .option('--threshold <p>', 'with --model: below this smoothed score, no action', numberWhere('--threshold', 'a number in [0, 1]', (n) => n >= 0 && n <= 1), 0)
     .option('--json', 'print the summary (and the timeline) as one JSON object')
-    .option('--complexity <n>', 'BlazePose model: 0 lite (fastest), 1 full (MediaPipe\'s default), 2 heavy', numberWhere('--complexity', '0, 1 or 2', (n) => n === 0 || n === 1 || n === 2), DEFAULT_BLAZEPOSE.modelComplexity)
+    .option('--complexity <n>', 'BlazePose model: 0 lite (fastest, the webcam page\'s default), 1 full, 2 heavy', numberWhere('--complexity', '0, 1 or 2', (n) => n === 0 || n === 1 || n === 2), DEFAULT_BLAZEPOSE.modelComplexity)
     .option('--chromium <path>', `the Chromium that runs BlazePose (default: $${CHROMIUM_ENV}, else chromium on PATH)`)
     .option('--sidecar <file>', 'sidecar JSON, if not <recognizer>.json')
     .option('--learned <file>', LEARNED_HELP)
@@ -85,32 +95,44 @@ Examples:
       const chromium = findChromium(flags.chromium);
       const fps = flags.fps ?? video.fps;
       const size = estimatorSize(video.width, video.height);
+      const measured = keypointFrame(video.width, video.height);
       const log = (line: string): void => void (toStdout ? process.stderr : process.stdout).write(`${line}\n`);
-      const estimator = await BlazePoseInBrowser.open(chromium, { ...DEFAULT_BLAZEPOSE, modelComplexity: flags.complexity });
+      // The first frame is decoded before Chromium starts, so that a video ffmpeg cannot decode (or
+      // no ffmpeg) is said at once, not after seconds of loading BlazePose.
+      const frames = decodeFrames(file, { fps, ...size });
+      const first = await frames.next();
+      let estimator: BlazePoseInBrowser;
+      try {
+        estimator = await BlazePoseInBrowser.open(chromium, { ...DEFAULT_BLAZEPOSE, modelComplexity: flags.complexity });
+      } catch (err) {
+        await frames.return(undefined);
+        throw err;
+      }
       let out: AtomicFileWriter | null = null;
       const timeline = new ActionTimeline();
-      let frames = 0;
+      let decoded = 0;
       let withPerson = 0;
       let refused = 0;
       let estimatorMs = 0;
       try {
         out = flags.out ? await openFileAtomic(flags.out) : null;
-        for await (const frame of decodeFrames(file, { fps, ...size })) {
+        for (let next = first; !next.done; next = await frames.next()) {
+          const frame = next.value;
           const started = performance.now();
           const landmarks = await estimator.estimate(frame.rgb, size.width, size.height, frame.t);
           estimatorMs += performance.now() - started;
           let body: Float32Array | null = null;
           try {
-            body = landmarks ? fromBlazePose(landmarks, { width: video.width, height: video.height }) : null;
+            body = landmarks ? fromBlazePose(landmarks, measured) : null;
           } catch (err) {
             // An estimator that returns a partial pose: this frame counts as nobody, the video goes on.
             if (!(err instanceof UserError)) throw err;
             refused++;
             console.error(`cocodiff: ${printable(file)}: frame ${frame.index}: ${err.message}; counted as no person`);
           }
-          frames++;
+          decoded++;
           if (body) withPerson++;
-          const line = keypointsLine({ index: frame.index, t: frame.t, body }, frame.index === 0 ? { video: file, width: video.width, height: video.height, fps } : undefined);
+          const line = keypointsLine({ index: frame.index, t: frame.t, body }, frame.index === 0 ? { video: file, videoSize: [video.width, video.height], size: [measured.width, measured.height], fps } : undefined);
           if (out) await out.write(line);
           else if (toStdout) await writeStdout(line);
           const p = recognizer?.push(body ? [body] : [], 'coco17');
@@ -120,6 +142,7 @@ Examples:
         await out?.commit();
         out = null;
       } finally {
+        await frames.return(undefined);
         await out?.abort();
         await estimator.close();
       }
@@ -128,10 +151,10 @@ Examples:
         width: video.width,
         height: video.height,
         fps,
-        frames,
+        frames: decoded,
         framesWithPerson: withPerson,
         framesRefused: refused,
-        secondsPerFrame: frames ? estimatorMs / 1000 / frames : 0,
+        secondsPerFrame: decoded ? estimatorMs / 1000 / decoded : 0,
         estimator: `BlazePose (${['lite', 'full', 'heavy'][flags.complexity]}, @mediapipe/pose in headless Chromium)`,
         ...(flags.out ? { keypoints: flags.out } : {}),
         ...(recognizer ? { model: flags.model, timeline: timeline.segments } : {}),
@@ -140,8 +163,8 @@ Examples:
         console.log(JSON.stringify(summary));
         return;
       }
-      const pct = frames ? ((100 * withPerson) / frames).toFixed(1) : '0.0';
-      log(`${printable(file)}: ${frames} frames at ${fps.toFixed(2)} fps (${video.width}×${video.height}), a person in ${withPerson} (${pct} %)${refused ? `, ${refused} refused (partial pose)` : ''}; ${summary.secondsPerFrame.toFixed(2)} s per frame for ${summary.estimator}`);
+      const pct = decoded ? ((100 * withPerson) / decoded).toFixed(1) : '0.0';
+      log(`${printable(file)}: ${decoded} frames at ${fps.toFixed(2)} fps (${video.width}×${video.height}), a person in ${withPerson} (${pct} %)${refused ? `, ${refused} refused (partial pose)` : ''}; ${summary.secondsPerFrame.toFixed(2)} s per frame for ${summary.estimator}`);
       if (flags.out) log(`keypoints → ${printable(flags.out)}`);
       if (recognizer) {
         log(`action timeline (${printable(flags.model!)}, a prediction every ${flags.stride} frames):`);

@@ -30,13 +30,19 @@ export interface BlazePoseSettings {
   smoothLandmarks: boolean;
   minDetectionConfidence: number;
   minTrackingConfidence: number;
+  /** Mirror the image (for a front camera); off: keypoints stay in the video's own image. */
+  selfieMode: boolean;
 }
 
-/** MediaPipe's defaults for a video: the full model, smoothing on, 0.5 confidences. */
-export const DEFAULT_BLAZEPOSE: BlazePoseSettings = { modelComplexity: 1, smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5 };
+/**
+ * The webcam page's settings (examples/webcam/app.js), so that a video gives the keypoints the page
+ * gives: the lite model (full and heavy are 2–3× slower in a software-rendered Chromium), smoothing
+ * on, MediaPipe's 0.5 confidences, no mirroring.
+ */
+export const DEFAULT_BLAZEPOSE: BlazePoseSettings = { modelComplexity: 0, smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false };
 
 /** Flags that keep a headless Chromium from reaching out (updates, sync, QUIC probes) and work as root in a container. */
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Names a Chromium goes by on PATH, most likely first. */
 const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -79,6 +85,33 @@ function poseFilesDir(): string {
 
 const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
+/**
+ * Serves the estimator page, the `@mediapipe/pose` files and `extra` (path → bytes, asked for at
+ * each request) to `page`, refusing every other address, then loads BlazePose with `settings`
+ * (`window.estimator` is then ready; see estimator-page.ts).
+ */
+export async function loadEstimatorPage(page: Page, settings: BlazePoseSettings, extra: Record<string, () => Uint8Array> = {}): Promise<void> {
+  const files = poseFilesDir();
+  await page.route('**/*', async (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin !== PAGE_ORIGIN) return route.abort('blockedbyclient');
+    if (url.pathname === '/') return route.fulfill({ body: ESTIMATOR_PAGE_HTML, contentType: 'text/html' });
+    const made = Object.hasOwn(extra, url.pathname) ? extra[url.pathname]() : null;
+    if (made) return route.fulfill({ body: Buffer.from(made.buffer, made.byteOffset, made.byteLength), contentType: 'application/octet-stream' });
+    const name = url.pathname.startsWith(POSE_FILES_PATH) ? url.pathname.slice(POSE_FILES_PATH.length) : '';
+    // Only the package's own flat file names: no path can climb out of it.
+    if (!/^[\w.-]+$/.test(name)) return route.fulfill({ status: 404, body: '' });
+    try {
+      const body = await readFile(join(files, name));
+      return route.fulfill({ body, contentType: CONTENT_TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
+    } catch {
+      return route.fulfill({ status: 404, body: '' });
+    }
+  });
+  await page.goto(`${PAGE_ORIGIN}/`);
+  await page.evaluate((options) => (window as unknown as { estimator: { open(o: unknown): Promise<boolean> } }).estimator.open(options), { ...settings });
+}
+
 /** One BlazePose running in its own headless Chromium page. Close it when done. */
 export class BlazePoseInBrowser {
   private frame: Uint8Array = new Uint8Array(0);
@@ -87,7 +120,6 @@ export class BlazePoseInBrowser {
 
   /** Starts Chromium, loads the page and the chosen model (seconds: the wasm compiles, the graph starts). */
   static async open(chromiumPath: string, settings: BlazePoseSettings = DEFAULT_BLAZEPOSE): Promise<BlazePoseInBrowser> {
-    const files = poseFilesDir();
     const { chromium } = await import('playwright-core');
     let browser: Browser;
     try {
@@ -99,23 +131,7 @@ export class BlazePoseInBrowser {
     try {
       const page = await browser.newPage();
       const estimator = new BlazePoseInBrowser(browser, page);
-      await page.route('**/*', async (route) => {
-        const url = new URL(route.request().url());
-        if (url.origin !== PAGE_ORIGIN) return route.abort('blockedbyclient');
-        if (url.pathname === '/') return route.fulfill({ body: ESTIMATOR_PAGE_HTML, contentType: 'text/html' });
-        if (url.pathname === FRAME_PATH) return route.fulfill({ body: Buffer.from(estimator.frame.buffer, estimator.frame.byteOffset, estimator.frame.byteLength), contentType: 'application/octet-stream' });
-        const name = url.pathname.startsWith(POSE_FILES_PATH) ? url.pathname.slice(POSE_FILES_PATH.length) : '';
-        // Only the package's own flat file names: no path can climb out of it.
-        if (!/^[\w.-]+$/.test(name)) return route.fulfill({ status: 404, body: '' });
-        try {
-          const body = await readFile(join(files, name));
-          return route.fulfill({ body, contentType: CONTENT_TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
-        } catch {
-          return route.fulfill({ status: 404, body: '' });
-        }
-      });
-      await page.goto(`${PAGE_ORIGIN}/`);
-      await page.evaluate((options) => (window as unknown as { estimator: { open(o: unknown): Promise<boolean> } }).estimator.open(options), { ...settings });
+      await loadEstimatorPage(page, settings, { [FRAME_PATH]: () => estimator.frame });
       return estimator;
     } catch (err) {
       await browser.close();
@@ -129,10 +145,16 @@ export class BlazePoseInBrowser {
    */
   async estimate(rgb: Uint8Array, width: number, height: number, t: number): Promise<BlazePoseLandmark[] | null> {
     this.frame = rgb;
-    return this.page.evaluate(
-      ([w, h, at]) => (window as unknown as { estimator: { estimate(w: number, h: number, t: number): Promise<BlazePoseLandmark[] | null> } }).estimator.estimate(w, h, at),
-      [width, height, t] as const,
-    );
+    try {
+      return await this.page.evaluate(
+        ([w, h, at]) => (window as unknown as { estimator: { estimate(w: number, h: number, t: number): Promise<BlazePoseLandmark[] | null> } }).estimator.estimate(w, h, at),
+        [width, height, t] as const,
+      );
+    } catch (err) {
+      // Chromium gone (killed, crashed, out of memory): say so in one line, not as a protocol error.
+      if (!this.browser.isConnected() || this.page.isClosed()) throw new UserError(`Chromium stopped while BlazePose was estimating a frame at ${(t / 1000).toFixed(3)} s`);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

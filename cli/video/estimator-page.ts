@@ -8,6 +8,7 @@
  *                                                  runs the pose graph at time t (ms) and returns its
  *                                                  33 landmarks ({x, y, z, visibility}, x and y
  *                                                  normalised to the image) or null when nobody is found
+ *   await estimator.run(picture, t)                the same on a canvas, image or video element of the page
  *
  * Kept as text rather than as functions passed to page.evaluate: a TypeScript loader may wrap
  * functions in helpers (esbuild's `__name`) that do not exist in the page.
@@ -56,9 +57,13 @@ window.estimator = {
       rgba[j] = rgb[i]; rgba[j + 1] = rgb[i + 1]; rgba[j + 2] = rgb[i + 2]; rgba[j + 3] = 255;
     }
     context.putImageData(image, 0, 0);
+    return this.run(canvas, t);
+  },
+  // BlazePose on any picture a canvas can draw (the tests give it a <video> the page decodes itself).
+  async run(picture, t) {
     latest = null;
     // Timestamps must grow within the graph: frames come 1 ms after the blank one sent at 0.
-    await pose.send({ image: canvas }, t + 1);
+    await pose.send({ image: picture }, t + 1);
     return latest && latest.map((l) => ({ x: l.x, y: l.y, z: l.z, visibility: l.visibility }));
   },
 };

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { UserError } from 'cocodiff-runtime/shared/errors';
+import { fsCause } from 'cocodiff-runtime/shared/fs-causes';
 import { printable } from '../../common/terminal.ts';
 
 /** What to do when ffmpeg or ffprobe is not on PATH. */
@@ -73,7 +74,7 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
     if (!(await stat(file)).isFile()) throw new UserError(`${name}: not a file; expected a video (any format ffmpeg reads: .mp4, .avi, .mkv, …)`);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${name}: cannot read the video (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${name}: cannot read the video: ${fsCause(err) ?? (err as Error).message}`);
   }
   const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name', '-of', 'json', '--', file];
   const { code, stdout, stderr } = await runTool('ffprobe', args);

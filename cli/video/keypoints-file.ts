@@ -1,8 +1,10 @@
 /**
  * The keypoints `cocodiff video` writes: the NDJSON frame format that `cocodiff stream --input` reads
- * (runtime-as/host/ndjson.ts), one line per decoded frame, COCO-17 in pixels of the video with scores:
+ * (runtime-as/host/ndjson.ts), one line per decoded frame, COCO-17 with scores, in pixels of the
+ * video's frame scaled to the 1920-pixel width camera models are trained on (`size`; a 1920×1080
+ * video's own pixels):
  *
- *   {"format":"cocodiff-video-keypoints","video":"clip.mp4","width":1920,"height":1080,"fps":30,"t":0,"frame":0,"layout":"coco17","bodies":[[x0,y0,s0, … x16,y16,s16]]}
+ *   {"format":"cocodiff-video-keypoints","video":"clip.avi","videoSize":[640,480],"size":[1920,1440],"fps":30,"t":0,"frame":0,"layout":"coco17","bodies":[[x0,y0,s0, … x16,y16,s16]]}
  *   {"t":33.333,"frame":1,"layout":"coco17","bodies":[]}          (nobody found in this frame)
  *
  * The first line also says what the file is and where it came from (the reader ignores fields it
@@ -15,8 +17,10 @@ export const KEYPOINTS_FORMAT = 'cocodiff-video-keypoints';
 /** What the first line says of the video. */
 export interface KeypointsHeader {
   video: string;
-  width: number;
-  height: number;
+  /** The video's frame in pixels. */
+  videoSize: [number, number];
+  /** The image the keypoints are measured in (the frame scaled to the camera models' width). */
+  size: [number, number];
   fps: number;
 }
 
