@@ -104,13 +104,15 @@ export interface DecodeOptions {
 }
 
 /**
- * The frames of `file` at `opts.fps`, scaled to `opts.width` × `opts.height`, one at a time. A
+ * The frames of `file` at `opts.fps`, scaled to `opts.width` × `opts.height`, one at a time: frame k
+ * is the picture on screen at k / fps (the latest that starts at or before it: the fps filter's
+ * `round=up`; its default, `near`, takes the one a third of a frame later from a 30 fps video at 10). A
  * UserError naming the file when ffmpeg is missing or stops with an error (its words quoted).
  * Ending the loop early stops ffmpeg.
  */
 export async function* decodeFrames(file: string, opts: DecodeOptions): AsyncGenerator<VideoFrame> {
   const frameBytes = opts.width * opts.height * 3;
-  const args = ['-v', 'error', '-nostdin', '-i', file, '-an', '-sn', '-vf', `fps=${opts.fps},scale=${opts.width}:${opts.height}:flags=bilinear`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  const args = ['-v', 'error', '-nostdin', '-i', file, '-an', '-sn', '-vf', `fps=${opts.fps}:round=up,scale=${opts.width}:${opts.height}:flags=bilinear`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
