@@ -123,7 +123,9 @@ export class BlazePoseInBrowser {
     const { chromium } = await import('playwright-core');
     let browser: Browser;
     try {
-      browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS });
+      // Signals are the CLI's to handle (common/temporaries.ts removes the half-written output and
+      // ends the process by the signal); Chromium ends with it, when its pipe to this process closes.
+      browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     } catch (err) {
       const first = String((err as Error).message).split('\n').find((l) => l.trim()) ?? '';
       throw new UserError(`${printable(chromiumPath)}: Chromium did not start (${printable(first).slice(0, 200)}); ${CHROMIUM_HINT}`);
