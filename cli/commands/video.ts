@@ -42,10 +42,10 @@ interface VideoFlags {
  * landmarks, so frames larger than this gain nothing and cost time to send to the page: they are
  * scaled down (keeping their shape) before it sees them. Keypoints are still in the video's pixels.
  */
-export const ESTIMATOR_MAX_SIDE = 960;
+const ESTIMATOR_MAX_SIDE = 960;
 
 /** The frame size the estimator is given: the video's, scaled to fit ESTIMATOR_MAX_SIDE, even sides (as ffmpeg's scaler prefers). */
-export function estimatorSize(width: number, height: number): { width: number; height: number } {
+function estimatorSize(width: number, height: number): { width: number; height: number } {
   const k = Math.min(1, ESTIMATOR_MAX_SIDE / Math.max(width, height));
   const even = (n: number): number => Math.max(2, 2 * Math.round((n * k) / 2));
   return { width: even(width), height: even(height) };
