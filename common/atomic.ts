@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { writeFailure } from './fs-errors.ts';
 import { checkOutputDir, readOutputMarker, writeOutputMarker, type OutputOptions } from './output-dir.ts';
@@ -69,6 +69,58 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [path: stri
   } finally {
     for (const tmp of temps) dropTemporary(tmp);
   }
+}
+
+/** A file written piece by piece (records as they are made) that appears at its path only when committed. */
+export interface AtomicFileWriter {
+  /** Appends text, waiting while the disk is behind, so memory holds no backlog. */
+  write(text: string): Promise<void>;
+  /** Finishes the file and renames it into place. */
+  commit(): Promise<void>;
+  /** Removes what was written; the path keeps what it had before. */
+  abort(): Promise<void>;
+}
+
+/**
+ * writeFileAtomic for output that is too long to hold (one line per video frame): it goes to a
+ * registered temporary, so a stop signal removes it, and only `commit` puts it at `path`.
+ */
+export async function openFileAtomic(path: string): Promise<AtomicFileWriter> {
+  const tmp = temporaryName(path, 'tmp');
+  addTemporary(tmp);
+  let handle: FileHandle;
+  try {
+    await makeParents(path);
+    handle = await open(tmp, 'w');
+  } catch (err) {
+    dropTemporary(tmp);
+    throw writeFailure(err, path);
+  }
+  const fail = async (err: unknown): Promise<never> => {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    dropTemporary(tmp);
+    throw writeFailure(err, path);
+  };
+  return {
+    async write(text) {
+      await handle.writeFile(text).catch(fail);
+    },
+    async commit() {
+      try {
+        await handle.close();
+        await rename(tmp, path);
+        dropTemporary(tmp);
+      } catch (err) {
+        await fail(err);
+      }
+    },
+    async abort() {
+      await handle.close().catch(() => {});
+      await rm(tmp, { force: true }).catch(() => {});
+      dropTemporary(tmp);
+    },
+  };
 }
 
 /** Temporary directories this process is building or swapping right now: never stale. */

@@ -30,6 +30,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'run', summary: 'classify a whole recording with a recognizer .wasm', load: () => import('./run.ts') },
   { name: 'stream', summary: 'replay a recording (or NDJSON frames on stdin) as a live stream', load: () => import('./stream.ts') },
   { name: 'learn', summary: 'teach a recognizer a new gesture from a few recordings (saved as a learned.json for run, stream and apps)', load: () => import('./learn.ts') },
+  { name: 'video', summary: 'find the person in each frame of a video (ffmpeg + BlazePose): COCO-17 keypoints for stream, or the action timeline of a recognizer', load: () => import('./video.ts') },
 ];
 
 /**

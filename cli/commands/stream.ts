@@ -4,6 +4,8 @@
  * runtime-as/host/ndjson.ts), printing a timestamped prediction every --stride frames.
  */
 import type { Command } from 'commander';
+import { open } from 'node:fs/promises';
+import { fsCause } from 'cocodiff-runtime/shared/fs-causes';
 import { MAX_COORDINATE } from 'cocodiff-runtime/shared/abi';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { parseFrameLine, Recognizer, type Prediction } from 'cocodiff-runtime';
@@ -34,7 +36,7 @@ export function register(program: Command): void {
     .command('stream')
     .description('replay a recording as a live camera stream (or read NDJSON frames from stdin) and print timestamped predictions with their latency')
     .argument('<recognizer>', 'compiled recognizer .wasm')
-    .requiredOption('-i, --input <file>', 'recording (.skeleton, Kinetics .json, .npy), or - for NDJSON frames on stdin')
+    .requiredOption('-i, --input <file>', 'recording (.skeleton, Kinetics .json, .npy), NDJSON frames (.ndjson, as `cocodiff video` writes), or - for NDJSON frames on stdin')
     // A replay rate outside what cameras do would make the wait between frames overflow or vanish.
     .option('--fps <n>', 'replay rate of a recording, frames per second', numberWhere('--fps', 'a number of frames per second in 0.1..1000', (n) => n >= 0.1 && n <= 1000), 30)
     .option('--stride <n>', 'predict every n frames', positiveInt('--stride'), 8)
@@ -72,9 +74,10 @@ Examples:
         if (p) console.log(formatPrediction(p, at));
       };
       let skipped = '';
-      if (flags.input === '-') {
-        const lines = boundedLines(process.stdin, LIMITS.ndjsonLineChars);
-        const r = await streamNdjson(recognizer, lines, 'stdin', show, { start, strict: flags.strict, report: (m) => console.error(`cocodiff: ${printable(m)}`) });
+      if (flags.input === '-' || isNdjsonFile(flags.input)) {
+        const fromStdin = flags.input === '-';
+        const lines = boundedLines(fromStdin ? process.stdin : await openNdjsonFile(flags.input), LIMITS.ndjsonLineChars);
+        const r = await streamNdjson(recognizer, lines, fromStdin ? 'stdin' : flags.input, show, { start, strict: flags.strict, report: (m) => console.error(`cocodiff: ${printable(m)}`) });
         skipped = `, ${r.skipped} malformed line(s) skipped`;
       } else {
         const seq = await loadRecording(flags.input, recognizer.info.layout);
@@ -91,6 +94,24 @@ Examples:
       const s = recognizer.stats();
       console.log(`${s.pushed} frames pushed, ${s.rejected} rejected (NaN, infinite, beyond ±${MAX_COORDINATE} or malformed)${skipped}, memory ${(s.memoryBytes / 1024).toFixed(0)} KiB`);
     });
+}
+
+/** NDJSON frames in a file (`cocodiff video --out`), read like stdin's; their own "t" times them. */
+const isNdjsonFile = (path: string): boolean => /\.(ndjson|jsonl)$/i.test(path);
+
+/** The file's bytes as they are read (never whole in memory); a UserError naming it when it cannot be opened. */
+async function openNdjsonFile(path: string): Promise<AsyncIterable<Uint8Array>> {
+  try {
+    const file = await open(path);
+    if (!(await file.stat()).isFile()) {
+      await file.close();
+      throw new UserError(`${printable(path)}: not a file; expected NDJSON frames, one per line`);
+    }
+    return file.createReadStream();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${printable(path)}: cannot read the NDJSON frames (${fsCause(err) ?? (err as Error).message})`);
+  }
 }
 
 export interface NdjsonOptions {
