@@ -10,14 +10,14 @@
  * from a model hub; `@tensorflow-models/pose-detection` also loads its weights from a hub at run
  * time; `@mediapipe/pose` needs WebGL and the DOM, which Node lacks.
  */
-import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import type { BlazePoseLandmark } from 'cocodiff-runtime';
 import { printable } from '../../common/terminal.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_HINT } from '../../common/chromium.ts';
 import { ESTIMATOR_PAGE_HTML, FRAME_PATH, PAGE_ORIGIN, POSE_FILES_PATH } from './estimator-page.ts';
 
 /** BlazePose's three models: lite (fastest), full (MediaPipe's default), heavy (most accurate). */
@@ -40,39 +40,6 @@ export interface BlazePoseSettings {
  * on, MediaPipe's 0.5 confidences, no mirroring.
  */
 export const DEFAULT_BLAZEPOSE: BlazePoseSettings = { modelComplexity: 0, smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false };
-
-/** Flags that keep a headless Chromium from reaching out (updates, sync, QUIC probes) and work as root in a container. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Names a Chromium goes by on PATH, most likely first. */
-const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
-
-/** The environment variable that names the Chromium to use, when --chromium does not. */
-export const CHROMIUM_ENV = 'COCODIFF_CHROMIUM';
-
-const CHROMIUM_HINT = `install Chromium (Debian/Ubuntu: apt-get install chromium) or give its path with --chromium or ${CHROMIUM_ENV}`;
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The Chromium to run: `given` (--chromium), else $COCODIFF_CHROMIUM, else the first of the usual names on PATH. */
-export function findChromium(given?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = given ?? env[CHROMIUM_ENV];
-  if (chosen) {
-    if (!executable(chosen)) throw new UserError(`${printable(chosen)}: no Chromium there (not an executable file); ${CHROMIUM_HINT}`);
-    return chosen;
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of CHROMIUM_NAMES) if (executable(join(dir, name))) return join(dir, name);
-  }
-  throw new UserError(`no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}): cocodiff video runs BlazePose in a headless Chromium; ${CHROMIUM_HINT}`);
-}
 
 /** The folder of the installed `@mediapipe/pose` package. */
 function poseFilesDir(): string {

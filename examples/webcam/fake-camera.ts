@@ -1,13 +1,12 @@
 /**
  * A real video as the webcam: ffmpeg turns it into the raw y4m file Chromium plays as a fake camera
- * (`--use-file-for-fake-video-capture`, looped), and Debian's headless chromium is launched with it.
+ * (`--use-file-for-fake-video-capture`, looped), and a headless Chromium (common/chromium.ts) is launched with it.
  * Used by the page's test (tests/examples/webcam.test.ts) and by screenshot.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
 import { UserError } from 'cocodiff-runtime/shared/errors';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM_FLAGS, findChromium } from '../../common/chromium.ts';
 
 /** True when an `ffmpeg` runs from PATH. */
 export function haveFfmpeg(): boolean {
@@ -29,9 +28,9 @@ export function videoToY4m(video: string, y4m: string, opts: { width: number; he
  * granted. `y4m` null: no camera at all; `permission: false`: every camera request is refused.
  */
 export function launchWithFakeCamera(y4m: string | null, opts: { permission?: boolean } = {}): Promise<Browser> {
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = [...CHROMIUM_FLAGS];
   if (y4m) args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`);
   // Without the fake prompt, headless chromium answers a camera request with "denied".
   if (opts.permission ?? true) args.push('--use-fake-ui-for-media-stream');
-  return chromium.launch({ executablePath: CHROMIUM, args });
+  return chromium.launch({ executablePath: findChromium(), args });
 }

@@ -10,7 +10,6 @@
  * redistributed) runs the person checks on it too.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,15 +21,16 @@ import { Rng } from '../../common/rng.ts';
 import { keypointFrame } from '../../cli/commands/video.ts';
 import { checkOutputFile } from '../../common/output-file.ts';
 import { KEYPOINTS_FILE } from '../../cli/video/keypoints-file.ts';
-import { CHROMIUM_FLAGS, DEFAULT_BLAZEPOSE, loadEstimatorPage } from '../../cli/video/blazepose.ts';
+import { DEFAULT_BLAZEPOSE, loadEstimatorPage } from '../../cli/video/blazepose.ts';
+import { CHROMIUM_FLAGS, chromiumOrNull } from '../../common/chromium.ts';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/cocodiff.js');
 const CLIP = fileURLToPath(new URL('../fixtures/video/demo-skeleton-320x240.mp4', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumOrNull();
 const haveFfmpeg = ['ffmpeg', 'ffprobe'].every((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0);
-const canRun = haveFfmpeg && existsSync(CHROMIUM);
-if (!canRun) console.warn(`cocodiff video tests SKIPPED: they need ffmpeg and ffprobe on PATH and ${CHROMIUM} (.ci/run installs them)`);
+const canRun = haveFfmpeg && CHROMIUM !== null;
+if (!canRun) console.warn(`cocodiff video tests SKIPPED: they need ffmpeg and ffprobe on PATH and a Chromium (.ci/run installs them)`);
 const OWN_VIDEO = process.env.COCODIFF_TEST_VIDEO;
 if (!OWN_VIDEO) console.warn('cocodiff video: the person checks on COCODIFF_TEST_VIDEO SKIPPED (unset); they run on the committed clip only');
 
@@ -158,7 +158,7 @@ async function readKeypoints(path: string): Promise<Array<{ t: number; body: num
  * (as the webcam page draws its camera's frames), seeked to each time of `times` (ms), in order.
  */
 async function estimateInPage(video: string, times: number[]): Promise<Array<BlazePoseLandmark[] | null>> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM!, args: CHROMIUM_FLAGS });
   try {
     const page = await browser.newPage();
     const bytes = new Uint8Array(await readFile(video));

@@ -3,7 +3,6 @@
  * host API, replays a recording, and must show the label the recognizer gives in Node for the
  * same frames. A screenshot is saved for a human to look at.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +13,11 @@ import { prepareSite } from '../../examples/browser/build.ts';
 import { SAMPLE_RECORDING, serveDir } from '../../examples/browser/serve.ts';
 import { loadRecording, Recognizer, type Sequence } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
+import { CHROMIUM_FLAGS, chromiumOrNull } from '../../common/chromium.ts';
 import { compileArtifact } from '../../compiler/index.ts';
 import { writeRandomArtifact } from '../compiler/artifacts.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumOrNull();
 const SCREENSHOT = join(tmpdir(), 'cocodiff-browser-example.png');
 let dir: string;
 let server: Server | undefined;
@@ -33,8 +33,8 @@ beforeAll(async () => {
   await prepareSite(join(dir, 'site'), wasmPath, recording);
   ({ server, url } = await serveDir(join(dir, 'site')));
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: CHROMIUM!,
+    args: CHROMIUM_FLAGS,
   });
 });
 afterAll(async () => {
@@ -43,7 +43,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it.skipIf(!existsSync(CHROMIUM))('shows the label the recognizer computes, with its latency', async () => {
+it.skipIf(CHROMIUM === null)('shows the label the recognizer computes, with its latency', async () => {
   const page = await browser!.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -65,7 +65,7 @@ it.skipIf(!existsSync(CHROMIUM))('shows the label the recognizer computes, with 
   expect(stats).toMatch(new RegExp(`frame ${recording.frames}/${recording.frames}\\s+inference \\d+\\.\\d+ ms`));
 });
 
-it.skipIf(!existsSync(CHROMIUM))('loads gestures taught in Node from ?learned=learned.json and shows the taught label', async () => {
+it.skipIf(CHROMIUM === null)('loads gestures taught in Node from ?learned=learned.json and shows the taught label', async () => {
   // Taught from five jittered copies of the very recording the page plays: the taught class must win.
   const teacher = await Recognizer.load(wasmPath, { stride: 8, alpha: 0.6 });
   const copies = [1, 2, 3, 4, 5].map((k) => ({ ...recording, data: recording.data.map((v, i) => (v === 0 ? 0 : v + 0.002 * Math.sin(k * 13 + i))) }));
@@ -91,7 +91,7 @@ it.skipIf(!existsSync(CHROMIUM))('loads gestures taught in Node from ?learned=le
   }
 });
 
-it.skipIf(!existsSync(CHROMIUM))('runs a recognizer compiled with --threads 2 in its Worker, the page being cross-origin isolated', async () => {
+it.skipIf(CHROMIUM === null)('runs a recognizer compiled with --threads 2 in its Worker, the page being cross-origin isolated', async () => {
   await writeRandomArtifact(join(dir, 'threaded-model'), { width: 0.25, blocks: 3, T: 32, M: 2, K: 5, seed: 3 });
   const threaded = join(dir, 'threaded.wasm');
   await compileArtifact(join(dir, 'threaded-model'), { out: threaded, threads: 2 });

@@ -8,7 +8,6 @@
  * Needs /usr/bin/chromium and ffmpeg (`.ci/run` installs both); without them the tests skip and say so.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,14 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recognizer } from 'cocodiff-runtime';
 import { serveDir } from '../../examples/browser/serve.ts';
 import { prepareWebcamSite } from '../../examples/webcam/build.ts';
-import { CHROMIUM, haveFfmpeg, launchWithFakeCamera, videoToY4m } from '../../examples/webcam/fake-camera.ts';
+import { haveFfmpeg, launchWithFakeCamera, videoToY4m } from '../../examples/webcam/fake-camera.ts';
+import { chromiumOrNull } from '../../common/chromium.ts';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 const VIDEO = fileURLToPath(new URL('../fixtures/video/demo-skeleton-320x240.mp4', import.meta.url));
 const SCREENSHOT = join(tmpdir(), 'cocodiff-webcam-example.png');
 const ESTIMATES = 16; // frames the page must estimate before the checks: a few predictions at stride 4
-const canRun = existsSync(CHROMIUM) && haveFfmpeg();
-if (!canRun) console.warn(`webcam page tests SKIPPED: they need ${CHROMIUM} and ffmpeg on PATH (.ci/run installs both)`);
+const canRun = chromiumOrNull() !== null && haveFfmpeg();
+if (!canRun) console.warn(`webcam page tests SKIPPED: they need a Chromium and ffmpeg on PATH (.ci/run installs both)`);
 
 /** What app.js exposes as window.cocodiffWebcam (the fields the tests read). */
 interface PageStats {
