@@ -7,8 +7,8 @@
  *   the column offsets of one f32 row: the time padding, taps and slack carry over unchanged). Run once
  *   per tensor, by its first int8 reader.
  *
- * `qs8_conv{K}x1_{MR}x2_{isa}[_residual][_relu]`: the f32 conv kernel's register block (conv.ts) on
- *   those pairs. One `i32x4.dot_i16x8_s` multiplies two input channels by two weights for 4 columns and
+ * `qs8_conv{K}x1_{MR}x2_{isa}[_residual][_relu]`: the register block the f32 conv kernel shares
+ *   (register-block.ts) on those pairs. One `i32x4.dot_i16x8_s` multiplies two input channels by two weights for 4 columns and
  *   adds the pair, so a step of the reduction covers 2 channels in i32 accumulators (exact: |code| ≤ 255,
  *   |q| ≤ 127). The epilogue converts to f32, scales by xScale · wScale[co], adds the bias, then the
  *   residual and ReLU as in f32, and stores f32: the arena keeps f32 activations.
@@ -20,7 +20,8 @@
  * a coarser grid than the calibrated 8 bits.
  */
 import { CONV_NR } from './conv.ts';
-import { epilogue, epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
+import { epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
+import { registerBlockKernel } from './register-block.ts';
 
 export const QUANTIZE_KERNEL: Kernel = {
   name: 'qs8_quantize_pairs_wasmsimd',
@@ -53,51 +54,15 @@ export const qs8ConvKernelName = (s: Qs8ConvKernelSpec): string => `qs8_conv${s.
 
 export function qs8ConvKernel(s: Qs8ConvKernelSpec): Kernel {
   const name = qs8ConvKernelName(s);
-  const rows = Array.from({ length: s.mr }, (_, i) => i);
-  const taps = s.K > 1;
-  const ind = taps ? '  ' : '';
-  const block = (nr: number, open: string[]): string[] => {
-    const js = Array.from({ length: nr }, (_, j) => j);
-    const acc = (i: number, j: number): string => `a${i}_${j}`;
-    return [
-      ...open,
-      ...rows.map((i) => `      let ${js.map((j) => `${acc(i, j)} = ZERO`).join(', ')};`),
-      `      let xp: usize = x + col;`,
-      `      let wp: usize = w;`,
-      `      for (let p: usize = 0; p < pairs; p++) {`,
-      ...(taps ? [`        for (let k = 0; k < ${s.K}; k++) {`] : []),
-      `${ind}        ${js.map((j) => `const x${j} = v128.load(xp, ${j * 16});`).join(' ')}`,
-      ...rows.map((i) => `${ind}        const w${i} = v128.load32_splat(wp, ${i * 4}); ${js.map((j) => `${acc(i, j)} = i32x4.add(${acc(i, j)}, i32x4.dot_i16x8_s(x${j}, w${i}));`).join(' ')}`),
-      ...(taps ? [`          xp += tap;`, `          wp += 16;`, `        }`, `        xp += xRow - ${s.K} * tap;`] : [`        xp += xRow;`, `        wp += 16;`]),
-      `      }`,
-      `      let op: usize = o + col;`,
-      ...(s.residual ? [`      let rp: usize = r + col;`] : []),
-      ...rows.map((i) => {
-        const value = (j: number): string => fma(s.isa, `b${i}`, `f32x4.convert_i32x4_s(${acc(i, j)})`, `s${i}`);
-        const stores = js.map((j) => `v128.store(op, ${epilogue(value(j), s.residual ? `v128.load(rp, ${j * 16})` : undefined, s.relu)}, ${j * 16});`);
-        const next = i < s.mr - 1 ? ` op += oRow;${s.residual ? ' rp += rRow;' : ''}` : '';
-        return `      ${stores.join(' ')}${next}`;
-      }),
-      `    }`,
-    ];
-  };
-  const params = `x: usize, xRow: usize, ${taps ? 'tap: usize, ' : ''}w: usize, s: usize, b: usize, o: usize, oRow: usize, r: usize, rRow: usize, pairs: usize, cout: usize, cols: usize`;
-  const source = [
-    `function ${name}(${params}): void {`,
-    `  const end: usize = cols << 2;`,
-    `  const blocks: usize = end & ~${CONV_NR * 16 - 1};`,
-    `  for (let co: usize = 0; co < cout; co += ${s.mr}) {`,
-    `    ${rows.map((i) => `const b${i} = v128.load32_splat(b, ${i * 4}); const s${i} = v128.load32_splat(s, ${i * 4});`).join(' ')}`,
-    ...block(CONV_NR, [`    for (let col: usize = 0; col < blocks; col += ${CONV_NR * 16}) {`]),
-    ...block(1, [`    if (blocks < end) {`, `      const col = blocks;`]),
-    `    w += pairs * ${s.K * 16};`,
-    `    s += ${s.mr * 4};`,
-    `    b += ${s.mr * 4};`,
-    `    o += ${s.mr} * oRow;`,
-    ...(s.residual ? [`    r += ${s.mr} * rRow;`] : []),
-    `  }`,
-    `}`,
-  ].join('\n');
+  const source = registerBlockKernel({
+    ...s, name, nr: CONV_NR,
+    reduce: { count: 'cinPairs', index: 'p' },
+    channelVectors: ['s', 'b'],
+    init: () => 'ZERO',
+    // Two channels × 4 columns per instruction, summed into exact i32 accumulators.
+    step: (acc, w, x) => `i32x4.add(${acc}, i32x4.dot_i16x8_s(${x}, ${w}))`,
+    value: (i, acc) => fma(s.isa, `b${i}`, `f32x4.convert_i32x4_s(${acc})`, `s${i}`),
+  });
   return { name, source };
 }
 
