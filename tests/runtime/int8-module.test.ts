@@ -5,7 +5,7 @@
  * through both modules with `Recognizer`, and `run`/`stream` print for the int8 module what its
  * `Recognizer` computes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { formatPrediction } from '../../cli/commands/stream.ts';
 import { Recognizer, type Sequence } from 'cocodiff-runtime';
+import { DEFAULT_CALIBRATION_METHOD } from '../../compiler/int8/calibrate.ts';
 import { readCache } from '../../trainer/data/cache.ts';
 import { writeRandomArtifact } from '../compiler/artifacts.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -36,6 +37,8 @@ beforeAll(async () => {
   int8Path = join(dir, 'int8.wasm');
   await cli('compile', join(dir, 'model'), '-o', f32Path);
   await cli('compile', join(dir, 'model'), '-o', int8Path, '--int8', data, '--calibration-samples', '12');
+  // Without --calibration: the default method, which the sidecar records.
+  expect(JSON.parse(await readFile(join(dir, 'int8.json'), 'utf8')).int8).toMatchObject({ calibration: DEFAULT_CALIBRATION_METHOD, samples: 12 });
   const cache = await readCache(data);
   recordings = (['train', 'test'] as const).flatMap((split) => Array.from({ length: cache.index.splits[split].samples.length }, (_, i) => cache.sequence(split, i)));
 }, 300_000);
