@@ -97,7 +97,9 @@ export async function compileModule(
   if (opts.int8 && weights === 'f16') throw new OptionError('weights', 'f16 weights do not combine with int8 (the int8 convs hold 8-bit weights already)');
   if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
   const f32 = runPasses(graph);
-  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method)) : f32;
+  // The relaxed-SIMD build multiplies with relaxed_dot_i8x16_i7x16_add_s, on 7-bit activation codes (int8/arithmetic.ts).
+  const format = opts.relaxedSimd ? 'c4' : 'c2';
+  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method), format) : f32;
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile });
   const sources: Record<string, string> = {
     'network.ts': network.source,

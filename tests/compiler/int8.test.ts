@@ -94,12 +94,31 @@ describe('int8 module', () => {
     expect(sectionSizes(int8.wasm).data).toBeLessThan(0.6 * sectionSizes(f32.wasm).data);
   });
 
-  it.skipIf(!relaxed)('relaxed SIMD: the same int8 network within 1e-4', async () => {
+  // The relaxed-SIMD build multiplies 7-bit codes with relaxed_dot_i8x16_i7x16_s (c4), its weights read
+  // in place. Against f32: the same argmax on every input, every logit within 2 % of the spread (measured:
+  // 12 of 12, 0.29 %, as the 8-bit build; the bound is looser for the coarser grid).
+  it.skipIf(!relaxed)('relaxed SIMD: the c4 int8 network (7-bit activations) within 1e-4, and close to f32', async () => {
     const built = await compileModule(loaded.artifact, loaded.graph, { int8: { inputs: calibration, method: 'percentile:99.99' }, relaxedSimd: true });
+    expect(built.network.source).toMatch(/function qs8_conv1x1_4x2c4_wasmrelaxedsimd\(/);
+    expect(built.network.source).toMatch(/function qs8_quantize_quads_wasmrelaxedsimd\(/);
+    expect(built.network.source).not.toMatch(/v128\.load8x8_s/); // no i16 expansion of the weights
     const net = await instantiateNetwork(built.wasm);
-    const got = net.logits(inputs[0]);
-    const want = interpret(built.graph, inputs[0]);
-    for (let k = 0; k < K; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4);
+    let same = 0;
+    let worst = 0;
+    for (const [i, x] of inputs.entries()) {
+      const got = net.logits(x);
+      if (i < 4) {
+        const want = interpret(built.graph, x);
+        for (let k = 0; k < K; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4);
+      }
+      const ref = interpret(loaded.graph as Graph, x);
+      if (argmax(got) === argmax(ref)) same++;
+      const spread = Math.max(...ref) - Math.min(...ref);
+      for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(got[k] - ref[k]) / spread);
+    }
+    expect(same).toBe(inputs.length);
+    expect(worst).toBeLessThan(0.02);
+    expect(worst).toBeGreaterThan(1e-5);
   }, 300_000);
 });
 
