@@ -12,8 +12,9 @@
  * 3. the f32 module and one int8 module per method are built and score every validation and test
  *    recording (the .wasm's own logits on the preprocessed input, as `eval` sees it).
  * Per method, the int8 − f32 top-1 difference is paired per run (Student's t over runs, 95 % CI).
- * The method with the best mean validation difference is the one to make the default (ties: the
- * smaller mean logit error on validation); test figures are reported, never used to choose.
+ * The method to make the default: among those whose validation top-1 no other method beats (paired
+ * per run, 95 % CI above 0), the one with the smallest mean validation logit error; test figures are
+ * reported, never used to choose.
  *
  * Writes OUT/results.json and prints the tables (markdown).
  */
@@ -120,11 +121,13 @@ for (const split of ['val', 'test']) {
     (summary[method] ??= {})[split] = { delta: d, top1, meanAbsError: mean(fig.map((f) => f.meanAbsError)) };
   }
 }
-const byVal = (m: CalibrationMethod): [number, number] => {
-  const v = summary[m].val as { delta: { mean: number }; meanAbsError: number } | undefined;
-  return v ? [v.delta.mean, -v.meanAbsError] : [NaN, NaN];
-};
-const chosen = [...methods].sort((a, b) => byVal(b)[0] - byVal(a)[0] || byVal(b)[1] - byVal(a)[1])[0];
+// The rule: a method beats another on validation only when its top-1, paired per run, is higher with a
+// 95 % CI above 0; among the methods nothing beats, the smallest mean validation logit error wins.
+const valRuns = results.filter((r) => 'val' in r.f32);
+const valTop1 = (m: CalibrationMethod): Map<number, number> => new Map(valRuns.map((r, i) => [i, r.int8[m].val.top1]));
+const beaten = new Set(methods.filter((m) => methods.some((o) => o !== m && pairedDifference(valTop1(m), valTop1(o)).low > 0)));
+const valError = (m: CalibrationMethod): number => (summary[m].val as { meanAbsError: number }).meanAbsError;
+const chosen = valRuns.length === 0 ? methods[0] : methods.filter((m) => !beaten.has(m)).sort((a, b) => valError(a) - valError(b))[0];
 lines.push('', summary[chosen].val ? `chosen on validation: ${chosen}` : 'no validation split: nothing chosen');
 console.log(lines.join('\n'));
 await mkdir(args.out, { recursive: true });

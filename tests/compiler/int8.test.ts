@@ -151,11 +151,11 @@ describe('calibration', () => {
 
   it('reads --calibration as minmax or percentile[:P], in one canonical spelling, and refuses the rest', () => {
     expect(parseCalibrationMethod('minmax', '--calibration')).toBe('minmax');
-    expect(parseCalibrationMethod('percentile', '--calibration')).toBe('percentile:99.999');
+    expect(parseCalibrationMethod('percentile', '--calibration')).toBe('percentile:99.99');
     expect(parseCalibrationMethod('percentile:99.9', '--calibration')).toBe('percentile:99.9');
     expect(parseCalibrationMethod('percentile:99.990', '--calibration')).toBe('percentile:99.99');
     for (const bad of ['entropy', 'percentile:100', 'percentile:40', 'percentile:', 'percentile:1e2', 'minmax:5', 'percentile:99.9x']) {
-      expect(() => parseCalibrationMethod(bad, '--calibration')).toThrow(`--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.999), found "${bad}"`);
+      expect(() => parseCalibrationMethod(bad, '--calibration')).toThrow(`--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.99), found "${bad}"`);
     }
   });
 });
@@ -192,7 +192,7 @@ describe('compile --int8 (CLI)', () => {
     expect(await run('--int8', join(bad, 'broken.npy'))).toMatch(/^--int8 .*broken\.npy: /);
     expect(await run('--int8', join(bad, 'folder'))).toMatch(/^--int8 .*a\.skeleton/);
     expect(await run('--int8', join(bad, 'nowhere'))).toMatch(/^--int8 .*nowhere: no such file or directory/);
-    expect(await run('--int8', join(bad, 'empty'), '--calibration', 'entropy')).toBe('--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.999), found "entropy"');
+    expect(await run('--int8', join(bad, 'empty'), '--calibration', 'entropy')).toBe('--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.99), found "entropy"');
     expect(await run('--int8', join(bad, 'empty'), '--weights', 'f16')).toMatch(/^--weights: only f32 with --int8/);
     for (const msg of await Promise.all([run('--int8', join(bad, 'cache')), run('--int8', join(bad, 'folder'))])) expect(msg).not.toContain('\n');
     expect(existsSync(out)).toBe(false);
