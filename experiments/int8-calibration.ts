@@ -2,7 +2,7 @@
  * Which calibration `compile --int8` should use by default, chosen on validation, and what int8 costs
  * in top-1 against the f32 module of the same weights (docs/compiler.md, "Accuracy: int8 against f32").
  *
- *   npm run int8-calibration -- --out runs/int8-calibration RUN [RUN ...] [--methods minmax,percentile:99.99] [--samples 64]
+ *   npm run int8-calibration -- --out runs/int8-calibration RUN [RUN ...] [--methods minmax,percentile:99.99] [--samples 64] [--relaxed]
  *
  * Each RUN is a `cocodiff train` output (run.json + artifact/). For each run:
  * 1. its validation subjects and training recordings are rebuilt from run.json as training drew them
@@ -21,6 +21,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { relaxedSimdAvailable } from '../compiler/bench.ts';
 import { compileModule } from '../compiler/index.ts';
 import { chooseRanges, collectStats, parseCalibrationMethod, type CalibrationMethod } from '../compiler/int8/calibrate.ts';
 import { loadArtifact } from '../compiler/load.ts';
@@ -37,8 +38,11 @@ const { values: args, positionals: runs } = parseArgs({
     out: { type: 'string', default: 'runs/int8-calibration' },
     methods: { type: 'string', default: 'minmax,percentile:99.999,percentile:99.99,percentile:99.9' },
     samples: { type: 'string', default: '64' },
+    // Build the int8 modules for relaxed SIMD (the c4 format: 7-bit activations), against the same f32 module.
+    relaxed: { type: 'boolean', default: false },
   },
 });
+if (args.relaxed && !(await relaxedSimdAvailable())) throw new Error('--relaxed: this engine has no relaxed SIMD');
 const methods = args.methods.split(',').map((m) => parseCalibrationMethod(m, '--methods'));
 const samples = Number(args.samples);
 
@@ -91,7 +95,7 @@ async function evaluateRun(runDir: string): Promise<RunResult> {
   const stats = collectStats(runPasses(graph), calibration);
   const int8: RunResult['int8'] = {};
   for (const method of methods) {
-    const built = await compileModule(artifact, graph, { int8: { inputs: calibration, method, ranges: chooseRanges(stats, method) } });
+    const built = await compileModule(artifact, graph, { int8: { inputs: calibration, method, ranges: chooseRanges(stats, method) }, relaxedSimd: args.relaxed });
     const scored = await score(built.wasm);
     int8[method] = Object.fromEntries(Object.keys(splits).map((s) => [s, compareSplit(f32[s], scored[s])]));
     console.error(`${runDir} ${method}: ${Object.entries(int8[method]).map(([s, f]) => `${s} ${(100 * f.top1).toFixed(2)} %`).join(', ')}`);
