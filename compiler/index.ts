@@ -108,7 +108,9 @@ export async function compileModule(
   if (threads > 1 && opts.int8) throw new OptionError('threads', 'int8 modules are single-threaded for now; compile with --int8 or with --threads, not both');
   if (threads > 1 && opts.profile) throw new Error('compileModule: the profiling build is single-threaded');
   const f32 = runPasses(graph);
-  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method)) : f32;
+  // The relaxed-SIMD build multiplies with i16x8.relaxed_dot_i8x16_i7x16_s, on 7-bit activation codes (int8/arithmetic.ts).
+  const format = opts.relaxedSimd ? 'c4' : 'c2';
+  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method), format) : f32;
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile, threads });
   const sources: Record<string, string> = {
     'network.ts': network.source,

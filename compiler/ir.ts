@@ -10,6 +10,8 @@
  * Ops are semantic (what the network computes). Passes rewrite them (fold BN, fuse epilogues, lower
  * strides); the interpreter runs any stage; codegen needs the fully lowered form.
  */
+import type { Int8Format } from './int8/arithmetic.ts';
+
 export interface TensorInfo {
   /** Channels, frames, joints: a tensor is C rows of T·V values. The feature and logits have T = V = 1. */
   C: number;
@@ -55,15 +57,17 @@ export interface InputOp extends Named {
  * per output channel, its input tensor 8-bit per tensor with the scale and zero point calibration chose.
  * The conv then computes, with integer dot products,
  *   out[co] = bias[co] + wScale[co] · xScale · Σ q[co][ci][k] · (xq[ci] − xZero)
- *   xq = clamp(round(x / xScale) + xZero, 0, 255)
+ *   xq = clamp(round(x / xScale) + xZero, 0, activationMax)   (255, or 127 in the c4 format)
  * where `weight` keeps the f32 weights it was made from (for reports; the kernels read only `q`).
  */
 export interface Quantised {
+  /** How the kernels multiply, and so the activation codes' range (int8/arithmetic.ts INT8_FORMATS). */
+  format: Int8Format;
   /** Int8 weights in the order of the f32 weights, each in −127..127: w ≈ q · wScale[co]. */
   q: Int8Array;
   wScale: Float32Array;
   xScale: number;
-  /** 0..255: the 8-bit code of the value 0. */
+  /** 0..activationMax: the code of the value 0. */
   xZero: number;
 }
 

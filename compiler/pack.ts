@@ -9,11 +9,14 @@
  *            conv of Cout channels per subset (its input rows are the R tanh maps of V·Vp values),
  *            PA transposed and padded to [s][V][Vp], Vp = ⌈V/4⌉·4 (row v, joints u in lanes), so that
  *            one subset's PA is one V·Vp row the conv4 kernel adds to every output channel
- *   int8 conv [⌈Cout/4⌉][⌈Cin/2⌉][K][4][2]   (`--int8`) for each pair of input channels, the two
- *                                     weights of 4 output channels side by side, so one load32_splat
- *                                     gives the i16 pair a dot_i16x8_s step multiplies; into Int8Blob,
- *                                     with the scales xScale · wScale[co] and the bias as f32 in WeightBlob
+ *   int8 conv [⌈Cout/4⌉][⌈Cin/g⌉][K][4][g]   (`--int8`) for each group of g input channels (g = 2 in
+ *                                     the c2 format, 4 in c4: int8/arithmetic.ts), the g weights of 4
+ *                                     output channels side by side, so one load32_splat gives the group
+ *                                     one dot step multiplies; into Int8Blob, with the scales
+ *                                     xScale · wScale[co] and the bias as f32 in WeightBlob, and in c4
+ *                                     the zero-point correction −xZero · Σ q[co] as i32 in Int8Blob
  */
+import { INT8_FORMATS, type Int8Format } from './int8/arithmetic.ts';
 import type { ConvOp, CtrgcOp } from './ir.ts';
 import { roundUp } from './tensor-layout.ts';
 
@@ -108,19 +111,24 @@ export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number, withConv3 = 
   };
 }
 
-/** The int8 weights of the int8 convs (`--int8`); the module expands them to i16 at start-up, so offsets are i16 byte offsets. */
+/**
+ * The int8 weights of the int8 convs (`--int8`). In the c2 format the module expands them to i16 at
+ * start-up, so offsets are i16 byte offsets (2 bytes a code); in c4 the kernels read the bytes as they are.
+ */
 export class Int8Blob {
   private chunks: Int8Array[] = [];
   private count = 0;
 
-  /** Appends codes at a 16-value aligned index; returns their byte offset in the i16 area (2 bytes a code). */
+  constructor(private readonly format: Int8Format) {}
+
+  /** Appends bytes at a 16-byte aligned index; returns their byte offset in the area the kernels read. */
   add(values: Int8Array): number {
     const pad = roundUp(this.count, 16) - this.count;
     if (pad) this.chunks.push(new Int8Array(pad));
     const at = this.count + pad;
     this.chunks.push(values);
     this.count = at + values.length;
-    return at * 2;
+    return this.format === 'c2' ? at * 2 : at;
   }
 
   toInt8(): Int8Array {
@@ -138,34 +146,53 @@ function concatInto<A extends Float32Array | Int8Array>(out: A, chunks: readonly
   return out;
 }
 
-/** [Cout][Cin][K] codes → [⌈Cout/4⌉][⌈Cin/2⌉][K][4][2], zero-padded channels. */
-export function packQs8Conv(q: Int8Array, cout: number, cin: number, K: number): Int8Array {
-  const pairs = Math.ceil(cin / 2);
-  const out = new Int8Array(Math.ceil(cout / 4) * pairs * K * 8);
+/** [Cout][Cin][K] codes → [⌈Cout/4⌉][⌈Cin/g⌉][K][4][g] for `format`'s g channels a step, zero-padded channels. */
+export function packQs8Conv(q: Int8Array, cout: number, cin: number, K: number, format: Int8Format): Int8Array {
+  const g = INT8_FORMATS[format].channelsPerStep;
+  const groups = Math.ceil(cin / g);
+  const out = new Int8Array(Math.ceil(cout / 4) * groups * K * 4 * g);
   for (let co = 0; co < cout; co++) {
     for (let ci = 0; ci < cin; ci++) {
-      for (let k = 0; k < K; k++) out[((((co >> 2) * pairs + (ci >> 1)) * K + k) * 4 + (co & 3)) * 2 + (ci & 1)] = q[(co * cin + ci) * K + k];
+      for (let k = 0; k < K; k++) out[((((co >> 2) * groups + Math.floor(ci / g)) * K + k) * 4 + (co & 3)) * g + (ci % g)] = q[(co * cin + ci) * K + k];
     }
   }
   return out;
 }
 
-/** Where an int8 conv's constants are: codes in the i16 area (QW), scales and bias in the f32 weights (WB). */
+/**
+ * The c4 kernels multiply the codes themselves, not code − xZero: their accumulators start at
+ * −xZero · Σ_ci Σ_k q[co][ci][k] (exact in i32), so the sum is that of code − xZero. Zero-padded to a multiple of 4 channels.
+ */
+export function zeroPointCorrection(q: Int8Array, cout: number, xZero: number): Int32Array {
+  const per = q.length / cout;
+  const out = new Int32Array(roundUp(cout, 4));
+  for (let co = 0; co < cout; co++) {
+    let sum = 0;
+    for (let i = 0; i < per; i++) sum += q[co * per + i];
+    out[co] = -xZero * sum;
+  }
+  return out;
+}
+
+/** Where an int8 conv's constants are: codes (and in c4 the correction) in the int8 area (QW), scales and bias in the f32 weights (WB). */
 export interface PackedQs8Conv {
   qweight: number;
   scale: number;
   bias: number;
+  correction?: number;
 }
 
 export function packQs8ConvOp(
   blob: WeightBlob, codes: Int8Blob,
-  op: { quant: { q: Int8Array; wScale: Float32Array; xScale: number }; bias: ArrayLike<number>; cout: number; cin: number; K: number },
+  op: { quant: { q: Int8Array; wScale: Float32Array; xScale: number; xZero: number; format: Int8Format }; bias: ArrayLike<number>; cout: number; cin: number; K: number },
 ): PackedQs8Conv {
   const scale = new Float32Array(op.cout);
   for (let co = 0; co < op.cout; co++) scale[co] = op.quant.xScale * op.quant.wScale[co];
+  const { format } = op.quant;
   return {
-    qweight: codes.add(packQs8Conv(op.quant.q, op.cout, op.cin, op.K)),
+    qweight: codes.add(packQs8Conv(op.quant.q, op.cout, op.cin, op.K, format)),
     scale: blob.add(padTo4(scale)),
     bias: blob.add(padTo4(Float32Array.from(op.bias))),
+    ...(format === 'c4' ? { correction: codes.add(new Int8Array(zeroPointCorrection(op.quant.q, op.cout, op.quant.xZero).buffer)) } : {}),
   };
 }

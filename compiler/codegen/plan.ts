@@ -9,6 +9,7 @@ import type { ConvOp, CtrgcOp, Graph, InputOp, LinearOp, MaxPoolOp, Op, PoolOp, 
 import { roundUp, tensorLayouts, type TensorLayout } from '../tensor-layout.ts';
 import { liveBuffers, planMemory, type Buffer } from '../memory-plan.ts';
 import { Int8Blob, WeightBlob, packConvOp, packCtrgc, packQs8ConvOp, padTo4, type PackedConv, type PackedCtrgc, type PackedQs8Conv } from '../pack.ts';
+import { INT8_FORMATS, type Int8Format } from '../int8/arithmetic.ts';
 
 /** A tensor's layout (rows of padT·V zeros, T·V values, padT·V zeros, slack) and where it sits in the arena. */
 export interface PlannedTensor extends TensorLayout {
@@ -31,11 +32,12 @@ interface Placed {
   perPerson: boolean;
 }
 /**
- * An op's int8 part (`--int8`): the activation scale and zero point of its input, where that input's
- * codes sit in the arena (pairs of channels, qs8-conv.ts), whether this op is the first int8 reader
- * that makes them, and its packed codes, scales and bias.
+ * An op's int8 part (`--int8`): the module's int8 format, the activation scale and zero point of its
+ * input, where that input's codes sit in the arena (groups of channels, qs8-conv.ts), whether this op
+ * is the first int8 reader that makes them, and its packed codes, scales and bias.
  */
 export interface PlannedInt8 {
+  format: Int8Format;
   xScale: number;
   xZero: number;
   codes: number;
@@ -60,8 +62,10 @@ export interface NetworkPlan {
   arenaBytes: number;
   /** Bytes of packed f32 weights. */
   weightBytes: number;
-  /** Int8 weight codes (`--int8`; 0 without): the data segment holds them after the f32 weights. */
+  /** Bytes of int8 weight codes (`--int8`; 0 without): the data segment holds them after the f32 weights. */
   int8Weights: number;
+  /** How the int8 convs multiply (`--int8`): c2 (codes expanded to i16 at start-up) or c4 (read as bytes). */
+  int8Format?: Int8Format;
   /** The pooled feature the person loop sums into (outside the arena's reuse). */
   feature: string;
   ops: PlannedOp[];
@@ -116,7 +120,7 @@ function int8Readers(graph: Graph): Map<string, { first: number; last: number }>
   return readers;
 }
 
-/** The arena buffer holding a tensor's activation codes: ⌈C/2⌉ pair rows of the tensor's row bytes. */
+/** The arena buffer holding a tensor's activation codes: ⌈C/g⌉ rows of g channels, each of the tensor's row bytes. */
 const codesBuffer = (name: string): string => `#codes:${name}`;
 
 export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32Array; int8Weights: Int8Array } {
@@ -129,17 +133,21 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
     if (op.kind === 'ctrgc') scratchBytes.set(i, ctrgcScratchLayout(op, layouts.get(op.in)!).bytes);
   });
   const readers = int8Readers(graph);
+  // One format for the whole module (passes/quantise.ts gives every int8 op the same).
+  const int8Format = graph.ops.map((op) => (op.kind === 'conv' ? op.quant : op.kind === 'ctrgc' ? op.conv3Quant : undefined)?.format).find(Boolean);
+  const g = INT8_FORMATS[int8Format ?? 'c2'].channelsPerStep;
   const codes: Buffer[] = [...readers].map(([name, r]) => {
     const l = layouts.get(name)!;
-    return { name: codesBuffer(name), bytes: Math.ceil(l.C / 2) * l.rowStride * 4, first: r.first, last: r.last };
+    return { name: codesBuffer(name), bytes: Math.ceil(l.C / g) * l.rowStride * 4, first: r.first, last: r.last };
   });
   const memory = planMemory(liveBuffers(graph, new Map([...layouts].map(([name, l]) => [name, l.bytes])), scratchBytes, codes));
   const tensors: Record<string, PlannedTensor> = {};
   for (const [name, l] of layouts) if (memory.offsets.has(name)) tensors[name] = { ...l, offset: memory.offsets.get(name)! };
 
   const blob = new WeightBlob();
-  const int8Blob = new Int8Blob();
+  const int8Blob = new Int8Blob(int8Format ?? 'c2');
   const int8Part = (i: number, op: { in: string; bias: ArrayLike<number>; cout: number; cin: number; K: number; quant: NonNullable<ConvOp['quant']> }): PlannedInt8 => ({
+    format: op.quant.format,
     xScale: op.quant.xScale,
     xZero: op.quant.xZero,
     codes: memory.offsets.get(codesBuffer(op.in))!,
@@ -193,7 +201,7 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
   const weights = blob.toFloat32();
   const int8Weights = int8Blob.toInt8();
   return {
-    plan: { input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, int8Weights: int8Weights.length, feature: graph.ops[poolIndex].out, ops },
+    plan: { input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, int8Weights: int8Weights.length, ...(int8Format ? { int8Format } : {}), feature: graph.ops[poolIndex].out, ops },
     weights,
     int8Weights,
   };

@@ -16,7 +16,7 @@
  * and each int8 op's input tensor is turned into 8-bit codes once, by its first int8 reader.
  */
 import { cloneGraph, type Graph } from '../ir.ts';
-import { activationParams, quantiseWeights } from '../int8/arithmetic.ts';
+import { activationParams, INT8_FORMATS, quantiseWeights, type Int8Format } from '../int8/arithmetic.ts';
 
 
 /** Convs reading fewer channels stay f32. */
@@ -37,12 +37,13 @@ export function int8Inputs(graph: Graph): Set<string> {
   return names;
 }
 
-export function quantise(graph: Graph, ranges: TensorRanges): Graph {
+/** `format`: how the kernels will multiply (c4 for the relaxed-SIMD build), which sets the activation codes' range. */
+export function quantise(graph: Graph, ranges: TensorRanges, format: Int8Format): Graph {
   const g = cloneGraph(graph);
   const input = (name: string) => {
     const r = ranges.get(name);
     if (!r) throw new Error(`quantise: no calibrated range for tensor ${name}`);
-    return activationParams(r.lo, r.hi);
+    return { format, ...activationParams(r.lo, r.hi, INT8_FORMATS[format].activationMax) };
   };
   for (const op of g.ops) {
     if (op.kind === 'conv' && op.cin >= MIN_INT8_CHANNELS) {

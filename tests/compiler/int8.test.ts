@@ -14,7 +14,7 @@ import * as compile from '../../cli/commands/compile.ts';
 import { relaxedSimdAvailable } from '../../compiler/bench.ts';
 import { sectionSizes } from '../../compiler/build.ts';
 import { compileModule, type BuiltModule } from '../../compiler/index.ts';
-import { chooseRanges, collectStats } from '../../compiler/int8/calibrate.ts';
+import { chooseRanges, collectStats, parseCalibrationMethod } from '../../compiler/int8/calibrate.ts';
 import { interpret } from '../../compiler/interpret.ts';
 import type { Graph } from '../../compiler/ir.ts';
 import { loadArtifact } from '../../compiler/load.ts';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await writeRandomArtifact(join(dir, 'model'), { width: 0.25, blocks: 2, T, M, K, seed: 5 });
   loaded = await loadArtifact(join(dir, 'model'));
   f32 = await compileModule(loaded.artifact, loaded.graph);
-  int8 = await compileModule(loaded.artifact, loaded.graph, { int8: { inputs: calibration, method: 'percentile' } });
+  int8 = await compileModule(loaded.artifact, loaded.graph, { int8: { inputs: calibration, method: 'percentile:99.99' } });
 }, 300_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -87,19 +87,38 @@ describe('int8 module', () => {
     expect(first.kind === 'ctrgc' && first.cin === 3 && first.conv3Quant).toBeFalsy(); // the 3-coordinate input stays f32
     expect(int8.network.source).toMatch(/function qs8_conv1x1_4x2_wasmsimd\(/);
     expect(int8.network.source).toMatch(/function qs8_conv9x1_4x2_wasmsimd|function qs8_conv5x1_4x2_wasmsimd/);
-    expect(int8.sidecar.int8).toMatchObject({ calibration: 'percentile', samples: 8, ops: quantised.length });
+    expect(int8.sidecar.int8).toMatchObject({ calibration: 'percentile:99.99', samples: 8, ops: quantised.length });
     expect(f32.sidecar.int8).toBeUndefined();
     // The data segment: the quantised weights a quarter of their f32 bytes; with the f32 topology, PA and
     // biases of this small model, 0.56 of the f32 segment measured.
     expect(sectionSizes(int8.wasm).data).toBeLessThan(0.6 * sectionSizes(f32.wasm).data);
   });
 
-  it.skipIf(!relaxed)('relaxed SIMD: the same int8 network within 1e-4', async () => {
-    const built = await compileModule(loaded.artifact, loaded.graph, { int8: { inputs: calibration, method: 'percentile' }, relaxedSimd: true });
+  // The relaxed-SIMD build multiplies 7-bit codes with relaxed_dot_i8x16_i7x16_s (c4), its weights read
+  // in place. Against f32: the same argmax on every input, every logit within 2 % of the spread (measured:
+  // 12 of 12, 0.29 %, as the 8-bit build; the bound is looser for the coarser grid).
+  it.skipIf(!relaxed)('relaxed SIMD: the c4 int8 network (7-bit activations) within 1e-4, and close to f32', async () => {
+    const built = await compileModule(loaded.artifact, loaded.graph, { int8: { inputs: calibration, method: 'percentile:99.99' }, relaxedSimd: true });
+    expect(built.network.source).toMatch(/function qs8_conv1x1_4x2c4_wasmrelaxedsimd\(/);
+    expect(built.network.source).toMatch(/function qs8_quantize_quads_wasmrelaxedsimd\(/);
+    expect(built.network.source).not.toMatch(/v128\.load8x8_s/); // no i16 expansion of the weights
     const net = await instantiateNetwork(built.wasm);
-    const got = net.logits(inputs[0]);
-    const want = interpret(built.graph, inputs[0]);
-    for (let k = 0; k < K; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4);
+    let same = 0;
+    let worst = 0;
+    for (const [i, x] of inputs.entries()) {
+      const got = net.logits(x);
+      if (i < 4) {
+        const want = interpret(built.graph, x);
+        for (let k = 0; k < K; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-4);
+      }
+      const ref = interpret(loaded.graph as Graph, x);
+      if (argmax(got) === argmax(ref)) same++;
+      const spread = Math.max(...ref) - Math.min(...ref);
+      for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(got[k] - ref[k]) / spread);
+    }
+    expect(same).toBe(inputs.length);
+    expect(worst).toBeLessThan(0.02);
+    expect(worst).toBeGreaterThan(1e-5);
   }, 300_000);
 });
 
@@ -111,16 +130,34 @@ describe('calibration', () => {
     const stats = collectStats(lowered, withOutlier);
     expect([...stats.keys()].sort()).toEqual([...int8Inputs(lowered)].sort());
     const minmax = chooseRanges(stats, 'minmax');
-    const percentile = chooseRanges(stats, 'percentile');
+    const percentile = chooseRanges(stats, 'percentile:99.99');
+    const narrower = chooseRanges(stats, 'percentile:99');
     let cut = 0;
+    let narrowed = 0;
     for (const [name, r] of minmax) {
       const p = percentile.get(name)!;
       expect(p.lo).toBeGreaterThanOrEqual(r.lo);
       expect(p.hi).toBeLessThanOrEqual(r.hi);
       if (p.hi < 0.5 * r.hi) cut++;
+      // P is honoured: the 99 % range lies inside the 99.99 % one, and is strictly inside for some tensor.
+      const q = narrower.get(name)!;
+      expect(q.lo).toBeGreaterThanOrEqual(p.lo);
+      expect(q.hi).toBeLessThanOrEqual(p.hi);
+      if (q.hi - q.lo < p.hi - p.lo) narrowed++;
     }
     expect(cut).toBeGreaterThan(0);
+    expect(narrowed).toBeGreaterThan(0);
   }, 120_000);
+
+  it('reads --calibration as minmax or percentile[:P], in one canonical spelling, and refuses the rest', () => {
+    expect(parseCalibrationMethod('minmax', '--calibration')).toBe('minmax');
+    expect(parseCalibrationMethod('percentile', '--calibration')).toBe('percentile:99.99');
+    expect(parseCalibrationMethod('percentile:99.9', '--calibration')).toBe('percentile:99.9');
+    expect(parseCalibrationMethod('percentile:99.990', '--calibration')).toBe('percentile:99.99');
+    for (const bad of ['entropy', 'percentile:100', 'percentile:40', 'percentile:', 'percentile:1e2', 'minmax:5', 'percentile:99.9x']) {
+      expect(() => parseCalibrationMethod(bad, '--calibration')).toThrow(`--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.99), found "${bad}"`);
+    }
+  });
 });
 
 describe('compile --int8 (CLI)', () => {
@@ -129,10 +166,10 @@ describe('compile --int8 (CLI)', () => {
   it('calibrates on a dataset cache, verifies against the int8 interpreter and writes an int8 module', async () => {
     const { data } = await tinyDataset();
     const out = join(dir, 'cli', 'rec.wasm');
-    const lines = await cli('compile', join(dir, 'model'), '-o', out, '--int8', data, '--calibration', 'minmax', '--calibration-samples', '5', '--verify');
+    const lines = await cli('compile', join(dir, 'model'), '-o', out, '--int8', data, '--calibration', 'percentile:99.9', '--calibration-samples', '5', '--verify');
     expect(lines.some((l) => /^verify interpreter \(int8\) \(3 random inputs\): max \|Δp\| /.test(l))).toBe(true);
     const sidecar = JSON.parse(readFileSync(join(dir, 'cli', 'rec.json'), 'utf8'));
-    expect(sidecar.int8).toMatchObject({ calibration: 'minmax', samples: 5 });
+    expect(sidecar.int8).toMatchObject({ calibration: 'percentile:99.9', samples: 5 });
     // The host API takes it like any module, and says it is int8.
     const recognizer = await Recognizer.load(out);
     expect(recognizer.info.int8).toBe(true);
@@ -155,7 +192,7 @@ describe('compile --int8 (CLI)', () => {
     expect(await run('--int8', join(bad, 'broken.npy'))).toMatch(/^--int8 .*broken\.npy: /);
     expect(await run('--int8', join(bad, 'folder'))).toMatch(/^--int8 .*a\.skeleton/);
     expect(await run('--int8', join(bad, 'nowhere'))).toMatch(/^--int8 .*nowhere: no such file or directory/);
-    expect(await run('--int8', join(bad, 'empty'), '--calibration', 'entropy')).toBe('--calibration: expected minmax or percentile, found "entropy"');
+    expect(await run('--int8', join(bad, 'empty'), '--calibration', 'entropy')).toBe('--calibration: expected minmax or percentile[:P] (P in [50, 100), default 99.99), found "entropy"');
     expect(await run('--int8', join(bad, 'empty'), '--weights', 'f16')).toMatch(/^--weights: only f32 with --int8/);
     for (const msg of await Promise.all([run('--int8', join(bad, 'cache')), run('--int8', join(bad, 'folder'))])) expect(msg).not.toContain('\n');
     expect(existsSync(out)).toBe(false);

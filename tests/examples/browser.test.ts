@@ -15,7 +15,7 @@ import { loadRecording, Recognizer, type Sequence } from 'cocodiff-runtime';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 import { CHROMIUM_FLAGS, chromiumOrNull } from '../../common/chromium.ts';
 import { compileArtifact } from '../../compiler/index.ts';
-import { writeRandomArtifact } from '../compiler/artifacts.ts';
+import { randomInput, writeRandomArtifact } from '../compiler/artifacts.ts';
 
 const CHROMIUM = chromiumOrNull();
 const SCREENSHOT = join(tmpdir(), 'cocodiff-browser-example.png');
@@ -115,6 +115,34 @@ it.skipIf(CHROMIUM === null)('runs a recognizer compiled with --threads 2 in its
     expect(r.info.threads).toBe(2);
     expect(last?.action).toBeTruthy();
     expect(label).toBe(last!.action);
+  } finally {
+    await new Promise((resolve) => own.close(resolve));
+  }
+}, 300_000);
+
+it.skipIf(CHROMIUM === null)('runs an int8 module (compile --int8) and shows the label it computes in Node', async () => {
+  // A compiled network this time (the fixture has no convolutions): a seeded random CTR-GCN, int8.
+  await writeRandomArtifact(join(dir, 'int8-model'), { width: 0.25, blocks: 2, T: 16, M: 2, K: 6, seed: 3 });
+  const int8Path = join(dir, 'int8.wasm');
+  const calibration = [1, 2, 3, 4].map((seed) => randomInput(3 * 16 * 25 * 2, seed));
+  await compileArtifact(join(dir, 'int8-model'), { out: int8Path, int8: { inputs: calibration, method: 'minmax' } });
+  const r = await Recognizer.load(int8Path, { stride: 8, alpha: 0.6 });
+  expect(r.info.int8).toBe(true);
+  const per = recording.persons * recording.joints * recording.coords;
+  let last = null;
+  for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
+  expect(last?.action).toBeTruthy();
+
+  await prepareSite(join(dir, 'site-int8'), int8Path, recording);
+  const { server: own, url: ownUrl } = await serveDir(join(dir, 'site-int8'));
+  try {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ownUrl}?fps=400&stride=8`);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    expect(await page.textContent('#label')).toBe(last!.action);
   } finally {
     await new Promise((resolve) => own.close(resolve));
   }

@@ -18,8 +18,11 @@
  *   x    input row 0 at the first output column (tap k reads x + k·tap)
  *   w    packed weights [⌈cout/4⌉][cin][K][4] (pack.ts; MR < 4 reads the first MR lanes); b: bias, cout floats
  *   o    output row 0; r: residual row 0 (unread without a residual)
+ *
+ * The loops and the block are register-block.ts's, shared with the int8 kernel; this file gives the f32 step.
  */
-import { epilogue, epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
+import { epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
+import { registerBlockKernel } from './register-block.ts';
 
 /** Output rows per register block. */
 export const CONV_MR = 4;
@@ -39,49 +42,14 @@ export const convKernelName = (s: ConvKernelSpec): string =>
 
 export function convKernel(s: ConvKernelSpec): Kernel {
   const name = convKernelName(s);
-  const rows = Array.from({ length: s.mr }, (_, i) => i);
-  const taps = s.K > 1;
-  const ind = taps ? '  ' : '';
-  // One register block: mr rows × nr vectors from column byte `col`, opened by `open`.
-  const block = (nr: number, open: string[]): string[] => {
-    const js = Array.from({ length: nr }, (_, j) => j);
-    const acc = (i: number, j: number): string => `a${i}_${j}`;
-    return [
-      ...open,
-      ...rows.map((i) => `      let ${js.map((j) => `${acc(i, j)} = b${i}`).join(', ')};`),
-      `      let xp: usize = x + col;`,
-      `      let wp: usize = w;`,
-      `      for (let ci: usize = 0; ci < cin; ci++) {`,
-      ...(taps ? [`        for (let k = 0; k < ${s.K}; k++) {`] : []),
-      `${ind}        ${js.map((j) => `const x${j} = v128.load(xp, ${j * 16});`).join(' ')}`,
-      ...rows.map((i) => `${ind}        const w${i} = v128.load32_splat(wp, ${i * 4}); ${js.map((j) => `${acc(i, j)} = ${fma(s.isa, acc(i, j), `w${i}`, `x${j}`)};`).join(' ')}`),
-      ...(taps ? [`          xp += tap;`, `          wp += 16;`, `        }`, `        xp += xRow - ${s.K} * tap;`] : [`        xp += xRow;`, `        wp += 16;`]),
-      `      }`,
-      `      let op: usize = o + col;`,
-      ...(s.residual ? [`      let rp: usize = r + col;`] : []),
-      ...rows.map((i) => {
-        const stores = js.map((j) => `v128.store(op, ${epilogue(acc(i, j), s.residual ? `v128.load(rp, ${j * 16})` : undefined, s.relu)}, ${j * 16});`);
-        const next = i < s.mr - 1 ? ` op += oRow;${s.residual ? ' rp += rRow;' : ''}` : '';
-        return `      ${stores.join(' ')}${next}`;
-      }),
-      `    }`,
-    ];
-  };
-  const params = `x: usize, xRow: usize, ${taps ? 'tap: usize, ' : ''}w: usize, b: usize, o: usize, oRow: usize, r: usize, rRow: usize, cin: usize, cout: usize, cols: usize`;
-  const source = [
-    `function ${name}(${params}): void {`,
-    `  const end: usize = cols << 2;`,
-    `  const pairs: usize = end & ~${CONV_NR * 16 - 1};`,
-    `  for (let co: usize = 0; co < cout; co += ${s.mr}) {`,
-    `    ${rows.map((i) => `const b${i} = v128.load32_splat(b, ${i * 4});`).join(' ')}`,
-    ...block(CONV_NR, [`    for (let col: usize = 0; col < pairs; col += ${CONV_NR * 16}) {`]),
-    ...block(1, [`    if (pairs < end) {`, `      const col = pairs;`]),
-    `    w += cin * ${s.K * 16};`,
-    `    b += ${s.mr * 4};`,
-    `    o += ${s.mr} * oRow;`,
-    ...(s.residual ? [`    r += ${s.mr} * rRow;`] : []),
-    `  }`,
-    `}`,
-  ].join('\n');
+  const source = registerBlockKernel({
+    ...s, name, nr: CONV_NR,
+    reduce: { count: 'cin', index: 'ci' },
+    channelVectors: ['b'],
+    // The bias is the accumulators' first value, so the epilogue takes them as they are.
+    init: (i) => `b${i}`,
+    step: (acc, w, x) => fma(s.isa, acc, w, x),
+    value: (_i, acc) => acc,
+  });
   return { name, source };
 }

@@ -1,8 +1,8 @@
 /** A K×1 convolution: one call of the conv micro-kernel (two when the channels are not a multiple of 4). */
 import { CONV_MR, convKernel } from '../kernels/conv.ts';
 import type { EpilogueKind } from '../kernels/isa.ts';
-import { ACTIVATION_MAX, inverseScale } from '../../int8/arithmetic.ts';
-import { QUANTIZE_KERNEL, qs8ConvKernel } from '../kernels/qs8-conv.ts';
+import { INT8_FORMATS, inverseScale } from '../../int8/arithmetic.ts';
+import { QUANTIZE_KERNEL, QUANTIZE_QUADS_KERNEL, qs8C4ConvKernel, qs8ConvKernel } from '../kernels/qs8-conv.ts';
 import type { PackedConv } from '../../pack.ts';
 import type { PlannedConv, PlannedInt8 } from '../plan.ts';
 import { address, arena, describeEpilogue, int8Weight, shape, weight, zeroPads, type Address, type EmitContext, type EmittedOp, type RowRange } from './context.ts';
@@ -58,17 +58,21 @@ export function convCalls(ctx: EmitContext, s: ConvSite): string[] {
  */
 export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 'w' | 'b'>, q: PlannedInt8): string[] {
   const t = ctx.tensor(input);
+  const { activationMax, channelsPerStep } = INT8_FORMATS[q.format];
+  const c4 = q.format === 'c4';
   const quantise = q.quantise
-    ? [`${ctx.use(QUANTIZE_KERNEL)}(${arena(t.offset)}, ${t.rowStride * 4}, ${t.C}, ${arena(q.codes)}, ${inverseScale(q.xScale).toPrecision(9)}, ${-q.xZero}, ${ACTIVATION_MAX - q.xZero});`]
+    ? [`${ctx.use(c4 ? QUANTIZE_QUADS_KERNEL : QUANTIZE_KERNEL)}(${arena(t.offset)}, ${t.rowStride * 4}, ${t.C}, ${arena(q.codes)}, ${inverseScale(q.xScale).toPrecision(9)}, ${-q.xZero}, ${activationMax - q.xZero});`]
     : [];
-  const pairs = Math.ceil(s.cin / 2);
+  const groups = Math.ceil(s.cin / channelsPerStep);
   const call = (mr: number, row0: number, rows: number): string => {
-    const name = ctx.use(qs8ConvKernel({ isa: ctx.isa, K: s.K, mr, residual: Boolean(s.residual), relu: s.relu }));
+    const spec = { K: s.K, mr, residual: Boolean(s.residual), relu: s.relu };
+    const name = ctx.use(c4 ? qs8C4ConvKernel(spec) : qs8ConvKernel({ ...spec, isa: ctx.isa }));
     const res = s.residual ? [address(s.residual.r, row0 * s.residual.rRow), s.residual.rRow] : [0, 0];
     const args = [
       arena(q.codes + s.x - t.offset), s.xRow, ...(s.K > 1 ? [s.tap] : []),
-      int8Weight(q.weights.qweight + (row0 / CONV_MR) * pairs * s.K * 16), weight(q.weights.scale + row0 * 4), weight(q.weights.bias + row0 * 4),
-      arena(s.o + row0 * s.oRow), s.oRow, ...res, pairs, rows, s.cols,
+      int8Weight(q.weights.qweight + (row0 / CONV_MR) * groups * s.K * 16), weight(q.weights.scale + row0 * 4), weight(q.weights.bias + row0 * 4),
+      ...(c4 ? [int8Weight(q.weights.correction! + row0 * 4)] : []),
+      arena(s.o + row0 * s.oRow), s.oRow, ...res, groups, rows, s.cols,
     ];
     return `${name}(${args.join(', ')});`;
   };
