@@ -7,7 +7,7 @@
  * into a recognizer, whose predictions become an action timeline.
  */
 import type { Command } from 'commander';
-import { fromBlazePose, Recognizer } from 'cocodiff-runtime';
+import { cameraModelFrame, fromBlazePose, Recognizer } from 'cocodiff-runtime';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { jointCorrespondence, LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 import { openFileAtomic, type AtomicFileWriter } from '../../common/atomic.ts';
@@ -20,7 +20,6 @@ import { CHROMIUM_ENV, findChromium } from '../../common/chromium.ts';
 import { decodeFrames, probeVideo } from '../video/ffmpeg.ts';
 import { KEYPOINTS_FILE, keypointsLine } from '../video/keypoints-file.ts';
 import { ActionTimeline } from '../video/timeline.ts';
-import { CAMERA } from '../../trainer/data/synth/camera.ts';
 
 interface VideoFlags {
   model?: string;
@@ -52,14 +51,6 @@ function estimatorSize(width: number, height: number): { width: number; height: 
   return { width: even(width), height: even(height) };
 }
 
-/**
- * The image the keypoints are measured in: the video's frame scaled to the width camera models are
- * trained on (trainer/data/synth/camera.ts), as the webcam page scales its camera's, so a body
- * measures in pixels what it measured in training whatever the video's resolution.
- */
-export function keypointFrame(width: number, height: number): { width: number; height: number } {
-  return { width: CAMERA.width, height: (height * CAMERA.width) / width };
-}
 
 export function register(program: Command): void {
   program
@@ -96,7 +87,7 @@ Examples:
       const chromium = findChromium(flags.chromium);
       const fps = flags.fps ?? video.fps;
       const size = estimatorSize(video.width, video.height);
-      const measured = keypointFrame(video.width, video.height);
+      const measured = cameraModelFrame(video.width, video.height);
       const log = (line: string): void => void (toStdout ? process.stderr : process.stdout).write(`${line}\n`);
       // The first frame is decoded before Chromium starts, so that a video ffmpeg cannot decode (or
       // no ffmpeg) is said at once, not after seconds of loading BlazePose.

@@ -6,13 +6,10 @@
 //
 // Query: ?wasm=recognizer.wasm&learned=learned.json&stride=4&complexity=0&backlog=4
 //        &takes=5&takeFrames=30&countdown=3 (the "record a new gesture" button)
-import { fromBlazePose, LAYOUTS } from './runtime.js';
+import { cameraModelFrame, fromBlazePose, LAYOUTS } from './runtime.js';
 
 const params = new URLSearchParams(location.search);
 const number = (name, fallback) => (params.has(name) ? Number(params.get(name)) : fallback);
-// Camera models are trained on a 1920-pixel-wide image (trainer/data/synth/camera.ts): scaled to that
-// width, a webcam's pixels measure the body as the model learnt it.
-const MODEL_IMAGE_WIDTH = 1920;
 const BACKLOG = number('backlog', 4);
 const LEARNED_KEY = 'cocodiff-webcam-learned';
 const RECENT = 300; // latencies kept for the medians: a page left running for hours must not slow down
@@ -153,7 +150,7 @@ async function estimateForever(estimate) {
     const landmarks = await estimate();
     keepRecent(stats.estimatorMs, performance.now() - started);
     stats.estimated++;
-    const size = { width: MODEL_IMAGE_WIDTH, height: (video.videoHeight * MODEL_IMAGE_WIDTH) / video.videoWidth };
+    const size = cameraModelFrame(video.videoWidth, video.videoHeight);
     let body = null;
     if (landmarks) {
       try {
@@ -168,7 +165,7 @@ async function estimateForever(estimate) {
     else if (body && stats.lastProblem === null) $('status').textContent = 'running';
     send(body);
     if (recording && body) recording.frames++;
-    draw(body, MODEL_IMAGE_WIDTH / video.videoWidth);
+    draw(body, size.width / video.videoWidth);
   }
 }
 

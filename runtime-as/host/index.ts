@@ -18,6 +18,8 @@ export type { HeadMethod } from './few-shot.ts';
 export type { RecognizerSource, SidecarOptions } from './open-recognizer.ts';
 export { frameFromBodies, mapBody } from './adapters.ts';
 export { BLAZEPOSE33_LANDMARKS, fromBlazePose } from './pose-landmarks.ts';
+export { CAMERA_MODEL_WIDTH, cameraModelFrame } from '../shared/camera-image.ts';
+export type { FrameSize } from '../shared/camera-image.ts';
 export type { BlazePoseLandmark, BlazePoseOptions } from './pose-landmarks.ts';
 export { parseFrameLine } from './ndjson.ts';
 export type { NdjsonFrame } from './ndjson.ts';

@@ -16,9 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBlazePose, parseFrameLine, type BlazePoseLandmark } from 'cocodiff-runtime';
+import { cameraModelFrame, fromBlazePose, parseFrameLine, type BlazePoseLandmark } from 'cocodiff-runtime';
 import { Rng } from '../../common/rng.ts';
-import { keypointFrame } from '../../cli/commands/video.ts';
 import { checkOutputFile } from '../../common/output-file.ts';
 import { KEYPOINTS_FILE } from '../../cli/video/keypoints-file.ts';
 import { DEFAULT_BLAZEPOSE, loadEstimatorPage } from '../../cli/video/blazepose.ts';
@@ -201,7 +200,7 @@ describe.skipIf(!canRun)('a real video of people', () => {
       const frames = await readKeypoints(out);
       expect(frames).toHaveLength(summary.frames);
       expect(summary.framesWithPerson / summary.frames).toBeGreaterThanOrEqual(0.8);
-      const size = keypointFrame(summary.width, summary.height);
+      const size = cameraModelFrame(summary.width, summary.height);
       for (const { body } of frames) {
         for (let v = 0; body && v < 17; v++) {
           if (body[v * 3 + 2] === 0) continue;

@@ -12,11 +12,12 @@
  */
 import type { Rng } from '../../../common/rng.ts';
 import { COCO17, NTU25 } from 'cocodiff-runtime/shared/layouts';
+import { CAMERA_MODEL_WIDTH } from 'cocodiff-runtime/shared/camera-image';
 import type { Sequence } from 'cocodiff-runtime/shared/sequence';
 import type { Recording } from './scene.ts';
 
 /** The pinhole camera: image size and focal length in pixels (about 82° across, a webcam's field of view). */
-export const CAMERA = { width: 1920, height: 1080, focal: 1100 } as const;
+export const CAMERA = { width: CAMERA_MODEL_WIDTH, height: 1080, focal: 1100 } as const;
 
 const V_IN = NTU25.joints.length;
 const V_OUT = COCO17.joints.length;
