@@ -1,6 +1,7 @@
 /**
- * Statistics for seed-paired comparisons: mean ± sample std, and the mean paired difference with its
- * 95 % confidence interval from Student's t (two-sided), which is what n = 5 … 20 seeds call for.
+ * Statistics for seed-paired comparisons and cross-validation folds: mean ± sample std, and a mean
+ * (of paired differences, or of folds) with its 95 % confidence interval from Student's t (two-sided),
+ * which is what n = 5 … 20 seeds or folds call for.
  */
 
 export interface Stat {

@@ -78,7 +78,7 @@ export function cacheSubjects(cache: Cache): string[] {
     throw new UserError(`${cache.dir}: clip ${JSON.stringify(unnamed[0])}${unnamed.length > 1 ? ` and ${unnamed.length - 1} more` : ''} name${unnamed.length > 1 ? '' : 's'} no subject; leave-one-subject-out needs names that do (a01_s3_…, aAA_sBB_eCC, …P003…, as \`cocodiff prepare\` writes them)`);
   }
   const subjects = [...new Set(names.map((n) => namedSubject(n)!))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (subjects.length < 2) throw new UserError(`${cache.dir}: every clip is of subject ${subjects[0] ?? '(none: the cache is empty)'}; leave-one-subject-out needs at least 2 subjects`);
+  if (subjects.length < 2) throw new UserError(`${cache.dir}: ${subjects.length ? `every clip is of subject ${subjects[0]}` : 'no clips'}; leave-one-subject-out needs at least 2 subjects`);
   return subjects;
 }
 
