@@ -89,8 +89,9 @@ function foldDir(out: string, subject: string): { cache: string; run: string } {
 
 /** Writes the fold's cache: the subject's clips as the test split, every other clip as the train split. */
 async function writeFoldCache(source: Cache, subject: string, dir: string): Promise<void> {
-  const { format: _format, version: _version, splits: _splits, ...meta } = source.index;
-  const writer = await CacheWriter.create(dir, { ...meta, benchmark: `${meta.benchmark ?? 'cache'}-loso-${subject}`, source: `${source.dir}, test subject ${subject}` }, { force: true, inputs: [source.dir] });
+  const { layout, persons, joints, coords, classes, benchmark } = source.index;
+  const meta = { layout, persons, joints, coords, classes, benchmark: `${benchmark ?? 'cache'}-loso-${subject}`, source: `${source.dir}, test subject ${subject}` };
+  const writer = await CacheWriter.create(dir, meta, { force: true, inputs: [source.dir] });
   try {
     for (const split of SPLITS) {
       for (let i = 0; i < source.index.splits[split].samples.length; i++) {
