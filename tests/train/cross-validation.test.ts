@@ -2,12 +2,13 @@
  * `cocodiff cv`: leave-one-subject-out on a Florence 3D folder of 3 subjects written in the dataset's
  * own format, through `prepare florence`, one-epoch tiny models per fold.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import * as cvCommand from '../../cli/commands/cv.ts';
+import { LOCK_FILE, lockDir } from '../../common/dir-lock.ts';
 import { CacheWriter, readCache } from '../../trainer/data/cache.ts';
 import { prepareClips } from '../../trainer/data/clips.ts';
 import { FLORENCE_CLASSES, florenceSpec } from '../../trainer/data/clip-presets.ts';
@@ -121,6 +122,17 @@ describe('cocodiff cv: refusals', () => {
     await expect(runCrossValidation({ data: dir, out: join(tmp(), 'cv'), folds: 'subject', training: TRAINING })).rejects.toThrow(
       new UserError(`${dir}: every clip is of subject s1; leave-one-subject-out needs at least 2 subjects`),
     );
+  });
+
+  it('refuses a second writer of the same output folder and leaves it untouched', async () => {
+    const out = join(tmp(), 'cv');
+    const lock = await lockDir(out);
+    try {
+      await expect(runCrossValidation({ data: cache, out, folds: 'subject', training: TRAINING })).rejects.toThrow(new RegExp(`^${out}: another cocodiff \\(pid ${process.pid} `));
+      expect(readdirSync(out)).toEqual([LOCK_FILE]);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('refuses clips whose names carry no subject, naming the first', async () => {
