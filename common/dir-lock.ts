@@ -1,5 +1,5 @@
 /**
- * One writer per run directory. `train` (new and --resume), `eval --out`, `export` and `ablate`
+ * One writer per run directory. `train` (new and --resume), `eval --out`, `export`, `ablate` and `cv`
  * write files into a directory they keep, not one they swap in whole; two of them at once would
  * interleave epochs, checkpoints and results from different runs. So each takes DIR/.cocodiff-lock
  * first: a small JSON naming the writer's PID, host and start time, created with O_EXCL (`wx`), so

@@ -21,6 +21,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'train', summary: 'train CTR-GCN (optionally with CoCoDiff) on a dataset cache', load: () => import('./train.ts') },
   { name: 'eval', summary: 'top-1, top-5, per-class accuracy and confusion matrix of runs or artifacts (ensembles too)', load: () => import('./eval.ts') },
   { name: 'export', summary: "write a run's model artifact (inference weights only)", load: () => import('./export.ts') },
+  { name: 'cv', summary: "leave-one-subject-out cross-validation: a model per held-out subject, each fold's test top-1 and their mean with a 95 % CI", load: () => import('./cv.ts') },
   { name: 'ablate', summary: "CoCoDiff's ablation: each variant over several seeds, as a table", load: () => import('./ablate.ts') },
   { name: 'text', summary: 'check, import and embed class descriptions', load: () => import('./text.ts') },
   { name: 'compile', summary: 'compile a model artifact into one self-contained SIMD recognizer .wasm', load: () => import('./compile.ts') },

@@ -82,7 +82,7 @@ export function register(program: Command): void {
     .command('florence')
     .description('Florence 3D Actions as one file per clip (aAA_sS_idN.txt, 15 rows x y z per frame, millimetres → metres) → cache, split by subject')
     .requiredOption('--root <dir>', 'the folder of clip files')
-    .requiredOption('--test-subjects <list>', 'subjects (1-10) whose clips test, e.g. 9,10; one subject per run for leave-one-subject-out')
+    .requiredOption('--test-subjects <list>', 'subjects (1-10) whose clips test, e.g. 9,10 (`cocodiff cv` on the cache runs leave-one-subject-out)')
     .requiredOption('--out <dir>', OUT_HELP)
     .option('--force', FORCE_HELP)
     .action(async (o: { root: string; testSubjects: string; out: string; force?: boolean }) => {

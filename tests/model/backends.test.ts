@@ -61,7 +61,7 @@ const CASES: Record<keyof Kernels, Case> = {
 /** The `--backend` option of each command that runs the tfjs model. */
 async function backendOptions(): Promise<Array<[string, Option]>> {
   const found: Array<[string, Option]> = [];
-  for (const c of COMMANDS.filter((c) => ['train', 'eval', 'ablate', 'forward', 'demo'].includes(c.name))) {
+  for (const c of COMMANDS.filter((c) => ['train', 'eval', 'ablate', 'cv', 'forward', 'demo'].includes(c.name))) {
     const program = new Command('cocodiff');
     (await c.load()).register(program);
     const option = program.commands[0].options.find((o) => o.long === '--backend');

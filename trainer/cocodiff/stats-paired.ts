@@ -1,6 +1,7 @@
 /**
- * Statistics for seed-paired comparisons: mean ± sample std, and the mean paired difference with its
- * 95 % confidence interval from Student's t (two-sided), which is what n = 5 … 20 seeds call for.
+ * Statistics for seed-paired comparisons and cross-validation folds: mean ± sample std, and a mean
+ * (of paired differences, or of folds) with its 95 % confidence interval from Student's t (two-sided),
+ * which is what n = 5 … 20 seeds or folds call for.
  */
 
 export interface Stat {
@@ -37,12 +38,23 @@ export function tQuantile975(df: number): number {
   return df <= T975.length ? T975[df - 1] : 1.96;
 }
 
+export interface MeanInterval extends Stat {
+  /** 95 % confidence interval of the mean (Student t); NaN bounds with fewer than 2 values. */
+  low: number;
+  high: number;
+}
+
+/** Mean, sample std and the mean's 95 % confidence interval. */
+export function meanInterval(xs: number[]): MeanInterval {
+  const { mean, std } = stat(xs);
+  const half = xs.length > 1 ? (tQuantile975(xs.length - 1) * std) / Math.sqrt(xs.length) : NaN;
+  return { mean, std, low: mean - half, high: mean + half };
+}
+
 /** `treatment[seed] − control[seed]` over the seeds both hold. */
 export function pairedDifference(control: Map<number, number>, treatment: Map<number, number>): PairedDifference {
   const d = [...treatment].filter(([seed]) => control.has(seed)).map(([seed, v]) => v - control.get(seed)!);
   if (d.length === 0) return { n: 0, mean: NaN, std: NaN, low: NaN, high: NaN, better: 0, worse: 0, ties: 0 };
-  const { mean, std } = stat(d);
-  const half = d.length > 1 ? (tQuantile975(d.length - 1) * std) / Math.sqrt(d.length) : NaN;
   const count = (ok: (x: number) => boolean) => d.filter(ok).length;
-  return { n: d.length, mean, std, low: mean - half, high: mean + half, better: count((x) => x > 0), worse: count((x) => x < 0), ties: count((x) => x === 0) };
+  return { n: d.length, ...meanInterval(d), better: count((x) => x > 0), worse: count((x) => x < 0), ties: count((x) => x === 0) };
 }

@@ -16,12 +16,17 @@ const PERFORMER = /P(\d{3})/;
  */
 const CLIP_SUBJECT = /^(?:a\d+_)?s(\d+)(?=_|$)/;
 
-/** The subject a recording's performer is, or the recording's own name when the name carries none. */
-export function subjectOf(name: string): string {
+/** The subject a recording's name says its performer is (`P003`, `s3`), or undefined when it says none. */
+export function namedSubject(name: string): string | undefined {
   const m = PERFORMER.exec(name);
   if (m) return `P${m[1]}`;
   const clip = CLIP_SUBJECT.exec(name);
-  return clip ? `s${Number(clip[1])}` : name;
+  return clip ? `s${Number(clip[1])}` : undefined;
+}
+
+/** The subject a recording's performer is, or the recording's own name when the name carries none. */
+export function subjectOf(name: string): string {
+  return namedSubject(name) ?? name;
 }
 
 export interface TrainSubsets {
