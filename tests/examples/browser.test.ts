@@ -91,12 +91,10 @@ it.skipIf(CHROMIUM === null)('loads gestures taught in Node from ?learned=learne
   }
 });
 
-it.skipIf(CHROMIUM === null)('runs a recognizer compiled with --threads 2 in its Worker, the page being cross-origin isolated', async () => {
-  await writeRandomArtifact(join(dir, 'threaded-model'), { width: 0.25, blocks: 3, T: 32, M: 2, K: 5, seed: 3 });
-  const threaded = join(dir, 'threaded.wasm');
-  await compileArtifact(join(dir, 'threaded-model'), { out: threaded, threads: 2 });
-  await prepareSite(join(dir, 'site-threaded'), threaded, recording);
-  const { server: own, url: ownUrl } = await serveDir(join(dir, 'site-threaded'));
+/** The label the page shows for the recording played through `wasm`, on a site of its own; and whether that page is cross-origin isolated. */
+async function pageLabel(wasm: string, name: string): Promise<{ label: string | null; isolated: boolean }> {
+  await prepareSite(join(dir, name), wasm, recording);
+  const { server: own, url: ownUrl } = await serveDir(join(dir, name));
   try {
     const page = await browser!.newPage();
     const errors: string[] = [];
@@ -104,20 +102,33 @@ it.skipIf(CHROMIUM === null)('runs a recognizer compiled with --threads 2 in its
     await page.goto(`${ownUrl}?fps=400&stride=8`);
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
     expect(errors).toEqual([]);
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const label = await page.textContent('#label');
-    // The same frames through the same module in Node (its worker_threads), and through the page's Worker.
-    const r = await Recognizer.load(threaded, { stride: 8, alpha: 0.6 });
-    const per = recording.persons * recording.joints * recording.coords;
-    let last = null;
-    for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
-    r.dispose();
-    expect(r.info.threads).toBe(2);
-    expect(last?.action).toBeTruthy();
-    expect(label).toBe(last!.action);
+    return { label: await page.textContent('#label'), isolated: await page.evaluate(() => crossOriginIsolated) };
   } finally {
     await new Promise((resolve) => own.close(resolve));
   }
+}
+
+/** The last label the same frames give through the same module in Node, and what the module says of itself. */
+async function nodeLabel(wasm: string): Promise<{ label: string | undefined; info: Recognizer['info'] }> {
+  const r = await Recognizer.load(wasm, { stride: 8, alpha: 0.6 });
+  const per = recording.persons * recording.joints * recording.coords;
+  let last = null;
+  for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
+  r.dispose();
+  return { label: last?.action ?? undefined, info: r.info };
+}
+
+it.skipIf(CHROMIUM === null)('runs a recognizer compiled with --threads 2 in its Worker, the page being cross-origin isolated', async () => {
+  await writeRandomArtifact(join(dir, 'threaded-model'), { width: 0.25, blocks: 3, T: 32, M: 2, K: 5, seed: 3 });
+  const threaded = join(dir, 'threaded.wasm');
+  await compileArtifact(join(dir, 'threaded-model'), { out: threaded, threads: 2 });
+  const page = await pageLabel(threaded, 'site-threaded');
+  expect(page.isolated).toBe(true);
+  // The same frames through the same module in Node (its worker_threads), and through the page's Worker.
+  const node = await nodeLabel(threaded);
+  expect(node.info.threads).toBe(2);
+  expect(node.label).toBeTruthy();
+  expect(page.label).toBe(node.label);
 }, 300_000);
 
 it.skipIf(CHROMIUM === null)('runs an int8 module (compile --int8) and shows the label it computes in Node', async () => {
@@ -126,24 +137,8 @@ it.skipIf(CHROMIUM === null)('runs an int8 module (compile --int8) and shows the
   const int8Path = join(dir, 'int8.wasm');
   const calibration = [1, 2, 3, 4].map((seed) => randomInput(3 * 16 * 25 * 2, seed));
   await compileArtifact(join(dir, 'int8-model'), { out: int8Path, int8: { inputs: calibration, method: 'minmax' } });
-  const r = await Recognizer.load(int8Path, { stride: 8, alpha: 0.6 });
-  expect(r.info.int8).toBe(true);
-  const per = recording.persons * recording.joints * recording.coords;
-  let last = null;
-  for (let f = 0; f < recording.frames; f++) last = r.push(recording.data.subarray(f * per, (f + 1) * per)) ?? last;
-  expect(last?.action).toBeTruthy();
-
-  await prepareSite(join(dir, 'site-int8'), int8Path, recording);
-  const { server: own, url: ownUrl } = await serveDir(join(dir, 'site-int8'));
-  try {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${ownUrl}?fps=400&stride=8`);
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
-    expect(errors).toEqual([]);
-    expect(await page.textContent('#label')).toBe(last!.action);
-  } finally {
-    await new Promise((resolve) => own.close(resolve));
-  }
+  const node = await nodeLabel(int8Path);
+  expect(node.info.int8).toBe(true);
+  expect(node.label).toBeTruthy();
+  expect((await pageLabel(int8Path, 'site-int8')).label).toBe(node.label);
 }, 300_000);
