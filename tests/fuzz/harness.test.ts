@@ -17,8 +17,9 @@ describe('runOne', () => {
     await expect(runOne(target(() => { throw new TypeError('boom'); }), null)).rejects.toThrow(new Finding('t: TypeError: boom (expected a value or a UserError)'));
     await expect(runOne(target(() => { const end = performance.now() + 30; while (performance.now() < end); }), null, { ms: 10, bytes: 2 ** 30 }))
       .rejects.toThrow(/^t: took \d+ ms \(budget 10 ms\)$/);
+    // 8 MiB kept; a collection of other garbage during the run can make the measured growth a little less.
     const kept: ArrayBuffer[] = [];
-    await expect(runOne(target(() => kept.push(new ArrayBuffer(8 << 20))), null, { ms: 1000, bytes: 4 << 20 })).rejects.toThrow(/^t: kept 8 MiB allocated \(budget 4 MiB\)$/);
+    await expect(runOne(target(() => kept.push(new ArrayBuffer(8 << 20))), null, { ms: 1000, bytes: 4 << 20 })).rejects.toThrow(/^t: kept [5-8] MiB allocated \(budget 4 MiB\)$/);
   });
 });
 
