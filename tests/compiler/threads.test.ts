@@ -18,6 +18,7 @@ import * as compile from '../../cli/commands/compile.ts';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { runCli } from '../helpers/cli.ts';
+import { npyBytes } from '../helpers/npy-zip.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
 import { recording } from '../runtime/synthetic-frames.ts';
 
@@ -151,16 +152,7 @@ ${dispose ? 'r.dispose();' : ''}
     expect(JSON.parse(readFileSync(join(dir, 'cli2.json'), 'utf8')).threads.count).toBe(2);
     await expect(cli('compile', join(dir, 'model'), '-o', join(dir, 'bad.wasm'), '--threads', '0')).rejects.toThrow(/--threads/);
     const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 8 });
-    const npy = (data: Float32Array, shape: number[]): Uint8Array => {
-      let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-      header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-      const out = new Uint8Array(10 + header.length + data.byteLength);
-      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-      out.set(new TextEncoder().encode(header), 10);
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-      return out;
-    };
-    writeFileSync(join(dir, 'rec.npy'), npy(seq.data, [seq.frames, M, V, C]));
+    writeFileSync(join(dir, 'rec.npy'), npyBytes('<f4', [seq.frames, M, V, C], seq.data));
     const scores = (lines: string[]) => lines.slice(1);
     const runOne = await cli('run', join(dir, 't1.wasm'), '--input', join(dir, 'rec.npy'));
     const runTwo = await cli('run', join(dir, 'cli2.wasm'), '--input', join(dir, 'rec.npy'));

@@ -14,29 +14,19 @@ import { loadRecording } from 'cocodiff-runtime/node';
 import { buildFixtureWasm } from './fixture-wasm.ts';
 import { recording } from './synthetic-frames.ts';
 import { runCli } from '../helpers/cli.ts';
+import { npyBytes } from '../helpers/npy-zip.ts';
 
 let dir: string;
 let wasmPath: string;
 const seq = recording({ layout: 'ntu25', frames: 50, persons: 2, seed: 9 });
-
-/** A .npy file of a Sequence, shape [F, M, V, C]. */
-function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
 
 const cli = (...args: string[]): Promise<string[]> => runCli([run, stream], ...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cocodiff-cmd-'));
   ({ wasmPath } = await buildFixtureWasm(dir, { layout: 'ntu25', classes: 6, T: 32, M: 2, windowFrames: 40, sequenceCapacity: 300, modality: 'joint', centre: false, testCropRatio: 0.95 }));
-  await writeFile(join(dir, 'rec.npy'), npyBytes(seq.data, [seq.frames, 2, 25, 3]));
-  await writeFile(join(dir, 'bad.npy'), npyBytes(new Float32Array(50 * 7), [50, 7]));
+  await writeFile(join(dir, 'rec.npy'), npyBytes('<f4', [seq.frames, 2, 25, 3], seq.data));
+  await writeFile(join(dir, 'bad.npy'), npyBytes('<f4', [50, 7], new Float32Array(50 * 7)));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -58,10 +48,10 @@ it('run reads .npy recordings in the [3,T,V,M] (with or without a leading 1) and
   for (let f = 0; f < F; f++) for (let m = 0; m < M; m++) for (let v = 0; v < V; v++) for (let c = 0; c < C; c++) {
     ctvm[((c * F + f) * V + v) * M + m] = seq.data[((f * M + m) * V + v) * C + c];
   }
-  await writeFile(join(dir, 'ctvm.npy'), npyBytes(ctvm, [C, F, V, M]));
-  await writeFile(join(dir, 'nctvm.npy'), npyBytes(ctvm, [1, C, F, V, M]));
+  await writeFile(join(dir, 'ctvm.npy'), npyBytes('<f4', [C, F, V, M], ctvm));
+  await writeFile(join(dir, 'nctvm.npy'), npyBytes('<f4', [1, C, F, V, M], ctvm));
   // The rows of CTR-GCN's .npz: one row of persons × joints × xyz per frame (the same bytes as [F, M, V, 3]).
-  await writeFile(join(dir, 'rows.npy'), npyBytes(seq.data, [F, M * V * C]));
+  await writeFile(join(dir, 'rows.npy'), npyBytes('<f4', [F, M * V * C], seq.data));
   const want = (await Recognizer.load(wasmPath)).classify({ ...seq, name: 'rec' }).top;
   const printed = want.map((c, i) => `  ${i + 1}. ${c.label.padEnd(32)} ${(100 * c.score).toFixed(2).padStart(6)} %`);
   expect(want[0].score).toBeLessThan(0.99); // the scores tell recordings apart
@@ -72,17 +62,17 @@ it('run reads .npy recordings in the [3,T,V,M] (with or without a leading 1) and
   }
   // A recording of other frames gives another answer: the comparison above can fail.
   const other = recording({ layout: 'ntu25', frames: 50, persons: 2, seed: 10 });
-  await writeFile(join(dir, 'other.npy'), npyBytes(other.data, [F, M * V * C]));
+  await writeFile(join(dir, 'other.npy'), npyBytes('<f4', [F, M * V * C], other.data));
   expect((await cli('run', wasmPath, '--input', join(dir, 'other.npy'))).slice(1)).not.toEqual(printed);
 });
 
 it('refuses a .npy of shape [3, T, V, 3], which reads as [F, M, V, C] and as [C, T, V, M], naming both; with a leading 1 it is [C, T, V, M]', async () => {
   const [C, T, V, M] = [3, 50, 25, 3];
   const ctvm = Float32Array.from({ length: C * T * V * M }, (_, i) => Math.sin(i));
-  await writeFile(join(dir, 'two-ways.npy'), npyBytes(ctvm, [C, T, V, M]));
+  await writeFile(join(dir, 'two-ways.npy'), npyBytes('<f4', [C, T, V, M], ctvm));
   await expect(cli('run', wasmPath, '--input', join(dir, 'two-ways.npy'))).rejects.toThrow(
     /two-ways\.npy: shape \[3,50,25,3\] reads two ways: \[F, M, V, C\] \(3 frames of 50 persons\) or \[C, T, V, M\] \(50 frames of 3 persons\); save it as \[1, 3, 50, 25, 3\]/);
-  await writeFile(join(dir, 'one-way.npy'), npyBytes(ctvm, [1, C, T, V, M]));
+  await writeFile(join(dir, 'one-way.npy'), npyBytes('<f4', [1, C, T, V, M], ctvm));
   const seq3 = await loadRecording(join(dir, 'one-way.npy'));
   expect([seq3.frames, seq3.persons, seq3.joints, seq3.coords]).toEqual([T, M, V, C]);
   // Frame 7, person 2, joint 4, coordinate 1: moved from its channel-first place.
