@@ -37,6 +37,9 @@ import { CONV_NR } from './conv.ts';
 import { epilogueSuffix, fma, type EpilogueKind, type Isa, type Kernel } from './isa.ts';
 import { registerBlockKernel } from './register-block.ts';
 
+/** One vector of activation codes: the 4 floats at `address` scaled, rounded and clamped to [lo, hi]. */
+const quantised = (address: string): string => `i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(${address}), vinv))), vlo), vhi)`;
+
 export const QUANTIZE_KERNEL: Kernel = {
   name: 'qs8_quantize_pairs_wasmsimd',
   source: `
@@ -49,8 +52,8 @@ function qs8_quantize_pairs_wasmsimd(x: usize, xRow: usize, C: usize, q: usize, 
     const second = c + 1 < C;
     const out: usize = q + (c >> 1) * xRow;
     for (let i: usize = 0; i < xRow; i += 16) {
-      const qa = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(a + i), vinv))), vlo), vhi);
-      const qb = second ? i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(a + xRow + i), vinv))), vlo), vhi) : ZERO;
+      const qa = ${quantised('a + i')};
+      const qb = second ? ${quantised('a + xRow + i')} : ZERO;
       const n = i16x8.narrow_i32x4_s(qa, qb);
       v128.store(out + i, v128.shuffle<i16>(n, n, 0, 4, 1, 5, 2, 6, 3, 7));
     }
@@ -70,10 +73,10 @@ function qs8_quantize_quads_wasmrelaxedsimd(x: usize, xRow: usize, C: usize, q: 
     const out: usize = q + (c >> 2) * xRow;
     for (let i: usize = 0; i < xRow; i += 16) {
       // Channels past C get the code of 0 (their weights are 0 too).
-      const qa = c < C ? i32x4.add(i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + c * xRow + i), vinv))), vlo), vhi), vzero) : vzero;
-      const qb = c + 1 < C ? i32x4.add(i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (c + 1) * xRow + i), vinv))), vlo), vhi), vzero) : vzero;
-      const qc = c + 2 < C ? i32x4.add(i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (c + 2) * xRow + i), vinv))), vlo), vhi), vzero) : vzero;
-      const qd = c + 3 < C ? i32x4.add(i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (c + 3) * xRow + i), vinv))), vlo), vhi), vzero) : vzero;
+      const qa = c < C ? i32x4.add(${quantised('x + c * xRow + i')}, vzero) : vzero;
+      const qb = c + 1 < C ? i32x4.add(${quantised('x + (c + 1) * xRow + i')}, vzero) : vzero;
+      const qc = c + 2 < C ? i32x4.add(${quantised('x + (c + 2) * xRow + i')}, vzero) : vzero;
+      const qd = c + 3 < C ? i32x4.add(${quantised('x + (c + 3) * xRow + i')}, vzero) : vzero;
       const n = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(qa, qb), i16x8.narrow_i32x4_s(qc, qd));
       v128.store(out + i, v128.shuffle<i8>(n, n, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
     }
