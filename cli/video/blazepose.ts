@@ -42,7 +42,7 @@ export interface BlazePoseSettings {
 export const DEFAULT_BLAZEPOSE: BlazePoseSettings = { modelComplexity: 0, smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false };
 
 /** The folder of the installed `@mediapipe/pose` package. */
-function poseFilesDir(): string {
+export function poseFilesDir(): string {
   try {
     return dirname(createRequire(import.meta.url).resolve('@mediapipe/pose/package.json'));
   } catch {

@@ -5,16 +5,14 @@
  * and, when given, a learned.json of taught gestures.
  */
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sidecarPathFor } from 'cocodiff-runtime/node';
 import { buildBrowserRuntime } from '../browser/build.ts';
+import { poseFilesDir } from '../../cli/video/blazepose.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PAGE_FILES = ['index.html', 'app.js', 'recognizer-worker.js'];
-/** The pose solution's folder inside node_modules. */
-export const MEDIAPIPE_POSE_DIR = dirname(createRequire(import.meta.url).resolve('@mediapipe/pose/package.json'));
 
 /** Writes the site into `dir`: the page, runtime.js, mediapipe/, recognizer.wasm (+ .json) and learned.json when given. */
 export async function prepareWebcamSite(dir: string, wasmPath: string, learnedPath?: string): Promise<void> {
@@ -22,8 +20,9 @@ export async function prepareWebcamSite(dir: string, wasmPath: string, learnedPa
   for (const f of PAGE_FILES) await copyFile(join(HERE, f), join(dir, f));
   await buildBrowserRuntime(join(dir, 'runtime.js'));
   // Every file the solution may load (its loader picks the SIMD or plain wasm; modelComplexity picks the weights).
-  for (const f of await readdir(MEDIAPIPE_POSE_DIR)) {
-    if (!/\.(d\.ts|md|json)$/.test(f)) await copyFile(join(MEDIAPIPE_POSE_DIR, f), join(dir, 'mediapipe', f));
+  const poseFiles = poseFilesDir();
+  for (const f of await readdir(poseFiles)) {
+    if (!/\.(d\.ts|md|json)$/.test(f)) await copyFile(join(poseFiles, f), join(dir, 'mediapipe', f));
   }
   await copyFile(wasmPath, join(dir, 'recognizer.wasm'));
   await copyFile(sidecarPathFor(wasmPath), join(dir, 'recognizer.json')).catch(() => undefined);
