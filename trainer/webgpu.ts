@@ -12,6 +12,9 @@
  * Dawn also offers a software adapter (Mesa's lavapipe, `isFallbackAdapter`): correct, and slower than
  * the wasm backend, so `auto` takes WebGPU only on a hardware adapter (trainer/backend.ts).
  */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
 /** What Dawn reports about the adapter tfjs runs on. */
@@ -84,8 +87,53 @@ async function probe(): Promise<AdapterInfo | keyof typeof WEBGPU_UNAVAILABLE> {
   } catch {
     return 'packages';
   }
-  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
+  return adapterInfo(adapter.info);
+}
+
+function adapterInfo({ vendor, architecture, device, description, isFallbackAdapter }: DawnAdapter['info']): AdapterInfo {
   return { vendor, architecture, device, description, software: isFallbackAdapter === true || architecture === 'software' };
+}
+
+/** Run by hardwareAdapter's child: the adapter Dawn offers tfjs, as JSON on stdout (null for none). */
+const CHILD_PROBE = `
+const dawn = await import(process.argv[1]);
+const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
+const i = adapter && adapter.info;
+process.stdout.write(JSON.stringify(i ? { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter } : null));
+process.exit(0);
+`;
+
+/**
+ * Whether Dawn has a hardware adapter, asked in a child process whose stderr is dropped. Dawn's
+ * native code prints warnings on stderr while it enumerates adapters (lavapipe's reduced limits),
+ * and no Node API silences them in-process; so `auto`, which on most machines ends up on another
+ * backend, asks here first and loads Dawn into this process only for a GPU it will use.
+ */
+function hardwareAdapter(): Promise<boolean> {
+  hardware ??= askChild();
+  return hardware;
+}
+
+let hardware: Promise<boolean> | undefined;
+
+function askChild(): Promise<boolean> {
+  let dawnEntry: string;
+  try {
+    dawnEntry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, dawnEntry], { timeout: 30_000 }, (err, stdout) => {
+      if (err) return resolve(false);
+      try {
+        const info = JSON.parse(stdout) as DawnAdapter['info'] | null;
+        resolve(info !== null && !adapterInfo(info).software);
+      } catch {
+        resolve(false);
+      }
+    });
+  });
 }
 
 /** The adapter in one line, as `train` prints it. */
@@ -99,6 +147,7 @@ export function describeAdapter(a: AdapterInfo): string {
  * serves too (tests and checks on machines without a GPU).
  */
 export async function loadWebgpu(auto: boolean): Promise<boolean> {
+  if (auto && !(await hardwareAdapter())) return false;
   const found = await probeWebgpu();
   if (typeof found === 'string' || (auto && found.software)) return false;
   if (tf.getBackend() === 'webgpu') return true;

@@ -8,8 +8,11 @@
  * Where no adapter can be created (or the optional packages are missing) the suite is skipped with
  * the reason printed; with COCODIFF_REQUIRE_WEBGPU set (as .ci/run sets it) that is a failure instead.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, inject, it } from 'vitest';
 import { Rng } from '../../common/rng.ts';
@@ -122,6 +125,16 @@ describe.skipIf(unavailable !== undefined)(`webgpu against wasm${unavailable ? `
     expect(await backendDetail()).toBe(`adapter: ${describeAdapter(adapter)}`);
     expect(describeAdapter(adapter)).toContain(adapter.description || adapter.device);
   });
+
+  // Dawn prints warnings from native code while it enumerates a software adapter; `auto`, which passes
+  // such an adapter over, asks a child process first, so a run that trains elsewhere shows none of them.
+  it.skipIf(!(found as AdapterInfo).software)('auto on a software adapter keeps Dawn out of the process: no Dawn output on stderr', async () => {
+    const program = join(await mkdtemp(join(tmpdir(), 'cocodiff-auto-')), 'auto.mts');
+    await writeFile(program, `import { selectBackend } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'trainer', 'backend.ts'))};\nconsole.log(await selectBackend('auto'));\n`);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--conditions=cocodiff-source', '--import', 'tsx', program], { timeout: 120_000 });
+    expect(stdout.trim()).not.toBe('webgpu');
+    expect(stderr).toBe('');
+  }, 150_000);
 
   // Every unit, channel width and stride of the full model; 16 frames instead of 64, as lavapipe runs
   // one such step in about half a minute on a loaded 2-core machine.
