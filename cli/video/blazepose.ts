@@ -35,8 +35,8 @@ export interface BlazePoseSettings {
 }
 
 /**
- * The webcam page's settings (examples/webcam/app.js), so that a video gives the keypoints the page
- * gives: the lite model (full and heavy are 2–3× slower in a software-rendered Chromium), smoothing
+ * The settings of `cocodiff video` and of the webcam page (examples/webcam/build.ts writes them into
+ * the site as blazepose.json), so that a video gives the keypoints the page gives: the lite model (full and heavy are 2–3× slower in a software-rendered Chromium), smoothing
  * on, MediaPipe's 0.5 confidences, no mirroring.
  */
 export const DEFAULT_BLAZEPOSE: BlazePoseSettings = { modelComplexity: 0, smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false };

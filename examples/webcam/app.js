@@ -26,6 +26,7 @@ const stats = {
   estimated: 0, withPerson: 0, skippedByEstimator: 0, badEstimates: 0,
   sent: 0, droppedForRecognizer: 0, refusedByRecognizer: 0, predictions: 0,
   label: null, top: [], estimatorMs: [], recognizerMs: [], lastProblem: null, taught: [], learnedJson: null,
+  estimatorSettings: null,
 };
 window.cocodiffWebcam = stats;
 
@@ -117,8 +118,12 @@ async function openCamera() {
 async function startEstimator() {
   if (typeof globalThis.Pose !== 'function') throw Object.assign(new Error('the pose estimator (mediapipe/pose.js) did not load'), { state: 'error-estimator' });
   const pose = new globalThis.Pose({ locateFile: (file) => `mediapipe/${file}` });
-  // selfieMode off: the landmarks stay in the camera's own image, as the synthetic camera data is.
-  pose.setOptions({ modelComplexity: number('complexity', 0), smoothLandmarks: true, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false });
+  // cocodiff video's settings (written into the site by build.ts), so the page and a video give the same keypoints.
+  const response = await fetch('blazepose.json');
+  if (!response.ok) throw Object.assign(new Error(`the pose estimator's settings (blazepose.json) did not load: HTTP ${response.status}`), { state: 'error-estimator' });
+  const settings = await response.json();
+  stats.estimatorSettings = { ...settings, modelComplexity: number('complexity', settings.modelComplexity) };
+  pose.setOptions(stats.estimatorSettings);
   let latest = null;
   pose.onResults((results) => { latest = results; });
   await pose.initialize();

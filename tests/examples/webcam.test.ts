@@ -20,6 +20,7 @@ import { serveDir } from '../../examples/browser/serve.ts';
 import { prepareWebcamSite } from '../../examples/webcam/build.ts';
 import { haveFfmpeg, launchWithFakeCamera, videoToY4m } from '../../examples/webcam/fake-camera.ts';
 import { chromiumOrNull } from '../../common/chromium.ts';
+import { DEFAULT_BLAZEPOSE, type BlazePoseSettings } from '../../cli/video/blazepose.ts';
 import { buildFixtureWasm } from '../runtime/fixture-wasm.ts';
 
 const VIDEO = fileURLToPath(new URL('../fixtures/video/demo-skeleton-320x240.mp4', import.meta.url));
@@ -33,7 +34,7 @@ interface PageStats {
   estimated: number; withPerson: number; skippedByEstimator: number; badEstimates: number;
   sent: number; droppedForRecognizer: number; refusedByRecognizer: number; predictions: number;
   label: string | null; top: Array<{ label: string; score: number }>; estimatorMs: number[]; recognizerMs: number[];
-  lastProblem: string | null; taught: string[]; learnedJson: string | null;
+  lastProblem: string | null; taught: string[]; learnedJson: string | null; estimatorSettings: BlazePoseSettings | null;
 }
 
 let dir: string;
@@ -98,6 +99,8 @@ describe.skipIf(!canRun)('the webcam page on a real video', () => {
     expect(foreignRequests).toEqual([]);
     expect(localRequests).toEqual(expect.arrayContaining(['mediapipe/pose.js', 'mediapipe/pose_landmark_lite.tflite']));
     expect(missingFiles).toEqual([]);
+    // BlazePose runs with cocodiff video's settings, read from the one definition.
+    expect(s.estimatorSettings).toEqual(DEFAULT_BLAZEPOSE);
     expect(s.lastProblem).toBeNull();
     expect(s.badEstimates).toBe(0);
     // The clip shows two people all along: BlazePose must find one in most frames.
