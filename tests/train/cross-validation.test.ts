@@ -2,7 +2,7 @@
  * `cocodiff cv`: leave-one-subject-out on a Florence 3D folder of 3 subjects written in the dataset's
  * own format, through `prepare florence`, one-epoch tiny models per fold.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { FLORENCE_CLASSES, florenceSpec } from '../../trainer/data/clip-presets.
 import { runPaths } from '../../trainer/train/config.ts';
 import { runCrossValidation, type CrossValidationReport, type FoldTraining } from '../../trainer/train/cross-validation.ts';
 import type { RunResult } from '../../trainer/train/final-score.ts';
-import { clipValues, florenceText } from '../helpers/clip-fixtures.ts';
+import { clipValues, writeFlorenceSubjects } from '../helpers/clip-fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'cv-'));
@@ -23,24 +23,12 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'cv-'));
 const TRAINING: FoldTraining = { preset: 'synth-quick', width: 0.125, blocks: 1, frames: 8, batch: 4, epochs: 1, seed: 3, backend: 'wasm' };
 
 /** Florence clip stems by subject: subject s has s + 1 clips of each of the 9 actions (ids run on across the folder). */
-const stems = new Map<string, string[]>();
+let stems: Map<string, string[]>;
 const root = tmp();
 let cache: string;
 
 beforeAll(async () => {
-  let id = 1;
-  for (let s = 1; s <= 3; s++) {
-    stems.set(`s${s}`, []);
-    for (let a = 1; a <= 9; a++) {
-      for (let k = 0; k <= s; k++, id++) {
-        const stem = `a${String(a).padStart(2, '0')}_s${s}_id${id}`;
-        const mm = clipValues(4 + (id % 3), 15, id).map((f) => f.map((j) => j.map((x) => x * 1000)));
-        // The real files end lines with LF; a copy saved on Windows would have CRLF: both read the same.
-        writeFileSync(join(root, `${stem}.txt`), florenceText(mm, id % 2 ? '\r\n' : '\n'));
-        stems.get(`s${s}`)!.push(stem);
-      }
-    }
-  }
+  stems = writeFlorenceSubjects(root);
   cache = join(tmp(), 'florence');
   await prepareClips(florenceSpec(root, ['3']), cache, { quiet: true });
 });
