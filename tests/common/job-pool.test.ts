@@ -24,7 +24,7 @@ function controlledJobs(n: number) {
         settle();
       };
       endings.set(i, { finish: () => end(`end ${i}`, resolve), fail: (e) => end(`fail ${i}`, () => reject(e)) });
-      signal.addEventListener('abort', () => events.push(`abort asked of ${i}`), { once: true });
+      signal.addEventListener('abort', () => void (ended || events.push(`abort asked of ${i}`)), { once: true });
       startedSignals.get(i)!();
     });
   const tick = () => new Promise((resolve) => setImmediate(resolve));
