@@ -1,7 +1,8 @@
 /**
- * The CoCoDiff branch's flags, declared once for `train` and `ablate`, and the one mapping from
- * them to the library's CoCoDiffOptions. `ablate` leaves out --no-fine-text and --no-coarse-text:
- * which text each variant uses is what the ablation varies.
+ * The CoCoDiff branch's flags, declared once for `train`, `cv` and `ablate`, and the one mapping from
+ * them to the library's CoCoDiffOptions. `ablate` leaves out --no-fine-text and --no-coarse-text
+ * (which text each variant uses is what the ablation varies) and --cocodiff (its variants switch the
+ * branch on and off).
  */
 import { Option, type Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
@@ -41,6 +42,11 @@ export interface CoCoDiffFlags {
   textEmbeddings?: string;
 }
 
+/** `--cocodiff`, the switch of `train` and `cv` the branch's other flags need. */
+export interface CoCoDiffSwitch {
+  cocodiff?: boolean;
+}
+
 /** `MIN:MAX`, two integers. */
 export function timestepRange(text: string): [number, number] {
   const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(text);
@@ -48,9 +54,13 @@ export function timestepRange(text: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
+/** With `textSwitches` (`train`, `cv`): --cocodiff itself, --no-fine-text and --no-coarse-text too. */
 export function addCoCoDiffOptions(command: Command, { textSwitches }: { textSwitches: boolean }): Command {
   if (textSwitches) {
-    command.option('--no-fine-text', 'CoCoDiff: no fine-text conditioning of the denoiser').option('--no-coarse-text', 'CoCoDiff: no coarse-text contrastive loss');
+    command
+      .option('--cocodiff', 'add the CoCoDiff text-guided latent diffusion branch (training only; never exported)')
+      .option('--no-fine-text', 'CoCoDiff: no fine-text conditioning of the denoiser')
+      .option('--no-coarse-text', 'CoCoDiff: no coarse-text contrastive loss');
   }
   return command
     .option('--no-gen-ce', 'CoCoDiff: do not classify the generated features (only the fine and coarse losses act)')
@@ -139,6 +149,21 @@ export function cocodiffOverrides(f: CoCoDiffFlags): Partial<CoCoDiffOptions> {
   };
   const flags = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   return f.referenceSettings ? { ...referenceDifferences(), ...flags } : flags;
+}
+
+/**
+ * The branch a run trains with (`train`, `cv`): the defaults with the flags' overrides when
+ * --cocodiff (or --reference-settings, the branch and the backbone's rate together) is given, else
+ * none. Branch flags without the switch are refused, except on `train --resume` (`resuming`), where
+ * they are compared with the run's own settings.
+ */
+export function cocodiffOfRun(command: string, f: CoCoDiffFlags & CoCoDiffSwitch, resuming = false): CoCoDiffOptions | undefined {
+  const overrides = cocodiffOverrides(f);
+  const text = cocodiffText(f);
+  const flagsGiven = Object.keys(overrides).length > 0 || text.textFile !== undefined || text.embeddingsFile !== undefined;
+  const on = f.cocodiff || f.referenceSettings;
+  if (flagsGiven && !on && !resuming) throw new UserError(`${command}: CoCoDiff flags given without --cocodiff`);
+  return on || (resuming && flagsGiven) ? { ...D, ...overrides } : undefined;
 }
 
 /** The text files of the branch (TrainOptions and AblationOptions spell them alike). */

@@ -4,7 +4,7 @@ export { runTraining, type TrainResult } from './train/train.ts';
 export { PRESETS, type TrainOptions, type EpochMetrics } from './train/config.ts';
 export { exportRun, type ExportEpoch } from './train/export.ts';
 export { evaluate, type EvalOptions, type EvalResult } from './train/eval.ts';
-export { classificationReport, ensembleScores, softmaxRows, type ClassificationReport } from './train/metrics.ts';
+export { classificationReport, ensembleScores, softmaxRows, ENSEMBLE_FUSIONS, type EnsembleFusion, type ClassificationReport } from './train/metrics.ts';
 // Backbone and backend.
 export { CtrGcnModel, ctrgcnConfig, type ModelSpec } from './model/ctrgcn.ts';
 export { importCtrGcn } from './model/import-ctrgcn.ts';

@@ -2,9 +2,9 @@
  * `cocodiff ablate`: the CoCoDiff ablation (baseline; + diffusion without text; + fine; + coarse;
  * + both) over seed-paired runs, as a table of test top-1 (mean ± std) and each variant's paired
  * difference from the baseline with its 95 % confidence interval, plus a picture of every seed.
- * `--jobs N` runs N trainings at once, each in its own process (this command again, asked for one run).
+ * `--jobs N` runs N trainings at once, each in its own process (this command again, asked for one
+ * run: cli/child-runs.ts).
  */
-import { spawn } from 'node:child_process';
 import { Option, type Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { formatDifference, formatStat, runAblation, VARIANTS, writeTables, type AblationOptions, type Job } from '../../trainer/cocodiff/ablation.ts';
@@ -12,6 +12,7 @@ import { PRESETS } from '../../trainer/train/config.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
 import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, referenceSettingsLr, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
+import { addJobOptions, spawnRunOne } from '../child-runs.ts';
 import { number, positiveInt } from '../options.ts';
 import { printable } from '../../common/terminal.ts';
 
@@ -27,16 +28,6 @@ type Flags = ModelSizeFlags &
     /** --no-augment: true unless given. */
     augment: boolean;
   };
-
-/** Runs `cocodiff ablate <same flags> --run-one variant@seed` and waits for it. */
-function spawnRun(job: Job): Promise<void> {
-  const args = process.argv.slice(1).filter((a, i, all) => !(a === '--jobs' || all[i - 1] === '--jobs' || a.startsWith('--jobs=')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...args, '--jobs', '1', '--run-one', `${job.variant}@${job.seed}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new UserError(`ablate: the run ${job.variant}, seed ${job.seed} failed (${signal ?? `exit ${code}`}); re-run the same command to resume`))));
-  });
-}
 
 export function register(program: Command): void {
   const command = program
@@ -60,9 +51,7 @@ export function register(program: Command): void {
     .addOption(backendOption())
     .option('--baseline-from <dir>', 'take the baseline runs from this earlier ablation (same data, model and training; other CoCoDiff settings) instead of training them again')
     .option('--variants <list>', `comma-separated subset, by index or name: ${VARIANTS.map((v, i) => `${i}=${v.name}`).join(', ')}`);
-  addCoCoDiffOptions(command, { textSwitches: false })
-    .option('--jobs <n>', 'trainings at once, each in its own process (e.g. one per core)', positiveInt('--jobs'), 1)
-    .option('--run-one <variant@seed>', 'internal: train one run of the ablation in this process')
+  addJobOptions(addCoCoDiffOptions(command, { textSwitches: false }), 'VARIANT@SEED')
     .action(async (f: Flags) => {
       let only: Job | undefined;
       if (f.runOne) {
@@ -89,7 +78,7 @@ export function register(program: Command): void {
         cocodiff: cocodiffOverrides(f),
         ...cocodiffText(f),
         jobs: f.jobs,
-        spawn: spawnRun,
+        spawn: (job, signal) => spawnRunOne(`${job.variant}@${job.seed}`, `ablate: the run ${job.variant}, seed ${job.seed}`, signal),
         only,
         log: (line) => console.error(line),
       });

@@ -1,6 +1,8 @@
 /**
  * `cocodiff cv`: leave-one-subject-out cross-validation of a dataset cache (Florence 3D's protocol),
  * one training run per held-out subject, reported per fold and as the mean with its 95 % CI.
+ * `--jobs N` trains N folds at once, each in its own process (this command again, asked for one
+ * fold: cli/child-runs.ts).
  */
 import { Option, type Command } from 'commander';
 import { MODALITIES } from '../../common/artifact.ts';
@@ -8,10 +10,14 @@ import { printable } from '../../common/terminal.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
 import { FOLD_KINDS, formatCrossValidation, runCrossValidation, type FoldKind, type FoldTraining } from '../../trainer/train/cross-validation.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { addJobOptions, spawnRunOne } from '../child-runs.ts';
+import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, referenceSettingsLr, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
 
 type Flags = ModelSizeFlags &
+  CoCoDiffFlags &
+  CoCoDiffSwitch &
   BackendFlags &
   Pick<FoldTraining, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'valFraction'> & {
     data: string;
@@ -19,6 +25,9 @@ type Flags = ModelSizeFlags &
     folds: FoldKind;
     /** --no-augment: true unless given. */
     augment: boolean;
+    jobs: number;
+    /** The held-out subject of the one fold a spawned process trains. */
+    runOne?: string;
   };
 
 export function register(program: Command): void {
@@ -27,7 +36,8 @@ export function register(program: Command): void {
     .description(
       'Leave-one-subject-out cross-validation: regroups a dataset cache\'s clips into one fold per subject, trains a model per fold ' +
         '(the other subjects train, the held-out one is scored once) and reports each fold\'s test top-1 and their mean with its 95 % CI; ' +
-        'writes OUT/cv.md, OUT/cv.json and OUT/fold-<subject>/{cache,run} (re-running continues an interrupted cross-validation)',
+        'writes OUT/cv.md, OUT/cv.json and OUT/fold-<subject>/{cache,run} (re-running continues an interrupted cross-validation); ' +
+        'takes train\'s flags, CoCoDiff\'s included, for every fold, and --jobs N trains N folds at once',
     )
     .requiredOption('--data <dir>', 'dataset cache whose clip names carry the subject (`cocodiff prepare florence`, `msr3d`, `ucla`, `clips`, `ntu`)')
     .requiredOption('--out <dir>', 'output directory: a cache and a run per fold, plus the tables')
@@ -42,7 +52,8 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seed of every fold\'s initialisation, sample order, augmentation and validation draw (default 1)', integer('--seed'))
     .option('--val-fraction <f>', 'fraction of each fold\'s training subjects held out to choose the epoch (default 0.2; 0 = the last epoch)', number('--val-fraction'))
     .option('--no-augment', 'train on the test transform (no random crop or rotation)')
-    .addOption(backendOption())
+    .addOption(backendOption());
+  addJobOptions(addCoCoDiffOptions(command, { textSwitches: true }), 'the held-out SUBJECT')
     .action(async (f: Flags) => {
       const report = await runCrossValidation({
         data: f.data,
@@ -55,14 +66,21 @@ export function register(program: Command): void {
           epochs: f.epochs,
           batch: f.batch,
           repeat: f.repeat,
-          lr: f.lr,
+          lr: f.lr ?? referenceSettingsLr(f),
           seed: f.seed,
           valFraction: f.valFraction,
           augment: f.augment ? undefined : false,
           backend: f.backend,
+          // Recorded in cv.json only when on: cross-validations from before CoCoDiff was offered here continue.
+          cocodiff: cocodiffOfRun('cv', f),
+          ...cocodiffText(f),
         },
+        jobs: f.jobs,
+        spawn: (subject, signal) => spawnRunOne(subject, `cv: fold ${subject}`, signal),
+        only: f.runOne,
         log: (line) => console.error(line),
       });
+      if (f.runOne !== undefined) return;
       for (const fold of report.folds) {
         console.log(`${fold.subject.padEnd(6)} test top-1 ${(100 * fold.testTop1).toFixed(2).padStart(6)} % of ${String(fold.testClips).padStart(4)} clips (trained on ${fold.trainClips}, epoch ${fold.epoch}, ${fold.wallSeconds.toFixed(0)} s)`);
       }

@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { MODALITIES } from '../../common/artifact.ts';
-import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { PRESETS, type TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining } from '../../trainer/train/train.ts';
 import { backendOption, type BackendFlags } from '../backend-option.ts';
-import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, referenceSettingsLr, type CoCoDiffFlags } from '../cocodiff-options.ts';
+import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, referenceSettingsLr, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
 import { printable } from '../../common/terminal.ts';
@@ -13,6 +12,7 @@ import { printable } from '../../common/terminal.ts';
 /** The flags `train` adds to the shared groups, as the library names them where it has them. */
 type Flags = ModelSizeFlags &
   CoCoDiffFlags &
+  CoCoDiffSwitch &
   BackendFlags &
   Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
     data?: string;
@@ -20,7 +20,6 @@ type Flags = ModelSizeFlags &
     backbone: string;
     /** The run directory, or true for --out's. */
     resume?: string | boolean;
-    cocodiff?: boolean;
     /** --no-augment: true unless given. */
     augment: boolean;
   };
@@ -45,20 +44,13 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress bars or per-epoch lines')
     .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2, ucla 0; 0 = none, the last epoch is used)', number('--val-fraction'))
     .option('--train-per-class <k>', 'train on K recordings per class (low-data runs; drawn from the seed)', integer('--train-per-class'))
-    .option('--no-augment', 'train on the test transform (no random crop or rotation)')
-    .option('--cocodiff', 'add the CoCoDiff text-guided latent diffusion branch (training only; never exported)');
+    .option('--no-augment', 'train on the test transform (no random crop or rotation)');
   addCoCoDiffOptions(command, { textSwitches: true })
     .action(async (f: Flags) => {
       const out = typeof f.resume === 'string' ? f.resume : f.out;
       if (!out) throw new UserError('train: --out RUN_DIR is required (or --resume RUN_DIR)');
       if (typeof f.resume === 'string' && f.out && f.out !== f.resume) throw new UserError(`train: --resume ${f.resume} and --out ${f.out} name different runs`);
       if (!f.resume && !f.data) throw new UserError('train: --data DIR is required');
-      const overrides = cocodiffOverrides(f);
-      const text = cocodiffText(f);
-      const cocodiffFlags = Object.keys(overrides).length > 0 || text.textFile !== undefined || text.embeddingsFile !== undefined;
-      // --reference-settings is the branch and the backbone's rate together: it turns the branch on.
-      const cocodiff = f.cocodiff || f.referenceSettings;
-      if (cocodiffFlags && !cocodiff && !f.resume) throw new UserError('train: CoCoDiff flags given without --cocodiff');
       const opts: TrainOptions = {
         data: f.data ?? '',
         out,
@@ -78,8 +70,8 @@ export function register(program: Command): void {
         resume: Boolean(f.resume),
         quiet: f.quiet,
         // On --resume, CoCoDiff flags are compared with the run's (a differing one is refused).
-        cocodiff: cocodiff || (f.resume && cocodiffFlags) ? { ...DEFAULT_COCODIFF_OPTIONS, ...overrides } : undefined,
-        ...text,
+        cocodiff: cocodiffOfRun('train', f, Boolean(f.resume)),
+        ...cocodiffText(f),
       };
       const r = await runTraining(opts);
       console.log(`chosen epoch ${r.chosen.epoch}: ${r.chosen.reason}`);

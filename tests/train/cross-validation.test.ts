@@ -12,10 +12,11 @@ import { LOCK_FILE, lockDir } from '../../common/dir-lock.ts';
 import { CacheWriter, readCache } from '../../trainer/data/cache.ts';
 import { prepareClips } from '../../trainer/data/clips.ts';
 import { FLORENCE_CLASSES, florenceSpec } from '../../trainer/data/clip-presets.ts';
-import { runPaths } from '../../trainer/train/config.ts';
+import { runPaths, type EpochMetrics } from '../../trainer/train/config.ts';
+import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { runCrossValidation, type CrossValidationReport, type FoldTraining } from '../../trainer/train/cross-validation.ts';
 import type { RunResult } from '../../trainer/train/final-score.ts';
-import { clipValues, florenceText } from '../helpers/clip-fixtures.ts';
+import { clipValues, writeFlorenceSubjects } from '../helpers/clip-fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'cv-'));
@@ -23,24 +24,12 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'cv-'));
 const TRAINING: FoldTraining = { preset: 'synth-quick', width: 0.125, blocks: 1, frames: 8, batch: 4, epochs: 1, seed: 3, backend: 'wasm' };
 
 /** Florence clip stems by subject: subject s has s + 1 clips of each of the 9 actions (ids run on across the folder). */
-const stems = new Map<string, string[]>();
+let stems: Map<string, string[]>;
 const root = tmp();
 let cache: string;
 
 beforeAll(async () => {
-  let id = 1;
-  for (let s = 1; s <= 3; s++) {
-    stems.set(`s${s}`, []);
-    for (let a = 1; a <= 9; a++) {
-      for (let k = 0; k <= s; k++, id++) {
-        const stem = `a${String(a).padStart(2, '0')}_s${s}_id${id}`;
-        const mm = clipValues(4 + (id % 3), 15, id).map((f) => f.map((j) => j.map((x) => x * 1000)));
-        // The real files end lines with LF; a copy saved on Windows would have CRLF: both read the same.
-        writeFileSync(join(root, `${stem}.txt`), florenceText(mm, id % 2 ? '\r\n' : '\n'));
-        stems.get(`s${s}`)!.push(stem);
-      }
-    }
-  }
+  stems = writeFlorenceSubjects(root);
   cache = join(tmp(), 'florence');
   await prepareClips(florenceSpec(root, ['3']), cache, { quiet: true });
 });
@@ -148,6 +137,53 @@ describe('cocodiff cv: refusals', () => {
     expect(lines.filter((l) => /^s\d +test top-1 /.test(l))).toHaveLength(3);
     expect(lines.some((l) => /^top-1 over 3 of 3 folds: [\d.]+ ± [\d.]+ % \[[-\d.]+, [\d.]+\] .*pooled over clips [\d.]+ %$/.test(l))).toBe(true);
     await expect(runCli([cvCommand], 'cv', '--data', cache, '--out', join(tmp(), 'x'), '--folds', 'view')).rejects.toThrow(/--folds <kind>' argument 'view' is invalid\. Allowed choices are subject/);
+  });
+});
+
+describe('cocodiff cv --cocodiff', () => {
+  const FLAGS = ['--preset', 'synth-quick', '--width', '0.125', '--blocks', '1', '--frames', '8', '--batch', '4', '--epochs', '1', '--seed', '3', '--backend', 'wasm'];
+  const BRANCH = ['--cocodiff', '--denoiser-width', '16', '--denoiser-blocks', '2', '--diffusion-steps', '50', '--lambda-gen', '0.5'];
+  let out: string;
+  let embeddings: string;
+  beforeAll(async () => {
+    out = join(tmp(), 'cv');
+    // Precomputed text keeps the test free of the sentence encoder.
+    embeddings = join(tmp(), 'text.json');
+    writeFileSync(embeddings, JSON.stringify({ dim: 4, classes: Object.fromEntries(FLORENCE_CLASSES.map((c, k) => [c, [k, 1, -k, 0.5]])) }));
+    await runCli([cvCommand], 'cv', '--data', cache, '--out', out, ...FLAGS, ...BRANCH, '--text-embeddings', embeddings);
+  }, 240_000);
+
+  it('trains every fold with the branch, as train\'s flags ask for it, and records it in cv.json and cv.md', async () => {
+    // The defaults with the flags' changes; --diffusion-steps scales the default --gen-t 100:400 to 5:20.
+    const branch = { ...DEFAULT_COCODIFF_OPTIONS, denoiserWidth: 16, denoiserBlocks: 2, genT: [5, 20], lambdaGen: 0.5, steps: 50 };
+    const cv = JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8')) as CrossValidationReport;
+    expect(cv.settings.training.cocodiff).toEqual(branch);
+    expect(cv.settings.training.embeddingsFile).toBe(embeddings);
+    expect(cv.folds).toHaveLength(3);
+    for (const f of cv.folds) {
+      const run = JSON.parse(readFileSync(join(out, f.runDir, 'run.json'), 'utf8')) as { config: { cocodiff: unknown; embeddingsFile: string } };
+      expect(run.config.cocodiff).toEqual(branch);
+      expect(run.config.embeddingsFile).toBe(embeddings);
+      // The branch really trained: its loss terms are in every epoch's metrics.
+      const epochs = readFileSync(runPaths(join(out, f.runDir)).metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
+      expect(epochs.every((m) => Number.isFinite(m.ceGen))).toBe(true);
+    }
+    expect(readFileSync(join(out, 'cv.md'), 'utf8')).toContain(`CoCoDiff (the defaults, except steps 50, genT 5:20, denoiserWidth 16, denoiserBlocks 2, lambdaGen 0.5), embeddingsFile ${embeddings}`);
+  });
+
+  it('refuses to continue with other CoCoDiff settings, or without the branch, naming --out; the same flags continue', async () => {
+    const refusal = (args: string[]) => runCli([cvCommand], 'cv', '--data', cache, '--out', out, ...FLAGS, ...args).catch((err: unknown) => err);
+    for (const args of [[], [...BRANCH.slice(0, -1), '1', '--text-embeddings', embeddings], [...BRANCH]]) {
+      const err = await refusal(args);
+      expect(err).toBeInstanceOf(OptionError);
+      expect((err as OptionError).spelled((o) => (o === 'out' ? '--out' : o))).toMatch(new RegExp(`^--out: ${join(out, 'cv.json')}: this cross-validation was made with other settings \\(.*"cocodiff":\\{.*; continue it with the same options, or choose another --out$`));
+    }
+    const lines = await runCli([cvCommand], 'cv', '--data', cache, '--out', out, ...FLAGS, ...BRANCH, '--text-embeddings', embeddings);
+    expect(lines.filter((l) => /^s\d +test top-1 /.test(l))).toHaveLength(3);
+  });
+
+  it('refuses CoCoDiff flags without --cocodiff', async () => {
+    await expect(runCli([cvCommand], 'cv', '--data', cache, '--out', join(tmp(), 'x'), ...FLAGS, '--lambda-gen', '0.5')).rejects.toThrow(new UserError('cv: CoCoDiff flags given without --cocodiff'));
   });
 });
 

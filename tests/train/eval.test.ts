@@ -11,6 +11,12 @@ import { writeArtifact, type Modality } from '../../common/artifact.ts';
 import { readCache } from '../../trainer/data/cache.ts';
 import { CtrGcnModel, ctrgcnConfig } from '../../trainer/model/ctrgcn.ts';
 import { evaluate } from '../../trainer/train/eval.ts';
+import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
+import { Command } from 'commander';
+import * as evalCommand from '../../cli/commands/eval.ts';
+import { errorMessage } from '../../cli/error-message.ts';
+import { runCli } from '../helpers/cli.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
 
 await tf.setBackend('cpu');
@@ -20,14 +26,14 @@ let classes: string[];
 let labels: number[];
 
 /** An artifact that always scores `bias` (fc.weight = 0). */
-async function constantModel(dir: string, bias: number[], modality: Modality = 'joint', names = classes, provenance: Record<string, unknown> = {}): Promise<string> {
-  const spec = { backbone: ctrgcnConfig({ width: 0.125, blocks: 1 }), input: { C: 3, T: 8, V: 25, M: 2 }, layout: 'ntu25' as const, numClasses: bias.length };
+async function constantModel(dir: string, bias: number[], modality: Modality = 'joint', names = classes, provenance: Record<string, unknown> = {}, layout: 'ntu25' | 'kinect20' = 'ntu25'): Promise<string> {
+  const spec = { backbone: ctrgcnConfig({ width: 0.125, blocks: 1 }), input: { C: 3, T: 8, V: LAYOUTS[layout].joints.length, M: 2 }, layout, numClasses: bias.length };
   const model = CtrGcnModel.create(spec, 1);
   const weights = await model.namedWeights();
   model.dispose();
   weights.get('fc.weight')!.data.fill(0);
   weights.get('fc.bias')!.data.set(bias);
-  await writeArtifact(dir, { backbone: spec.backbone, layout: 'ntu25', input: spec.input, modality, preprocessing: { windowFrames: 8, testCropRatio: 0.95, centre: true }, classes: names, provenance, metrics: {} }, weights);
+  await writeArtifact(dir, { backbone: spec.backbone, layout, input: spec.input, modality, preprocessing: { windowFrames: 8, testCropRatio: 0.95, centre: true }, classes: names, provenance, metrics: {} }, weights);
   return dir;
 }
 
@@ -39,7 +45,24 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** The ensemble's two members (5 classes): A is sure of class 0 and ranks class 1 second; B is torn between classes 2 and 1. */
+let sure0: string;
+let torn2: string;
+beforeAll(async () => {
+  sure0 = await constantModel(join(root, 'sure0'), [5.5, 4, 0, 0, 0], 'joint');
+  torn2 = await constantModel(join(root, 'torn2'), [0, 4, 5, 0, 0], 'bone');
+}, 60_000);
+
 const count = (c: number): number => labels.filter((l) => l === c).length;
+/** As eval prints a percentage. */
+const pct = (v: number): string => (100 * v).toFixed(2).padStart(6);
+const softmax = (z: number[]): number[] => z.map((x) => Math.exp(x) / z.reduce((a, y) => a + Math.exp(y), 0));
+/** A program that knows eval's flags, for errorMessage to spell option names as the user typed them. */
+function program(): Command {
+  const p = new Command('cocodiff');
+  evalCommand.register(p);
+  return p;
+}
 
 describe('eval', () => {
   it('reports top-1, top-5, per-class accuracy and the confusion matrix of a known model', async () => {
@@ -57,20 +80,50 @@ describe('eval', () => {
     expect(await readFile(join(out, 'confusion.svg'), 'utf8')).toContain(`>${classes[2]}</text>`);
   });
 
-  it('ensembles by adding softmax scores (members may use different modalities)', async () => {
-    const a = await constantModel(join(root, 'mild0'), [1, 0, 0, 0, 0], 'joint');
-    const b = await constantModel(join(root, 'sure3'), [0, 0, 0, 4, 0], 'bone');
-    // By hand: softmax(a)[0] = e/(e+4) ≈ 0.40, softmax(b)[3] = e⁴/(e⁴+4) ≈ 0.93, so the sum prefers class 3 ...
-    const pa0 = Math.E / (Math.E + 4);
-    const pb3 = Math.exp(4) / (Math.exp(4) + 4);
-    expect(pb3 + 1 / (Math.E + 4)).toBeGreaterThan(pa0 + 1 / (Math.exp(4) + 4));
-    const r = await evaluate({ models: [a, b], data, quiet: true });
-    expect(r.report.perClass).toEqual([0, 0, 0, 1, 0]);
-    expect(r.members.map((m) => m.top1)).toEqual([count(0) / labels.length, count(3) / labels.length]);
-    // ... while weighting the mild model 10× flips it to class 0: summed logits could not tell these apart.
-    expect(10 * pa0 + 1 / (Math.exp(4) + 4)).toBeGreaterThan(10 / (Math.E + 4) + pb3);
-    const w = await evaluate({ models: [a, b], data, weights: [10, 1], quiet: true });
-    expect(w.report.perClass).toEqual([1, 0, 0, 0, 0]);
+  it('ensembles by adding logits by default, or softmax probabilities with fusion softmax: the two pick different classes here', async () => {
+    const [a, b] = [sure0, torn2];
+    // By hand. Logit sums: class 0 5.5, class 1 8, class 2 5 → class 1, which neither model ranks first.
+    const sa = softmax([5.5, 4, 0, 0, 0]);
+    const sb = softmax([0, 4, 5, 0, 0]);
+    // Probability sums: class 0 ≈ 0.81, class 1 ≈ 0.45, class 2 ≈ 0.71 → class 0.
+    expect(sa[0] + sb[0]).toBeGreaterThan(sa[2] + sb[2]);
+    expect(sa[0] + sb[0]).toBeGreaterThan(sa[1] + sb[1]);
+    const logits = await evaluate({ models: [a, b], data, quiet: true });
+    expect(logits.report.perClass).toEqual([0, 1, 0, 0, 0]);
+    expect(logits.ensemble).toEqual({ fusion: 'logits', weights: [1, 1] });
+    expect((await evaluate({ models: [a, b], data, fusion: 'logits', quiet: true })).report.perClass).toEqual([0, 1, 0, 0, 0]);
+    const probabilities = await evaluate({ models: [a, b], data, fusion: 'softmax', quiet: true });
+    expect(probabilities.report.perClass).toEqual([1, 0, 0, 0, 0]);
+    expect(probabilities.ensemble).toEqual({ fusion: 'softmax', weights: [1, 1] });
+    // Each member is still scored on its own.
+    expect(probabilities.members.map((m) => m.top1)).toEqual([count(0) / labels.length, count(2) / labels.length]);
+  });
+
+  it('applies the weights in both modes', async () => {
+    const [a, b] = [sure0, torn2];
+    // Logits, B × 0.2: class 0 5.5, class 1 4.8, class 2 1 → class 0 (unweighted: class 1).
+    const logits = await evaluate({ models: [a, b], data, weights: [1, 0.2], quiet: true });
+    expect(logits.report.perClass).toEqual([1, 0, 0, 0, 0]);
+    expect(logits.ensemble).toEqual({ fusion: 'logits', weights: [1, 0.2] });
+    // Probabilities, B × 3: class 2 ≈ 3 · 0.70 beats class 0 ≈ 0.80 + 3 · 0.005 → class 2 (unweighted: class 0).
+    const sa = softmax([5.5, 4, 0, 0, 0]);
+    const sb = softmax([0, 4, 5, 0, 0]);
+    expect(sa[2] + 3 * sb[2]).toBeGreaterThan(sa[0] + 3 * sb[0]);
+    const probabilities = await evaluate({ models: [a, b], data, weights: [1, 3], fusion: 'softmax', quiet: true });
+    expect(probabilities.report.perClass).toEqual([0, 0, 1, 0, 0]);
+  });
+
+  it('records the fusion, weights and members in confusion.json', async () => {
+    const models = [sure0, torn2];
+    const out = join(root, 'ensemble-out');
+    await evaluate({ models, data, weights: [0.6, 0.4], fusion: 'softmax', out, quiet: true });
+    const json = JSON.parse(await readFile(join(out, 'confusion.json'), 'utf8'));
+    expect(json.ensemble).toEqual({ models, fusion: 'softmax', weights: [0.6, 0.4] });
+    expect(await readFile(join(out, 'confusion.svg'), 'utf8')).toContain('ensemble of 2 (sum of softmax probabilities, weights 0.6 0.4), test split');
+    // A single model's file says nothing of an ensemble.
+    const single = join(root, 'single-out');
+    await evaluate({ models: [models[0]], data, out: single, quiet: true });
+    expect(JSON.parse(await readFile(join(single, 'confusion.json'), 'utf8'))).not.toHaveProperty('ensemble');
   });
 
   it('takes a run directory for its artifact', async () => {
@@ -90,8 +143,33 @@ describe('eval', () => {
     expect(r.chosen).toEqual([{ model: chosen, epoch: 7, reason }, { model: last, epoch: 12, reason: 'the last epoch (exported with --epoch last)' }]);
   });
 
-  it('refuses a model trained on other classes, naming both', async () => {
+  it('refuses a model trained on other classes, naming both, alone or in an ensemble', async () => {
     const other = await constantModel(join(root, 'other'), [0, 0, 0, 0, 0], 'joint', ['a', 'b', 'c', 'd', 'e']);
-    await expect(evaluate({ models: [other], data, quiet: true })).rejects.toThrow(/other: the model's 5 classes differ from the 5 classes of dataset/);
+    const message = `${other}: the model's 5 classes differ from the 5 classes of dataset ${data}`;
+    await expect(evaluate({ models: [other], data, quiet: true })).rejects.toThrow(new UserError(message));
+    await expect(evaluate({ models: [sure0, other], data, fusion: 'logits', quiet: true })).rejects.toThrow(new UserError(message));
+  });
+
+  it('refuses a member of another joint layout, naming both', async () => {
+    const kinect = await constantModel(join(root, 'kinect'), [0, 0, 0, 0, 0], 'joint', classes, {}, 'kinect20');
+    await expect(evaluate({ models: [sure0, kinect], data, quiet: true })).rejects.toThrow(new UserError(`${kinect}: model uses layout kinect20, dataset ${data} has ntu25`));
+  });
+
+  it('refuses a weight count that is not the model count, before reading anything', async () => {
+    const refused = evaluate({ models: [sure0, torn2], data: join(root, 'no-such-cache'), weights: [0.6, 0.6, 0.4], quiet: true });
+    await expect(refused).rejects.toBeInstanceOf(OptionError);
+    await expect(refused).rejects.toThrow('weights: 3 weights for 2 models; give one per model, in order');
+  });
+
+  it('the command prints the ensemble rule and names --weights in its refusal', async () => {
+    const [a, b] = [sure0, torn2];
+    const lines = await runCli([evalCommand], 'eval', a, '--data', data, '--ensemble', b, '--weights', '1', '0.2', '--backend', 'cpu');
+    expect(lines).toContain(`ensemble (sum of logits, weights 1 0.2): ${labels.length} samples, top-1 ${pct(count(0) / labels.length)} %, top-5 100.00 %`);
+    const soft = await runCli([evalCommand], 'eval', a, '--data', data, '--ensemble', b, '--fuse', 'softmax', '--backend', 'cpu');
+    expect(soft.some((l) => l.startsWith('ensemble (sum of softmax probabilities, weights 1 1): '))).toBe(true);
+    const refused = runCli([evalCommand], 'eval', a, '--data', data, '--ensemble', b, '--weights', '1', '--backend', 'cpu');
+    await expect(refused).rejects.toBeInstanceOf(OptionError);
+    await expect(refused.catch((err) => errorMessage(err, program()))).resolves.toBe('--weights: 1 weights for 2 models; give one per model, in order');
+    await expect(runCli([evalCommand], 'eval', a, '--data', data, '--fuse', 'mean')).rejects.toThrow(/--fuse <what>' argument 'mean' is invalid\. Allowed choices are logits, softmax/);
   });
 });

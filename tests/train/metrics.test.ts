@@ -57,25 +57,32 @@ describe('classification metrics', () => {
 });
 
 describe('ensemble', () => {
-  it('adds softmax scores, so a confident model outvotes an unsure one', () => {
-    // Model A: sample 0 mildly prefers class 1. Model B: sample 0 strongly prefers class 0.
-    const a = new Float32Array([0, 0.5, 0, 0]);
-    const b = new Float32Array([5, 0, 0, 0]);
+  // Model A: sample 0 mildly prefers class 1. Model B: sample 0 strongly prefers class 0.
+  const a = new Float32Array([0, 0.5, 0, 0]);
+  const b = new Float32Array([5, 0, 0, 0]);
+
+  it('adds raw logits by default, as CTR-GCN\'s ensemble.py does', () => {
     const s = ensembleScores([a, b], 4);
+    expect(Array.from(s)).toEqual([5, 0.5, 0, 0]);
+    expect(Array.from(ensembleScores([a, b], 4, undefined, 'logits'))).toEqual([5, 0.5, 0, 0]);
+  });
+
+  it('adds softmax scores with fusion softmax, so each member\'s vote is bounded by 1', () => {
+    const s = ensembleScores([a, b], 4, undefined, 'softmax');
     const pa = softmaxRows(a, 4);
     const pb = softmaxRows(b, 4);
     for (let i = 0; i < 4; i++) expect(s[i]).toBeCloseTo(pa[i] + pb[i], 6);
     expect(classificationReport(s, [0], 4).top1).toBe(1);
-    // Summing raw logits would be a different rule; softmax sums are bounded by the model count.
     expect(s.reduce((x, y) => x + y, 0)).toBeCloseTo(2, 6);
   });
 
-  it('applies per-model weights and refuses mismatched members', () => {
-    const a = new Float32Array([2, 0]);
-    const b = new Float32Array([0, 2]);
-    const w = ensembleScores([a, b], 2, [3, 1]);
-    const pa = softmaxRows(a, 2);
-    expect(w[0]).toBeCloseTo(3 * pa[0] + pa[1], 6);
-    expect(() => ensembleScores([a, new Float32Array(4)], 2)).toThrow(/member 1/);
+  it('applies per-model weights in both modes and refuses mismatched members', () => {
+    const x = new Float32Array([2, 0]);
+    const y = new Float32Array([0, 2]);
+    const px = softmaxRows(x, 2);
+    const soft = ensembleScores([x, y], 2, [3, 1], 'softmax');
+    expect(soft[0]).toBeCloseTo(3 * px[0] + px[1], 6);
+    expect(Array.from(ensembleScores([x, y], 2, [3, 1]))).toEqual([6, 2]);
+    expect(() => ensembleScores([x, new Float32Array(4)], 2)).toThrow(/member 1/);
   });
 });

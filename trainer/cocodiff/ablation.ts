@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
+import { runJobPool } from '../../common/job-pool.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
@@ -79,8 +80,8 @@ export interface AblationOptions {
   embeddingsFile?: string;
   /** Runs in parallel; > 1 needs `spawn`. */
   jobs?: number;
-  /** Runs one (variant, seed) in another process; resolves when it has finished. */
-  spawn?: (job: Job) => Promise<void>;
+  /** Runs one (variant, seed) in another process; resolves when it has finished, stops it when `signal` aborts. */
+  spawn?: (job: Job, signal: AbortSignal) => Promise<void>;
   /** Only this run, in this process (what a spawned process is asked to do). */
   only?: Job;
   log?: (line: string) => void;
@@ -304,20 +305,15 @@ async function runAll(o: AblationOptions, jobs: Job[], log: (line: string) => vo
   log(`ablate: ${jobs.length - todo.length} of ${jobs.length} runs already finished`);
   const parallel = Math.max(1, o.jobs ?? 1);
   if (parallel > 1 && !o.spawn) throw new Error('runAblation: parallel jobs need a spawn function');
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const job = todo[next++];
-      const runDir = runDirOf(o, job);
-      log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${printable(runDir)}`);
-      await (parallel > 1 ? o.spawn!(job) : runJob(o, job));
-      const [r] = await collect(o, [job]);
-      if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
-      log(`ablate: ${job.variant}, seed ${job.seed}: test top-1 ${(100 * r.testTop1).toFixed(1)} % (epoch ${r.epoch}, val ${r.valTop1 === null ? 'n/a' : (100 * r.valTop1).toFixed(1) + ' %'}), ${r.wallSeconds.toFixed(0)} s`);
-      await report();
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  await runJobPool(todo, parallel, async (job, signal) => {
+    const runDir = runDirOf(o, job);
+    log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${printable(runDir)}`);
+    await (parallel > 1 ? o.spawn!(job, signal) : runJob(o, job));
+    const [r] = await collect(o, [job]);
+    if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
+    log(`ablate: ${job.variant}, seed ${job.seed}: test top-1 ${(100 * r.testTop1).toFixed(1)} % (epoch ${r.epoch}, val ${r.valTop1 === null ? 'n/a' : (100 * r.valTop1).toFixed(1) + ' %'}), ${r.wallSeconds.toFixed(0)} s`);
+    await report();
+  });
   return report();
 }
 

@@ -9,16 +9,20 @@
  * Within a fold everything is train's: the epoch is chosen on validation subjects drawn from the fold's
  * training subjects, and the held-out subject is scored once, at the end. The report is rebuilt from
  * the folds' result.json files, so an interrupted cross-validation continues where it stopped.
+ * With `jobs` > 1 the folds train that many at a time, each in a process of its own (`spawn`, which
+ * runs this module again for one fold, `only`); every fold computes what it would alone.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
+import { runJobPool } from '../../common/job-pool.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { CacheWriter, readCache, SPLITS, type Cache } from '../data/cache.ts';
 import { namedSubject } from '../data/subsets.ts';
 import { meanInterval, type MeanInterval } from '../cocodiff/stats-paired.ts';
+import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from '../cocodiff/types.ts';
 import { runPaths, type EpochMetrics, type TrainOptions } from './config.ts';
 import type { RunResult } from './final-score.ts';
 import { hasCheckpoint } from './run-state.ts';
@@ -29,8 +33,8 @@ import { printable } from '../../common/terminal.ts';
 export const FOLD_KINDS = ['subject'] as const;
 export type FoldKind = (typeof FOLD_KINDS)[number];
 
-/** The training options every fold shares (the data, the run directory and resuming are the driver's). */
-export type FoldTraining = Omit<TrainOptions, 'data' | 'out' | 'resume' | 'quiet' | 'signal' | 'onEpoch' | 'cocodiff' | 'textFile' | 'embeddingsFile'>;
+/** The training options every fold shares, CoCoDiff's included (the data, the run directory and resuming are the driver's). */
+export type FoldTraining = Omit<TrainOptions, 'data' | 'out' | 'resume' | 'quiet' | 'signal' | 'onEpoch'>;
 
 export interface CrossValidationOptions {
   /** The dataset cache whose clips (train and test splits together) are regrouped into folds. */
@@ -38,6 +42,12 @@ export interface CrossValidationOptions {
   out: string;
   folds: FoldKind;
   training: FoldTraining;
+  /** Folds trained at once (default 1, in this process); > 1 needs `spawn`. */
+  jobs?: number;
+  /** Trains the fold of one held-out subject in another process (`only` there); resolves when it has finished, stops it when `signal` aborts. */
+  spawn?: (subject: string, signal: AbortSignal) => Promise<void>;
+  /** Only this subject's fold, in this process (what a spawned process is asked to do): no table is written. */
+  only?: string;
   log?: (line: string) => void;
 }
 
@@ -135,15 +145,39 @@ export function summariseFolds(settings: CrossValidationReport['settings'], subj
 export async function runCrossValidation(o: CrossValidationOptions): Promise<CrossValidationReport> {
   if (!FOLD_KINDS.includes(o.folds)) throw new OptionError('folds', `expected one of ${FOLD_KINDS.join(', ')}, found ${JSON.stringify(o.folds)}`);
   const out = resolve(o.out);
+  // The spawning process holds the folder's lock; the fold's run holds its own (runTraining).
+  if (o.only !== undefined) return runOnlyFold({ ...o, out }, o.only);
   // The folds' runs hold their own locks (runTraining); this one keeps a second cross-validation from writing the same report.
   return withDirLock(out, () => runFolds({ ...o, out }));
+}
+
+/** Trains the fold that holds `subject` out (its cache first, unless a begun run already has one), resuming a half-trained run. */
+async function trainFold(o: CrossValidationOptions, source: Cache, subject: string): Promise<void> {
+  const dir = foldDir(o.out, subject);
+  // A fold that has begun keeps its cache: its checkpoints were trained on exactly those clips.
+  const resume = await hasCheckpoint(runPaths(dir.run).last);
+  if (!resume || !existsSync(join(dir.cache, 'index.json'))) await writeFoldCache(source, subject, dir.cache);
+  await runTraining({ ...o.training, data: dir.cache, out: dir.run, resume, quiet: true });
+}
+
+async function runOnlyFold(o: CrossValidationOptions, subject: string): Promise<CrossValidationReport> {
+  const source = await readCache(o.data);
+  const subjects = cacheSubjects(source);
+  if (!subjects.includes(subject)) throw new OptionError('only', `${JSON.stringify(subject)} is no subject of ${o.data}; expected one of ${subjects.join(', ')}`);
+  if (!(await foldRecord(o.out, subject))) await trainFold(o, source, subject);
+  const record = await foldRecord(o.out, subject);
+  return summariseFolds(settingsOf(o), subjects, record ? [record] : []);
+}
+
+function settingsOf(o: CrossValidationOptions): CrossValidationReport['settings'] {
+  return { data: resolve(o.data), folds: o.folds, training: o.training };
 }
 
 async function runFolds(o: CrossValidationOptions): Promise<CrossValidationReport> {
   const log = o.log ?? (() => {});
   const source = await readCache(o.data);
   const subjects = cacheSubjects(source);
-  const settings = { data: resolve(o.data), folds: o.folds, training: o.training };
+  const settings = settingsOf(o);
   const reportFile = join(o.out, 'cv.json');
   if (existsSync(reportFile)) {
     const previous = JSON.parse(await readFile(reportFile, 'utf8')) as Partial<CrossValidationReport>;
@@ -151,29 +185,33 @@ async function runFolds(o: CrossValidationOptions): Promise<CrossValidationRepor
       throw new OptionError('out', (name) => `${reportFile}: this cross-validation was made with other settings (${JSON.stringify(previous.settings)}); continue it with the same options, or choose another ${name('out')}`);
     }
   }
-  const folds: FoldRecord[] = [];
+  const parallel = Math.max(1, o.jobs ?? 1);
+  if (parallel > 1 && !o.spawn) throw new Error('runCrossValidation: parallel folds need a spawn function');
+  // Finished folds by subject; the tables list them in the subjects' order, whichever finished first.
+  const finished = new Map<string, FoldRecord>();
   const report = async (): Promise<CrossValidationReport> => {
-    const r = summariseFolds(settings, subjects, folds);
+    const r = summariseFolds(settings, subjects, subjects.flatMap((s) => finished.get(s) ?? []));
     await writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
     await writeFileAtomic(join(o.out, 'cv.md'), crossValidationMarkdown(r));
     return r;
   };
-  for (const [k, subject] of subjects.entries()) {
-    const dir = foldDir(o.out, subject);
-    let record = await foldRecord(o.out, subject);
-    if (!record) {
-      // A fold that has begun keeps its cache: its checkpoints were trained on exactly those clips.
-      const resume = await hasCheckpoint(runPaths(dir.run).last);
-      if (!resume || !existsSync(join(dir.cache, 'index.json'))) await writeFoldCache(source, subject, dir.cache);
-      log(`cv: fold ${k + 1} of ${subjects.length}, test subject ${subject}${resume ? ' (resuming)' : ''} → ${printable(dir.run)}`);
-      await runTraining({ ...o.training, data: dir.cache, out: dir.run, resume, quiet: true });
-      record = await foldRecord(o.out, subject);
-      if (!record) throw new UserError(`cv: fold ${subject} finished without ${runPaths(dir.run).result}`);
-      log(`cv: fold ${subject}: test top-1 ${(100 * record.testTop1).toFixed(1)} % of ${record.testClips} clips (epoch ${record.epoch}), ${record.wallSeconds.toFixed(0)} s`);
-    }
-    folds.push(record);
-    await report();
+  for (const subject of subjects) {
+    const record = await foldRecord(o.out, subject);
+    if (record) finished.set(subject, record);
   }
+  if (finished.size > 0) await report();
+  const todo = subjects.filter((s) => !finished.has(s));
+  await runJobPool(todo, parallel, async (subject, signal) => {
+    const dir = foldDir(o.out, subject);
+    const resuming = await hasCheckpoint(runPaths(dir.run).last);
+    log(`cv: fold ${subjects.indexOf(subject) + 1} of ${subjects.length}, test subject ${subject}${resuming ? ' (resuming)' : ''} → ${printable(dir.run)}`);
+    await (parallel > 1 ? o.spawn!(subject, signal) : trainFold(o, source, subject));
+    const record = await foldRecord(o.out, subject);
+    if (!record) throw new UserError(`cv: fold ${subject} finished without ${runPaths(dir.run).result}`);
+    log(`cv: fold ${subject}: test top-1 ${(100 * record.testTop1).toFixed(1)} % of ${record.testClips} clips (epoch ${record.epoch}), ${record.wallSeconds.toFixed(0)} s`);
+    finished.set(subject, record);
+    await report();
+  });
   return report();
 }
 
@@ -185,9 +223,15 @@ export function formatCrossValidation(r: CrossValidationReport): string {
   return `top-1 over ${r.folds.length} of ${r.subjects.length} folds: ${pct(r.top1.mean)} ± ${pct(r.top1.std)} %${ci} (mean ± std [95 % CI, Student t]); pooled over clips ${pct(r.pooledTop1)} %`;
 }
 
+/** `CoCoDiff (the defaults, except lambdaGen 0.5, genT 100:600)`. */
+function cocodiffWords(c: CoCoDiffOptions): string {
+  const changed = Object.entries(c).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(DEFAULT_COCODIFF_OPTIONS[k as keyof CoCoDiffOptions]));
+  return `CoCoDiff (the defaults${changed.length ? `, except ${changed.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(':') : v}`).join(', ')}` : ''})`;
+}
+
 export function crossValidationMarkdown(r: CrossValidationReport): string {
   const t = r.settings.training;
-  const flags = Object.entries(t).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`).join(', ');
+  const flags = Object.entries(t).filter(([, v]) => v !== undefined).map(([k, v]) => (k === 'cocodiff' ? cocodiffWords(v as CoCoDiffOptions) : `${k} ${v}`)).join(', ');
   return [
     `Leave-one-${r.settings.folds}-out cross-validation on \`${r.settings.data}\` (${r.subjects.length} folds; training: ${flags || 'the defaults'}).`,
     'Each fold trains on every other subject (its epoch chosen on validation subjects drawn from those) and scores the held-out subject once.',

@@ -1,17 +1,18 @@
 /**
- * `cocodiff eval`: test accuracy of one model, or of an ensemble that adds the softmax scores of
- * several (e.g. the joint, bone, joint-motion and bone-motion streams, as the CTR-GCN papers do).
+ * `cocodiff eval`: test accuracy of one model, or of an ensemble that adds the (weighted) scores of
+ * several (e.g. the joint, bone, joint-motion and bone-motion streams, as the CTR-GCN papers do):
+ * their logits by default, as the authors' `ensemble.py` adds them, or their softmax probabilities.
  * Each model preprocesses the data as its own artifact says (modality, frames, persons).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact } from '../../common/artifact.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
-import { UserError } from 'cocodiff-runtime/shared/errors';
+import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { readCache, type Cache, type SplitName } from '../data/cache.ts';
 import { testPreprocessOptions } from '../data/preprocess.ts';
 import { CtrGcnModel } from '../model/ctrgcn.ts';
-import { classificationReport, ensembleScores, type ClassificationReport } from './metrics.ts';
+import { classificationReport, ENSEMBLE_FUSIONS, ensembleScores, type ClassificationReport, type EnsembleFusion } from './metrics.ts';
 import { EVAL_FILES, writeConfusion } from './plots.ts';
 import { predict, type Predictions } from './predict.ts';
 import { checkOwnFolder } from '../../common/output-dir.ts';
@@ -62,7 +63,16 @@ export interface EvalOptions {
   out?: string;
   /** Per-model ensemble weights (default 1 each). */
   weights?: number[];
+  /** What an ensemble adds: the members' logits (default, as CTR-GCN's ensemble.py) or their softmax probabilities. */
+  fusion?: EnsembleFusion;
   quiet?: boolean;
+}
+
+/** How an ensemble's scores were combined (what `eval` prints and confusion.json records). */
+export interface EnsembleRule {
+  fusion: EnsembleFusion;
+  /** One per model, in order. */
+  weights: number[];
 }
 
 export interface EvalResult {
@@ -72,6 +82,8 @@ export interface EvalResult {
   members: Array<{ model: string; top1: number; top5: number }>;
   /** The epoch each model holds and why it was chosen. */
   chosen: ChosenEpoch[];
+  /** Null for a single model. */
+  ensemble: EnsembleRule | null;
 }
 
 /** With `out`, holds its lock (common/dir-lock.ts) from the start: a second writer there is refused before any work. */
@@ -81,6 +93,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
 async function evaluateInto(o: EvalOptions): Promise<EvalResult> {
   if (o.models.length === 0) throw new UserError('eval: name at least one run or artifact directory');
+  if (o.weights && o.weights.length !== o.models.length) throw new OptionError('weights', `${o.weights.length} weights for ${o.models.length} models; give one per model, in order`);
+  const fusion = o.fusion ?? 'logits';
+  if (!ENSEMBLE_FUSIONS.includes(fusion)) throw new OptionError('fusion', `expected one of ${ENSEMBLE_FUSIONS.join(', ')}, found ${JSON.stringify(fusion)}`);
   if (o.out) await checkOwnFolder(o.out, EVAL_FILES, 'evaluation');
   const split = o.split ?? 'test';
   const cache = await readCache(o.data);
@@ -89,15 +104,21 @@ async function evaluateInto(o: EvalOptions): Promise<EvalResult> {
   const all: Array<Predictions & { chosen: ChosenEpoch }> = [];
   for (const path of o.models) all.push(await predictArtifact(path, cache, split, o.batch ?? 32, o.quiet ?? false));
   const labels = all[0].labels;
-  const scores = all.length === 1 ? all[0].logits : ensembleScores(all.map((p) => p.logits), k, o.weights);
+  const ensemble: EnsembleRule | null = all.length === 1 ? null : { fusion, weights: o.weights ?? all.map(() => 1) };
+  const scores = ensemble ? ensembleScores(all.map((p) => p.logits), k, ensemble.weights, ensemble.fusion) : all[0].logits;
   const report = classificationReport(scores, labels, k);
   const members = all.length === 1 ? [] : all.map((p, i) => {
     const r = classificationReport(p.logits, labels, k);
     return { model: o.models[i], top1: r.top1, top5: r.top5 };
   });
   if (o.out) {
-    const title = all.length === 1 ? `${split} split` : `ensemble of ${all.length}, ${split} split`;
-    await writeConfusion(o.out, report, cache.index.classes, title);
+    const title = ensemble ? `ensemble of ${all.length} (${ensembleWords(ensemble)}), ${split} split` : `${split} split`;
+    await writeConfusion(o.out, report, cache.index.classes, title, ensemble ? { ensemble: { models: o.models, ...ensemble } } : {});
   }
-  return { classes: cache.index.classes, report, members, chosen: all.map((p) => p.chosen) };
+  return { classes: cache.index.classes, report, members, chosen: all.map((p) => p.chosen), ensemble };
+}
+
+/** `sum of logits, weights 0.6 0.6 0.4 0.4`. */
+export function ensembleWords(e: EnsembleRule): string {
+  return `sum of ${e.fusion === 'logits' ? 'logits' : 'softmax probabilities'}, weights ${e.weights.join(' ')}`;
 }

@@ -94,18 +94,27 @@ export function softmaxRows(logits: Float32Array, k: number): Float32Array {
 }
 
 /**
- * The multi-stream ensemble of the CTR-GCN papers: add the softmax scores of several models
- * (e.g. joint, bone, joint-motion, bone-motion) sample by sample, optionally weighted.
+ * How an ensemble adds its members' scores: `logits` adds the raw class scores, as CTR-GCN's
+ * `ensemble.py` does (so a member's weight scales how far its scores spread); `softmax` adds the
+ * probabilities, each member's bounded by 1 (a very sure member counts no more than a sure one).
  */
-export function ensembleScores(logitsPerModel: Float32Array[], k: number, weights?: number[]): Float32Array {
+export const ENSEMBLE_FUSIONS = ['logits', 'softmax'] as const;
+export type EnsembleFusion = (typeof ENSEMBLE_FUSIONS)[number];
+
+/**
+ * The multi-stream ensemble of the CTR-GCN papers: add the scores of several models (e.g. joint,
+ * bone, joint-motion, bone-motion) sample by sample, optionally weighted, as logits (the authors'
+ * rule, the default) or as softmax probabilities.
+ */
+export function ensembleScores(logitsPerModel: Float32Array[], k: number, weights?: number[], fusion: EnsembleFusion = 'logits'): Float32Array {
   if (logitsPerModel.length === 0) throw new Error('ensemble of no model');
   const n = logitsPerModel[0].length;
   const out = new Float32Array(n);
   logitsPerModel.forEach((logits, m) => {
     if (logits.length !== n) throw new Error(`ensemble member ${m}: ${logits.length} scores, expected ${n}`);
-    const p = softmaxRows(logits, k);
+    const scores = fusion === 'softmax' ? softmaxRows(logits, k) : logits;
     const w = weights?.[m] ?? 1;
-    for (let j = 0; j < n; j++) out[j] += w * p[j];
+    for (let j = 0; j < n; j++) out[j] += w * scores[j];
   });
   return out;
 }

@@ -33,19 +33,20 @@ export function curvesSvg(history: EpochMetrics[]): string {
   ]);
 }
 
+/** What writeConfusion writes into its folder (all that `eval --out` writes). */
+export const EVAL_FILES = ['confusion.svg', 'confusion.json'] as const;
+
 /**
  * Writes confusion.svg and confusion.json (matrix, per-class accuracy, top-1/top-5) into `dir`.
  * Above CONFUSION_MATRIX_CLASSES classes the JSON holds the non-zero cells instead of the matrix
  * (`confusion: null`, `cells: [{ true, predicted, count }]`) and the SVG lists the top confusions.
+ * `about` adds fields to the JSON that say what was scored (an ensemble's members and rule).
  */
-/** What writeConfusion writes into its folder (all that `eval --out` writes). */
-export const EVAL_FILES = ['confusion.svg', 'confusion.json'] as const;
-
-export async function writeConfusion(dir: string, report: ClassificationReport, classes: string[], title: string): Promise<void> {
+export async function writeConfusion(dir: string, report: ClassificationReport, classes: string[], title: string, about: Record<string, unknown> = {}): Promise<void> {
   const pct = (v: number): string => (100 * v).toFixed(1);
   const heading = `${title}: top-1 ${pct(report.top1)} %, top-5 ${pct(report.top5)} %`;
   await writeFileAtomic(`${dir}/confusion.svg`, report.confusion ? confusionSvg(report.confusion, classes, heading) : confusionListSvg(report.cells, classes, heading));
   const perClass = Object.fromEntries(classes.map((c, i) => [c, Number.isNaN(report.perClass[i]) ? null : report.perClass[i]]));
   const matrix = report.confusion ? { confusion: report.confusion } : { confusion: null, cells: report.cells };
-  await writeFileAtomic(`${dir}/confusion.json`, JSON.stringify({ classes, samples: report.samples, top1: report.top1, top5: report.top5, perClass, ...matrix }, null, 1) + '\n');
+  await writeFileAtomic(`${dir}/confusion.json`, JSON.stringify({ ...about, classes, samples: report.samples, top1: report.top1, top5: report.top5, perClass, ...matrix }, null, 1) + '\n');
 }
