@@ -81,7 +81,7 @@ async function check(format: Int8Format): Promise<void> {
       `  ${code.join('\n  ')}`,
       `}`,
     ].join('\n');
-    const wasm = await buildWasm({ sources: { 'qs8.ts': source }, entry: 'qs8.ts', memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) }, relaxedSimd: c4 });
+    const wasm = await buildWasm({ sources: { 'qs8.ts': source }, entry: 'qs8.ts', memoryBase: 1024, segments: [], relaxedSimd: c4 });
     const { instance } = await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
     const ex = instance.exports as { memory: WebAssembly.Memory; wb(): number; src(): number; ar(): number; run(): void };
     const f32 = (at: number, n: number) => new Float32Array(ex.memory.buffer, at, n);

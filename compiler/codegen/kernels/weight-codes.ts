@@ -1,0 +1,30 @@
+/**
+ * Weight-only int8 (`compile --int8`, passes/quantise.ts): the f32 weights of the ops that compute in
+ * f32 sit in the data segment as int8 codes with a scale per output channel, and the module writes
+ * their f32 values into the weight area once, when it starts (as `--weights f16` expands halves), so
+ * the f32 kernels read them as before. Scalar: it runs once, over a few hundred thousand weights.
+ */
+import type { ExpandedWeights } from '../../pack.ts';
+
+const EXPAND_WEIGHT_CODES = `
+/** f32 weights from int8 codes: w[(b·per + j)·lanes + l] = code · scale[b·lanes + l] (lanes: output channels interleaved). */
+function expand_weight_codes(codes: usize, scales: usize, dst: usize, blocks: i32, per: i32, lanes: i32): void {
+  for (let b = 0; b < blocks; b++) {
+    for (let j = 0; j < per; j++) {
+      for (let l = 0; l < lanes; l++) {
+        const i = <usize>((b * per + j) * lanes + l);
+        store<f32>(dst + (i << 2), <f32>load<i8>(codes + i) * load<f32>(scales + (<usize>(b * lanes + l) << 2)));
+      }
+    }
+  }
+}`;
+
+/** The kernel and its calls at start-up, one per array (`codes` and `weights`: the address expressions of the codes and of the f32 weights). */
+export function emitExpandWeightCodes(expanded: readonly ExpandedWeights[], codes: string, weights: string): string {
+  if (expanded.length === 0) return '';
+  return [
+    EXPAND_WEIGHT_CODES.trim(),
+    `// --int8: the f32 ops' weights are stored as int8 codes; their f32 values are written once, here.`,
+    ...expanded.map((e) => `expand_weight_codes(${codes} + ${e.codes}, ${weights} + ${e.scales}, ${weights} + ${e.dst}, ${e.blocks}, ${e.per}, ${e.lanes});`),
+  ].join('\n');
+}
