@@ -110,7 +110,6 @@ export async function compileModule(
   if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionError('threads', `expected an integer in 1..${MAX_THREADS}, found ${threads}`);
-  if (threads > 1 && opts.int8) throw new OptionError('threads', 'int8 modules are single-threaded for now; compile with --int8 or with --threads, not both');
   if (threads > 1 && opts.profile) throw new Error('compileModule: the profiling build is single-threaded');
   const f32 = runPasses(graph);
   // The relaxed-SIMD build multiplies with i16x8.relaxed_dot_i8x16_i7x16_s, on 7-bit activation codes (int8/arithmetic.ts).

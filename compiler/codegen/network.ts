@@ -77,7 +77,7 @@ export interface CodegenOptions {
   profile?: boolean;
   /**
    * Threads the module splits each inference over (threads.ts); 1 or absent: the single-threaded
-   * module, unchanged. Not with `profile` or int8 convs.
+   * module, unchanged. Not with `profile`.
    */
   threads?: number;
 }
@@ -108,7 +108,7 @@ export function generateNetwork(graph: Graph, opts: CodegenOptions = {}): Genera
   const { plan, weights, storedWeights, weightCodes, int8Weights } = planNetwork(graph);
   if (opts.f16 && int8Weights.length) throw new Error('codegen: f16 weights and int8 convs do not combine');
   const threads = opts.threads ?? 1;
-  if (threads > 1 && (opts.profile || int8Weights.length)) throw new Error('codegen: a threaded module has no profiling build and no int8 convs');
+  if (threads > 1 && opts.profile) throw new Error('codegen: a threaded module has no profiling build');
   const ctx = new EmitContext(plan, isaFor(Boolean(opts.relaxedSimd)));
   const { C: inC, T: inT, V, M } = plan.input;
 
