@@ -128,7 +128,7 @@ export function matmul(): void {
 export async function microkernel20(relaxedSimd = false): Promise<{ run: () => void; flop: number }> {
   const wasm = await buildWasm({
     sources: { 'microkernel.ts': microkernel(isaFor(relaxedSimd)) }, entry: 'microkernel.ts',
-    memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) }, relaxedSimd,
+    memoryBase: 1024, segments: [], relaxedSimd,
   });
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>), { env: { abort() {} } });
   const ex = exports as { fill(): void; flops(): number; matmul(): void };

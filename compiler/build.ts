@@ -1,7 +1,8 @@
 /**
  * Build: the generated network.ts + config.ts next to the runtime's AssemblyScript, compiled
  * in-process by asc (SIMD, stub runtime, -O3, no asserts), optimised by binaryen, and the weights
- * added as one active data segment at their literal address.
+ * added as active data segments at their literal addresses (one, unless an int8 module leaves out
+ * the f32 weights it writes from codes at start-up).
  *
  * The weights bypass asc on purpose: a 6 MB array literal would be parsed, type-checked and
  * optimised as code; instead asc is told (--memoryBase) to start its own static data after them,
@@ -24,7 +25,8 @@ export interface BuildInput {
   /** The file whose exports the module exports. */
   entry: string;
   memoryBase: number;
-  segment: { offset: number; bytes: Uint8Array };
+  /** The weights: bytes at literal addresses, one active data segment each. */
+  segments: Array<{ offset: number; bytes: Uint8Array }>;
   relaxedSimd?: boolean;
   /**
    * A threaded module (`compile --threads`): atomics, and a shared memory imported from the host
@@ -118,7 +120,8 @@ export async function buildWasm(input: BuildInput): Promise<Uint8Array> {
   } finally {
     module.dispose();
   }
-  return addDataSegment(binary, input.segment.offset, input.segment.bytes);
+  for (const s of input.segments) binary = addDataSegment(binary, s.offset, s.bytes);
+  return binary;
 }
 
 // ---- the data segment, added to the binary directly -----------------------------------------

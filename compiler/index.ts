@@ -28,7 +28,7 @@ import { runPasses } from './passes/index.ts';
 import type { DatasetSample, Oracle } from './verify.ts';
 import { packF16 } from './f16.ts';
 import { calibrate, type CalibrationMethod } from './int8/calibrate.ts';
-import { quantise, INT8_F32_OPS, type TensorRanges } from './passes/quantise.ts';
+import { quantise, INT8_F32_OPS, INT8_F32_OPS_WEIGHT_CODES, type TensorRanges } from './passes/quantise.ts';
 
 export interface CompileOptions {
   /** Path of the .wasm to write; the sidecar goes next to it as .json. */
@@ -43,6 +43,11 @@ export interface CompileOptions {
     inputs: Float32Array[]; method: CalibrationMethod;
     /** The ranges calibration chose, when already known (the benchmark builds several int8 variants of one calibration). */
     ranges?: TensorRanges;
+    /**
+     * Keep the weights of the ops that compute in f32 (CTR-GC topology, the classifier, ...) in f32;
+     * by default they are stored as int8 codes too (weight-only, passes/quantise.ts).
+     */
+    f32Weights?: boolean;
   };
   /**
    * Split each inference over this many threads (codegen/threads.ts): a module with a shared, imported
@@ -105,12 +110,11 @@ export async function compileModule(
   if (opts.int8 && opts.int8.inputs.length === 0) throw new OptionError('int8', 'expected at least one calibration input, found none');
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionError('threads', `expected an integer in 1..${MAX_THREADS}, found ${threads}`);
-  if (threads > 1 && opts.int8) throw new OptionError('threads', 'int8 modules are single-threaded for now; compile with --int8 or with --threads, not both');
   if (threads > 1 && opts.profile) throw new Error('compileModule: the profiling build is single-threaded');
   const f32 = runPasses(graph);
   // The relaxed-SIMD build multiplies with i16x8.relaxed_dot_i8x16_i7x16_s, on 7-bit activation codes (int8/arithmetic.ts).
   const format = opts.relaxedSimd ? 'c4' : 'c2';
-  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method), format) : f32;
+  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method), format, { f32Weights: opts.int8.f32Weights }) : f32;
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile, threads });
   const sources: Record<string, string> = {
     'network.ts': network.source,
@@ -128,10 +132,9 @@ export async function compileModule(
     sources['threaded.ts'] = `export * from './exports';\nexport { ${Object.values(THREAD_EXPORTS).join(', ')} } from './network';\n`;
     entry = 'threaded.ts';
   }
-  const segment = weights === 'f16' ? packF16(network.weights) : weightSegment(network);
+  const segments = weights === 'f16' ? [{ offset: network.segmentBase, bytes: packF16(network.weights) }] : weightSegments(network);
   const build = (emitAsDir?: string) => buildWasm({
-    sources, entry, memoryBase: network.memoryBase,
-    segment: { offset: network.segmentBase, bytes: segment },
+    sources, entry, memoryBase: network.memoryBase, segments,
     relaxedSimd: opts.relaxedSimd, threads: threads > 1, emitAsDir,
   });
   let code: Uint8Array | undefined;
@@ -145,22 +148,28 @@ export async function compileModule(
   code ??= await build();
   const int8 = opts.int8 ? {
     calibration: opts.int8.method, samples: opts.int8.inputs.length,
-    ops: lowered.ops.filter((op) => (op.kind === 'conv' && op.quant) || (op.kind === 'ctrgc' && op.conv3Quant)).length, f32Ops: INT8_F32_OPS,
+    ops: lowered.ops.filter((op) => (op.kind === 'conv' && op.quant) || (op.kind === 'ctrgc' && op.conv3Quant)).length,
+    f32Ops: opts.int8.f32Weights ? INT8_F32_OPS : INT8_F32_OPS_WEIGHT_CODES,
   } : undefined;
   const threadsInfo = threads > 1 ? { count: threads, memoryPages: importedMemoryPages(code)! } : undefined;
   const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd), int8, threads: threadsInfo });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
 }
 
-/** The data segment: the f32 weights at WB and, with int8 convs, their codes at the network's int8Base after them. */
-function weightSegment(network: GeneratedNetwork): Uint8Array {
-  const f32 = new Uint8Array(network.weights.buffer, network.weights.byteOffset, network.weights.byteLength);
-  if (network.int8Weights.length === 0) return f32;
-  const at = network.int8Base - network.segmentBase;
-  const out = new Uint8Array(at + network.int8Weights.length);
-  out.set(f32);
-  out.set(new Uint8Array(network.int8Weights.buffer, network.int8Weights.byteOffset, network.int8Weights.length), at);
-  return out;
+/**
+ * The data segments: the f32 weights at WB (one segment, or with weight-only int8 one per run between
+ * the arrays written from codes at start-up) and, with int8, one more at the network's int8Base: the
+ * int8 convs' codes, then the weight codes at weightCodesBase.
+ */
+function weightSegments(network: GeneratedNetwork): Array<{ offset: number; bytes: Uint8Array }> {
+  const f32 = network.storedWeights.map((r) => ({ offset: network.weightsBase + r.offset, bytes: r.bytes }));
+  const { int8Weights, weightCodes } = network;
+  if (int8Weights.length === 0 && weightCodes.length === 0) return f32;
+  const codesAt = network.weightCodesBase - network.int8Base;
+  const out = new Uint8Array(codesAt + weightCodes.length);
+  out.set(new Uint8Array(int8Weights.buffer, int8Weights.byteOffset, int8Weights.length));
+  out.set(new Uint8Array(weightCodes.buffer, weightCodes.byteOffset, weightCodes.length), codesAt);
+  return [...f32, { offset: network.int8Base, bytes: out }];
 }
 
 /**

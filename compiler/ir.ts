@@ -53,6 +53,18 @@ export interface InputOp extends Named {
 }
 
 /**
+ * Weights stored as int8 and computed with in f32 (`compile --int8`, passes/quantise.ts): per output
+ * channel, symmetric (int8/arithmetic.ts). The op's f32 weights then hold exactly what the module
+ * computes with, q · wScale[co] rounded to f32, so the interpreter needs nothing else; the data
+ * segment holds the codes and scales, and the module writes the f32 values at start-up (pack.ts).
+ */
+export interface WeightCodes {
+  /** In the order of the f32 weights, each in −127..127. */
+  q: Int8Array;
+  wScale: Float32Array;
+}
+
+/**
  * The int8 form of a convolution (`compile --int8`, passes/quantise.ts): its weights symmetric int8
  * per output channel, its input tensor 8-bit per tensor with the scale and zero point calibration chose.
  * The conv then computes, with integer dot products,
@@ -60,12 +72,9 @@ export interface InputOp extends Named {
  *   xq = clamp(round(x / xScale) + xZero, 0, activationMax)   (255, or 127 in the c4 format)
  * where `weight` keeps the f32 weights it was made from (for reports; the kernels read only `q`).
  */
-export interface Quantised {
+export interface Quantised extends WeightCodes {
   /** How the kernels multiply, and so the activation codes' range (int8/arithmetic.ts INT8_FORMATS). */
   format: Int8Format;
-  /** Int8 weights in the order of the f32 weights, each in −127..127: w ≈ q · wScale[co]. */
-  q: Int8Array;
-  wScale: Float32Array;
   xScale: number;
   /** 0..activationMax: the code of the value 0. */
   xZero: number;
@@ -87,6 +96,8 @@ export interface ConvOp extends Epilogue, Named {
   bias: Float32Array;
   /** Set by the quantise pass: the conv runs in int8. */
   quant?: Quantised;
+  /** Set by the quantise pass on a conv that stays f32: its weights are stored as int8 codes. */
+  weightCodes?: WeightCodes;
 }
 
 export interface BatchNormOp {
@@ -140,6 +151,8 @@ export interface CtrgcSubset {
   w3: Float32Array; b3: Float32Array; // [Cout][Cin]
   w4: Float32Array; b4: Float32Array; // [Cout][R]
   pa: Float32Array; // [V][V], PA[u][v]
+  /** Set by the quantise pass: these f32 weights are stored as int8 codes (conv3 only where it stays f32). */
+  weightCodes?: { w1: WeightCodes; w2: WeightCodes; w3?: WeightCodes; w4: WeightCodes };
 }
 
 /**

@@ -17,12 +17,27 @@
  *                                     the zero-point correction −xZero · Σ q[co] as i32 in Int8Blob
  */
 import { INT8_FORMATS, type Int8Format } from './int8/arithmetic.ts';
-import type { ConvOp, CtrgcOp } from './ir.ts';
+import type { ConvOp, CtrgcOp, WeightCodes } from './ir.ts';
 import { roundUp } from './tensor-layout.ts';
+
+/**
+ * An f32 weight array that the module writes from int8 codes at start-up (weight-only int8): with
+ * `lanes` output channels interleaved (4 in a packed conv, 1 where each channel is a row of `per` values),
+ *   f32 at dst: w[(b·per + j)·lanes + l] = codes[(b·per + j)·lanes + l] · scales[b·lanes + l]
+ * `dst` and `scales` are byte offsets in the f32 weights (WB), `codes` in the weight codes (WQ).
+ */
+export interface ExpandedWeights {
+  dst: number; codes: number; scales: number;
+  blocks: number; per: number; lanes: number;
+}
 
 export class WeightBlob {
   private chunks: Float32Array[] = [];
   private floats = 0;
+  private codeChunks: Int8Array[] = [];
+  private codeCount = 0;
+  /** The arrays stored as int8 codes, in the order they were added. */
+  readonly expanded: ExpandedWeights[] = [];
 
   /** Appends values at a 16-byte aligned offset; returns that byte offset. */
   add(values: ArrayLike<number>): number {
@@ -34,19 +49,65 @@ export class WeightBlob {
     return offset;
   }
 
+  /**
+   * Weights `values` (an [blocks][per][lanes] array, channel b·lanes + l) stored as `codes` with a scale
+   * per channel: their f32 place is kept (the kernels read them there) but filled at start-up; returns its byte offset.
+   */
+  addCodes(values: Float32Array, codes: Int8Array, scales: Float32Array, lanes: number): number {
+    if (codes.length !== values.length || values.length % scales.length !== 0 || scales.length % lanes !== 0) {
+      throw new Error(`pack: ${codes.length} codes with ${scales.length} scales for ${values.length} weights in ${lanes} lane(s)`);
+    }
+    const dst = this.add(values);
+    const pad = roundUp(this.codeCount, 16) - this.codeCount;
+    if (pad) this.codeChunks.push(new Int8Array(pad));
+    const at = this.codeCount + pad;
+    this.codeChunks.push(codes);
+    this.codeCount = at + codes.length;
+    this.expanded.push({ dst, codes: at, scales: this.add(scales), blocks: scales.length / lanes, per: values.length / scales.length, lanes });
+    return dst;
+  }
+
+  /** `values`, or with `codes` (and their channels `lanes` apart) the same stored as int8: addCodes. */
+  addMaybeCodes(values: Float32Array, codes: { q: Int8Array; scales: Float32Array } | undefined, lanes = 1): number {
+    return codes ? this.addCodes(values, codes.q, codes.scales, lanes) : this.add(values);
+  }
+
   get bytes(): number {
     return this.floats * 4;
   }
 
+  /** Every f32 value, those the module computes from codes included (as it will compute them). */
   toFloat32(): Float32Array {
     return concatInto(new Float32Array(roundUp(this.floats, 4)), this.chunks);
   }
+
+  /** The weight codes of addCodes, 16-byte aligned. */
+  codes(): Int8Array {
+    return concatInto(new Int8Array(roundUp(this.codeCount, 16)), this.codeChunks);
+  }
+
+  /** The f32 bytes the data segment holds: every run between the arrays written from codes, at its byte offset. */
+  storedRuns(): Array<{ offset: number; bytes: Uint8Array }> {
+    const f32 = this.toFloat32();
+    const bytes = new Uint8Array(f32.buffer);
+    const runs: Array<{ offset: number; bytes: Uint8Array }> = [];
+    let at = 0;
+    for (const e of [...this.expanded].sort((a, b) => a.dst - b.dst)) {
+      if (e.dst > at) runs.push({ offset: at, bytes: bytes.subarray(at, e.dst) });
+      at = e.dst + e.blocks * e.per * e.lanes * 4;
+    }
+    if (at < bytes.length) runs.push({ offset: at, bytes: bytes.subarray(at) });
+    return runs;
+  }
 }
 
-/** [Cout][Cin][K] → [⌈Cout/4⌉][Cin][K][4], zero-padded channels. */
-export function packConv(weight: Float32Array, cout: number, cin: number, K: number): Float32Array {
+/** A new array of `weight`'s kind (f32 weights or their int8 codes). */
+const like = <A extends Float32Array | Int8Array>(weight: A, length: number): A => new (weight.constructor as new (n: number) => A)(length);
+
+/** [Cout][Cin][K] → [⌈Cout/4⌉][Cin][K][4], zero-padded channels (f32 weights, or their int8 codes). */
+export function packConv<A extends Float32Array | Int8Array>(weight: A, cout: number, cin: number, K: number): A {
   const blocks = Math.ceil(cout / 4);
-  const out = new Float32Array(blocks * cin * K * 4);
+  const out = like(weight, blocks * cin * K * 4);
   for (let co = 0; co < cout; co++) {
     const b = co >> 2;
     const lane = co & 3;
@@ -68,8 +129,9 @@ export interface PackedConv {
   bias: number;
 }
 
-export function packConvOp(blob: WeightBlob, op: Pick<ConvOp, 'weight' | 'bias' | 'cout' | 'cin' | 'K'>): PackedConv {
-  return { weight: blob.add(packConv(op.weight, op.cout, op.cin, op.K)), bias: blob.add(padTo4(op.bias)) };
+export function packConvOp(blob: WeightBlob, op: Pick<ConvOp, 'weight' | 'bias' | 'cout' | 'cin' | 'K' | 'weightCodes'>): PackedConv {
+  const codes = op.weightCodes && { q: packConv(op.weightCodes.q, op.cout, op.cin, op.K), scales: padTo4(op.weightCodes.wScale) };
+  return { weight: blob.addMaybeCodes(packConv(op.weight, op.cout, op.cin, op.K), codes, 4), bias: blob.add(padTo4(op.bias)) };
 }
 
 export interface PackedCtrgc {
@@ -84,16 +146,16 @@ export interface PackedCtrgc {
 }
 
 export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number, withConv3 = true): PackedCtrgc {
-  const cat = (pick: (s: CtrgcOp['subsets'][number]) => Float32Array): Float32Array => {
-    const parts = op.subsets.map(pick);
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+  type Subset = CtrgcOp['subsets'][number];
+  const cat = (pick: (s: Subset) => Float32Array): Float32Array => joined(op.subsets.map(pick));
+  /** The subsets' codes of one weight, one after another as `cat` joins their weights (absent when stored f32). */
+  const catCodes = (pick: (c: NonNullable<Subset['weightCodes']>) => WeightCodes | undefined): WeightCodes | undefined => {
+    const codes = op.subsets.map((s) => s.weightCodes && pick(s.weightCodes));
+    if (!codes.every(Boolean)) return undefined;
+    return { q: joined(codes.map((c) => c!.q)), wScale: joined(codes.map((c) => c!.wScale)) };
   };
+  /** conv1/conv2: [s·R][Cin] rows, a channel a row. */
+  const rows = (pick: (s: Subset) => Float32Array, codes: WeightCodes | undefined): number => blob.addMaybeCodes(cat(pick), codes && { q: codes.q, scales: codes.wScale });
   const Vp = roundUp(V, 4);
   const paT = new Float32Array(op.subsets.length * V * Vp);
   op.subsets.forEach((s, i) => {
@@ -102,10 +164,10 @@ export function packCtrgc(blob: WeightBlob, op: CtrgcOp, V: number, withConv3 = 
   const n = op.subsets.length;
   const paBase = blob.add(paT);
   return {
-    w1: blob.add(cat((s) => s.w1)), b1: blob.add(cat((s) => s.b1)),
-    w2: blob.add(cat((s) => s.w2)), b2: blob.add(cat((s) => s.b2)),
-    conv3: withConv3 ? packConvOp(blob, { weight: cat((s) => s.w3), bias: cat((s) => s.b3), cout: n * op.cout, cin: op.cin, K: 1 }) : undefined,
-    conv4: op.subsets.map((s) => packConvOp(blob, { weight: s.w4, bias: s.b4, cout: op.cout, cin: op.rel, K: 1 })),
+    w1: rows((s) => s.w1, catCodes((c) => c.w1)), b1: blob.add(cat((s) => s.b1)),
+    w2: rows((s) => s.w2, catCodes((c) => c.w2)), b2: blob.add(cat((s) => s.b2)),
+    conv3: withConv3 ? packConvOp(blob, { weight: cat((s) => s.w3), bias: cat((s) => s.b3), cout: n * op.cout, cin: op.cin, K: 1, weightCodes: catCodes((c) => c.w3) }) : undefined,
+    conv4: op.subsets.map((s) => packConvOp(blob, { weight: s.w4, bias: s.b4, cout: op.cout, cin: op.rel, K: 1, weightCodes: s.weightCodes?.w4 })),
     paT: op.subsets.map((_, i) => paBase + i * V * Vp * 4),
     bias: blob.add(padTo4(op.bias)),
   };
@@ -134,6 +196,11 @@ export class Int8Blob {
   toInt8(): Int8Array {
     return concatInto(new Int8Array(roundUp(this.count, 16)), this.chunks);
   }
+}
+
+/** Arrays of one kind, one after another. */
+function joined<A extends Float32Array | Int8Array>(parts: readonly A[]): A {
+  return concatInto(like(parts[0], parts.reduce((n, p) => n + p.length, 0)), parts);
 }
 
 /** Copies a blob's chunks one after another into `out` (sized to the blob, its tail left zero). */

@@ -3,6 +3,7 @@
  * in top-1 against the f32 module of the same weights (docs/compiler.md, "Accuracy: int8 against f32").
  *
  *   npm run int8-calibration -- --out runs/int8-calibration RUN [RUN ...] [--methods minmax,percentile:99.99] [--samples 64] [--relaxed]
+ *     [--f32-weights] [--against OTHER/results.json]
  *
  * Each RUN is a `cocodiff train` output (run.json + artifact/). For each run:
  * 1. its validation subjects and training recordings are rebuilt from run.json as training drew them
@@ -15,6 +16,10 @@
  * The method to make the default: among those whose validation top-1 no other method beats (paired
  * per run, 95 % CI above 0), the one with the smallest mean validation logit error; test figures are
  * reported, never used to choose.
+ *
+ * `--f32-weights` keeps the weights of the ops that compute in f32 in f32 (no weight-only int8, the
+ * build before it existed); `--against` pairs each method's top-1 with the same method, run and split
+ * of an earlier results.json (e.g. one written with `--f32-weights`), as Δ this − that.
  *
  * Writes OUT/results.json and prints the tables (markdown).
  */
@@ -40,6 +45,8 @@ const { values: args, positionals: runs } = parseArgs({
     samples: { type: 'string', default: '64' },
     // Build the int8 modules for relaxed SIMD (the c4 format: 7-bit activations), against the same f32 module.
     relaxed: { type: 'boolean', default: false },
+    'f32-weights': { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 });
 if (args.relaxed && !(await relaxedSimdAvailable())) throw new Error('--relaxed: this engine has no relaxed SIMD');
@@ -95,7 +102,7 @@ async function evaluateRun(runDir: string): Promise<RunResult> {
   const stats = collectStats(runPasses(graph), calibration);
   const int8: RunResult['int8'] = {};
   for (const method of methods) {
-    const built = await compileModule(artifact, graph, { int8: { inputs: calibration, method, ranges: chooseRanges(stats, method) }, relaxedSimd: args.relaxed });
+    const built = await compileModule(artifact, graph, { int8: { inputs: calibration, method, ranges: chooseRanges(stats, method), f32Weights: args['f32-weights'] }, relaxedSimd: args.relaxed });
     const scored = await score(built.wasm);
     int8[method] = Object.fromEntries(Object.keys(splits).map((s) => [s, compareSplit(f32[s], scored[s])]));
     console.error(`${runDir} ${method}: ${Object.entries(int8[method]).map(([s, f]) => `${s} ${(100 * f.top1).toFixed(2)} %`).join(', ')}`);
@@ -133,6 +140,23 @@ const beaten = new Set(methods.filter((m) => methods.some((o) => o !== m && pair
 const valError = (m: CalibrationMethod): number => (summary[m].val as { meanAbsError: number }).meanAbsError;
 const chosen = valRuns.length === 0 ? methods[0] : methods.filter((m) => !beaten.has(m)).sort((a, b) => valError(a) - valError(b))[0];
 lines.push('', summary[chosen].val ? `chosen on validation: ${chosen}` : 'no validation split: nothing chosen');
+if (args.against) {
+  // Paired per run (matched by run directory) with the same method and split of an earlier results.json.
+  const other = JSON.parse(await readFile(args.against, 'utf8')) as { runs: RunResult[] };
+  const byRun = new Map(other.runs.map((r) => [r.run, r]));
+  lines.push('', `against ${args.against} (Δ this − that, points, paired per run, 95 % CI):`, '', '| method | split | runs | Δ | better / worse / same |', '|---|---|---|---|---|');
+  for (const method of methods) {
+    for (const split of ['val', 'test']) {
+      const pairs = results.flatMap((r, i) => {
+        const o = byRun.get(r.run)?.int8[method]?.[split];
+        return o && r.int8[method][split] ? [{ i, mine: r.int8[method][split].top1, theirs: o.top1 }] : [];
+      });
+      if (pairs.length === 0) continue;
+      const d = pairedDifference(new Map(pairs.map((p) => [p.i, p.theirs])), new Map(pairs.map((p) => [p.i, p.mine])));
+      lines.push(`| ${method} | ${split} | ${d.n} | ${pp(d.mean)} [${pp(d.low)}, ${pp(d.high)}] | ${d.better} / ${d.worse} / ${d.ties} |`);
+    }
+  }
+}
 console.log(lines.join('\n'));
 await mkdir(args.out, { recursive: true });
 await writeFile(join(args.out, 'results.json'), JSON.stringify({ methods, samples, chosen: summary[chosen].val ? chosen : null, summary, runs: results }, null, 1));

@@ -32,7 +32,6 @@ export function register(program: Command): void {
       out: string; relaxedSimd?: boolean; weights: string; threads: number; emitAs?: string; plan?: string; force?: boolean; windowFrames?: number; sequenceCapacity: number;
       verify?: boolean; verifyTfjs?: boolean; data?: string; reference?: string[];
     } & Int8Flags) => {
-      if (f.int8 && f.threads > 1) throw new UserError('--threads: int8 modules are single-threaded for now; use --int8 or --threads, not both');
       if (f.int8 && f.weights !== 'f32') throw new UserError('--weights: only f32 with --int8 (the int8 convolutions hold 8-bit weights already)');
       if (f.int8 && f.verifyTfjs) throw new UserError('--verify-tfjs: checks f32 arithmetic within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');
       if (f.int8 && f.reference) throw new UserError('--reference: checks f32 logits within 1e-4; an int8 module is checked against the interpreter running the same int8 arithmetic, with --verify');

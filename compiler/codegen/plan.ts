@@ -8,7 +8,7 @@
 import type { ConvOp, CtrgcOp, Graph, InputOp, LinearOp, MaxPoolOp, Op, PoolOp, SubsampleOp } from '../ir.ts';
 import { roundUp, tensorLayouts, type TensorLayout } from '../tensor-layout.ts';
 import { liveBuffers, planMemory, type Buffer } from '../memory-plan.ts';
-import { Int8Blob, WeightBlob, packConvOp, packCtrgc, packQs8ConvOp, padTo4, type PackedConv, type PackedCtrgc, type PackedQs8Conv } from '../pack.ts';
+import { Int8Blob, WeightBlob, packConvOp, packCtrgc, packQs8ConvOp, padTo4, type ExpandedWeights, type PackedConv, type PackedCtrgc, type PackedQs8Conv } from '../pack.ts';
 import { INT8_FORMATS, type Int8Format } from '../int8/arithmetic.ts';
 
 /** A tensor's layout (rows of padT·V zeros, T·V values, padT·V zeros, slack) and where it sits in the arena. */
@@ -47,7 +47,7 @@ export interface PlannedInt8 {
 
 export type PlannedInput = Omit<InputOp, 'bn' | 'scale' | 'shift'> & Placed & { weights: { scale: number; shift: number } };
 /** A conv has f32 `weights` or, with `--int8`, an `int8` part. */
-export type PlannedConv = Omit<ConvOp, 'weight' | 'bias' | 'quant'> & Placed & ({ weights: PackedConv; int8?: undefined } | { weights?: undefined; int8: PlannedInt8 });
+export type PlannedConv = Omit<ConvOp, 'weight' | 'bias' | 'quant' | 'weightCodes'> & Placed & ({ weights: PackedConv; int8?: undefined } | { weights?: undefined; int8: PlannedInt8 });
 export type PlannedMaxPool = Omit<MaxPoolOp, 'scale' | 'shift'> & Placed & { weights: { scale?: number; shift?: number } };
 export type PlannedSubsample = SubsampleOp & Placed;
 export type PlannedCtrgc = Omit<CtrgcOp, 'subsets' | 'bias' | 'alpha' | 'conv3Quant'> & Placed & { subsets: number; scratch: CtrgcScratch; weights: PackedCtrgc; conv3Int8?: PlannedInt8 };
@@ -66,6 +66,10 @@ export interface NetworkPlan {
   int8Weights: number;
   /** How the int8 convs multiply (`--int8`): c2 (codes expanded to i16 at start-up) or c4 (read as bytes). */
   int8Format?: Int8Format;
+  /** The f32 weights stored as int8 codes (`--int8`, weight-only; absent without): written into WB at start-up. */
+  expandedWeights?: ExpandedWeights[];
+  /** Bytes of those codes (WQ). */
+  weightCodeBytes?: number;
   /** The pooled feature the person loop sums into (outside the arena's reuse). */
   feature: string;
   ops: PlannedOp[];
@@ -123,7 +127,13 @@ function int8Readers(graph: Graph): Map<string, { first: number; last: number }>
 /** The arena buffer holding a tensor's activation codes: ⌈C/g⌉ rows of g channels, each of the tensor's row bytes. */
 const codesBuffer = (name: string): string => `#codes:${name}`;
 
-export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32Array; int8Weights: Int8Array } {
+/**
+ * `weights`: every f32 weight; `storedWeights`: the runs of them the data segment holds (all of them
+ * unless some are stored as int8 codes, `weightCodes`, pack.ts ExpandedWeights).
+ */
+export function planNetwork(graph: Graph): {
+  plan: NetworkPlan; weights: Float32Array; storedWeights: Array<{ offset: number; bytes: Uint8Array }>; weightCodes: Int8Array; int8Weights: Int8Array;
+} {
   graph.ops.forEach(checkLowered);
   const layouts = tensorLayouts(graph);
   const { V, M } = graph.input;
@@ -166,7 +176,7 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
         return { ...rest, ...placed, weights: { scale: blob.add(scale!), shift: blob.add(shift!) } };
       }
       case 'conv': {
-        const { weight: _w, bias: _b, quant, ...rest } = op;
+        const { weight: _w, bias: _b, quant, weightCodes: _c, ...rest } = op;
         return quant ? { ...rest, ...placed, int8: int8Part(i, { ...op, quant }) } : { ...rest, ...placed, weights: packConvOp(blob, op) };
       }
       case 'maxpool': {
@@ -200,9 +210,15 @@ export function planNetwork(graph: Graph): { plan: NetworkPlan; weights: Float32
   });
   const weights = blob.toFloat32();
   const int8Weights = int8Blob.toInt8();
+  const weightCodes = blob.codes();
   return {
-    plan: { input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, int8Weights: int8Weights.length, ...(int8Format ? { int8Format } : {}), feature: graph.ops[poolIndex].out, ops },
+    plan: {
+      input: graph.input, tensors, arenaBytes: memory.arenaBytes, weightBytes: weights.length * 4, int8Weights: int8Weights.length, ...(int8Format ? { int8Format } : {}),
+      ...(weightCodes.length ? { expandedWeights: blob.expanded, weightCodeBytes: weightCodes.length } : {}), feature: graph.ops[poolIndex].out, ops,
+    },
     weights,
+    storedWeights: blob.storedRuns(),
+    weightCodes,
     int8Weights,
   };
 }

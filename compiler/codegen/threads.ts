@@ -10,7 +10,9 @@
  *
  * Who does what, per op (every op ends with a barrier; the next op reads what all threads wrote):
  *   conv, CTR-GC conv3/conv4   output rows in blocks of 4 (the packed weights' block), the last
- *                              thread also taking a remainder of fewer than 4
+ *                              thread also taking a remainder of fewer than 4; an int8 one (`--int8`)
+ *                              that makes its input's activation codes first makes the thread's
+ *                              channels of them (groups of 2, or 4 in c4), then a barrier
  *   max-pool, subsample, pool  channels
  *   CTR-GC                     see ops/ctrgc.ts: topology rows and conv3 rows, a barrier, then conv4
  *                              and the aggregation for the thread's own channels
@@ -35,7 +37,8 @@ import { emitConv } from './ops/conv.ts';
 import { emitCtrgc } from './ops/ctrgc.ts';
 import { emitInput, emitLinear, emitPool } from './ops/ends.ts';
 import { emitTimePool } from './ops/time-pool.ts';
-import type { NetworkPlan, PlannedOp } from './plan.ts';
+import type { NetworkPlan, PlannedInt8, PlannedOp } from './plan.ts';
+import { INT8_FORMATS } from '../int8/arithmetic.ts';
 
 /** The most threads a module may be compiled for (the host starts N − 1 workers). */
 export const MAX_THREADS = 16;
@@ -53,10 +56,15 @@ export function threadRows(count: number, threads: number, t: number, block = CO
   return { begin: at(t), end: t === threads - 1 ? count : at(t + 1) };
 }
 
+/** Thread t's channels of the activation codes an int8 op makes of its input (`--int8`): whole groups of the format's channels a step. */
+function codeRows(ctx: EmitContext, op: { in: string }, q: PlannedInt8 | undefined, threads: number, t: number): RowRange {
+  return threadRows(ctx.tensor(op.in).C, threads, t, INT8_FORMATS[q?.format ?? 'c2'].channelsPerStep);
+}
+
 /** One thread's share of an op. */
 function emitShare(op: PlannedOp, ctx: EmitContext, threads: number, t: number, xmScratch: number): EmittedOp | null {
   switch (op.kind) {
-    case 'conv': return emitConv(op, ctx, threadRows(op.cout, threads, t));
+    case 'conv': return emitConv(op, ctx, threadRows(op.cout, threads, t), codeRows(ctx, op, op.int8, threads, t));
     case 'maxpool':
     case 'subsample': return emitTimePool(op, ctx, threadRows(ctx.tensor(op.in).C, threads, t));
     case 'pool': return emitPool(op, ctx, threadRows(ctx.tensor(op.in).C, threads, t));
@@ -65,6 +73,7 @@ function emitShare(op: PlannedOp, ctx: EmitContext, threads: number, t: number, 
       conv3: threadRows(op.subsets * op.cout, threads, t),
       channels: threadRows(op.cout, threads, t),
       xm: t === 0 ? arena(op.scratch.xm) : `XM_SCRATCH + ${(t - 1) * xmScratch}`,
+      codes: codeRows(ctx, op, op.conv3Int8, threads, t),
     });
     case 'input': return t === 0 ? emitInput(op, ctx) : null;
     case 'linear': return t === 0 ? emitLinear(op, ctx) : null;

@@ -112,7 +112,7 @@ describe('codegen: the conv micro-kernel', () => {
       `export function ar(): usize { return AR; }`,
       `export function run(): void {\n  ${code.join('\n  ')}\n}`,
     ].join('\n');
-    const wasm = await buildWasm({ sources: { 'conv.ts': source }, entry: 'conv.ts', memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) } });
+    const wasm = await buildWasm({ sources: { 'conv.ts': source }, entry: 'conv.ts', memoryBase: 1024, segments: [] });
     const { instance } = await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
     const ex = instance.exports as { memory: WebAssembly.Memory; wb(): number; ar(): number; run(): void };
     const f32 = (at: number, n: number) => new Float32Array(ex.memory.buffer, at, n);

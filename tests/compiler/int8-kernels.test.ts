@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildWasm } from '../../compiler/build.ts';
 import { emitExpandInt8 } from '../../compiler/codegen/kernels/qs8-conv.ts';
 import { EmitContext } from '../../compiler/codegen/ops/context.ts';
-import { qs8ConvCalls } from '../../compiler/codegen/ops/conv.ts';
+import { qs8ConvCalls, quantiseCalls } from '../../compiler/codegen/ops/conv.ts';
 import type { NetworkPlan } from '../../compiler/codegen/plan.ts';
 import { relaxedSimdAvailable } from '../../compiler/bench.ts';
 import { activationCode, INT8_FORMATS, inverseScale, quantiseWeights, type Int8Format } from '../../compiler/int8/arithmetic.ts';
@@ -61,10 +61,11 @@ async function check(format: Int8Format): Promise<void> {
     const O = R + cout * cols * 4;
     const plan = { tensors: { x: { C: cin, T, V, padT: pad, rowStride, cols, bytes: cin * rowStride * 4, offset: X } } } as unknown as NetworkPlan;
     const ctx = new EmitContext(plan, c4 ? 'wasmrelaxedsimd' : 'wasmsimd');
-    const code = qs8ConvCalls(ctx, 'x', {
+    const int8 = { format, xScale, xZero, codes: CODES, quantise: true, weights: { qweight: 0, scale: 0, bias: 32, ...(c4 ? { correction: correctionAt } : {}) } } as const;
+    const code = [...quantiseCalls(ctx, 'x', int8), ...qs8ConvCalls(ctx, 'x', {
       K, relu: true, x: X, xRow: rowStride * 4, tap: V * 4, o: O, oRow: cols * 4,
       residual: { r: { base: 'AR', offset: R }, rRow: cols * 4 }, cin, cout, cols,
-    }, { format, xScale, xZero, codes: CODES, quantise: true, weights: { qweight: 0, scale: 0, bias: 32, ...(c4 ? { correction: correctionAt } : {}) } });
+    }, int8)];
     expect(code).toHaveLength(3); // quantise, the 4-row kernel, the 2-row one
     const source = [
       `const ZERO = f32x4.splat(0);`,
@@ -81,7 +82,7 @@ async function check(format: Int8Format): Promise<void> {
       `  ${code.join('\n  ')}`,
       `}`,
     ].join('\n');
-    const wasm = await buildWasm({ sources: { 'qs8.ts': source }, entry: 'qs8.ts', memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) }, relaxedSimd: c4 });
+    const wasm = await buildWasm({ sources: { 'qs8.ts': source }, entry: 'qs8.ts', memoryBase: 1024, segments: [], relaxedSimd: c4 });
     const { instance } = await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
     const ex = instance.exports as { memory: WebAssembly.Memory; wb(): number; src(): number; ar(): number; run(): void };
     const f32 = (at: number, n: number) => new Float32Array(ex.memory.buffer, at, n);

@@ -14,7 +14,7 @@ export function buf(): usize { return BUF; }
 export function run(): void {
   for (let i: usize = 0; i < ${N}; i += 4) v128.store(BUF + (i << 2), tanh4(v128.load(BUF + (i << 2))));
 }`;
-    const wasm = await buildWasm({ sources: { 'tanh.ts': source }, entry: 'tanh.ts', memoryBase: 1024, segment: { offset: 1024, bytes: new Uint8Array(0) } });
+    const wasm = await buildWasm({ sources: { 'tanh.ts': source }, entry: 'tanh.ts', memoryBase: 1024, segments: [] });
     const { instance } = await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
     const ex = instance.exports as { memory: WebAssembly.Memory; buf(): number; run(): void };
     const xs = new Float32Array(N);

@@ -52,19 +52,31 @@ export function convCalls(ctx: EmitContext, s: ConvSite): string[] {
 }
 
 /**
- * The statements of an int8 conv (`--int8`) on tensor `input`: its activation codes, made by the first
- * int8 reader of the tensor, then the qs8 kernel like convCalls. `s.x` is the f32 tensor's offset of
- * the first column read; the codes keep its column offsets (qs8-conv.ts), so x moves into them unchanged.
+ * The statement that turns tensor `input` into the activation codes its int8 readers share (the first
+ * reader's job): all its channels, or (a threaded module's share) channels `rows`, in whole groups of
+ * the format's channels a step but for the last thread's remainder.
  */
-export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 'w' | 'b'>, q: PlannedInt8): string[] {
+export function quantiseCalls(ctx: EmitContext, input: string, q: PlannedInt8, rows?: RowRange): string[] {
   const t = ctx.tensor(input);
   const { activationMax, channelsPerStep } = INT8_FORMATS[q.format];
+  const { begin, end } = rows ?? { begin: 0, end: t.C };
+  if (begin % channelsPerStep !== 0) throw new Error(`codegen: codes of ${input} split at channel ${begin}, not a multiple of ${channelsPerStep}`);
+  if (end <= begin) return [];
+  const rowBytes = t.rowStride * 4;
+  const kernel = ctx.use(q.format === 'c4' ? QUANTIZE_QUADS_KERNEL : QUANTIZE_KERNEL);
+  return [`${kernel}(${arena(t.offset + begin * rowBytes)}, ${rowBytes}, ${end - begin}, ${arena(q.codes + (begin / channelsPerStep) * rowBytes)}, ${inverseScale(q.xScale).toPrecision(9)}, ${-q.xZero}, ${activationMax - q.xZero});`];
+}
+
+/**
+ * The qs8 kernel calls of an int8 conv (`--int8`) on tensor `input`'s codes, like convCalls: output
+ * rows `rows` (a threaded module's share, starting at a multiple of 4) or all. `s.x` is the f32 tensor's
+ * offset of the first column read; the codes keep its column offsets (qs8-conv.ts), so x moves into them unchanged.
+ */
+export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 'w' | 'b'>, q: PlannedInt8, rows?: RowRange): string[] {
+  const t = ctx.tensor(input);
   const c4 = q.format === 'c4';
-  const quantise = q.quantise
-    ? [`${ctx.use(c4 ? QUANTIZE_QUADS_KERNEL : QUANTIZE_KERNEL)}(${arena(t.offset)}, ${t.rowStride * 4}, ${t.C}, ${arena(q.codes)}, ${inverseScale(q.xScale).toPrecision(9)}, ${-q.xZero}, ${activationMax - q.xZero});`]
-    : [];
-  const groups = Math.ceil(s.cin / channelsPerStep);
-  const call = (mr: number, row0: number, rows: number): string => {
+  const groups = Math.ceil(s.cin / INT8_FORMATS[q.format].channelsPerStep);
+  const call = (mr: number, row0: number, n: number): string => {
     const spec = { K: s.K, mr, residual: Boolean(s.residual), relu: s.relu };
     const name = ctx.use(c4 ? qs8C4ConvKernel(spec) : qs8ConvKernel({ ...spec, isa: ctx.isa }));
     const res = s.residual ? [address(s.residual.r, row0 * s.residual.rRow), s.residual.rRow] : [0, 0];
@@ -72,16 +84,21 @@ export function qs8ConvCalls(ctx: EmitContext, input: string, s: Omit<ConvSite, 
       arena(q.codes + s.x - t.offset), s.xRow, ...(s.K > 1 ? [s.tap] : []),
       int8Weight(q.weights.qweight + (row0 / CONV_MR) * groups * s.K * 16), weight(q.weights.scale + row0 * 4), weight(q.weights.bias + row0 * 4),
       ...(c4 ? [int8Weight(q.weights.correction! + row0 * 4)] : []),
-      arena(s.o + row0 * s.oRow), s.oRow, ...res, groups, rows, s.cols,
+      arena(s.o + row0 * s.oRow), s.oRow, ...res, groups, n, s.cols,
     ];
     return `${name}(${args.join(', ')});`;
   };
-  const full = Math.floor(s.cout / CONV_MR) * CONV_MR;
-  return [...quantise, ...(full > 0 ? [call(CONV_MR, 0, full)] : []), ...(s.cout > full ? [call(s.cout - full, full, s.cout - full)] : [])];
+  const { begin, end } = rows ?? { begin: 0, end: s.cout };
+  if (begin % CONV_MR !== 0) throw new Error(`codegen: an int8 conv's rows split at ${begin}, not a multiple of ${CONV_MR}`);
+  const full = Math.floor((end - begin) / CONV_MR) * CONV_MR;
+  return [...(full > 0 ? [call(CONV_MR, begin, full)] : []), ...(end - begin > full ? [call(end - begin - full, begin + full, end - begin - full)] : [])];
 }
 
-/** A conv, or (a threaded module) its output rows `rows` only; the int8 path is single-threaded. */
-export function emitConv(op: PlannedConv, ctx: EmitContext, rows?: RowRange): EmittedOp {
+/**
+ * A conv, or (a threaded module) its output rows `rows` only; an int8 conv that makes its input's codes
+ * there makes channels `codeRows` of them, then a barrier, before its rows.
+ */
+export function emitConv(op: PlannedConv, ctx: EmitContext, rows?: RowRange, codeRows?: RowRange): EmittedOp {
   const src = ctx.tensor(op.in);
   const dst = ctx.tensor(op.out);
   const site = {
@@ -91,16 +108,24 @@ export function emitConv(op: PlannedConv, ctx: EmitContext, rows?: RowRange): Em
     residual: op.residual ? { r: { base: 'AR', offset: ctx.offset(op.residual.tensor, op.residual.offset) } as Address, rRow: ctx.rowBytes(op.residual.tensor) } : undefined,
     cin: op.cin, cout: op.cout, cols: dst.cols,
   };
-  if (rows && op.int8) throw new Error('codegen: int8 convs are not split over threads');
   const part = rows ?? { begin: 0, end: op.cout };
   const f32 = (w: PackedConv): ConvSite => convRows({ ...site, w: w.weight, b: w.bias }, part);
-  const code = part.end <= part.begin ? [] : [
-    ...(op.int8 ? qs8ConvCalls(ctx, op.in, site, op.int8) : convCalls(ctx, f32(op.weights))),
-    ...zeroPads(ctx, op.out, op.outOffset + part.begin, part.end - part.begin),
+  const quantise = op.int8?.quantise ? quantiseCalls(ctx, op.in, op.int8, rows && codeRows) : [];
+  const code = [
+    // Split over threads, every thread's codes must be written before any thread's rows read them.
+    ...(rows ? [] : quantise),
+    ...(part.end <= part.begin ? [] : [
+      ...(op.int8 ? qs8ConvCalls(ctx, op.in, site, op.int8, part) : convCalls(ctx, f32(op.weights))),
+      ...zeroPads(ctx, op.out, op.outOffset + part.begin, part.end - part.begin),
+    ]),
   ];
   const what = `${op.K === 1 ? '1×1 conv' : `${op.K}×1 conv, dilation ${op.dilation}`}${op.int8 ? ', int8' : ''}`;
+  const kernel = `${op.int8 ? 'int8 ' : ''}conv ${op.K}×1`;
   return {
     comment: `${op.module}: ${what}, ${op.in} ${shape(src)} ${describeEpilogue(op, op.cout)} (${shape({ ...dst, C: op.cout })})`,
-    calls: [{ code, kernel: `${op.int8 ? 'int8 ' : ''}conv ${op.K}×1`, macs: op.cout * op.cin * op.K * dst.T * dst.V }],
+    calls: [
+      ...(rows && op.int8?.quantise ? [{ code: quantise, kernel, macs: 0, barrierAfter: true }] : []),
+      { code, kernel, macs: op.cout * op.cin * op.K * dst.T * dst.V },
+    ],
   };
 }

@@ -11,13 +11,14 @@
  * the topology (with a time mean of its own), its rows of conv3, a barrier (conv4 reads every row of
  * TH, the aggregation every subset's X3), then conv4 and the aggregation for its own channels: the
  * aggregation of channel c reads only A[·][c], which the same thread's conv4 wrote, so no barrier sits
- * between them.
+ * between them. With an int8 conv3 that makes its input's codes, each thread makes its channels' codes
+ * and a barrier follows, before conv3.
  */
 import { roundUp } from '../../tensor-layout.ts';
 import { aggregateKernel } from '../kernels/ctrgc-aggregate.ts';
 import { topologyKernel } from '../kernels/ctrgc-topology.ts';
 import type { PlannedCtrgc } from '../plan.ts';
-import { convCalls, convRows, qs8ConvCalls } from './conv.ts';
+import { convCalls, convRows, qs8ConvCalls, quantiseCalls } from './conv.ts';
 import { arena, describeEpilogue, shape, weight, type Call, type EmitContext, type EmittedOp, type RowRange } from './context.ts';
 
 /** One thread's share of a CTR-GC (threads.ts). */
@@ -30,6 +31,8 @@ export interface CtrgcPart {
   channels: RowRange;
   /** Where this thread keeps its time mean xm (an address expression; thread 0 uses the plan's). */
   xm: string;
+  /** Channels of the input whose activation codes this thread makes, where an int8 conv3 makes them (`--int8`). */
+  codes: RowRange;
 }
 
 export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext, part?: CtrgcPart): EmittedOp {
@@ -55,9 +58,10 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext, part?: CtrgcPart):
   const some = (r: RowRange, code: () => string[]): string[] => (r.end > r.begin ? code() : []);
   const calls: Call[] = [
     { kernel: 'ctrgc topology', macs: 2 * n * op.rel * op.cin * V, code: some(rows, () => topologyCall) },
+    ...(part && op.conv3Int8?.quantise ? [{ kernel: 'ctrgc conv3 int8', macs: 0, barrierAfter: true, code: quantiseCalls(ctx, op.in, op.conv3Int8, part.codes) }] : []),
     ...(part ? [{
-      kernel: 'ctrgc conv3', macs: n * op.cout * op.cin * T * V, barrierAfter: true,
-      code: some(rows3, () => convCalls(ctx, convRows({ ...conv3, w: p.conv3!.weight, b: p.conv3!.bias }, rows3))),
+      kernel: `ctrgc conv3${op.conv3Int8 ? ' int8' : ''}`, macs: n * op.cout * op.cin * T * V, barrierAfter: true,
+      code: some(rows3, () => (op.conv3Int8 ? qs8ConvCalls(ctx, op.in, conv3, op.conv3Int8, rows3) : convCalls(ctx, convRows({ ...conv3, w: p.conv3!.weight, b: p.conv3!.bias }, rows3)))),
     }] : []),
     ...Array.from({ length: n }, (_, s): Call => ({
       kernel: 'ctrgc conv4', macs: op.cout * op.rel * V * V,
@@ -68,7 +72,9 @@ export function emitCtrgc(op: PlannedCtrgc, ctx: EmitContext, part?: CtrgcPart):
     })),
     ...(part ? [] : [{
       kernel: `ctrgc conv3${op.conv3Int8 ? ' int8' : ''}`, macs: n * op.cout * op.cin * T * V,
-      code: op.conv3Int8 ? qs8ConvCalls(ctx, op.in, conv3, op.conv3Int8) : convCalls(ctx, { ...conv3, w: p.conv3!.weight, b: p.conv3!.bias }),
+      code: op.conv3Int8
+        ? [...(op.conv3Int8.quantise ? quantiseCalls(ctx, op.in, op.conv3Int8) : []), ...qs8ConvCalls(ctx, op.in, conv3, op.conv3Int8)]
+        : convCalls(ctx, { ...conv3, w: p.conv3!.weight, b: p.conv3!.bias }),
     }]),
     {
       kernel: 'ctrgc aggregate', macs: n * op.cout * T * V * V,

@@ -1,0 +1,134 @@
+/**
+ * `compile --int8 --threads N`: the threaded int8 module splits the making of each tensor's activation
+ * codes over its threads (then a barrier) and the qs8 convs' output rows in blocks of 4, as f32 does.
+ * Its logits must be the single-threaded int8 module's bit for bit, through the host API with real
+ * workers; `run` and `stream` print what the single-threaded int8 module prints.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Recognizer } from 'cocodiff-runtime';
+import { relaxedSimdAvailable } from '../../compiler/bench.ts';
+import { compileModule, type BuiltModule } from '../../compiler/index.ts';
+import { calibrate } from '../../compiler/int8/calibrate.ts';
+import { loadArtifact } from '../../compiler/load.ts';
+import { runPasses } from '../../compiler/passes/index.ts';
+import * as compile from '../../cli/commands/compile.ts';
+import * as run from '../../cli/commands/run.ts';
+import * as stream from '../../cli/commands/stream.ts';
+import { runCli } from '../helpers/cli.ts';
+import { npyBytes } from '../helpers/npy-zip.ts';
+import { tinyDataset } from '../helpers/tiny-run.ts';
+import { randomInput, writeRandomArtifact } from './artifacts.ts';
+import { recording } from '../runtime/synthetic-frames.ts';
+
+const relaxed = await relaxedSimdAvailable();
+const C = 3, T = 32, V = 25, M = 2, K = 7;
+const SIZE = C * T * V * M;
+
+let dir: string;
+let built: Record<'c2x1' | 'c2x2' | 'c2x3', BuiltModule>;
+let loaded: Awaited<ReturnType<typeof loadArtifact>>;
+let int8: { inputs: Float32Array[]; method: 'minmax'; ranges: ReturnType<typeof calibrate> };
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cocodiff-threads-int8-'));
+  // Width 0.3 as in threads.test.ts: 20, 40 and 76 channels and TCN branches of 5, 10 and 19, so that
+  // 2 and 3 threads split both the conv rows and the code pairs unevenly, with remainders.
+  await writeRandomArtifact(join(dir, 'model'), { width: 0.3, blocks: 4, T, M, K, seed: 5 });
+  loaded = await loadArtifact(join(dir, 'model'));
+  const inputs = Array.from({ length: 4 }, (_, i) => randomInput(SIZE, 40 + i));
+  int8 = { inputs, method: 'minmax', ranges: calibrate(runPasses(loaded.graph), inputs, 'minmax') };
+  built = {
+    c2x1: await compileModule(loaded.artifact, loaded.graph, { int8 }),
+    c2x2: await compileModule(loaded.artifact, loaded.graph, { int8, threads: 2 }),
+    c2x3: await compileModule(loaded.artifact, loaded.graph, { int8, threads: 3 }),
+  };
+  for (const [name, m] of Object.entries(built)) writeFileSync(join(dir, `${name}.wasm`), m.wasm);
+}, 600_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
+
+/** The threaded modules' logits and features against the single-threaded one's, bit for bit, on random inputs, a lone actor and a recording. */
+async function expectSameBits(one: Recognizer, threaded: Recognizer[]): Promise<void> {
+  const inputs = [1, 2, 3].map((seed) => randomInput(SIZE, seed));
+  const alone = randomInput(SIZE, 4).map((v, i) => (i % M === 0 ? v : 0));
+  for (const x of [...inputs, alone, alone, inputs[0]]) {
+    one.inferInput(x);
+    const want = bits(one.lastLogits());
+    for (const r of threaded) {
+      r.inferInput(x);
+      expect(bits(r.lastLogits())).toEqual(want);
+      expect(bits(r.lastFeature())).toEqual(bits(one.lastFeature()));
+    }
+  }
+  // Different inputs give different logits, so the equality above could fail.
+  one.inferInput(inputs[0]);
+  const a = bits(one.lastLogits());
+  one.inferInput(inputs[1]);
+  expect(bits(one.lastLogits())).not.toEqual(a);
+  const seq = recording({ layout: 'ntu25', frames: 45, persons: 2, seed: 3 });
+  for (const r of threaded) expect(bits(r.classify(seq).probs)).toEqual(bits(one.classify(seq).probs));
+}
+
+describe('compile --int8 --threads', () => {
+  it('splits the codes in whole pairs and the qs8 rows in blocks of 4, with a barrier after the codes', () => {
+    const src = built.c2x3.network.source;
+    // Thread 2 of 3 makes the codes of channels 26..40 of a 40-channel tensor (pairs from 13 on) and conv rows from a block of 4.
+    expect(src).toMatch(/qs8_quantize_pairs_wasmsimd\(AR \+ \d+, \d+, 14, AR \+ \d+/);
+    const unit = src.slice(src.indexOf('function unit_l2('), src.indexOf('function unit_l3('));
+    const branches = unit.split(/} else if \(tid == \d\) \{/);
+    expect(branches).toHaveLength(3);
+    for (const b of branches) expect(b).toMatch(/qs8_quantize_pairs_wasmsimd\([^;]*\);\s*barrier\(\);/);
+    expect(built.c2x3.sidecar.threads?.count).toBe(3);
+    expect(built.c2x3.sidecar.int8?.ops).toBe(built.c2x1.sidecar.int8?.ops);
+  });
+
+  it('gives the single-threaded int8 logits bit for bit, with 2 and 3 threads, through the host API and its workers', async () => {
+    const [one, two, three] = await Promise.all(['c2x1', 'c2x2', 'c2x3'].map((n) => Recognizer.load(join(dir, `${n}.wasm`))));
+    try {
+      expect([one.info.threads, two.info.threads, three.info.threads]).toEqual([1, 2, 3]);
+      expect(two.info.int8).toEqual(one.info.int8);
+      await expectSameBits(one, [two, three]);
+    } finally {
+      for (const r of [one, two, three]) r.dispose();
+    }
+  }, 120_000);
+
+  it.skipIf(!relaxed)('relaxed SIMD (c4 codes in fours of channels): 2 threads give the single-threaded logits bit for bit', async () => {
+    const v8 = await import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const c4 = await Promise.all([1, 2].map((threads) => compileModule(loaded.artifact, loaded.graph, { int8, threads, relaxedSimd: true })));
+    expect(c4[1].network.source).toMatch(/qs8_quantize_quads_wasmrelaxedsimd\([^;]*\);\s*barrier\(\);/);
+    const [one, two] = await Promise.all(c4.map((m) => Recognizer.load(m.wasm, { sidecar: m.sidecar })));
+    try {
+      await expectSameBits(one, [two]);
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
+  }, 300_000);
+
+  it('compiles with --int8 and --threads through the CLI (verified); run and stream print what the single-threaded int8 module prints', async () => {
+    const cli = (...args: string[]): Promise<string[]> => runCli([compile, run, stream], ...args);
+    const { data } = await tinyDataset();
+    for (const threads of ['1', '2']) {
+      await cli('compile', join(dir, 'model'), '-o', join(dir, `cli${threads}.wasm`), '--int8', data, '--calibration-samples', '4', '--threads', threads, '--verify');
+    }
+    const sidecar = JSON.parse(readFileSync(join(dir, 'cli2.json'), 'utf8'));
+    expect(sidecar.threads.count).toBe(2);
+    expect(sidecar.int8.calibration).toBe('minmax');
+    const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 8 });
+    writeFileSync(join(dir, 'rec.npy'), npyBytes('<f4', [seq.frames, M, V, C], seq.data));
+    const scores = (lines: string[]) => lines.slice(1);
+    const runOne = await cli('run', join(dir, 'cli1.wasm'), '--input', join(dir, 'rec.npy'));
+    expect(scores(runOne)).toHaveLength(5);
+    expect(scores(await cli('run', join(dir, 'cli2.wasm'), '--input', join(dir, 'rec.npy')))).toEqual(scores(runOne));
+    const predictions = (lines: string[]) => lines.map((l) => l.replace(/\d+\.\d+ ms/g, 'ms'));
+    const streamed = async (wasm: string) => predictions(await cli('stream', join(dir, wasm), '--input', join(dir, 'rec.npy'), '--no-realtime', '--stride', '10'));
+    const streamOne = await streamed('cli1.wasm');
+    expect(streamOne.length).toBeGreaterThan(3);
+    expect(await streamed('cli2.wasm')).toEqual(streamOne);
+  }, 300_000);
+});
