@@ -7,8 +7,8 @@
  * Builds the int8 SIMD module (c2: 8-bit codes) calibrated min–max on `samples` recordings of the
  * calibration cache's train split, its f32 module, and the QDQ model `export-onnx --int8` writes from
  * the very graph the int8 module was generated from. Every test recording of --data (at most --limit)
- * is scored by the three: argmax agreement, and logit differences (absolute and as a share of the f32
- * logits' spread). Then one QDQ inference is profiled (onnxruntime's enableProfiling, which the wasm
+ * is scored by the three, and by the QDQ model with onnxruntime's QDQ fusion turned off: argmax
+ * agreement, and logit differences (absolute and as a share of the f32 logits' spread). Then a QDQ inference is profiled, with and without the fusion, (onnxruntime's enableProfiling, which the wasm
  * build prints as JSON to the console) to count the kernels onnxruntime actually ran: QLinearConv (a
  * Q/DQ group fused into an integer conv), DequantizeLinear (run at every inference), Conv.
  */
@@ -43,60 +43,83 @@ const f32Module = await instantiateNetwork((await compileModule(artifact, graph)
 const int8Built = await compileModule(artifact, graph, { int8 });
 const int8Module = await instantiateNetwork(int8Built.wasm);
 const qdq = exportOnnx(artifact, { batch: 1, int8: { lowered: int8Built.graph, calibration: { method: int8.method, samples: int8.inputs.length } } });
-const session = await ort.InferenceSession.create(qdq.bytes, { executionProviders: ['wasm'] });
-const ortLogits = async (x: Float32Array) => (await session.run({ input: new ort.Tensor('float32', x, [1, C, T, V, M]) })).logits.data as Float32Array;
+// The same model with onnxruntime's QDQ handling off (session.disable_quant_qdq): Q and DQ then run as
+// plain ops around f32 convs, the int8 .wasm's arithmetic in f32; the gap between the two sessions is
+// what onnxruntime's fusion into integer kernels changes.
+const open = (extra?: Record<string, unknown>) => ort.InferenceSession.create(qdq.bytes, { executionProviders: ['wasm'], extra });
+const sessions = { fused: await open(), unfused: await open({ session: { disable_quant_qdq: '1' } }) };
+const run = async (s: ort.InferenceSession, x: Float32Array) => (await s.run({ input: new ort.Tensor('float32', x, [1, C, T, V, M]) })).logits.data as Float32Array;
 
 const cache = await readCache(args.data);
 const options = testPreprocessOptions(artifact.model);
 const n = Math.min(Number(args.limit), cache.index.splits.test.samples.length);
 const argmax = (a: ArrayLike<number>): number => { let k = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[k]) k = i; return k; };
-const worst = { ortVsInt8: 0, ortVsF32: 0, int8VsF32: 0, ortVsInt8Rel: 0, ortVsF32Rel: 0, int8VsF32Rel: 0 };
-const agree = { ortInt8: 0, ortF32: 0, int8F32: 0 };
+const PAIRS = [
+  ['onnxruntime-web QDQ', 'int8 .wasm'], ['onnxruntime-web QDQ, fusion off', 'int8 .wasm'], ['onnxruntime-web QDQ', 'f32 .wasm'], ['int8 .wasm', 'f32 .wasm'],
+] as const;
+const figures = PAIRS.map(() => ({ agree: 0, worst: 0, worstRel: 0 }));
 for (let i = 0; i < n; i++) {
   const x = preprocess(cache.sequence('test', i), options);
-  const [o, q, f] = [await ortLogits(x), int8Module.logits(x), f32Module.logits(x)];
+  const logits = {
+    'onnxruntime-web QDQ': await run(sessions.fused, x), 'onnxruntime-web QDQ, fusion off': await run(sessions.unfused, x),
+    'int8 .wasm': int8Module.logits(x), 'f32 .wasm': f32Module.logits(x),
+  };
+  const f = logits['f32 .wasm'];
   const spread = Math.max(...f) - Math.min(...f);
-  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0);
-  const pairs = [['ortVsInt8', o, q], ['ortVsF32', o, f], ['int8VsF32', q, f]] as const;
-  for (const [name, a, b] of pairs) {
-    worst[name] = Math.max(worst[name], diff(a, b));
-    worst[`${name}Rel`] = Math.max(worst[`${name}Rel`], diff(a, b) / spread);
-  }
-  agree.ortInt8 += Number(argmax(o) === argmax(q));
-  agree.ortF32 += Number(argmax(o) === argmax(f));
-  agree.int8F32 += Number(argmax(q) === argmax(f));
+  PAIRS.forEach(([a, b], p) => {
+    const diff = Array.from(logits[a]).reduce((m, v, k) => Math.max(m, Math.abs(v - logits[b][k])), 0);
+    figures[p].agree += Number(argmax(logits[a]) === argmax(logits[b]));
+    figures[p].worst = Math.max(figures[p].worst, diff);
+    figures[p].worstRel = Math.max(figures[p].worstRel, diff / spread);
+  });
 }
 console.log(`${n} test recordings of ${args.data}; calibration: min–max on ${int8.inputs.length} recordings of ${args.calibration}`);
-console.log(`argmax agreement: onnxruntime-web QDQ vs int8 .wasm ${agree.ortInt8}/${n}, QDQ vs f32 .wasm ${agree.ortF32}/${n}, int8 .wasm vs f32 .wasm ${agree.int8F32}/${n}`);
-const fmt = (abs: number, rel: number) => `${abs.toExponential(2)} (${(100 * rel).toFixed(3)} % of the f32 spread)`;
-console.log(`largest logit difference: QDQ vs int8 .wasm ${fmt(worst.ortVsInt8, worst.ortVsInt8Rel)}; QDQ vs f32 ${fmt(worst.ortVsF32, worst.ortVsF32Rel)}; int8 .wasm vs f32 ${fmt(worst.int8VsF32, worst.int8VsF32Rel)}`);
+PAIRS.forEach(([a, b], p) => {
+  const { agree, worst, worstRel } = figures[p];
+  console.log(`  ${`${a} vs ${b}`.padEnd(48)} argmax the same ${agree}/${n}, largest logit difference ${worst.toExponential(2)} (${(100 * worstRel).toFixed(3)} % of the f32 logits' spread)`);
+});
 
-// The kernels onnxruntime ran for one profiled QDQ inference.
-const profiled = await ort.InferenceSession.create(qdq.bytes, { executionProviders: ['wasm'], enableProfiling: true });
-await profiled.run({ input: new ort.Tensor('float32', preprocess(cache.sequence('test', 0), options), [1, C, T, V, M]) });
-// In Node the wasm build prints the profile with fs.writeSync(1, ...): catch what it writes to fd 1.
-const printed: string[] = [];
-const writeSync = fs.writeSync;
-fs.writeSync = ((fd: number, data: string, ...rest: unknown[]) => {
-  if (fd === 1 && typeof data === 'string') return (printed.push(data), data.length);
-  return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
-}) as typeof fs.writeSync;
-try {
-  profiled.endProfiling();
-} finally {
-  fs.writeSync = writeSync;
+/** The kernels onnxruntime ran for a profiled QDQ inference, by operator: count and microseconds. */
+async function kernels(extra?: Record<string, unknown>): Promise<Map<string, { count: number; us: number }>> {
+  const profiled = await ort.InferenceSession.create(qdq.bytes, { executionProviders: ['wasm'], enableProfiling: true, extra });
+  // Two inferences; the second is counted (the first pays for one-time set-up).
+  const feeds = { input: new ort.Tensor('float32', preprocess(cache.sequence('test', 0), options), [1, C, T, V, M]) };
+  await profiled.run(feeds);
+  await profiled.run(feeds);
+  // In Node the wasm build prints the profile with fs.writeSync(1, ...): catch what it writes to fd 1.
+  const printed: string[] = [];
+  const writeSync = fs.writeSync;
+  fs.writeSync = ((fd: number, data: string, ...rest: unknown[]) => {
+    if (fd === 1 && typeof data === 'string') return (printed.push(data), data.length);
+    return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+  }) as typeof fs.writeSync;
+  try {
+    profiled.endProfiling();
+  } finally {
+    fs.writeSync = writeSync;
+  }
+    const byOp = new Map<string, { count: number; us: number }>();
+  const events = JSON.parse(printed.join('')) as Array<{ cat: string; name: string; ts: number; dur: number; args: { op_name?: string } }>;
+  const secondRun = Math.max(...events.filter((e) => e.name === 'model_run').map((e) => e.ts));
+  for (const e of events) {
+    if (e.cat !== 'Node' || e.ts < secondRun) continue;
+    const s = byOp.get(e.args.op_name!) ?? { count: 0, us: 0 };
+    s.count++;
+    s.us += e.dur;
+    byOp.set(e.args.op_name!, s);
+  }
+  return byOp;
 }
-const events = (JSON.parse(printed.join('')) as Array<{ cat: string; dur: number; args: { op_name?: string } }>).filter((e) => e.cat === 'Node');
-const byOp = new Map<string, { count: number; us: number }>();
-for (const e of events) {
-  const s = byOp.get(e.args.op_name!) ?? { count: 0, us: 0 };
-  s.count++;
-  s.us += e.dur;
-  byOp.set(e.args.op_name!, s);
+const fused = await kernels();
+const unfused = await kernels({ session: { disable_quant_qdq: '1' } });
+const total = (m: Map<string, { us: number }>) => [...m.values()].reduce((t, s) => t + s.us, 0);
+console.log(`kernels onnxruntime-web ran, the second of two profiled inferences each (the model has ${qdq.operators.get('Conv')} Conv nodes, ${qdq.operators.get('DequantizeLinear')! - qdq.operators.get('QuantizeLinear')!} of them on int8 weights):`);
+console.log(`  ${'operator'.padEnd(20)} ${'QDQ fusion on'.padStart(26)} ${'fusion off'.padStart(26)}`);
+const cell = (s: { count: number; us: number } | undefined, all: number) => (s ? `${s.count} × ${(s.us / 1000).toFixed(2)} ms ${((100 * s.us) / all).toFixed(1).padStart(5)} %` : '–').padStart(26);
+for (const op of [...new Set([...fused.keys(), ...unfused.keys()])].sort((a, b) => (fused.get(b)?.us ?? 0) - (fused.get(a)?.us ?? 0))) {
+  console.log(`  ${op.padEnd(20)} ${cell(fused.get(op), total(fused))} ${cell(unfused.get(op), total(unfused))}`);
 }
-const total = events.reduce((t, e) => t + e.dur, 0);
-console.log(`kernels onnxruntime-web ran (one profiled inference, ${(total / 1000).toFixed(1)} ms in nodes; the model has ${qdq.operators.get('Conv')} Conv nodes, ${qdq.operators.get('DequantizeLinear')! - qdq.operators.get('QuantizeLinear')!} of them on int8 weights):`);
-for (const [op, s] of [...byOp].sort((a, b) => b[1].us - a[1].us)) console.log(`  ${op.padEnd(20)} ${String(s.count).padStart(4)}  ${(s.us / 1000).toFixed(2).padStart(8)} ms  ${((100 * s.us) / total).toFixed(1).padStart(5)} %`);
+console.log(`  ${'in nodes'.padEnd(20)} ${`${(total(fused) / 1000).toFixed(1)} ms`.padStart(26)} ${`${(total(unfused) / 1000).toFixed(1)} ms`.padStart(26)}`);
 console.log(`wall ${((performance.now() - start) / 1000).toFixed(0)} s`);
-await session.release();
-await profiled.release();
+await sessions.fused.release();
+await sessions.unfused.release();
