@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
     .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
     .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
-  addInt8Options(command, 'also time the int8 build (compile --int8)')
+  addInt8Options(command, 'also time the int8 build (compile --int8), and onnxruntime-web on its QDQ model (export-onnx --int8)')
     .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string; threads?: number }) => {
       const { runs, stride } = f;
       if (f.baselineProfile && !f.baseline) throw new UserError('--baseline-profile: only used with --baseline');
