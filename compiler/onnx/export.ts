@@ -14,6 +14,10 @@
  * subset is Conv, ReduceMean over time, Transpose + Sub + Tanh for the joint-pair relations, Conv,
  * Mul by alpha, Add of the shared topology, and MatMul for Σ_v A[u, v] · x3[t, v]; the subsets are
  * summed with Sum. Weights keep their official names where an op holds one tensor of the state_dict.
+ *
+ * With `int8` (export-onnx --int8) the same walk writes a QDQ model of the int8 module (qdq.ts): the
+ * batch-norms folded as the compiler folds them, and the convs the .wasm runs in int8 reading
+ * QuantizeLinear → DequantizeLinear inputs and DequantizeLinear int8 weights.
  */
 import type { Artifact } from '../../common/artifact.ts';
 import { OptionError } from 'cocodiff-runtime/shared/errors';
@@ -89,7 +93,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     producer_name: ONNX_PRODUCER,
     producer_version: String(m.version),
-    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx${qdq ? ` as a QDQ model of its int8 module (${qdq.byModule.size} int8 convs, cocodiff's ${opts.int8!.calibration.method} calibration; not onnxruntime's quantiser)` : ''}`,
+    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx${qdq ? ` as a QDQ model of its int8 module (${qdq.byModule.size} int8 ops, cocodiff's ${opts.int8!.calibration.method} calibration; not onnxruntime's quantiser)` : ''}`,
     graph: {
       name: 'ctrgcn',
       node: g.nodes,
