@@ -157,6 +157,8 @@ export interface LoadedPeer {
   logits?(): Promise<ArrayLike<number>>;
   /** Added to the row's note (version, threads). */
   note?: string;
+  /** An int8 peer's own f32 model, timed in the same rounds: what int8 gains in that runtime. */
+  f32?(): void | Promise<void>;
   dispose(): void | Promise<void>;
 }
 
@@ -172,10 +174,12 @@ export interface BenchOptions {
   baseline?: { wasm: Uint8Array; profile?: Uint8Array };
   /** Also time the int8 build (`compile --int8`) calibrated on these inputs, in turns with the f32 one and each peer. */
   int8?: CompileOptions['int8'];
+  /**
+   * With `int8`: peers running the same int8 network, made from the quantised graph of the int8 SIMD
+   * build (8-bit codes, c2); each is timed in turns with the faster int8 .wasm and its own f32 model.
+   */
+  int8Peers?: (lowered: Graph) => BenchPeer[];
 }
-
-/** Why the bench has no onnxruntime-web int8 row: what it would need and does not have in Node. */
-export const ORT_INT8_MISSING = 'missing: onnxruntime\'s quantiser (onnxruntime.quantization.quantize_static) is Python only; no quantiser runs in Node';
 
 export interface BenchResult {
   rows: BenchRow[];
@@ -261,6 +265,12 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
       await loaded.dispose();
     }
   }
+  if (int8) {
+    for (const peer of opts.int8Peers?.(int8.sameCodes.graph) ?? []) {
+      log(`${peer.name} ...`);
+      rows.push(await benchInt8Peer(peer, x, int8, best.logits(x)));
+    }
+  }
 
   rows.push({ name: 'model', value: `${gflop.toFixed(2)} GFLOP`, note: `as published (${(gflop / 2).toFixed(2)} G multiply-adds); the compiled graph executes ${executedGflop.toFixed(2)} GFLOP` });
   // Like against like: the SIMD build against the SIMD micro-kernel, relaxed against relaxed.
@@ -303,11 +313,12 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
 async function benchInt8(
   artifact: Artifact, graph: Graph, int8: NonNullable<BenchOptions['int8']>, x: Float32Array,
   f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, runs: number, rows: BenchRow[], log: (line: string) => void,
-): Promise<{ label: string; infer: () => void; ms: number; ranges: TensorRanges }> {
+): Promise<Int8Bench> {
   const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
   log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
   const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
   const builds: Array<{ label: string; infer: () => void; ms: number }> = [];
+  let sameCodes: Int8Bench['sameCodes'] | undefined;
   for (const v of f32) {
     log(`compiling int8 (${v.label}) ...`);
     const built = await compileModule(artifact, graph, { int8: { ...int8, ranges }, relaxedSimd: v.label !== 'SIMD' });
@@ -324,9 +335,46 @@ async function benchInt8(
       note: `${medianRatio(theirs, ours).toFixed(2)}× faster than f32 ${v.label} (median of per-round ratios, quartiles ${ratioQuartiles(theirs, ours)}); logits within ${diff.toExponential(1)} of f32's (${(100 * diff / spread).toFixed(2)} % of their spread), argmax ${same ? 'the same' : 'different'}; data section ${(sectionSizes(built.wasm).data / 1000).toFixed(1)} kB vs ${(f32Data / 1000).toFixed(1)} kB`,
     });
     builds.push({ label: v.label, infer, ms: median(ours) });
+    if (v.label === 'SIMD') sameCodes = { graph: built.graph, logits: a };
   }
-  rows.push({ name: 'onnxruntime-web int8', value: 'n/a', note: ORT_INT8_MISSING });
-  return { ...builds.reduce((p, q) => (q.ms < p.ms ? q : p)), ranges };
+  return { ...builds.reduce((p, q) => (q.ms < p.ms ? q : p)), ranges, sameCodes: sameCodes! };
+}
+
+/**
+ * One int8 peer's row: timed in turns with the faster int8 .wasm and the peer's own f32 model; its
+ * logits against the int8 SIMD .wasm's (the same codes and scales: they should differ by f32 rounding
+ * only) and against the f32 .wasm's.
+ */
+async function benchInt8Peer(peer: BenchPeer, x: Float32Array, int8: Int8Bench, f32Logits: Float32Array): Promise<BenchRow> {
+  const loaded = await peer.load(x);
+  if ('skipped' in loaded) return { name: peer.name, value: 'n/a', note: `skipped: ${loaded.skipped}` };
+  try {
+    const notes: string[] = [];
+    if (loaded.logits) {
+      const theirs = await loaded.logits();
+      const within = (ours: Float32Array) => ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i])), 0).toExponential(1);
+      const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
+      notes.push(`logits within ${within(int8.sameCodes.logits)} of the .wasm int8 SIMD's (same codes and scales), ${within(f32Logits)} of the f32 .wasm's; argmax ${argmax(theirs) === argmax(int8.sameCodes.logits) ? 'the same as' : 'differs from'} the int8 .wasm's`);
+    }
+    if (loaded.note) notes.push(loaded.note);
+    const [theirs, wasmInt8, theirF32] = await timeRoundsAsync([loaded.infer, int8.infer, ...(loaded.f32 ? [loaded.f32] : [])], peer.rounds, 1);
+    const own = theirF32 ? `; its f32 model takes ${medianRatio(theirF32, theirs).toFixed(2)}× its int8 time (quartiles ${ratioQuartiles(theirF32, theirs)})` : '';
+    return {
+      name: peer.name, value: `${median(theirs).toFixed(1)} ms`,
+      note: `.wasm int8 ${int8.label} is ${medianRatio(theirs, wasmInt8).toFixed(2)}× faster (median of per-round ratios, quartiles ${ratioQuartiles(theirs, wasmInt8)})${own} (${notes.join('; ')})`,
+    };
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+/** What benchInt8 hands on: the faster int8 build, the ranges, and the SIMD build's graph and logits (8-bit codes, c2). */
+interface Int8Bench {
+  label: string;
+  infer: () => void;
+  ms: number;
+  ranges: TensorRanges;
+  sameCodes: { graph: Graph; logits: Float32Array };
 }
 
 /**

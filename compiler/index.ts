@@ -29,6 +29,7 @@ import type { DatasetSample, Oracle } from './verify.ts';
 import { packF16 } from './f16.ts';
 import { calibrate, type CalibrationMethod } from './int8/calibrate.ts';
 import { quantise, INT8_F32_OPS, INT8_F32_OPS_WEIGHT_CODES, type TensorRanges } from './passes/quantise.ts';
+import type { Int8Format } from './int8/arithmetic.ts';
 
 export interface CompileOptions {
   /** Path of the .wasm to write; the sidecar goes next to it as .json. */
@@ -111,10 +112,8 @@ export async function compileModule(
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionError('threads', `expected an integer in 1..${MAX_THREADS}, found ${threads}`);
   if (threads > 1 && opts.profile) throw new Error('compileModule: the profiling build is single-threaded');
-  const f32 = runPasses(graph);
   // The relaxed-SIMD build multiplies with i16x8.relaxed_dot_i8x16_i7x16_s, on 7-bit activation codes (int8/arithmetic.ts).
-  const format = opts.relaxedSimd ? 'c4' : 'c2';
-  const lowered = opts.int8 ? quantise(f32, opts.int8.ranges ?? calibrate(f32, opts.int8.inputs, opts.int8.method), format, { f32Weights: opts.int8.f32Weights }) : f32;
+  const lowered = opts.int8 ? int8Graph(graph, opts.int8, opts.relaxedSimd ? 'c4' : 'c2') : runPasses(graph);
   const network = generateNetwork(lowered, { relaxedSimd: opts.relaxedSimd, f16: weights === 'f16', profile: opts.profile, threads });
   const sources: Record<string, string> = {
     'network.ts': network.source,
@@ -154,6 +153,16 @@ export async function compileModule(
   const threadsInfo = threads > 1 ? { count: threads, memoryPages: importedMemoryPages(code)! } : undefined;
   const sidecar = await makeSidecar(artifact, code, { windowFrames, sequenceCapacity, weights, relaxedSimd: Boolean(opts.relaxedSimd), int8, threads: threadsInfo });
   return { wasm: embedSidecar(code, sidecar), sidecar, graph: lowered, network };
+}
+
+/**
+ * The lowered graph an int8 module is generated from: the f32 passes, then the quantise pass with the
+ * ranges calibration chose. `export-onnx --int8` reads its codes and scales from here too, so the QDQ
+ * model and the .wasm cannot disagree on them.
+ */
+export function int8Graph(graph: Graph, int8: NonNullable<CompileOptions['int8']>, format: Int8Format): Graph {
+  const f32 = runPasses(graph);
+  return quantise(f32, int8.ranges ?? calibrate(f32, int8.inputs, int8.method), format, { f32Weights: int8.f32Weights });
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { positiveInt } from '../options.ts';
-import { benchArtifact, formatTable } from '../../compiler/bench.ts';
+import { benchArtifact, formatTable, type BenchPeer } from '../../compiler/bench.ts';
+import type { Graph } from '../../compiler/ir.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { BACKENDS, type Backend } from '../../trainer/backend.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { benchStreamModule, formatStreamBench } from '../bench-stream.ts';
-import { onnxRuntimeBenchPeer } from '../onnxruntime-peer.ts';
+import { onnxRuntimeBenchPeer, ORT_INT8_PEER } from '../onnxruntime-peer.ts';
 import { benchThreads } from '../bench-threads.ts';
 import { MAX_THREADS } from '../../compiler/codegen/threads.ts';
 import { readInputBytes } from 'cocodiff-runtime/shared/formats/read-input';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
     .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
     .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
-  addInt8Options(command, 'also time the int8 build (compile --int8)')
+  addInt8Options(command, 'also time the int8 build (compile --int8), and onnxruntime-web on its QDQ model (export-onnx --int8)')
     .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string; threads?: number }) => {
       const { runs, stride } = f;
       if (f.baselineProfile && !f.baseline) throw new UserError('--baseline-profile: only used with --baseline');
@@ -40,8 +41,12 @@ export function register(program: Command): void {
         ...(f.threads && f.threads > 1 ? [] : [onnxRuntimeBenchPeer(artifact, rounds)]),
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
+      // onnxruntime-web fixes its thread count once per process: with --threads it runs only in the threads table.
+      const int8Peers = int8 && ((lowered: Graph): BenchPeer[] => [f.threads && f.threads > 1
+        ? { name: ORT_INT8_PEER, rounds, load: async () => ({ skipped: `left out with --threads ${f.threads}: onnxruntime-web runs ${f.threads} threads in this process (it fixes its thread count once)` }) }
+        : onnxRuntimeBenchPeer(artifact, rounds, 1, { lowered, calibration: { method: int8.method, samples: int8.inputs.length } })]);
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
-      const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, log: (l) => console.error(l) });
+      const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
       const threadRows = f.threads && f.threads > 1
         ? await benchThreads(artifact, graph, { threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l) })
         : undefined;

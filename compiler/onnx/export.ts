@@ -14,13 +14,22 @@
  * subset is Conv, ReduceMean over time, Transpose + Sub + Tanh for the joint-pair relations, Conv,
  * Mul by alpha, Add of the shared topology, and MatMul for Σ_v A[u, v] · x3[t, v]; the subsets are
  * summed with Sum. Weights keep their official names where an op holds one tensor of the state_dict.
+ *
+ * With `int8` (export-onnx --int8) the same walk writes a QDQ model of the int8 module (qdq.ts): the
+ * batch-norms folded as the compiler folds them, and the convs the .wasm runs in int8 reading
+ * QuantizeLinear → DequantizeLinear inputs and DequantizeLinear int8 weights.
  */
 import type { Artifact } from '../../common/artifact.ts';
 import { OptionError } from 'cocodiff-runtime/shared/errors';
 import type { FileKind } from '../../common/output-file.ts';
-import { BN_EPS, type BatchNorm, type Graph, type Op } from '../ir.ts';
+import type { Graph, Op } from '../ir.ts';
 import { buildGraph } from '../load.ts';
-import { AttributeType, DataType, modelProto } from './schema.ts';
+import type { CalibrationMethod } from '../int8/calibrate.ts';
+import { foldBatchNorm } from '../passes/fold-batchnorm.ts';
+import { INT8_F32_OPS } from '../passes/quantise.ts';
+import { QdqWriter, quantisedByModule } from './qdq.ts';
+import { DataType, modelProto } from './schema.ts';
+import { GraphBuilder, int, ints } from './builder.ts';
 
 export const ONNX_OPSET = 13;
 /** IR version 7 is the one that goes with opset 13. */
@@ -43,6 +52,12 @@ export const ONNX_MODEL: FileKind = {
 export interface OnnxExportOptions {
   /** A fixed batch size; default: the batch dimension is symbolic ("N"). */
   batch?: number;
+  /**
+   * A QDQ model of the int8 module (qdq.ts): `lowered` is the quantised graph the .wasm is generated
+   * from (compiler/index.ts int8Graph, c2 format), whose codes and scales the model carries; every
+   * batch-norm is then folded into its producer, as the compiler folds it before quantising.
+   */
+  int8?: { lowered: Graph; calibration: { method: CalibrationMethod; samples: number } };
 }
 
 export interface OnnxModel {
@@ -55,65 +70,19 @@ export interface OnnxModel {
   inputShape: Array<number | string>;
 }
 
-type Attribute = { name: string; type: number; i?: number; f?: number; ints?: number[] };
-const int = (name: string, i: number): Attribute => ({ name, type: AttributeType.INT, i });
-const ints = (name: string, values: number[]): Attribute => ({ name, type: AttributeType.INTS, ints: values });
-const float = (name: string, f: number): Attribute => ({ name, type: AttributeType.FLOAT, f });
-
-interface TensorJson { name: string; dims: number[]; data_type: number; raw_data?: Uint8Array; int64_data?: number[] }
-interface NodeJson { name: string; op_type: string; input: string[]; output: string[]; attribute: Attribute[] }
-
-/** Collects nodes and initializers; names are unique because the IR's tensor names are. */
-class GraphBuilder {
-  readonly nodes: NodeJson[] = [];
-  readonly initializers: TensorJson[] = [];
-  readonly operators = new Map<string, number>();
-
-  /** A float32 initializer (little-endian raw bytes). */
-  weight(name: string, dims: number[], data: Float32Array): string {
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new Error(`onnx export: ${name} has ${data.length} values for [${dims}]`);
-    const raw = new Uint8Array(4 * data.length);
-    const view = new DataView(raw.buffer);
-    data.forEach((v, i) => view.setFloat32(4 * i, v, true));
-    this.initializers.push({ name, dims, data_type: DataType.FLOAT, raw_data: raw });
-    return name;
-  }
-
-  /** An int64 vector initializer (Reshape's target shape). */
-  shape(name: string, values: number[]): string {
-    this.initializers.push({ name, dims: [values.length], data_type: DataType.INT64, int64_data: values });
-    return name;
-  }
-
-  node(opType: string, inputs: string[], output: string, attribute: Attribute[] = []): string {
-    this.nodes.push({ name: output, op_type: opType, input: inputs, output: [output], attribute });
-    this.operators.set(opType, (this.operators.get(opType) ?? 0) + 1);
-    return output;
-  }
-
-  batchNorm(input: string, output: string, bn: BatchNorm, prefix: string): string {
-    const c = bn.gamma.length;
-    return this.node('BatchNormalization', [
-      input,
-      this.weight(`${prefix}.weight`, [c], bn.gamma),
-      this.weight(`${prefix}.bias`, [c], bn.beta),
-      this.weight(`${prefix}.running_mean`, [c], bn.mean),
-      this.weight(`${prefix}.running_var`, [c], bn.variance),
-    ], output, [float('epsilon', BN_EPS)]);
-  }
-}
-
 /** The ONNX model of an artifact's inference network. */
 export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): OnnxModel {
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) {
     throw new OptionError('batch', `expected a positive integer, found ${opts.batch}`);
   }
-  const graph = buildGraph(artifact);
+  const semantic = buildGraph(artifact);
+  const graph = opts.int8 ? foldBatchNorm(semantic) : semantic;
   const { C, T, V, M } = graph.input;
   const K = graph.numClasses;
   const g = new GraphBuilder();
-  for (const op of graph.ops) emit(g, graph, op);
+  const qdq = opts.int8 ? new QdqWriter(g, quantisedByModule(opts.int8.lowered)) : undefined;
+  for (const op of graph.ops) emit(g, graph, op, qdq);
+  qdq?.checkAllUsed();
 
   const N: number | string = opts.batch ?? 'N';
   const dim = (d: number | string) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d });
@@ -124,7 +93,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     producer_name: ONNX_PRODUCER,
     producer_version: String(m.version),
-    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx`,
+    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx${qdq ? ` as a QDQ model of its int8 module (${qdq.byModule.size} int8 ops, cocodiff's ${opts.int8!.calibration.method} calibration; not onnxruntime's quantiser)` : ''}`,
     graph: {
       name: 'ctrgcn',
       node: g.nodes,
@@ -140,6 +109,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
       { key: 'cocodiff.input', value: JSON.stringify({ order: 'N, C, T, V, M', ...m.input }) },
       { key: 'cocodiff.preprocessing', value: JSON.stringify(m.preprocessing) },
       { key: 'cocodiff.weightsSha256', value: m.weightsSha256 },
+      ...(opts.int8 ? [{ key: 'cocodiff.int8', value: JSON.stringify({ ...opts.int8.calibration, int8Ops: qdq!.byModule.size, weights: 'int8, symmetric, per output channel', activations: 'uint8, per tensor', f32Ops: INT8_F32_OPS }) }] : []),
     ],
   };
   const type = modelProto();
@@ -147,7 +117,8 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
   return { bytes, operators: g.operators, inputName: 'input', outputName: graph.output, inputShape: [N, C, T, V, M] };
 }
 
-function emit(g: GraphBuilder, graph: Graph, op: Op): void {
+/** Writes one IR op; with `qdq`, the convs the .wasm runs in int8 read dequantised codes. */
+function emit(g: GraphBuilder, graph: Graph, op: Op, qdq?: QdqWriter): void {
   const { C, T, V, M } = graph.input;
   switch (op.kind) {
     case 'input': {
@@ -163,7 +134,12 @@ function emit(g: GraphBuilder, graph: Graph, op: Op): void {
     }
     case 'conv': {
       if (op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused epilogue (a lowered graph?)`);
-      g.node('Conv', [op.in, g.weight(`${op.out}.weight`, [op.cout, op.cin, op.K, 1], op.weight), g.weight(`${op.out}.bias`, [op.cout], op.bias)], op.out, [
+      const dims: [number, number, number, number] = [op.cout, op.cin, op.K, 1];
+      const quant = qdq?.quantOf(op.module);
+      const [input, weight] = quant
+        ? [qdq!.input(op.in, quant), qdq!.weight(op.out, quant, 0, dims)]
+        : [op.in, g.weight(`${op.out}.weight`, dims, op.weight)];
+      g.node('Conv', [input, weight, g.weight(`${op.out}.bias`, [op.cout], op.bias)], op.out, [
         ints('kernel_shape', [op.K, 1]), ints('strides', [op.stride, 1]), ints('dilations', [op.dilation, 1]), ints('pads', [op.pad, 0, op.pad, 0]),
       ]);
       return;
@@ -181,15 +157,29 @@ function emit(g: GraphBuilder, graph: Graph, op: Op): void {
       g.node('Concat', op.ins, op.out, [int('axis', 1)]);
       return;
     case 'maxpool':
-      if (op.scale || op.shift || op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused affine or epilogue (a lowered graph?)`);
-      // ONNX pads a max-pool with -inf, as PyTorch does: the padding never wins.
-      g.node('MaxPool', [op.in], op.out, [ints('kernel_shape', [3, 1]), ints('strides', [op.stride, 1]), ints('pads', [1, 0, 1, 0])]);
+      if (op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused epilogue (a lowered graph?)`);
+      if (Boolean(op.scale) !== Boolean(op.shift)) throw new Error(`onnx export: ${op.out} has half an affine`);
+      {
+        // ONNX pads a max-pool with -inf, as PyTorch does: the padding never wins.
+        const pooled = g.node('MaxPool', [op.in], op.scale ? `${op.out}.max` : op.out, [ints('kernel_shape', [3, 1]), ints('strides', [op.stride, 1]), ints('pads', [1, 0, 1, 0])]);
+        if (!op.scale || !op.shift) return;
+        // The batch-norm after it, folded (QDQ export): a per-channel affine after the max.
+        const c = op.scale.length;
+        g.node('Add', [g.node('Mul', [pooled, g.weight(`${op.out}.scale`, [c, 1, 1], op.scale)], `${op.out}.scaled`), g.weight(`${op.out}.shift`, [c, 1, 1], op.shift)], op.out);
+      }
       return;
     case 'ctrgc': {
       if (op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused epilogue (a lowered graph?)`);
       const alpha = g.weight(`${op.out}.alpha`, [1], Float32Array.of(op.alpha));
-      const pointwise = (name: string, input: string, cout: number, cin: number, w: Float32Array, b: Float32Array): string =>
-        g.node('Conv', [input, g.weight(`${name}.weight`, [cout, cin, 1, 1], w), g.weight(`${name}.bias`, [cout], b)], name, [ints('kernel_shape', [1, 1])]);
+      const conv3Quant = qdq?.quantOf(op.module);
+      /** A 1×1 conv; `subset` set: conv3 of that subset, in int8 where the .wasm runs it so. */
+      const pointwise = (name: string, input: string, cout: number, cin: number, w: Float32Array, b: Float32Array, subset?: number): string => {
+        const dims: [number, number, number, number] = [cout, cin, 1, 1];
+        const [x, weight] = conv3Quant && subset !== undefined
+          ? [qdq!.input(input, conv3Quant), qdq!.weight(name, conv3Quant, subset * cout, dims)]
+          : [input, g.weight(`${name}.weight`, dims, w)];
+        return g.node('Conv', [x, weight, g.weight(`${name}.bias`, [cout], b)], name, [ints('kernel_shape', [1, 1])]);
+      };
       const parts = op.subsets.map((s, i) => {
         const p = `${op.out}.subset${i}`;
         // Relation of joints u and v from the time means of two projections: tanh(q[u] − k[v]).
@@ -199,7 +189,7 @@ function emit(g: GraphBuilder, graph: Graph, op: Op): void {
         const relation = g.node('Tanh', [g.node('Sub', [qu, k], `${p}.q_minus_k`)], `${p}.relation`); // [B, R, U, V]
         const refined = g.node('Mul', [pointwise(`${p}.conv4`, relation, op.cout, op.rel, s.w4, s.b4), alpha], `${p}.refined`);
         const topology = g.node('Add', [refined, g.weight(`${p}.PA`, [V, V], s.pa)], `${p}.topology`); // [B, C, U, V]
-        const features = pointwise(`${p}.conv3`, op.in, op.cout, op.cin, s.w3, s.b3); // [B, C, T, V]
+        const features = pointwise(`${p}.conv3`, op.in, op.cout, op.cin, s.w3, s.b3, i); // [B, C, T, V]
         // out[t, u] = Σ_v features[t, v] · topology[u, v]
         return g.node('MatMul', [features, g.node('Transpose', [topology], `${p}.topology_vu`, [ints('perm', [0, 1, 3, 2])])], `${p}.out`);
       });

@@ -1,7 +1,7 @@
 /**
  * The part of ONNX's protobuf schema the exporter writes, with ONNX's own field numbers (they are the
  * format: onnx/onnx.proto, IR version 7+). Only the messages and fields a graph of dense float32
- * tensors needs; protobufjs parses this text once and encodes the model.
+ * tensors (and the 8-bit codes of a QDQ model) needs; protobufjs parses this text once and encodes the model.
  */
 import protobuf from 'protobufjs';
 
@@ -73,7 +73,7 @@ message GraphProto {
 }
 
 message TensorProto {
-  enum DataType { UNDEFINED = 0; FLOAT = 1; INT32 = 6; INT64 = 7; }
+  enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT8 = 3; INT32 = 6; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   repeated float float_data = 4 [packed = true];
@@ -113,6 +113,6 @@ export function modelProto(): protobuf.Type {
 }
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 /** AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;

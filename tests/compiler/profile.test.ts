@@ -6,7 +6,8 @@ import { benchArtifact } from '../../compiler/bench.ts';
 import { compileModule } from '../../compiler/index.ts';
 import { loadArtifact } from '../../compiler/load.ts';
 import { instantiateNetwork } from '../../compiler/verify.ts';
-import { onnxRuntimeBenchPeer } from '../../cli/onnxruntime-peer.ts';
+import { onnxRuntimeBenchPeer, ORT_INT8_PEER } from '../../cli/onnxruntime-peer.ts';
+import type { Graph } from '../../compiler/ir.ts';
 import { tfjsBenchPeer } from '../../trainer/model/reference.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
 
@@ -49,7 +50,8 @@ describe('profiling build and bench', () => {
   it('bench prints the latency table, per-layer and per-kernel breakdowns', async () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
     const int8 = { inputs: [1, 2, 3].map((seed) => randomInput(3 * 32 * 25 * 2, seed)), method: 'minmax' as const };
-    const { rows, layers, kernels, baselineKernels, int8Kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)], baseline: earlier, int8 });
+    const int8Peers = (lowered: Graph) => [onnxRuntimeBenchPeer(artifact, 3, 1, { lowered, calibration: { method: int8.method, samples: 3 } })];
+    const { rows, layers, kernels, baselineKernels, int8Kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)], baseline: earlier, int8, int8Peers });
     const names = rows.map((r) => r.name);
     for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
     // onnxruntime-web (a dev dependency) ran the exported ONNX model on the same input as the .wasm.
@@ -57,11 +59,17 @@ describe('profiling build and bench', () => {
     expect(ort.value).toMatch(/^\d+\.\d ms$/);
     expect(Number(ort.note!.match(/logits within (\S+) of the \.wasm's/)![1])).toBeLessThan(1e-4);
     expect(rows.find((r) => r.name === '.wasm size')!.note).toMatch(/^code section \d+\.\d kB, data section \d+\.\d kB/);
-    // --int8: the int8 build timed against f32 and against each peer; onnxruntime-web's int8 is stated missing.
+    // --int8: the int8 build timed against f32 and against each peer, and onnxruntime-web on the QDQ model of the same codes.
     expect(rows.find((r) => r.name === '.wasm int8 SIMD')!.note).toMatch(/^\d+\.\d\d× faster than f32 SIMD \(median of per-round ratios, quartiles \d+\.\d\d–\d+\.\d\d\); logits within \S+ of f32's .*; data section \d+\.\d kB vs \d+\.\d kB$/);
     expect(ort.note).toMatch(/, \.wasm int8 \S+ \d+\.\d\d× \(quartiles /);
     expect(int8Kernels!.map((k) => k.name)).toEqual(expect.arrayContaining(['int8 conv 1×1', 'ctrgc conv3 int8', 'ctrgc aggregate']));
-    expect(rows.find((r) => r.name === 'onnxruntime-web int8')).toMatchObject({ value: 'n/a', note: expect.stringMatching(/^missing: /) });
+    const ortInt8 = rows.find((r) => r.name === ORT_INT8_PEER)!;
+    expect(ortInt8.value).toMatch(/^\d+\.\d ms$/);
+    expect(ortInt8.note).toMatch(/^\.wasm int8 \S+ is \d+\.\d\d× faster \(median of per-round ratios, quartiles \d+\.\d\d–\d+\.\d\d\); its f32 model takes \d+\.\d\d× its int8 time \(quartiles /);
+    expect(ortInt8.note).toContain('written by cocodiff\'s export-onnx --int8 with cocodiff\'s minmax calibration, not by onnxruntime\'s Python quantiser');
+    const [toInt8, toF32] = ortInt8.note!.match(/logits within (\S+) of the \.wasm int8 SIMD's \(same codes and scales\), (\S+) of the f32 \.wasm's; argmax the same as the int8 \.wasm's/)!.slice(1).map(Number);
+    expect(toInt8).toBeLessThan(1e-3);
+    expect(toF32).toBeGreaterThan(toInt8);
     // The same compiler's build as the baseline: same answers, and every kernel family side by side.
     expect(rows.find((r) => r.name === 'baseline logits')!.value).toBe('bit-identical');
     expect(rows.find((r) => r.name === '.wasm SIMD, baseline')!.note).toMatch(/takes \d+\.\d+× the baseline's time/);
