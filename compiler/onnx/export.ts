@@ -22,12 +22,13 @@
 import type { Artifact } from '../../common/artifact.ts';
 import { OptionError } from 'cocodiff-runtime/shared/errors';
 import type { FileKind } from '../../common/output-file.ts';
-import type { Graph, Op } from '../ir.ts';
+import type { Graph, Op, WeightCodes } from '../ir.ts';
 import { buildGraph } from '../load.ts';
 import type { CalibrationMethod } from '../int8/calibrate.ts';
 import { foldBatchNorm } from '../passes/fold-batchnorm.ts';
-import { INT8_F32_OPS } from '../passes/quantise.ts';
-import { QdqWriter, quantisedByModule } from './qdq.ts';
+import { foldConstants } from '../passes/fold-constants.ts';
+import { INT8_F32_OPS, INT8_F32_OPS_WEIGHT_CODES } from '../passes/quantise.ts';
+import { int8FormsByModule, QdqWriter, type SubsetCodes } from './qdq.ts';
 import { DataType, modelProto } from './schema.ts';
 import { GraphBuilder, int, ints } from './builder.ts';
 
@@ -55,7 +56,8 @@ export interface OnnxExportOptions {
   /**
    * A QDQ model of the int8 module (qdq.ts): `lowered` is the quantised graph the .wasm is generated
    * from (compiler/index.ts int8Graph, c2 format), whose codes and scales the model carries; every
-   * batch-norm is then folded into its producer, as the compiler folds it before quantising.
+   * batch-norm is then folded into its producer, and CTR-GC's alpha into conv4, as the compiler folds
+   * them before quantising.
    */
   int8?: { lowered: Graph; calibration: { method: CalibrationMethod; samples: number } };
 }
@@ -76,11 +78,13 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
     throw new OptionError('batch', `expected a positive integer, found ${opts.batch}`);
   }
   const semantic = buildGraph(artifact);
-  const graph = opts.int8 ? foldBatchNorm(semantic) : semantic;
+  // With int8, the folds the compiler makes before quantising (batch-norms into their producers, CTR-GC's
+  // alpha into conv4), so that each weight is the one the int8 module's codes stand for.
+  const graph = opts.int8 ? foldConstants(foldBatchNorm(semantic)) : semantic;
   const { C, T, V, M } = graph.input;
   const K = graph.numClasses;
   const g = new GraphBuilder();
-  const qdq = opts.int8 ? new QdqWriter(g, quantisedByModule(opts.int8.lowered)) : undefined;
+  const qdq = opts.int8 ? new QdqWriter(g, int8FormsByModule(opts.int8.lowered)) : undefined;
   for (const op of graph.ops) emit(g, graph, op, qdq);
   qdq?.checkAllUsed();
 
@@ -93,7 +97,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     producer_name: ONNX_PRODUCER,
     producer_version: String(m.version),
-    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx${qdq ? ` as a QDQ model of its int8 module (${qdq.byModule.size} int8 ops, cocodiff's ${opts.int8!.calibration.method} calibration; not onnxruntime's quantiser)` : ''}`,
+    doc_string: `CTR-GCN (${m.backbone.channels.length} units [${m.backbone.channels}]) + classifier, ${K} classes, exported by cocodiff export-onnx${qdq ? ` as a QDQ model of its int8 module (${qdq.forms.quant.size} int8 ops, cocodiff's ${opts.int8!.calibration.method} calibration; not onnxruntime's quantiser)` : ''}`,
     graph: {
       name: 'ctrgcn',
       node: g.nodes,
@@ -109,7 +113,7 @@ export function exportOnnx(artifact: Artifact, opts: OnnxExportOptions = {}): On
       { key: 'cocodiff.input', value: JSON.stringify({ order: 'N, C, T, V, M', ...m.input }) },
       { key: 'cocodiff.preprocessing', value: JSON.stringify(m.preprocessing) },
       { key: 'cocodiff.weightsSha256', value: m.weightsSha256 },
-      ...(opts.int8 ? [{ key: 'cocodiff.int8', value: JSON.stringify({ ...opts.int8.calibration, int8Ops: qdq!.byModule.size, weights: 'int8, symmetric, per output channel', activations: 'uint8, per tensor', f32Ops: INT8_F32_OPS }) }] : []),
+      ...(opts.int8 ? [{ key: 'cocodiff.int8', value: JSON.stringify({ ...opts.int8.calibration, int8Ops: qdq!.forms.quant.size, weights: 'int8, symmetric, per output channel', activations: 'uint8, per tensor', f32Ops: qdq!.forms.codes.size ? INT8_F32_OPS_WEIGHT_CODES : INT8_F32_OPS }) }] : []),
     ],
   };
   const type = modelProto();
@@ -136,9 +140,10 @@ function emit(g: GraphBuilder, graph: Graph, op: Op, qdq?: QdqWriter): void {
       if (op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused epilogue (a lowered graph?)`);
       const dims: [number, number, number, number] = [op.cout, op.cin, op.K, 1];
       const quant = qdq?.quantOf(op.module);
+      const codes = quant ? undefined : qdq?.convCodes(op.module);
       const [input, weight] = quant
         ? [qdq!.input(op.in, quant), qdq!.weight(op.out, quant, 0, dims)]
-        : [op.in, g.weight(`${op.out}.weight`, dims, op.weight)];
+        : [op.in, codes ? qdq!.weight(op.out, codes, 0, dims) : g.weight(`${op.out}.weight`, dims, op.weight)];
       g.node('Conv', [input, weight, g.weight(`${op.out}.bias`, [op.cout], op.bias)], op.out, [
         ints('kernel_shape', [op.K, 1]), ints('strides', [op.stride, 1]), ints('dilations', [op.dilation, 1]), ints('pads', [op.pad, 0, op.pad, 0]),
       ]);
@@ -172,24 +177,29 @@ function emit(g: GraphBuilder, graph: Graph, op: Op, qdq?: QdqWriter): void {
       if (op.relu || op.residual || op.outOffset) throw new Error(`onnx export: ${op.out} has a fused epilogue (a lowered graph?)`);
       const alpha = g.weight(`${op.out}.alpha`, [1], Float32Array.of(op.alpha));
       const conv3Quant = qdq?.quantOf(op.module);
-      /** A 1×1 conv; `subset` set: conv3 of that subset, in int8 where the .wasm runs it so. */
-      const pointwise = (name: string, input: string, cout: number, cin: number, w: Float32Array, b: Float32Array, subset?: number): string => {
+      const subsetCodes = qdq?.subsetCodes(op.module);
+      /**
+       * A 1×1 conv; `conv3Of` set: conv3 of that subset, in int8 where the .wasm runs it so. Otherwise its
+       * weights come from their int8 codes where the .wasm stores them so.
+       */
+      const pointwise = (name: string, input: string, cout: number, cin: number, w: Float32Array, b: Float32Array, codes: WeightCodes | undefined, conv3Of?: number): string => {
         const dims: [number, number, number, number] = [cout, cin, 1, 1];
-        const [x, weight] = conv3Quant && subset !== undefined
-          ? [qdq!.input(input, conv3Quant), qdq!.weight(name, conv3Quant, subset * cout, dims)]
-          : [input, g.weight(`${name}.weight`, dims, w)];
+        const [x, weight] = conv3Quant && conv3Of !== undefined
+          ? [qdq!.input(input, conv3Quant), qdq!.weight(name, conv3Quant, conv3Of * cout, dims)]
+          : [input, codes ? qdq!.weight(name, codes, 0, dims) : g.weight(`${name}.weight`, dims, w)];
         return g.node('Conv', [x, weight, g.weight(`${name}.bias`, [cout], b)], name, [ints('kernel_shape', [1, 1])]);
       };
       const parts = op.subsets.map((s, i) => {
         const p = `${op.out}.subset${i}`;
+        const codes: Partial<SubsetCodes> = subsetCodes?.[i] ?? {};
         // Relation of joints u and v from the time means of two projections: tanh(q[u] − k[v]).
-        const q = g.node('ReduceMean', [pointwise(`${p}.conv1`, op.in, op.rel, op.cin, s.w1, s.b1)], `${p}.q`, [ints('axes', [2]), int('keepdims', 1)]); // [B, R, 1, V]
-        const k = g.node('ReduceMean', [pointwise(`${p}.conv2`, op.in, op.rel, op.cin, s.w2, s.b2)], `${p}.k`, [ints('axes', [2]), int('keepdims', 1)]);
+        const q = g.node('ReduceMean', [pointwise(`${p}.conv1`, op.in, op.rel, op.cin, s.w1, s.b1, codes.w1)], `${p}.q`, [ints('axes', [2]), int('keepdims', 1)]); // [B, R, 1, V]
+        const k = g.node('ReduceMean', [pointwise(`${p}.conv2`, op.in, op.rel, op.cin, s.w2, s.b2, codes.w2)], `${p}.k`, [ints('axes', [2]), int('keepdims', 1)]);
         const qu = g.node('Transpose', [q], `${p}.q_u`, [ints('perm', [0, 1, 3, 2])]); // [B, R, V, 1]
         const relation = g.node('Tanh', [g.node('Sub', [qu, k], `${p}.q_minus_k`)], `${p}.relation`); // [B, R, U, V]
-        const refined = g.node('Mul', [pointwise(`${p}.conv4`, relation, op.cout, op.rel, s.w4, s.b4), alpha], `${p}.refined`);
+        const refined = g.node('Mul', [pointwise(`${p}.conv4`, relation, op.cout, op.rel, s.w4, s.b4, codes.w4), alpha], `${p}.refined`);
         const topology = g.node('Add', [refined, g.weight(`${p}.PA`, [V, V], s.pa)], `${p}.topology`); // [B, C, U, V]
-        const features = pointwise(`${p}.conv3`, op.in, op.cout, op.cin, s.w3, s.b3, i); // [B, C, T, V]
+        const features = pointwise(`${p}.conv3`, op.in, op.cout, op.cin, s.w3, s.b3, codes.w3, i); // [B, C, T, V]
         // out[t, u] = Σ_v features[t, v] · topology[u, v]
         return g.node('MatMul', [features, g.node('Transpose', [topology], `${p}.topology_vu`, [ints('perm', [0, 1, 3, 2])])], `${p}.out`);
       });

@@ -12,26 +12,42 @@
  *           pair per tensor and scale however many convs read it (the .wasm codes a tensor once)
  *   output  f32, no QuantizeLinear: the .wasm keeps activations f32 between ops (bias, residual add and
  *           ReLU in its f32 epilogue), so a Q there would round what the .wasm does not
- * and what the .wasm keeps f32 (passes/quantise.ts INT8_F32_OPS: the CTR-GC topology, conv4, the
- * aggregation, convs of fewer than 8 input channels, data batch-norm, pooling, classifier) has no Q/DQ.
+ * and what the .wasm computes in f32 (passes/quantise.ts INT8_F32_OPS: the CTR-GC topology, conv4, the
+ * aggregation, convs of fewer than 8 input channels, data batch-norm, pooling, classifier) has no
+ * activation Q/DQ. Where such a conv's weights are stored as int8 codes (the weight-only int8 of
+ * INT8_F32_OPS_WEIGHT_CODES: CTR-GC conv1/conv2/conv4, the first layer's convs), its weight is those
+ * codes through a DequantizeLinear too, so ONNX computes with the very f32 values the .wasm expands.
  */
-import type { Graph, Quantised } from '../ir.ts';
+import type { CtrgcSubset, Graph, Quantised, WeightCodes } from '../ir.ts';
+
+/** A CTR-GC subset's weight codes (conv1/conv2/conv4, and conv3 where it stays f32). */
+export type SubsetCodes = NonNullable<CtrgcSubset['weightCodes']>;
 import { int, type GraphBuilder } from './builder.ts';
 import { DataType } from './schema.ts';
 
-/** The int8 form of each exported conv, by module: a conv's quant, a CTR-GC's conv3Quant (all subsets). */
-export function quantisedByModule(lowered: Graph): Map<string, Quantised> {
-  const byModule = new Map<string, Quantised>();
+/** What the quantise pass made of each module: the int8 form of its conv (a CTR-GC's conv3, all subsets), or its weight codes. */
+export interface Int8Forms {
+  quant: Map<string, Quantised>;
+  /** A conv's weight codes, or a CTR-GC's per subset. */
+  codes: Map<string, WeightCodes | SubsetCodes[]>;
+}
+
+/** The int8 forms of the lowered graph's convs, by module. */
+export function int8FormsByModule(lowered: Graph): Int8Forms {
+  const forms: Int8Forms = { quant: new Map(), codes: new Map() };
   for (const op of lowered.ops) {
     if (op.kind !== 'conv' && op.kind !== 'ctrgc') continue;
+    if (forms.quant.has(op.module) || forms.codes.has(op.module)) throw new Error(`onnx export: two lowered ops compute ${op.module}`);
     const quant = op.kind === 'conv' ? op.quant : op.conv3Quant;
-    if (!quant) continue;
-    // ONNX's activation type is uint8 (0..255): the SIMD build's 8-bit codes, not relaxed SIMD's 7-bit ones.
-    if (quant.format !== 'c2') throw new Error(`onnx export: ${op.module} is quantised in the ${quant.format} format; the QDQ model takes c2 (8-bit) codes`);
-    if (byModule.has(op.module)) throw new Error(`onnx export: two int8 ops compute ${op.module}`);
-    byModule.set(op.module, quant);
+    if (quant) {
+      // ONNX's activation type is uint8 (0..255): the SIMD build's 8-bit codes, not relaxed SIMD's 7-bit ones.
+      if (quant.format !== 'c2') throw new Error(`onnx export: ${op.module} is quantised in the ${quant.format} format; the QDQ model takes c2 (8-bit) codes`);
+      forms.quant.set(op.module, quant);
+    }
+    const codes = op.kind === 'conv' ? op.weightCodes : op.subsets.every((s) => s.weightCodes) ? op.subsets.map((s) => s.weightCodes!) : undefined;
+    if (codes) forms.codes.set(op.module, codes);
   }
-  return byModule;
+  return forms;
 }
 
 /** Writes the Q/DQ nodes and int8 initializers of the int8 convs into a GraphBuilder. */
@@ -40,13 +56,31 @@ export class QdqWriter {
   private readonly inputs = new Map<string, string>();
   private readonly used = new Set<string>();
 
-  constructor(private readonly g: GraphBuilder, readonly byModule: ReadonlyMap<string, Quantised>) {}
+  constructor(private readonly g: GraphBuilder, readonly forms: Int8Forms) {}
 
   /** The int8 form of `module`'s conv, if the .wasm runs it in int8 (marked used: `checkAllUsed`). */
   quantOf(module: string): Quantised | undefined {
-    const q = this.byModule.get(module);
+    const q = this.forms.quant.get(module);
     if (q) this.used.add(module);
     return q;
+  }
+
+  /** The weight codes of `module`'s f32 conv, if the .wasm stores them so. */
+  convCodes(module: string): WeightCodes | undefined {
+    const c = this.codesOf(module);
+    return c && !Array.isArray(c) ? c : undefined;
+  }
+
+  /** The weight codes of `module`'s CTR-GC subsets, if the .wasm stores them so. */
+  subsetCodes(module: string): SubsetCodes[] | undefined {
+    const c = this.codesOf(module);
+    return Array.isArray(c) ? c : undefined;
+  }
+
+  private codesOf(module: string): WeightCodes | SubsetCodes[] | undefined {
+    const c = this.forms.codes.get(module);
+    if (c) this.used.add(`${module}\u0000codes`);
+    return c;
   }
 
   /** `tensor` as the int8 op sees it: its codes dequantised; made once per tensor and scale. */
@@ -64,10 +98,10 @@ export class QdqWriter {
   }
 
   /**
-   * Output channels [from, from + cout) of a quantised weight as a dequantised [cout, cin, K, 1] tensor
+   * Output channels [from, from + cout) of an int8 weight as a dequantised [cout, cin, K, 1] tensor
    * (a CTR-GC's subsets share one Quantised, subset-major).
    */
-  weight(name: string, q: Quantised, from: number, dims: [number, number, number, number]): string {
+  weight(name: string, q: WeightCodes, from: number, dims: [number, number, number, number]): string {
     const [cout] = dims;
     const per = dims[1] * dims[2] * dims[3];
     const codes = this.g.bytes(`${name}.weight_quantized`, dims, DataType.INT8, q.q.subarray(from * per, (from + cout) * per));
@@ -76,10 +110,10 @@ export class QdqWriter {
     return this.g.node('DequantizeLinear', [codes, scale, zero], `${name}.weight`, [int('axis', 0)]);
   }
 
-  /** Every int8 op of the lowered graph found its conv in the export (else the two graphs drifted apart). */
+  /** Every int8 op and weight code of the lowered graph found its conv in the export (else the two graphs drifted apart). */
   checkAllUsed(): void {
-    const missed = [...this.byModule.keys()].filter((m) => !this.used.has(m));
-    if (missed.length) throw new Error(`onnx export: the int8 ops ${missed.join(', ')} have no conv in the exported graph`);
+    const missed = [...this.forms.quant.keys(), ...[...this.forms.codes.keys()].map((m) => `${m}\u0000codes`)].filter((m) => !this.used.has(m));
+    if (missed.length) throw new Error(`onnx export: the int8 ops or weight codes of ${missed.map((m) => m.replace('\u0000codes', ' (codes)')).join(', ')} have no conv in the exported graph`);
   }
 
   private countFor(tensor: string): number {
