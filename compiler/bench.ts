@@ -189,6 +189,8 @@ export interface BenchResult {
   kernels: BenchRow[];
   /** The module that was timed (SIMD, the shipped ABI), for streaming figures. */
   module: { wasm: Uint8Array; sidecar: CompiledSidecar };
+  /** With `int8`: the faster int8 build (for the streaming figure). */
+  int8Module?: { wasm: Uint8Array; sidecar: CompiledSidecar; label: string };
   /** With a baseline profiling build: per kernel family, this build's and the baseline's share of the micro-kernel. */
   baselineKernels?: BenchRow[];
   /** With `int8`: the per-kernel table of the int8 SIMD build. */
@@ -301,7 +303,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   log('profiling each step ...');
   const { layers, kernels, baselineKernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak, opts.baseline?.profile);
   const int8Kernels = int8 ? (await profileSteps(artifact, graph, x, runs, variants[0].peak, undefined, { ...opts.int8!, ranges: int8.ranges })).kernels : undefined;
-  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar } };
+  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar }, int8Module: int8 && { ...int8.module, label: int8.label } };
 }
 
 /**
@@ -317,7 +319,7 @@ async function benchInt8(
   const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
   log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
   const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
-  const builds: Array<{ label: string; infer: () => void; ms: number }> = [];
+  const builds: Array<Omit<Int8Bench, 'ranges' | 'sameCodes'>> = [];
   let sameCodes: Int8Bench['sameCodes'] | undefined;
   for (const v of f32) {
     log(`compiling int8 (${v.label}) ...`);
@@ -334,7 +336,7 @@ async function benchInt8(
       name: `.wasm int8 ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${median(ours).toFixed(1)} ms`,
       note: `${medianRatio(theirs, ours).toFixed(2)}× faster than f32 ${v.label} (median of per-round ratios, quartiles ${ratioQuartiles(theirs, ours)}); logits within ${diff.toExponential(1)} of f32's (${(100 * diff / spread).toFixed(2)} % of their spread), argmax ${same ? 'the same' : 'different'}; data section ${(sectionSizes(built.wasm).data / 1000).toFixed(1)} kB vs ${(f32Data / 1000).toFixed(1)} kB`,
     });
-    builds.push({ label: v.label, infer, ms: median(ours) });
+    builds.push({ label: v.label, infer, ms: median(ours), module: { wasm: built.wasm, sidecar: built.sidecar } });
     if (v.label === 'SIMD') sameCodes = { graph: built.graph, logits: a };
   }
   return { ...builds.reduce((p, q) => (q.ms < p.ms ? q : p)), ranges, sameCodes: sameCodes! };
@@ -373,6 +375,7 @@ interface Int8Bench {
   label: string;
   infer: () => void;
   ms: number;
+  module: { wasm: Uint8Array; sidecar: CompiledSidecar };
   ranges: TensorRanges;
   sameCodes: { graph: Graph; logits: Float32Array };
 }

@@ -46,7 +46,7 @@ export function register(program: Command): void {
         ? { name: ORT_INT8_PEER, rounds, load: async () => ({ skipped: `left out with --threads ${f.threads}: onnxruntime-web runs ${f.threads} threads in this process (it fixes its thread count once)` }) }
         : onnxRuntimeBenchPeer(artifact, rounds, 1, { lowered, calibration: { method: int8.method, samples: int8.inputs.length } })]);
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
-      const { rows, layers, kernels, baselineKernels, int8Kernels, module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
+      const { rows, layers, kernels, baselineKernels, int8Kernels, module, int8Module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
       const threadRows = f.threads && f.threads > 1
         ? await benchThreads(artifact, graph, { threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l) })
         : undefined;
@@ -70,7 +70,11 @@ export function register(program: Command): void {
         console.log(formatTable(baselineKernels));
       }
       const streaming = await benchStreamModule(module.wasm, { stride, sidecar: module.sidecar });
-      console.log('\n' + formatStreamBench(dir, streaming).join('\n'));
+      console.log('\n' + formatStreamBench(`${dir}, .wasm SIMD`, streaming).join('\n'));
+      if (int8Module) {
+        const int8Streaming = await benchStreamModule(int8Module.wasm, { stride, sidecar: int8Module.sidecar });
+        console.log('\n' + formatStreamBench(`${dir}, .wasm int8 ${int8Module.label}`, int8Streaming).join('\n'));
+      }
     });
 }
 

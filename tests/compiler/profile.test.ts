@@ -51,7 +51,7 @@ describe('profiling build and bench', () => {
     const { artifact, graph } = await loadArtifact(join(dir, 'model'));
     const int8 = { inputs: [1, 2, 3].map((seed) => randomInput(3 * 32 * 25 * 2, seed)), method: 'minmax' as const };
     const int8Peers = (lowered: Graph) => [onnxRuntimeBenchPeer(artifact, 3, 1, { lowered, calibration: { method: int8.method, samples: 3 } })];
-    const { rows, layers, kernels, baselineKernels, int8Kernels } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)], baseline: earlier, int8, int8Peers });
+    const { rows, layers, kernels, baselineKernels, int8Kernels, int8Module } = await benchArtifact(artifact, graph, { runs: 3, peers: [tfjsBenchPeer(artifact, 'wasm', 3), onnxRuntimeBenchPeer(artifact, 3)], baseline: earlier, int8, int8Peers });
     const names = rows.map((r) => r.name);
     for (const n of ['.wasm SIMD', 'tfjs wasm', 'model', 'GFLOP/s .wasm SIMD', 'GFLOP/s micro-kernel SIMD', '.wasm size', 'linear memory', 'compile time']) expect(names).toContain(n);
     // onnxruntime-web (a dev dependency) ran the exported ONNX model on the same input as the .wasm.
@@ -63,6 +63,9 @@ describe('profiling build and bench', () => {
     expect(rows.find((r) => r.name === '.wasm int8 SIMD')!.note).toMatch(/^\d+\.\d\d× faster than f32 SIMD \(median of per-round ratios, quartiles \d+\.\d\d–\d+\.\d\d\); logits within \S+ of f32's .*; data section \d+\.\d kB vs \d+\.\d kB$/);
     expect(ort.note).toMatch(/, \.wasm int8 \S+ \d+\.\d\d× \(quartiles /);
     expect(int8Kernels!.map((k) => k.name)).toEqual(expect.arrayContaining(['int8 conv 1×1', 'ctrgc conv3 int8', 'ctrgc aggregate']));
+    // The faster int8 build comes back for the streaming figure: an int8 module, not the f32 one.
+    expect(int8Module!.sidecar.int8).toBeDefined();
+    expect(rows.find((r) => r.name === `.wasm int8 ${int8Module!.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`)).toBeDefined();
     const ortInt8 = rows.find((r) => r.name === ORT_INT8_PEER)!;
     expect(ortInt8.value).toMatch(/^\d+\.\d ms$/);
     expect(ortInt8.note).toMatch(/^\.wasm int8 \S+ is \d+\.\d\d× faster \(median of per-round ratios, quartiles \d+\.\d\d–\d+\.\d\d\); its f32 model takes \d+\.\d\d× its int8 time \(quartiles /);

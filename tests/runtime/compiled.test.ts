@@ -95,3 +95,21 @@ it('reports streaming figures for the benchmark', () => {
   expect(recognizer.options.stride).toBe(8);
   expect(recognizer.stats().validFrames).toBe(0); // left reset
 });
+
+it('streams one actor by default, the other person slots empty (the issue\'s streaming setting)', () => {
+  const { persons: M, joints: V, coords: C } = recognizer.info;
+  expect(M).toBeGreaterThan(1);
+  const pushed: Float32Array[] = [];
+  const push = recognizer.push.bind(recognizer);
+  recognizer.push = ((frame: Float32Array) => { pushed.push(Float32Array.from(frame)); return push(frame); }) as typeof recognizer.push;
+  try {
+    const one = benchStream(recognizer, { stride: 8, inferences: 2 });
+    expect([one.actors, one.persons]).toEqual([1, M]);
+    expect(pushed.every((f) => f.subarray(V * C).every((v) => v === 0) && f.subarray(0, V * C).some((v) => v !== 0))).toBe(true);
+    pushed.length = 0;
+    expect(benchStream(recognizer, { stride: 8, inferences: 2, actors: M }).actors).toBe(M);
+    expect(pushed.every((f) => f.subarray((M - 1) * V * C).some((v) => v !== 0))).toBe(true);
+  } finally {
+    recognizer.push = push;
+  }
+});
