@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { Recognizer } from 'cocodiff-runtime';
 import type { Artifact } from '../common/artifact.ts';
 import { benchInput, median, medianRatio, ratioQuartiles, timeRoundsAsync, type BenchPeer, type BenchRow } from '../compiler/bench.ts';
-import { compileModule } from '../compiler/index.ts';
+import { compileModule, type CompileOptions } from '../compiler/index.ts';
 import type { Graph } from '../compiler/ir.ts';
 
 /** OS threads of this process (Linux; undefined elsewhere): tells whether a peer really started its threads. */
@@ -20,36 +20,47 @@ export function osThreads(): number | undefined {
   }
 }
 
+/**
+ * The rows: each build (f32 SIMD, and int8 SIMD when `int8` is given) on one thread and on `threads`,
+ * then the peer against the f32 one; every call of a round in turns.
+ */
 export async function benchThreads(
-  artifact: Artifact, graph: Graph, opts: { threads: number; runs: number; peer: BenchPeer; log: (line: string) => void },
+  artifact: Artifact, graph: Graph, opts: { threads: number; runs: number; peer: BenchPeer; int8?: CompileOptions['int8']; log: (line: string) => void },
 ): Promise<BenchRow[]> {
   const { threads, runs, log } = opts;
   const x = benchInput(artifact);
-  log(`compiling (SIMD, ${threads} threads) ...`);
-  const one = await Recognizer.load((await compileModule(artifact, graph)).wasm);
-  const many = await Recognizer.load((await compileModule(artifact, graph, { threads })).wasm);
+  const builds: Array<{ label: string; one: Recognizer; many: Recognizer }> = [];
   const rows: BenchRow[] = [];
   try {
+    for (const [label, compile] of [['SIMD', {}], ...(opts.int8 ? [['int8 SIMD', { int8: opts.int8 }] as const] : [])] as const) {
+      log(`compiling (${label}, 1 and ${threads} threads) ...`);
+      const one = await Recognizer.load((await compileModule(artifact, graph, compile)).wasm);
+      builds.push({ label, one, many: await Recognizer.load((await compileModule(artifact, graph, { ...compile, threads })).wasm) });
+    }
     const logits = (r: Recognizer): Float32Array => (r.inferInput(x), r.lastLogits());
-    const a = logits(one);
-    const b = logits(many);
-    const differ = a.filter((v, i) => !Object.is(v, b[i])).length;
     log(`timing 1 and ${threads} threads and ${opts.peer.name} in turns ...`);
     const before = osThreads();
     const loaded = await opts.peer.load(x);
     const started = before === undefined ? undefined : osThreads()! - before;
-    const [oneMs, manyMs, peerMs] = await timeRoundsAsync([
-      () => one.inferInput(x), () => many.inferInput(x), ...('skipped' in loaded ? [] : [loaded.infer]),
+    const times = await timeRoundsAsync([
+      ...builds.flatMap((b) => [() => b.one.inferInput(x), () => b.many.inferInput(x)]), ...('skipped' in loaded ? [] : [loaded.infer]),
     ], runs, 3);
-    rows.push({ name: '.wasm SIMD, 1 thread', value: `${median(oneMs).toFixed(1)} ms` });
-    rows.push({
-      name: `.wasm SIMD, ${threads} threads`, value: `${median(manyMs).toFixed(1)} ms`,
-      note: `${medianRatio(oneMs, manyMs).toFixed(2)}× faster than 1 thread (median of per-round ratios, quartiles ${ratioQuartiles(oneMs, manyMs)}); logits ${differ === 0 ? `bit-identical (all ${a.length})` : `${differ} of ${a.length} differ`}`,
+    builds.forEach((b, i) => {
+      const [oneMs, manyMs] = [times[2 * i], times[2 * i + 1]];
+      const a = logits(b.one);
+      const c = logits(b.many);
+      const differ = a.filter((v, k) => !Object.is(v, c[k])).length;
+      rows.push({ name: `.wasm ${b.label}, 1 thread`, value: `${median(oneMs).toFixed(1)} ms` });
+      rows.push({
+        name: `.wasm ${b.label}, ${threads} threads`, value: `${median(manyMs).toFixed(1)} ms`,
+        note: `${medianRatio(oneMs, manyMs).toFixed(2)}× faster than 1 thread (median of per-round ratios, quartiles ${ratioQuartiles(oneMs, manyMs)}); logits ${differ === 0 ? `bit-identical (all ${a.length})` : `${differ} of ${a.length} differ`}`,
+      });
     });
     if ('skipped' in loaded) {
       rows.push({ name: opts.peer.name, value: 'n/a', note: `skipped: ${loaded.skipped}` });
     } else {
       try {
+        const [oneMs, manyMs, peerMs] = [times[0], times[1], times[2 * builds.length]];
         const threadNote = started === undefined ? '' : `; it started ${started} OS thread(s) beside this one`;
         rows.push({
           name: opts.peer.name, value: `${median(peerMs).toFixed(1)} ms`,
@@ -60,8 +71,10 @@ export async function benchThreads(
       }
     }
   } finally {
-    one.dispose();
-    many.dispose();
+    for (const b of builds) {
+      b.one.dispose();
+      b.many.dispose();
+    }
   }
   return rows;
 }

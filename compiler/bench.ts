@@ -189,8 +189,8 @@ export interface BenchResult {
   kernels: BenchRow[];
   /** The module that was timed (SIMD, the shipped ABI), for streaming figures. */
   module: { wasm: Uint8Array; sidecar: CompiledSidecar };
-  /** With `int8`: the faster int8 build (for the streaming figure). */
-  int8Module?: { wasm: Uint8Array; sidecar: CompiledSidecar; label: string };
+  /** With `int8`: the faster int8 build (for the streaming figure) and the ranges calibration chose (for the threads table). */
+  int8Module?: { wasm: Uint8Array; sidecar: CompiledSidecar; label: string; ranges: TensorRanges };
   /** With a baseline profiling build: per kernel family, this build's and the baseline's share of the micro-kernel. */
   baselineKernels?: BenchRow[];
   /** With `int8`: the per-kernel table of the int8 SIMD build. */
@@ -303,7 +303,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
   log('profiling each step ...');
   const { layers, kernels, baselineKernels } = await profileSteps(artifact, graph, x, runs, variants[0].peak, opts.baseline?.profile);
   const int8Kernels = int8 ? (await profileSteps(artifact, graph, x, runs, variants[0].peak, undefined, { ...opts.int8!, ranges: int8.ranges })).kernels : undefined;
-  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar }, int8Module: int8 && { ...int8.module, label: int8.label } };
+  return { rows, layers, kernels, baselineKernels, int8Kernels, module: { wasm: built.wasm, sidecar: built.sidecar }, int8Module: int8 && { ...int8.module, label: int8.label, ranges: int8.ranges } };
 }
 
 /**

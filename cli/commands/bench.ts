@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
     .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
-    .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
+    .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread (with --int8, the int8 build too) and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
   addInt8Options(command, 'also time the int8 build (compile --int8), and onnxruntime-web on its QDQ model (export-onnx --int8)')
     .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string; threads?: number }) => {
       const { runs, stride } = f;
@@ -48,7 +48,10 @@ export function register(program: Command): void {
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, int8Kernels, module, int8Module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
       const threadRows = f.threads && f.threads > 1
-        ? await benchThreads(artifact, graph, { threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l) })
+        ? await benchThreads(artifact, graph, {
+          threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l),
+          int8: int8 && int8Module && { ...int8, ranges: int8Module.ranges },
+        })
         : undefined;
       const persons = artifact.model.input.M;
       console.log(`cocodiff bench ${printable(dir)}  (batch 1, one thread, median of ${runs})\n`);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recognizer } from 'cocodiff-runtime';
 import { relaxedSimdAvailable } from '../../compiler/bench.ts';
+import { benchThreads } from '../../cli/bench-threads.ts';
 import { compileModule, type BuiltModule } from '../../compiler/index.ts';
 import { calibrate } from '../../compiler/int8/calibrate.ts';
 import { loadArtifact } from '../../compiler/load.ts';
@@ -130,5 +131,13 @@ describe('compile --int8 --threads', () => {
     const streamOne = await streamed('cli1.wasm');
     expect(streamOne.length).toBeGreaterThan(3);
     expect(await streamed('cli2.wasm')).toEqual(streamOne);
+  }, 300_000);
+
+  it('bench --threads with --int8: f32 and int8 rows, each on 1 and 2 threads with their logits compared, then the peer', async () => {
+    const skipped = { name: 'a peer', rounds: 1, load: async () => ({ skipped: 'not in this test' }) };
+    const rows = await benchThreads(loaded.artifact, loaded.graph, { threads: 2, runs: 2, peer: skipped, int8, log: () => {} });
+    expect(rows.map((r) => r.name)).toEqual(['.wasm SIMD, 1 thread', '.wasm SIMD, 2 threads', '.wasm int8 SIMD, 1 thread', '.wasm int8 SIMD, 2 threads', 'a peer']);
+    for (const r of [rows[1], rows[3]]) expect(r.note).toMatch(/^\d+\.\d\d× faster than 1 thread \(median of per-round ratios, quartiles .*\); logits bit-identical \(all 7\)$/);
+    expect(rows[4].note).toBe('skipped: not in this test');
   }, 300_000);
 });
