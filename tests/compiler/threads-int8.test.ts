@@ -22,6 +22,7 @@ import { runCli } from '../helpers/cli.ts';
 import { npyBytes } from '../helpers/npy-zip.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
+import { expectSameBits } from './same-bits.ts';
 import { recording } from '../runtime/synthetic-frames.ts';
 
 const relaxed = await relaxedSimdAvailable();
@@ -49,30 +50,6 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
-
-/** The threaded modules' logits and features against the single-threaded one's, bit for bit, on random inputs, a lone actor and a recording. */
-async function expectSameBits(one: Recognizer, threaded: Recognizer[]): Promise<void> {
-  const inputs = [1, 2, 3].map((seed) => randomInput(SIZE, seed));
-  const alone = randomInput(SIZE, 4).map((v, i) => (i % M === 0 ? v : 0));
-  for (const x of [...inputs, alone, alone, inputs[0]]) {
-    one.inferInput(x);
-    const want = bits(one.lastLogits());
-    for (const r of threaded) {
-      r.inferInput(x);
-      expect(bits(r.lastLogits())).toEqual(want);
-      expect(bits(r.lastFeature())).toEqual(bits(one.lastFeature()));
-    }
-  }
-  // Different inputs give different logits, so the equality above could fail.
-  one.inferInput(inputs[0]);
-  const a = bits(one.lastLogits());
-  one.inferInput(inputs[1]);
-  expect(bits(one.lastLogits())).not.toEqual(a);
-  const seq = recording({ layout: 'ntu25', frames: 45, persons: 2, seed: 3 });
-  for (const r of threaded) expect(bits(r.classify(seq).probs)).toEqual(bits(one.classify(seq).probs));
-}
-
 describe('compile --int8 --threads', () => {
   it('splits the codes in whole pairs and the qs8 rows in blocks of 4, with a barrier after the codes', () => {
     const src = built.c2x3.network.source;
@@ -91,7 +68,7 @@ describe('compile --int8 --threads', () => {
     try {
       expect([one.info.threads, two.info.threads, three.info.threads]).toEqual([1, 2, 3]);
       expect(two.info.int8).toEqual(one.info.int8);
-      await expectSameBits(one, [two, three]);
+      expectSameBits(one, [two, three], SIZE, M);
     } finally {
       for (const r of [one, two, three]) r.dispose();
     }
@@ -104,7 +81,7 @@ describe('compile --int8 --threads', () => {
     expect(c4[1].network.source).toMatch(/qs8_quantize_quads_wasmrelaxedsimd\([^;]*\);\s*barrier\(\);/);
     const [one, two] = await Promise.all(c4.map((m) => Recognizer.load(m.wasm, { sidecar: m.sidecar })));
     try {
-      await expectSameBits(one, [two]);
+      expectSameBits(one, [two], SIZE, M);
     } finally {
       one.dispose();
       two.dispose();

@@ -20,6 +20,7 @@ import * as stream from '../../cli/commands/stream.ts';
 import { runCli } from '../helpers/cli.ts';
 import { npyBytes } from '../helpers/npy-zip.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
+import { expectSameBits } from './same-bits.ts';
 import { recording } from '../runtime/synthetic-frames.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -42,7 +43,6 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
 
 describe('compile --threads', () => {
   it('splits rows in blocks of 4, covering every row once, the remainder on the last thread', () => {
@@ -74,26 +74,7 @@ describe('compile --threads', () => {
     const [one, two, three] = await Promise.all([1, 2, 3].map((n) => Recognizer.load(join(dir, `t${n}.wasm`))));
     try {
       expect([one.info.threads, two.info.threads, three.info.threads]).toEqual([1, 2, 3]);
-      const inputs = [1, 2, 3].map((seed) => randomInput(C * T * V * M, seed));
-      // One actor in two slots: the empty slot's feature is computed on the first call and reused after.
-      const alone = randomInput(C * T * V * M, 4).map((v, i) => (i % M === 0 ? v : 0));
-      for (const x of [...inputs, alone, alone, inputs[0]]) {
-        one.inferInput(x);
-        two.inferInput(x);
-        three.inferInput(x);
-        const want = bits(one.lastLogits());
-        expect(bits(two.lastLogits())).toEqual(want);
-        expect(bits(three.lastLogits())).toEqual(want);
-        expect(bits(two.lastFeature())).toEqual(bits(one.lastFeature()));
-      }
-      // The inputs do give different answers, so the equality above could fail.
-      one.inferInput(inputs[0]);
-      const a = bits(one.lastLogits());
-      one.inferInput(inputs[1]);
-      expect(bits(one.lastLogits())).not.toEqual(a);
-      // Whole recordings, preprocessing included.
-      const seq = recording({ layout: 'ntu25', frames: 45, persons: 2, seed: 3 });
-      expect(bits(two.classify(seq).probs)).toEqual(bits(one.classify(seq).probs));
+      expectSameBits(one, [two, three], C * T * V * M, M);
     } finally {
       for (const r of [one, two, three]) r.dispose();
     }
