@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--seeds <n>', 'seeds 1..n for the baseline and full CoCoDiff', positiveInt('--seeds'), 3)
     .option('--other-seeds <n>', 'seeds 1..n for the three intermediate variants (default: --seeds)', positiveInt('--other-seeds'))
     .option('--train-per-class <k>', 'each run trains on K recordings per class, the same K for every variant of a seed', positiveInt('--train-per-class'))
-    .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2)', number('--val-fraction'))
+    .option('--val-fraction <f>', 'fraction of the training subjects held out to choose the epoch (default 0.2, with --preset ucla too)', number('--val-fraction'))
     .option('--epochs <n>', 'epochs per run (default: the preset\'s)', positiveInt('--epochs'))
     .option('--batch <n>', 'batch size (default: the preset\'s)', positiveInt('--batch'))
     .option('--no-augment', 'train every run on the test transform (no random crop or rotation)');

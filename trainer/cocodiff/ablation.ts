@@ -17,7 +17,7 @@ import { runJobPool } from '../../common/job-pool.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
-import { runPaths } from '../train/config.ts';
+import { DEFAULT_VAL_FRACTION, runPaths } from '../train/config.ts';
 import { hasCheckpoint } from '../train/run-state.ts';
 import type { RunResult } from '../train/final-score.ts';
 import { runTraining } from '../train/train.ts';
@@ -56,6 +56,10 @@ export interface AblationOptions {
   trainPerClass?: number;
   /** false: every run trains on the test transform (default: augmented). */
   augment?: boolean;
+  /**
+   * Fraction of the training subjects each run holds out to choose its epoch (default 0.2, whatever
+   * the preset says: `ucla` keeps no validation split for the authors' recipe, an ablation needs one).
+   */
   valFraction?: number;
   preset?: PresetName;
   epochs?: number;
@@ -235,7 +239,7 @@ async function runJob(o: AblationOptions, job: Job): Promise<void> {
     subsetSeed: job.seed,
     trainPerClass: o.trainPerClass,
     augment: o.augment,
-    valFraction: o.valFraction,
+    valFraction: o.valFraction ?? DEFAULT_VAL_FRACTION,
     backend: o.backend,
     cocodiff: v.cocodiff ? { ...v.cocodiff, ...o.cocodiff, fineText: v.cocodiff.fineText, coarseText: v.cocodiff.coarseText } : undefined,
     textFile: o.textFile,
@@ -274,6 +278,9 @@ export async function collect(o: Place, jobs: Job[]): Promise<RunRecord[]> {
 export async function runAblation(o: AblationOptions): Promise<AblationReport> {
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionError('seeds', `expected a positive integer, found ${o.seeds}`);
   if (o.otherSeeds !== undefined && (!Number.isInteger(o.otherSeeds) || o.otherSeeds < 0)) throw new OptionError('otherSeeds', `expected a non-negative integer, found ${o.otherSeeds}`);
+  if (o.valFraction !== undefined && !(o.valFraction > 0 && o.valFraction < 1)) {
+    throw new OptionError('valFraction', `expected a fraction in (0, 1): each run chooses its epoch on its validation subjects, found ${o.valFraction}`);
+  }
   const jobs = jobList(o);
   const log = o.log ?? (() => {});
   if (o.only) {
