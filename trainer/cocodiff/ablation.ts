@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
-import { runJobPool } from '../../common/job-pool.ts';
+import { runPooled, type PooledRuns } from '../../common/job-pool.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import type { BackendName } from '../backend.ts';
 import type { EpochMetrics, PresetName } from '../train/config.ts';
@@ -45,7 +45,8 @@ export const VARIANTS: readonly Variant[] = [
 const BASELINE = VARIANTS[0].name;
 const FULL = VARIANTS[VARIANTS.length - 1].name;
 
-export interface AblationOptions {
+/** Options of an ablation; its jobs are the (variant, seed) runs. */
+export interface AblationOptions extends PooledRuns<Job> {
   data: string;
   out: string;
   /** Seeds 1..seeds for the baseline and full CoCoDiff. */
@@ -82,13 +83,6 @@ export interface AblationOptions {
   cocodiff?: Partial<CoCoDiffOptions>;
   textFile?: string;
   embeddingsFile?: string;
-  /** Runs in parallel; > 1 needs `spawn`. */
-  jobs?: number;
-  /** Runs one (variant, seed) in another process; resolves when it has finished, stops it when `signal` aborts. */
-  spawn?: (job: Job, signal: AbortSignal) => Promise<void>;
-  /** Only this run, in this process (what a spawned process is asked to do). */
-  only?: Job;
-  log?: (line: string) => void;
 }
 
 export interface Job {
@@ -310,12 +304,10 @@ async function runAll(o: AblationOptions, jobs: Job[], log: (line: string) => vo
   if (o.baselineFrom) await checkBaselineSource(o, settings, jobs.filter((j) => j.variant === BASELINE && !done.has(`${j.variant}#${j.seed}`)));
   const todo = jobs.filter((j) => !done.has(`${j.variant}#${j.seed}`));
   log(`ablate: ${jobs.length - todo.length} of ${jobs.length} runs already finished`);
-  const parallel = Math.max(1, o.jobs ?? 1);
-  if (parallel > 1 && !o.spawn) throw new Error('runAblation: parallel jobs need a spawn function');
-  await runJobPool(todo, parallel, async (job, signal) => {
+  await runPooled(todo, o, (job) => runJob(o, job), async (job, train) => {
     const runDir = runDirOf(o, job);
     log(`ablate: ${job.variant}, seed ${job.seed}${existsSync(join(runPaths(runDir).last, 'state.json')) ? ' (resuming)' : ''} → ${printable(runDir)}`);
-    await (parallel > 1 ? o.spawn!(job, signal) : runJob(o, job));
+    await train();
     const [r] = await collect(o, [job]);
     if (!r) throw new UserError(`ablate: ${job.variant}, seed ${job.seed} finished without ${runPaths(runDir).result}`);
     log(`ablate: ${job.variant}, seed ${job.seed}: test top-1 ${(100 * r.testTop1).toFixed(1)} % (epoch ${r.epoch}, val ${r.valTop1 === null ? 'n/a' : (100 * r.valTop1).toFixed(1) + ' %'}), ${r.wallSeconds.toFixed(0)} s`);

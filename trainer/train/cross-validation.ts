@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic.ts';
 import { withDirLock } from '../../common/dir-lock.ts';
-import { runJobPool } from '../../common/job-pool.ts';
+import { runPooled, type PooledRuns } from '../../common/job-pool.ts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { CacheWriter, readCache, SPLITS, type Cache } from '../data/cache.ts';
 import { namedSubject } from '../data/subsets.ts';
@@ -36,19 +36,13 @@ export type FoldKind = (typeof FOLD_KINDS)[number];
 /** The training options every fold shares, CoCoDiff's included (the data, the run directory and resuming are the driver's). */
 export type FoldTraining = Omit<TrainOptions, 'data' | 'out' | 'resume' | 'quiet' | 'signal' | 'onEpoch'>;
 
-export interface CrossValidationOptions {
+/** Options of a cross-validation; its jobs are the held-out subjects. */
+export interface CrossValidationOptions extends PooledRuns<string> {
   /** The dataset cache whose clips (train and test splits together) are regrouped into folds. */
   data: string;
   out: string;
   folds: FoldKind;
   training: FoldTraining;
-  /** Folds trained at once (default 1, in this process); > 1 needs `spawn`. */
-  jobs?: number;
-  /** Trains the fold of one held-out subject in another process (`only` there); resolves when it has finished, stops it when `signal` aborts. */
-  spawn?: (subject: string, signal: AbortSignal) => Promise<void>;
-  /** Only this subject's fold, in this process (what a spawned process is asked to do): no table is written. */
-  only?: string;
-  log?: (line: string) => void;
 }
 
 export interface FoldRecord {
@@ -185,8 +179,6 @@ async function runFolds(o: CrossValidationOptions): Promise<CrossValidationRepor
       throw new OptionError('out', (name) => `${reportFile}: this cross-validation was made with other settings (${JSON.stringify(previous.settings)}); continue it with the same options, or choose another ${name('out')}`);
     }
   }
-  const parallel = Math.max(1, o.jobs ?? 1);
-  if (parallel > 1 && !o.spawn) throw new Error('runCrossValidation: parallel folds need a spawn function');
   // Finished folds by subject; the tables list them in the subjects' order, whichever finished first.
   const finished = new Map<string, FoldRecord>();
   const report = async (): Promise<CrossValidationReport> => {
@@ -201,11 +193,11 @@ async function runFolds(o: CrossValidationOptions): Promise<CrossValidationRepor
   }
   if (finished.size > 0) await report();
   const todo = subjects.filter((s) => !finished.has(s));
-  await runJobPool(todo, parallel, async (subject, signal) => {
+  await runPooled(todo, o, (subject) => trainFold(o, source, subject), async (subject, train) => {
     const dir = foldDir(o.out, subject);
     const resuming = await hasCheckpoint(runPaths(dir.run).last);
     log(`cv: fold ${subjects.indexOf(subject) + 1} of ${subjects.length}, test subject ${subject}${resuming ? ' (resuming)' : ''} → ${printable(dir.run)}`);
-    await (parallel > 1 ? o.spawn!(subject, signal) : trainFold(o, source, subject));
+    await train();
     const record = await foldRecord(o.out, subject);
     if (!record) throw new UserError(`cv: fold ${subject} finished without ${runPaths(dir.run).result}`);
     log(`cv: fold ${subject}: test top-1 ${(100 * record.testTop1).toFixed(1)} % of ${record.testClips} clips (epoch ${record.epoch}), ${record.wallSeconds.toFixed(0)} s`);
