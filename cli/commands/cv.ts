@@ -8,23 +8,20 @@ import { Option, type Command } from 'commander';
 import { MODALITIES } from '../../common/artifact.ts';
 import { printable } from '../../common/terminal.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
-import { FOLD_KINDS, formatCrossValidation, runCrossValidation, type FoldKind, type FoldTraining } from '../../trainer/train/cross-validation.ts';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { FOLD_KINDS, formatCrossValidation, runCrossValidation, type FoldKind } from '../../trainer/train/cross-validation.ts';
+import { backendOption } from '../backend-option.ts';
 import { addJobOptions, spawnRunOne } from '../child-runs.ts';
-import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, referenceSettingsLr, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
-import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
+import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
+import { addModelSizeOptions } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
+import { trainingOptions, type TrainingFlags } from '../training-flags.ts';
 
-type Flags = ModelSizeFlags &
+type Flags = TrainingFlags &
   CoCoDiffFlags &
-  CoCoDiffSwitch &
-  BackendFlags &
-  Pick<FoldTraining, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'valFraction'> & {
+  CoCoDiffSwitch & {
     data: string;
     out: string;
     folds: FoldKind;
-    /** --no-augment: true unless given. */
-    augment: boolean;
     jobs: number;
     /** The held-out subject of the one fold a spawned process trains. */
     runOne?: string;
@@ -60,17 +57,7 @@ export function register(program: Command): void {
         out: f.out,
         folds: f.folds,
         training: {
-          ...modelSize(f),
-          modality: f.modality,
-          preset: f.preset,
-          epochs: f.epochs,
-          batch: f.batch,
-          repeat: f.repeat,
-          lr: f.lr ?? referenceSettingsLr(f),
-          seed: f.seed,
-          valFraction: f.valFraction,
-          augment: f.augment ? undefined : false,
-          backend: f.backend,
+          ...trainingOptions(f),
           // Recorded in cv.json only when on: cross-validations from before CoCoDiff was offered here continue.
           cocodiff: cocodiffOfRun('cv', f),
           ...cocodiffText(f),

@@ -3,25 +3,23 @@ import { UserError } from 'cocodiff-runtime/shared/errors';
 import { MODALITIES } from '../../common/artifact.ts';
 import { PRESETS, type TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining } from '../../trainer/train/train.ts';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
-import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, referenceSettingsLr, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
-import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
+import { backendOption } from '../backend-option.ts';
+import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
+import { addModelSizeOptions } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
+import { trainingOptions, type TrainingFlags } from '../training-flags.ts';
 import { printable } from '../../common/terminal.ts';
 
 /** The flags `train` adds to the shared groups, as the library names them where it has them. */
-type Flags = ModelSizeFlags &
+type Flags = TrainingFlags &
   CoCoDiffFlags &
   CoCoDiffSwitch &
-  BackendFlags &
-  Pick<TrainOptions, 'modality' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'preset' | 'quiet' | 'valFraction' | 'trainPerClass'> & {
+  Pick<TrainOptions, 'quiet' | 'trainPerClass'> & {
     data?: string;
     out?: string;
     backbone: string;
     /** The run directory, or true for --out's. */
     resume?: string | boolean;
-    /** --no-augment: true unless given. */
-    augment: boolean;
   };
 
 export function register(program: Command): void {
@@ -54,19 +52,8 @@ export function register(program: Command): void {
       const opts: TrainOptions = {
         data: f.data ?? '',
         out,
-        ...modelSize(f),
-        modality: f.modality,
-        epochs: f.epochs,
-        batch: f.batch,
-        repeat: f.repeat,
-        lr: f.lr ?? referenceSettingsLr(f),
-        seed: f.seed,
-        valFraction: f.valFraction,
+        ...trainingOptions(f),
         trainPerClass: f.trainPerClass,
-        // Given only when switched off, so that resuming a run without the flag is no conflict.
-        augment: f.augment ? undefined : false,
-        backend: f.backend,
-        preset: f.preset,
         resume: Boolean(f.resume),
         quiet: f.quiet,
         // On --resume, CoCoDiff flags are compared with the run's (a differing one is refused).
