@@ -1,9 +1,16 @@
 /**
- * The check every threaded module must pass: its logits, features and whole-recording probabilities
- * are the single-threaded module's, bit for bit (threads split the work, never the arithmetic).
+ * The checks every threaded module must pass: its logits, features and whole-recording probabilities
+ * are the single-threaded module's, bit for bit (threads split the work, never the arithmetic), and
+ * so is what `run` and `stream` print.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Recognizer } from 'cocodiff-runtime';
+import * as run from '../../cli/commands/run.ts';
+import * as stream from '../../cli/commands/stream.ts';
+import { runCli } from '../helpers/cli.ts';
+import { npyBytes } from '../helpers/npy-zip.ts';
 import { randomInput } from './artifacts.ts';
 import { recording } from '../runtime/synthetic-frames.ts';
 
@@ -29,4 +36,25 @@ export function expectSameBits(one: Recognizer, threaded: Recognizer[], size: nu
   expect(bits(one.lastLogits())).not.toEqual(a);
   const seq = recording({ layout: 'ntu25', frames: 45, persons: 2, seed: 3 });
   for (const r of threaded) expect(bits(r.classify(seq).probs)).toEqual(bits(one.classify(seq).probs));
+}
+
+/**
+ * Through the CLI, on an ntu25 recording of 2 persons written into `dir`: `run` prints the threaded
+ * module's scores as the single-threaded one's (5 of them), and `stream` its predictions, latencies aside.
+ */
+export async function expectSameCliOutput(dir: string, oneWasm: string, threadedWasm: string): Promise<void> {
+  const cli = (...args: string[]): Promise<string[]> => runCli([run, stream], ...args);
+  const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 8 });
+  const recordingFile = join(dir, 'rec.npy');
+  writeFileSync(recordingFile, npyBytes('<f4', [seq.frames, 2, 25, 3], seq.data));
+  const scores = (lines: string[]) => lines.slice(1);
+  const runOne = await cli('run', oneWasm, '--input', recordingFile);
+  expect(scores(runOne)).toHaveLength(5);
+  expect(scores(await cli('run', threadedWasm, '--input', recordingFile))).toEqual(scores(runOne));
+  // Predictions without their latencies, which differ run to run.
+  const predictions = (lines: string[]) => lines.map((l) => l.replace(/\d+\.\d+ ms/g, 'ms'));
+  const streamed = async (wasm: string) => predictions(await cli('stream', wasm, '--input', recordingFile, '--no-realtime', '--stride', '10'));
+  const streamOne = await streamed(oneWasm);
+  expect(streamOne.length).toBeGreaterThan(3);
+  expect(await streamed(threadedWasm)).toEqual(streamOne);
 }

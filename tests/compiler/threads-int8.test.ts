@@ -19,11 +19,9 @@ import * as compile from '../../cli/commands/compile.ts';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { runCli } from '../helpers/cli.ts';
-import { npyBytes } from '../helpers/npy-zip.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
-import { expectSameBits } from './same-bits.ts';
-import { recording } from '../runtime/synthetic-frames.ts';
+import { expectSameBits, expectSameCliOutput } from './same-bits.ts';
 
 const relaxed = await relaxedSimdAvailable();
 const C = 3, T = 32, V = 25, M = 2, K = 7;
@@ -97,17 +95,7 @@ describe('compile --int8 --threads', () => {
     const sidecar = JSON.parse(readFileSync(join(dir, 'cli2.json'), 'utf8'));
     expect(sidecar.threads.count).toBe(2);
     expect(sidecar.int8.calibration).toBe('minmax');
-    const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 8 });
-    writeFileSync(join(dir, 'rec.npy'), npyBytes('<f4', [seq.frames, M, V, C], seq.data));
-    const scores = (lines: string[]) => lines.slice(1);
-    const runOne = await cli('run', join(dir, 'cli1.wasm'), '--input', join(dir, 'rec.npy'));
-    expect(scores(runOne)).toHaveLength(5);
-    expect(scores(await cli('run', join(dir, 'cli2.wasm'), '--input', join(dir, 'rec.npy')))).toEqual(scores(runOne));
-    const predictions = (lines: string[]) => lines.map((l) => l.replace(/\d+\.\d+ ms/g, 'ms'));
-    const streamed = async (wasm: string) => predictions(await cli('stream', join(dir, wasm), '--input', join(dir, 'rec.npy'), '--no-realtime', '--stride', '10'));
-    const streamOne = await streamed('cli1.wasm');
-    expect(streamOne.length).toBeGreaterThan(3);
-    expect(await streamed('cli2.wasm')).toEqual(streamOne);
+    await expectSameCliOutput(dir, join(dir, 'cli1.wasm'), join(dir, 'cli2.wasm'));
   }, 300_000);
 
   it('bench --threads with --int8: f32 and int8 rows, each on 1 and 2 threads with their logits compared, then the peer', async () => {

@@ -18,10 +18,8 @@ import * as compile from '../../cli/commands/compile.ts';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
 import { runCli } from '../helpers/cli.ts';
-import { npyBytes } from '../helpers/npy-zip.ts';
 import { randomInput, writeRandomArtifact } from './artifacts.ts';
-import { expectSameBits } from './same-bits.ts';
-import { recording } from '../runtime/synthetic-frames.ts';
+import { expectSameBits, expectSameCliOutput } from './same-bits.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const C = 3, T = 32, V = 25, M = 2, K = 7;
@@ -132,18 +130,6 @@ ${dispose ? 'r.dispose();' : ''}
     await cli('compile', join(dir, 'model'), '-o', join(dir, 'cli2.wasm'), '--threads', '2', '--verify');
     expect(JSON.parse(readFileSync(join(dir, 'cli2.json'), 'utf8')).threads.count).toBe(2);
     await expect(cli('compile', join(dir, 'model'), '-o', join(dir, 'bad.wasm'), '--threads', '0')).rejects.toThrow(/--threads/);
-    const seq = recording({ layout: 'ntu25', frames: 60, persons: 2, seed: 8 });
-    writeFileSync(join(dir, 'rec.npy'), npyBytes('<f4', [seq.frames, M, V, C], seq.data));
-    const scores = (lines: string[]) => lines.slice(1);
-    const runOne = await cli('run', join(dir, 't1.wasm'), '--input', join(dir, 'rec.npy'));
-    const runTwo = await cli('run', join(dir, 'cli2.wasm'), '--input', join(dir, 'rec.npy'));
-    expect(scores(runTwo)).toEqual(scores(runOne));
-    expect(scores(runOne)).toHaveLength(5);
-    // Predictions without their latencies, which differ run to run.
-    const predictions = (lines: string[]) => lines.map((l) => l.replace(/\d+\.\d+ ms/g, 'ms'));
-    const streamed = async (wasm: string) => predictions(await cli('stream', join(dir, wasm), '--input', join(dir, 'rec.npy'), '--no-realtime', '--stride', '10'));
-    const streamOne = await streamed('t1.wasm');
-    expect(streamOne.length).toBeGreaterThan(3);
-    expect(await streamed('cli2.wasm')).toEqual(streamOne);
+    await expectSameCliOutput(dir, join(dir, 't1.wasm'), join(dir, 'cli2.wasm'));
   }, 300_000);
 });
