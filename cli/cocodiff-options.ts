@@ -97,17 +97,19 @@ function referenceDifferences(): Partial<CoCoDiffOptions> {
 /** The reference's settings in words, for the help. */
 function referenceSettingsText(): string {
   const words = Object.entries(referenceDifferences()).map(([k, v]) => `${k} ${v}`);
-  return [...words, 'backbone lr 0.1 × batch / 64'].join(', ');
+  return [...words, 'backbone lr 0.1 × batch / 64, except under --preset ucla, the authors\' rate there'].join(', ');
 }
 
 /**
  * The backbone's base rate --reference-settings asks for, 0.1 × batch / 64 (undefined without the
- * flag, with an explicit --lr, or where the preset's or recipe's own rate is that already, so that
- * such runs stay comparable with runs made without the flag).
+ * flag, with an explicit --lr, where the preset's or recipe's own rate is that already, or where the
+ * preset is the authors' recipe the reference itself kept, so that such runs stay comparable with
+ * runs made without the flag).
  */
 export function referenceSettingsLr(f: { referenceSettings?: boolean; lr?: number; batch?: number; preset?: PresetName }): number | undefined {
   if (!f.referenceSettings || f.lr !== undefined) return undefined;
   const p = f.preset ? PRESETS[f.preset] : RECIPE;
+  if (p.authorsRecipe) return undefined;
   const batch = f.batch ?? p.batch;
   const lr = referenceLr(batch);
   return Math.abs(p.schedule(batch, p.epochs).baseLr - lr) < 1e-12 ? undefined : lr;

@@ -104,7 +104,7 @@ describe('shared option groups', () => {
   });
 
   it('--reference-settings sets the reference\'s branch and backbone rate, and explicit flags still win', () => {
-    const flags = (cmd: typeof train, ...args: string[]) => parsed(cmd, ...args).flags as unknown as CoCoDiffFlags & { batch?: number; lr?: number; preset?: 'synth-quick' };
+    const flags = (cmd: typeof train, ...args: string[]) => parsed(cmd, ...args).flags as unknown as CoCoDiffFlags & { batch?: number; lr?: number; preset?: 'synth-quick' | 'ucla' };
     const reference = flags(ablate, '--reference-settings');
     // Applied over the defaults, the overrides give exactly the reference's options.
     expect({ ...DEFAULT_COCODIFF_OPTIONS, ...cocodiffOverrides(reference) }).toEqual(REFERENCE_COCODIFF_OPTIONS);
@@ -115,5 +115,8 @@ describe('shared option groups', () => {
     expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'synth-quick', '--batch', '8', '--lr', '0.3'))).toBeUndefined();
     expect(referenceSettingsLr(flags(ablate, '--reference-settings', '--batch', '16'))).toBeUndefined();
     expect(referenceSettingsLr(flags(ablate, '--preset', 'synth-quick'))).toBeUndefined();
+    // The reference trained NW-UCLA with the authors' recipe as is (lr 0.1 at batch 16), whatever the batch.
+    expect(referenceSettingsLr(flags(ablate, '--reference-settings', '--preset', 'ucla'))).toBeUndefined();
+    expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'ucla', '--batch', '8'))).toBeUndefined();
   });
 });

@@ -123,6 +123,11 @@ export interface Preset {
   protocol?: PreprocessProtocol;
   /** Default DEFAULT_VAL_FRACTION. */
   valFraction?: number;
+  /**
+   * The preset is the authors' recipe for its dataset, which the PyTorch reference of CoCoDiff trained
+   * with unchanged (its NW-UCLA runs: lr 0.1 at batch 16), so --reference-settings keeps its rate.
+   */
+  authorsRecipe?: boolean;
 }
 
 /** The authors' NW-UCLA recipe (config/ucla/default.yaml): 65 epochs, 5 of warm-up, ×0.1 at epoch 50. */
@@ -169,6 +174,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     protocol: 'ucla',
     // The authors train on all 1,020 training clips and keep no validation split: the last epoch is kept.
     valFraction: 0,
+    authorsRecipe: true,
   },
 };
 
