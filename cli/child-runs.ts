@@ -10,7 +10,7 @@
  * on unseen after the command has ended, and each child leaves its last checkpoint to resume from.
  */
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { cleanUpOnStop } from '../common/temporaries.ts';
 import { positiveInt } from './options.ts';
@@ -19,7 +19,8 @@ import { positiveInt } from './options.ts';
 export function addJobOptions(command: Command, job: string): Command {
   return command
     .option('--jobs <n>', 'trainings at once, each in its own process (e.g. one per core)', positiveInt('--jobs'), 1)
-    .option('--run-one <job>', `internal: train one run (${job}) in this process`);
+    // Internal (the parent's way to ask a child for one job), so not in --help.
+    .addOption(new Option('--run-one <job>', `train one run (${job}) in this process`).hideHelp());
 }
 
 /** This process's command line without `flag` and its value (`--jobs 2`, `--jobs=2`). */

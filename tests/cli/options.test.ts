@@ -120,3 +120,12 @@ describe('shared option groups', () => {
     expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'ucla', '--batch', '8'))).toBeUndefined();
   });
 });
+
+describe('--run-one', () => {
+  it('is parsed (the parent hands it to its children) but not shown in --help', () => {
+    const { command, flags } = parsed(ablate, '--run-one', 'baseline@3');
+    expect(flags.runOne).toBe('baseline@3');
+    expect(command.helpInformation()).not.toContain('--run-one');
+    expect(command.helpInformation()).toContain('--jobs');
+  });
+});
