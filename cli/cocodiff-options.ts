@@ -101,18 +101,15 @@ function referenceSettingsText(): string {
 }
 
 /**
- * The backbone's base rate --reference-settings asks for, 0.1 × batch / 64 (undefined without the
- * flag, with an explicit --lr, where the preset's or recipe's own rate is that already, or where the
- * preset is the authors' recipe the reference itself kept, so that such runs stay comparable with
- * runs made without the flag).
+ * The backbone's base rate --reference-settings asks for: the reference trained with the authors'
+ * recipe of each dataset, so a recipe that is one keeps its own rate (undefined, and such runs share
+ * baselines with runs made without the flag); any other preset gets the authors' NTU rate, 0.1 ×
+ * batch / 64. Undefined too without the flag or with an explicit --lr.
  */
 export function referenceSettingsLr(f: { referenceSettings?: boolean; lr?: number; batch?: number; preset?: PresetName }): number | undefined {
   if (!f.referenceSettings || f.lr !== undefined) return undefined;
   const p = f.preset ? PRESETS[f.preset] : RECIPE;
-  if (p.authorsRecipe) return undefined;
-  const batch = f.batch ?? p.batch;
-  const lr = referenceLr(batch);
-  return Math.abs(p.schedule(batch, p.epochs).baseLr - lr) < 1e-12 ? undefined : lr;
+  return p.authorsRecipe ? undefined : referenceLr(f.batch ?? p.batch);
 }
 
 /**

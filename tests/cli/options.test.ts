@@ -110,7 +110,7 @@ describe('shared option groups', () => {
     expect({ ...DEFAULT_COCODIFF_OPTIONS, ...cocodiffOverrides(reference) }).toEqual(REFERENCE_COCODIFF_OPTIONS);
     expect(cocodiffOverrides(reference)).toEqual({ lambdaGen: 0.5, lambdaCoarse: 0.5, lambdaGenWarmup: 0, coarseOn: 'features', coarseDim: 256 });
     expect(cocodiffOverrides(flags(train, '--reference-settings', '--lambda-gen', '2')).lambdaGen).toBe(2);
-    // 0.1 × batch / 64, unless --lr; nothing where the recipe's own rate is that already (so baselines stay shareable).
+    // 0.1 × batch / 64, unless --lr; nothing under a recipe that is the authors' own (NTU's at any batch, NW-UCLA's below), so baselines stay shareable.
     expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'synth-quick', '--batch', '8'))).toBeCloseTo(0.0125, 12);
     expect(referenceSettingsLr(flags(train, '--reference-settings', '--preset', 'synth-quick', '--batch', '8', '--lr', '0.3'))).toBeUndefined();
     expect(referenceSettingsLr(flags(ablate, '--reference-settings', '--batch', '16'))).toBeUndefined();

@@ -125,7 +125,7 @@ export interface Preset {
   valFraction?: number;
   /**
    * The preset is the authors' recipe for its dataset, which the PyTorch reference of CoCoDiff trained
-   * with unchanged (its NW-UCLA runs: lr 0.1 at batch 16), so --reference-settings keeps its rate.
+   * with unchanged (NTU's lr 0.1 at batch 64; NW-UCLA's 0.1 at batch 16), so --reference-settings keeps its rate.
    */
   authorsRecipe?: boolean;
 }
@@ -181,7 +181,7 @@ export const PRESETS: Record<PresetName, Preset> = {
 /** A fifth of the training subjects: enough recordings to rank epochs, most of the data still trains. */
 export const DEFAULT_VAL_FRACTION = 0.2;
 
-export const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr) };
+export const RECIPE: Preset = { width: 1, blocks: 10, frames: 64, epochs: 65, batch: 64, schedule: (batch, _epochs, lr) => ctrgcnSchedule(batch, lr), authorsRecipe: true };
 
 function framesOf(v: number): number {
   if (!Number.isInteger(v) || v < 1 || v > LIMITS.frames) throw new OptionError('frames', `expected an integer in 1..${LIMITS.frames}, found ${v}`);
