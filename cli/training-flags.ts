@@ -20,7 +20,7 @@ export type TrainingFlags = ModelSizeFlags &
  * An absent flag stays absent, so the preset or the recipe decides; augmentation is given only when
  * switched off, so that a run made without the flag continues without a conflict.
  */
-export function trainingOptions(f: TrainingFlags): Pick<TrainOptions, keyof ModelSizeFlags | 'modality' | 'preset' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'valFraction' | 'augment' | 'backend'> {
+export function trainingOptions(f: TrainingFlags): Pick<TrainOptions, keyof ModelSizeFlags | 'modality' | 'preset' | 'epochs' | 'batch' | 'repeat' | 'lr' | 'seed' | 'valFraction' | 'augment' | 'backend' | 'threads'> {
   return {
     ...modelSize(f),
     modality: f.modality,
@@ -33,5 +33,6 @@ export function trainingOptions(f: TrainingFlags): Pick<TrainOptions, keyof Mode
     valFraction: f.valFraction,
     augment: f.augment ? undefined : false,
     backend: f.backend,
+    threads: f.threads,
   };
 }

@@ -55,18 +55,21 @@ async function loadNative(): Promise<boolean> {
   return false;
 }
 
+/** Threads asked of the wasm backend's pool (XNNPACK), if any; the pool is fixed when the backend starts (1 unless asked). */
+let wasmThreads: number | undefined;
+
 async function loadWasm(): Promise<boolean> {
-  if (tf.getBackend() === 'wasm') return true;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (tf.engine().registry['wasm']) {
+    const running = wasm.getThreadsCount();
+    if (wasmThreads !== undefined && running !== wasmThreads) throw new OptionError('threads', `the wasm backend already runs with ${running} thread${running === 1 ? '' : 's'} in this process (its pool is fixed when it starts); asked for ${wasmThreads}`);
+    return tf.getBackend() === 'wasm' || (await tf.setBackend('wasm'));
+  }
   // In Node the backend must be told where its .wasm binaries are: the package's own dist folder.
   const require = createRequire(import.meta.url);
-  const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-  try {
-    wasm.setWasmPaths(dist);
-  } catch {
-    // setWasmPaths throws once the backend is initialised: the paths are already set then.
-  }
-  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
+  wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  const ready = wasmThreads !== undefined && wasmThreads > 1 ? await (await import('./wasm-threads.ts')).setWasmBackendThreaded(wasmThreads) : await tf.setBackend('wasm');
+  if (!ready) throw new Error('the tfjs wasm backend failed to initialise');
   return true;
 }
 
@@ -101,7 +104,18 @@ const REGISTRY = [
     },
     kernels: webgpuKernels,
   },
-  { name: 'wasm', summary: 'WebAssembly SIMD (XNNPACK), ships with cocodiff', priority: 1, load: loadWasm, kernels: wasmKernels, bench: 'peer' },
+  {
+    name: 'wasm',
+    summary: 'WebAssembly SIMD (XNNPACK), ships with cocodiff; --threads N runs it on N threads',
+    priority: 1,
+    load: loadWasm,
+    detail: async () => {
+      const threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
+      return `${threads} thread${threads === 1 ? '' : 's'}`;
+    },
+    kernels: wasmKernels,
+    bench: 'peer',
+  },
   { name: 'cpu', summary: 'plain JavaScript, slow: for checks only', load: loadCpu, kernels: wasmKernels, bench: 'slow' },
 ] as const satisfies readonly Backend[];
 
@@ -124,11 +138,30 @@ export function backendHelp(): string {
   return `tfjs backend: auto = ${auto.join(', else ')}; ${BACKENDS.map((b) => `${b.name} = ${b.summary}`).join('; ')}`;
 }
 
+/** Asks the wasm backend for `threads` threads when it starts (undefined: 1, or as it runs already); loading it checks. */
+export function setWasmThreads(threads: number | undefined): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new OptionError('threads', `expected a whole number ≥ 1, found ${threads}`);
+  wasmThreads = threads;
+}
+
+export interface BackendSettings {
+  /**
+   * Threads of the wasm backend (its XNNPACK pool; bit-identical results). Fixed for the process when
+   * wasm first starts: 1 unless asked, and asking another count later is an error. Other backends
+   * manage their own threads, so naming one of them with threads > 1 is an error, and `auto` uses
+   * it only if it chooses wasm.
+   */
+  threads?: number;
+}
+
 /**
  * Selects and initialises a backend and returns its name. `auto`: the loadable backend of highest
  * priority (WebGPU on a hardware GPU, else native TensorFlow when installed, else wasm).
  */
-export async function selectBackend(name: BackendName | string = 'auto'): Promise<string> {
+export async function selectBackend(name: BackendName | string = 'auto', settings: BackendSettings = {}): Promise<string> {
+  const { threads } = settings;
+  if (threads !== undefined && threads > 1 && name !== 'auto' && name !== 'wasm') throw new OptionError('threads', `threads are the wasm backend's; ${name} manages its own`);
+  if (threads !== undefined) setWasmThreads(threads);
   let chosen: Backend | undefined;
   if (name === 'auto') {
     for (const b of autoOrder()) {

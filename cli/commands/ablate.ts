@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { formatDifference, formatStat, runAblation, VARIANTS, writeTables, type AblationOptions, type Job } from '../../trainer/cocodiff/ablation.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { addCoCoDiffOptions, cocodiffOverrides, cocodiffText, referenceSettingsLr, type CoCoDiffFlags } from '../cocodiff-options.ts';
 import { addModelSizeOptions, modelSize, type ModelSizeFlags } from '../model-size-options.ts';
 import { addJobOptions, spawnRunOne } from '../child-runs.ts';
@@ -49,6 +49,7 @@ export function register(program: Command): void {
     .option('--no-augment', 'train every run on the test transform (no random crop or rotation)');
   addModelSizeOptions(command)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--baseline-from <dir>', 'take the baseline runs from this earlier ablation (same data, model and training; other CoCoDiff settings) instead of training them again')
     .option('--variants <list>', `comma-separated subset, by index or name: ${VARIANTS.map((v, i) => `${i}=${v.name}`).join(', ')}`);
   addJobOptions(addCoCoDiffOptions(command, { textSwitches: false }), 'VARIANT@SEED')
@@ -73,6 +74,7 @@ export function register(program: Command): void {
         lr: referenceSettingsLr(f),
         ...modelSize(f),
         backend: f.backend,
+        threads: f.threads,
         variants: f.variants?.split(',').map((s) => s.trim()).filter(Boolean),
         baselineFrom: f.baselineFrom,
         cocodiff: cocodiffOverrides(f),

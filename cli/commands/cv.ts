@@ -9,7 +9,7 @@ import { MODALITIES } from '../../common/artifact.ts';
 import { printable } from '../../common/terminal.ts';
 import { PRESETS } from '../../trainer/train/config.ts';
 import { FOLD_KINDS, formatCrossValidation, runCrossValidation, type FoldKind } from '../../trainer/train/cross-validation.ts';
-import { backendOption } from '../backend-option.ts';
+import { backendOption, threadsOption } from '../backend-option.ts';
 import { addJobOptions, spawnRunOne } from '../child-runs.ts';
 import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
 import { addModelSizeOptions } from '../model-size-options.ts';
@@ -49,7 +49,8 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seed of every fold\'s initialisation, sample order, augmentation and validation draw (default 1)', integer('--seed'))
     .option('--val-fraction <f>', 'fraction of each fold\'s training subjects held out to choose the epoch (default 0.2; 0 = the last epoch)', number('--val-fraction'))
     .option('--no-augment', 'train on the test transform (no random crop or rotation)')
-    .addOption(backendOption());
+    .addOption(backendOption())
+    .addOption(threadsOption());
   addJobOptions(addCoCoDiffOptions(command, { textSwitches: true }), 'the held-out SUBJECT')
     .action(async (f: Flags) => {
       const report = await runCrossValidation({

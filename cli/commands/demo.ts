@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { progress } from '../../common/progress.ts';
 import { Recognizer } from 'cocodiff-runtime';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { integer, numberWhere, positiveInt } from '../options.ts';
 import { mean, quantile, streamRecordings } from '../stream-eval.ts';
 import { printable, printableLines } from '../../common/terminal.ts';
@@ -45,6 +45,7 @@ export function register(program: Command): void {
     .option('--cocodiff', 'train with the CoCoDiff branch (off by default: the ablation measured no gain on synthetic data)')
     .option('--stride <n>', 'streaming: predict every n frames', positiveInt('--stride'), 8)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--camera', 'a model for camera keypoints: the scenes as a pose estimator reports them from an ordinary camera (COCO-17 pixels with scores, `synth --camera`)')
     .addHelpText('after', '\nEverything the demo writes stays in --out; running it again replaces a previous demo there.')
     .action(async (flags: DemoFlags) => {
@@ -73,7 +74,7 @@ export function register(program: Command): void {
 
       step(2, `training CTR-GCN (synth-quick)${flags.cocodiff ? ' with CoCoDiff' : ''}`);
       const cocodiff = flags.cocodiff ? DEFAULT_COCODIFF_OPTIONS : undefined;
-      const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff, seed, backend: flags.backend, ...(epochs ? { epochs } : {}) });
+      const trained = await runTraining({ data: dataDir, out: join(out, 'run'), preset: 'synth-quick', cocodiff, seed, backend: flags.backend, threads: flags.threads, ...(epochs ? { epochs } : {}) });
       console.error(`  test top-1 ${(100 * trained.test.top1).toFixed(1)} % (epoch ${trained.chosen.epoch}, chosen on validation), ${trained.wallSeconds.toFixed(0)} s → ${printable(trained.artifactDir)}`);
 
       step(3, 'compiling to WebAssembly');

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { number, positiveInt } from '../options.ts';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, backendSettings, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { ensembleWords, evaluate } from '../../trainer/train/eval.ts';
 import { ENSEMBLE_FUSIONS, type EnsembleFusion } from '../../trainer/train/metrics.ts';
@@ -21,11 +21,12 @@ export function register(program: Command): void {
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
     .option('--out <dir>', 'write confusion.svg and confusion.json here')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; fuse: EnsembleFusion; split: 'train' | 'test'; batch: number; out?: string } & BackendFlags) => {
       const models = [model, ...(f.ensemble ?? [])];
       const { batch } = f;
       const weights = f.weights?.map(number('--weights'));
-      console.error(`backend: ${await selectBackend(f.backend)}`);
+      console.error(`backend: ${await selectBackend(f.backend, backendSettings(f))}`);
       const r = await evaluate({ models, data: f.data, split: f.split, batch, out: f.out, weights, fusion: f.fuse });
       for (const c of r.chosen) console.log(`${printable(c.model)}: epoch ${c.epoch ?? '?'}, chosen: ${c.reason}`);
       for (const m of r.members) console.log(`  ${printable(m.model)}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);

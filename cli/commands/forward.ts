@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { checkOutputFiles, RAW_FLOAT32, type FileKind } from '../../common/output-file.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { selectBackend } from '../../trainer/backend.ts';
-import { backendOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, backendSettings, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
 import { FORCE_FILE_HELP } from '../options.ts';
@@ -39,6 +39,7 @@ export function register(program: Command): void {
     .option('--features <file>', 'write the pooled features [N, F] as float32 little-endian')
     .option('--force', `${FORCE_FILE_HELP}: raw float32 files carry no mark, so any existing --out or --features file`)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (dir: string, f: { input: string; shape?: string; out?: string; features?: string; force?: boolean } & BackendFlags) => {
       const outputs = [f.out, f.features].filter((p): p is string => p !== undefined).map((p): [string, FileKind] => [p, RAW_FLOAT32]);
       await checkOutputFiles(outputs, f.force);
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       const bad = firstBadCoordinate(data);
       if (bad >= 0) throw new UserError(`${f.input}: value ${bad} is ${data[bad]}; network input must be finite and within ±${MAX_COORDINATE}`);
 
-      const backend = await selectBackend(f.backend);
+      const backend = await selectBackend(f.backend, backendSettings(f));
       const model = CtrGcnModel.fromArtifact(artifact);
       const start = performance.now();
       const [features, logits] = tf.tidy(() => {

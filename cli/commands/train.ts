@@ -3,7 +3,7 @@ import { UserError } from 'cocodiff-runtime/shared/errors';
 import { MODALITIES } from '../../common/artifact.ts';
 import { PRESETS, type TrainOptions } from '../../trainer/train/config.ts';
 import { runTraining } from '../../trainer/train/train.ts';
-import { backendOption } from '../backend-option.ts';
+import { backendOption, threadsOption } from '../backend-option.ts';
 import { addCoCoDiffOptions, cocodiffOfRun, cocodiffText, type CoCoDiffFlags, type CoCoDiffSwitch } from '../cocodiff-options.ts';
 import { addModelSizeOptions } from '../model-size-options.ts';
 import { integer, number, positiveInt } from '../options.ts';
@@ -37,6 +37,7 @@ export function register(program: Command): void {
     .option('--lr <lr>', 'base learning rate after warm-up (default 0.1 × batch / 64)', number('--lr'))
     .option('--seed <s>', 'seed for initialisation, sample order and augmentation (default 1)', integer('--seed'))
     .addOption(backendOption())
+    .addOption(threadsOption())
     .addOption(new Option('--preset <name>', 'synth-quick: a smaller model and schedule; ucla: the authors\' NW-UCLA protocol and recipe (docs/training.md); explicit flags still win').choices(Object.keys(PRESETS)))
     .option('--resume [run_dir]', 'continue a run from its last checkpoint (the run directory, or --out)')
     .option('--quiet', 'no progress bars or per-epoch lines')

@@ -64,13 +64,13 @@ describe('train contracts', () => {
     const before = await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'));
     const message = await cli('--resume', run, '--epochs', '2', '--backend', 'wasm', '--quiet', ...flags).then(() => 'trained', (e: Error) => e.message);
     expect(message).toContain(`--resume: ${run} continues the run as it was configured; these options differ from it: ${named}`);
-    expect(message).toContain('Only --epochs, --backend and --quiet may change');
+    expect(message).toContain('Only --epochs, --backend, --threads and --quiet may change');
     expect((await readCheckpoint<TrainState>(join(run, 'checkpoints', 'last'))).state).toEqual(before.state);
   });
 
   it('the library names the options as its API spells them', async () => {
     const message = await runTraining({ data: '', out: run, resume: true, batch: 3, backend: 'wasm', quiet: true }).then(() => 'trained', (e: Error) => e.message);
-    expect(message).toBe(`resume: ${run} continues the run as it was configured; these options differ from it: batch 3 (the run has 4). Only epochs, backend and quiet may change; start a new run (out) to change the others`);
+    expect(message).toBe(`resume: ${run} continues the run as it was configured; these options differ from it: batch 3 (the run has 4). Only epochs, backend, threads and quiet may change; start a new run (out) to change the others`);
   });
 
   it('--resume accepts the run\'s own values and extends it with --epochs', async () => {

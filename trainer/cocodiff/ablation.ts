@@ -71,6 +71,8 @@ export interface AblationOptions extends PooledRuns<Job> {
   blocks?: number;
   frames?: number;
   backend?: BackendName;
+  /** Threads of the wasm backend in each run's process (speed only: not a setting of the ablation). */
+  threads?: number;
   /**
    * Another ablation's directory whose baseline runs stand in for this one's (same data, model and
    * training settings; only the CoCoDiff settings may differ): a switch is measured against the same
@@ -235,6 +237,7 @@ async function runJob(o: AblationOptions, job: Job): Promise<void> {
     augment: o.augment,
     valFraction: o.valFraction ?? DEFAULT_VAL_FRACTION,
     backend: o.backend,
+    threads: o.threads,
     cocodiff: v.cocodiff ? { ...v.cocodiff, ...o.cocodiff, fineText: v.cocodiff.fineText, coarseText: v.cocodiff.coarseText } : undefined,
     textFile: o.textFile,
     embeddingsFile: o.embeddingsFile,

@@ -33,6 +33,8 @@ export interface TrainOptions {
   lr?: number;
   seed?: number;
   backend?: BackendName;
+  /** Threads of the wasm backend (the same results as one; trainer/backend.ts). */
+  threads?: number;
   preset?: PresetName;
   /** Passes over the training subset per epoch (default 1; ucla 5). */
   repeat?: number;
@@ -191,7 +193,7 @@ function framesOf(v: number): number {
 /**
  * The options of a `resume` that contradict the run being resumed: a resumed run keeps the
  * configuration it started with (that is what makes it equal to an uninterrupted run), so only
- * `epochs` (to extend it), `backend` and `quiet` may differ. An option equal to the saved value is
+ * `epochs` (to extend it), `backend`, `threads` and `quiet` may differ. An option equal to the saved value is
  * no conflict. Returns one line per conflict, naming the option (by `name`), its value and the run's.
  */
 export function resumeConflicts(o: TrainOptions, saved: RunConfig, name: OptionNamer): string[] {

@@ -164,7 +164,9 @@ async function runOnlyFold(o: CrossValidationOptions, subject: string): Promise<
 }
 
 function settingsOf(o: CrossValidationOptions): CrossValidationReport['settings'] {
-  return { data: resolve(o.data), folds: o.folds, training: o.training };
+  // The wasm backend's thread count changes the speed, not the results: either may continue the other.
+  const { threads: _, ...training } = o.training;
+  return { data: resolve(o.data), folds: o.folds, training };
 }
 
 async function runFolds(o: CrossValidationOptions): Promise<CrossValidationReport> {

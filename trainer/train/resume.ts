@@ -1,5 +1,5 @@
 /**
- * Continuing a run: its run.json as it was configured (only --epochs, --backend and --quiet may
+ * Continuing a run: its run.json as it was configured (only --epochs, --backend, --threads and --quiet may
  * change), and the last checkpoint's weights, optimiser and branch state restored into the session.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,7 +24,7 @@ export async function resumedRun(opts: TrainOptions, runDir: string): Promise<Ru
   if (run.config.cocodiff) run.config.cocodiff = { ...run.config.cocodiff, coarseOn: run.config.cocodiff.coarseOn ?? 'standardised', coarseDim: run.config.cocodiff.coarseDim ?? 0 };
   const conflicts = (name: OptionNamer) => resumeConflicts(opts, run.config, name);
   if (conflicts((o) => o).length > 0) {
-    throw new OptionError('resume', (name) => `${runDir} continues the run as it was configured; these options differ from it: ${conflicts(name).join(', ')}. Only ${name('epochs')}, ${name('backend')} and ${name('quiet')} may change; start a new run (${name('out')}) to change the others`);
+    throw new OptionError('resume', (name) => `${runDir} continues the run as it was configured; these options differ from it: ${conflicts(name).join(', ')}. Only ${name('epochs')}, ${name('backend')}, ${name('threads')} and ${name('quiet')} may change; start a new run (${name('out')}) to change the others`);
   }
   if (opts.epochs !== undefined) {
     if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new OptionError('epochs', `expected a positive integer, found ${opts.epochs}`);
