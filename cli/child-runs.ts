@@ -66,7 +66,9 @@ export function spawnRunOne(job: string, what: string, signal: AbortSignal): Pro
       if (pending) pass(pending);
       if (code === 0) return resolve();
       if (signal.aborted) return reject(new UserError(`${what}: stopped, another job failed`));
-      reject(new UserError(`${what} failed: ${childError ?? (stoppedBy ? `stopped by ${stoppedBy}` : `exit status ${code}`)}; what finished is kept: re-run the same command to continue`));
+      // A child's own error has a cause to fix first; a child killed without one (out of memory, a signal) may just be run again.
+      const next = childError !== null ? 'fix that, then run the same command again to continue' : 're-run the same command to continue';
+      reject(new UserError(`${what} failed: ${childError ?? (stoppedBy ? `stopped by ${stoppedBy}` : `exit status ${code}`)}; what finished is kept: ${next}`));
     });
   });
 }

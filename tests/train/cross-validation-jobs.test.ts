@@ -2,7 +2,8 @@
  * `cocodiff cv --jobs N` run as the installed command is (bin/cocodiff.js in a process of its own,
  * which starts a process per fold), on the 3-subject Florence 3D fixture of
  * cross-validation.test.ts: the same per-fold results as `--jobs 1`, a failing fold's error in one
- * line, re-running continuing fold by fold, and Ctrl-C stopping the children with the parent.
+ * line (killed, or with an error of its own), re-running continuing fold by fold, and Ctrl-C stopping
+ * the children with the parent.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,20 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** The pids of folds s1 and s2's processes, once each holds its run's lock and has checkpointed an epoch. */
+async function trainingChildren(out: string, parent: { exit: Promise<Exit> }): Promise<number[]> {
+  let ended: Exit | null = null;
+  void parent.exit.then((r) => (ended = r));
+  const runs = ['s1', 's2'].map((s) => join(out, `fold-${s}`, 'run'));
+  for (;;) {
+    if (ended) throw new Error(`cocodiff cv ended before both folds had trained an epoch: ${(ended as Exit).stderr}`);
+    if (runs.every((run) => existsSync(join(run, LOCK_FILE)) && existsSync(join(runPaths(run).last, 'state.json')))) {
+      return runs.map((run) => (JSON.parse(readFileSync(join(run, LOCK_FILE), 'utf8')) as { pid: number }).pid);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** What `--jobs 1` computes, the reference for every other run. */
 let serial: string;
 
@@ -96,7 +111,7 @@ describe('cocodiff cv --jobs', () => {
     expect(failed.code).toBe(1);
     const errors = failed.stderr.split('\n').filter((l) => l.startsWith('cocodiff:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^cocodiff: cv: fold s2 failed: ${join(out, 'fold-s2', 'run')}: holds files cocodiff did not write there \\(notes\\.txt\\);.*; what finished is kept: re-run the same command to continue$`));
+    expect(errors[0]).toMatch(new RegExp(`^cocodiff: cv: fold s2 failed: ${join(out, 'fold-s2', 'run')}: holds files cocodiff did not write there \\(notes\\.txt\\);.*; what finished is kept: fix that, then run the same command again to continue$`));
     expect(failed.stderr.match(/notes\.txt/g)).toHaveLength(1);
     expect(readdirSync(out)).not.toContain(LOCK_FILE);
 
@@ -117,19 +132,7 @@ describe('cocodiff cv --jobs', () => {
     const out = join(tmp(), 'stopped');
     const long = FLAGS.map((f, i) => (FLAGS[i - 1] === '--epochs' ? '30' : f));
     const parent = cv(out, [...long, '--jobs', '2']);
-    let ended: Exit | null = null;
-    void parent.exit.then((r) => (ended = r));
-    // Both children are training once each holds its fold's run lock and has checkpointed an epoch.
-    const childPids: number[] = [];
-    for (;;) {
-      if (ended) throw new Error(`cocodiff cv ended before both folds had trained an epoch: ${(ended as Exit).stderr}`);
-      const locks = ['s1', 's2'].map((s) => join(out, `fold-${s}`, 'run'));
-      if (locks.every((run) => existsSync(join(run, LOCK_FILE)) && existsSync(join(runPaths(run).last, 'state.json')))) {
-        childPids.push(...locks.map((run) => (JSON.parse(readFileSync(join(run, LOCK_FILE), 'utf8')) as { pid: number }).pid));
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const childPids = await trainingChildren(out, parent);
     expect(childPids).not.toContain(parent.pid);
     process.kill(parent.pid, 'SIGINT');
     const stopped = await parent.exit;
@@ -143,5 +146,18 @@ describe('cocodiff cv --jobs', () => {
     expect(stderr).toMatch(/cv: fold 1 of 3, test subject s1 \(resuming\)/);
     expect(stderr).toMatch(/cv: fold 2 of 3, test subject s2 \(resuming\)/);
     expect(report(out).folds.map((f) => f.subject)).toEqual(['s1', 's2', 's3']);
+  }, 240_000);
+
+  it('a fold whose process is killed (no error of its own) ends the command in one line that says to run it again, and stops the other fold', async () => {
+    const out = join(tmp(), 'killed');
+    const long = FLAGS.map((f, i) => (FLAGS[i - 1] === '--epochs' ? '30' : f));
+    const parent = cv(out, [...long, '--jobs', '2']);
+    const [first, second] = await trainingChildren(out, parent);
+    process.kill(first, 'SIGKILL');
+    const failed = await parent.exit;
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split('\n').filter((l) => l.startsWith('cocodiff:'))).toEqual(['cocodiff: cv: fold s1 failed: stopped by SIGKILL; what finished is kept: re-run the same command to continue']);
+    for (let i = 0; i < 200 && alive(second); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive(second)).toBe(false);
   }, 240_000);
 });
