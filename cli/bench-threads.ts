@@ -1,7 +1,7 @@
 /**
  * `cocodiff bench --threads N`: the module compiled with `--threads N` against the same network on one
- * thread and against onnxruntime-web's wasm backend with N threads, one call of each per round, in
- * turns (the machine's speed changes; per-round ratios hold). Both modules run through the runtime's
+ * thread and against peers with N threads (onnxruntime-web's and tfjs's wasm backends), one call of
+ * each per round, in turns (the machine's speed changes; per-round ratios hold). Both modules run through the runtime's
  * Recognizer, the way apps run them, on the bench's input; their logits must be the same bits.
  */
 import { readdirSync } from 'node:fs';
@@ -22,10 +22,10 @@ export function osThreads(): number | undefined {
 
 /**
  * The rows: each build (f32 SIMD, and int8 SIMD when `int8` is given) on one thread and on `threads`,
- * then the peer against the f32 one; every call of a round in turns.
+ * then each peer against the f32 one; every call of a round in turns.
  */
 export async function benchThreads(
-  artifact: Artifact, graph: Graph, opts: { threads: number; runs: number; peer: BenchPeer; int8?: CompileOptions['int8']; log: (line: string) => void },
+  artifact: Artifact, graph: Graph, opts: { threads: number; runs: number; peers: BenchPeer[]; int8?: CompileOptions['int8']; log: (line: string) => void },
 ): Promise<BenchRow[]> {
   const { threads, runs, log } = opts;
   const x = benchInput(artifact);
@@ -38,37 +38,43 @@ export async function benchThreads(
       builds.push({ label, one, many: await Recognizer.load((await compileModule(artifact, graph, { ...compile, threads })).wasm) });
     }
     const logits = (r: Recognizer): Float32Array => (r.inferInput(x), r.lastLogits());
-    log(`timing 1 and ${threads} threads and ${opts.peer.name} in turns ...`);
-    const before = osThreads();
-    const loaded = await opts.peer.load(x);
-    const started = before === undefined ? undefined : osThreads()! - before;
-    const times = await timeRoundsAsync([
-      ...builds.flatMap((b) => [() => b.one.inferInput(x), () => b.many.inferInput(x)]), ...('skipped' in loaded ? [] : [loaded.infer]),
-    ], runs, 3);
-    builds.forEach((b, i) => {
-      const [oneMs, manyMs] = [times[2 * i], times[2 * i + 1]];
-      const a = logits(b.one);
-      const c = logits(b.many);
-      const differ = a.filter((v, k) => !Object.is(v, c[k])).length;
-      rows.push({ name: `.wasm ${b.label}, 1 thread`, value: `${median(oneMs).toFixed(1)} ms` });
-      rows.push({
-        name: `.wasm ${b.label}, ${threads} threads`, value: `${median(manyMs).toFixed(1)} ms`,
-        note: `${medianRatio(oneMs, manyMs).toFixed(2)}× faster than 1 thread (median of per-round ratios, quartiles ${ratioQuartiles(oneMs, manyMs)}); logits ${differ === 0 ? `bit-identical (all ${a.length})` : `${differ} of ${a.length} differ`}`,
-      });
-    });
-    if ('skipped' in loaded) {
-      rows.push({ name: opts.peer.name, value: 'n/a', note: `skipped: ${loaded.skipped}` });
-    } else {
-      try {
-        const [oneMs, manyMs, peerMs] = [times[0], times[1], times[2 * builds.length]];
-        const threadNote = started === undefined ? '' : `; it started ${started} OS thread(s) beside this one`;
-        rows.push({
-          name: opts.peer.name, value: `${median(peerMs).toFixed(1)} ms`,
-          note: `.wasm ${threads} threads is ${medianRatio(peerMs, manyMs).toFixed(2)}× faster (quartiles ${ratioQuartiles(peerMs, manyMs)}), .wasm 1 thread ${medianRatio(peerMs, oneMs).toFixed(2)}× (${loaded.note ?? ''}${threadNote})`,
-        });
-      } finally {
-        await loaded.dispose();
+    log(`timing 1 and ${threads} threads and ${opts.peers.map((p) => p.name).join(', ')} in turns ...`);
+    // Each peer's OS threads, counted as it loads: tells whether it really started a pool.
+    const peers: Array<{ name: string; loaded: Awaited<ReturnType<BenchPeer['load']>>; started?: number }> = [];
+    try {
+      for (const peer of opts.peers) {
+        const before = osThreads();
+        const loaded = await peer.load(x);
+        peers.push({ name: peer.name, loaded, started: before === undefined ? undefined : osThreads()! - before });
       }
+      const running = peers.flatMap((p) => ('skipped' in p.loaded ? [] : [p.loaded.infer]));
+      const times = await timeRoundsAsync([...builds.flatMap((b) => [() => b.one.inferInput(x), () => b.many.inferInput(x)]), ...running], runs, 3);
+      builds.forEach((b, i) => {
+        const [oneMs, manyMs] = [times[2 * i], times[2 * i + 1]];
+        const a = logits(b.one);
+        const c = logits(b.many);
+        const differ = a.filter((v, k) => !Object.is(v, c[k])).length;
+        rows.push({ name: `.wasm ${b.label}, 1 thread`, value: `${median(oneMs).toFixed(1)} ms` });
+        rows.push({
+          name: `.wasm ${b.label}, ${threads} threads`, value: `${median(manyMs).toFixed(1)} ms`,
+          note: `${medianRatio(oneMs, manyMs).toFixed(2)}× faster than 1 thread (median of per-round ratios, quartiles ${ratioQuartiles(oneMs, manyMs)}); logits ${differ === 0 ? `bit-identical (all ${a.length})` : `${differ} of ${a.length} differ`}`,
+        });
+      });
+      let column = 2 * builds.length;
+      for (const p of peers) {
+        if ('skipped' in p.loaded) {
+          rows.push({ name: p.name, value: 'n/a', note: `skipped: ${p.loaded.skipped}` });
+          continue;
+        }
+        const [oneMs, manyMs, peerMs] = [times[0], times[1], times[column++]];
+        const threadNote = p.started === undefined ? '' : `${p.loaded.note ? '; ' : ''}it started ${p.started} OS thread(s) beside this one`;
+        rows.push({
+          name: p.name, value: `${median(peerMs).toFixed(1)} ms`,
+          note: `.wasm ${threads} threads is ${medianRatio(peerMs, manyMs).toFixed(2)}× faster (quartiles ${ratioQuartiles(peerMs, manyMs)}), .wasm 1 thread ${medianRatio(peerMs, oneMs).toFixed(2)}× (${p.loaded.note ?? ''}${threadNote})`,
+        });
+      }
+    } finally {
+      for (const p of peers) if (!('skipped' in p.loaded)) await p.loaded.dispose();
     }
   } finally {
     for (const b of builds) {

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--stride <n>', 'streaming: infer every n pushed frames', positiveInt('--stride'), 8)
     .option('--baseline <wasm>', 'an earlier build of the same model (e.g. by an older compiler), timed in turns with this one, its logits compared')
     .option('--baseline-profile <wasm>', 'the earlier compiler\'s profiling build of the same model: per-kernel shares side by side (needs --baseline)')
-    .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread (with --int8, the int8 build too) and onnxruntime-web with n threads (which then runs only there: it fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
+    .option('--threads <n>', 'also time the module compiled with --threads n against 1 thread (with --int8, the int8 build too), and onnxruntime-web and tfjs wasm with n threads (which then run only there: each fixes its threads once per process)', positiveInt('--threads', MAX_THREADS));
   addInt8Options(command, 'also time the int8 build (compile --int8), and onnxruntime-web on its QDQ model (export-onnx --int8)')
     .action(async (dir: string, f: Int8Flags & { runs: number; skipCpu?: boolean; stride: number; baseline?: string; baselineProfile?: string; threads?: number }) => {
       const { runs, stride } = f;
@@ -36,20 +36,24 @@ export function register(program: Command): void {
       const { artifact, graph } = await loadArtifact(dir);
       const int8 = await int8FromFlags(f, async () => artifact);
       const rounds = Math.max(3, Math.min(runs, 10));
+      // onnxruntime-web and tfjs's wasm backend fix their thread counts once per process: with
+      // --threads they run only in the threads table (tfjs's other peers keep their own threads).
+      const threads = f.threads ?? 1;
+      const threaded = threads > 1;
+      const inThreadsTable = (name: string): BenchPeer => ({ name, rounds, load: async () => ({ skipped: `runs ${threads} threads in this process: see the threads table` }) });
       const peers = [
-        ...tfjsPeers('peer').map((b) => tfjsBenchPeer(artifact, b.name, rounds)),
-        ...(f.threads && f.threads > 1 ? [] : [onnxRuntimeBenchPeer(artifact, rounds)]),
+        ...tfjsPeers('peer').map((b) => (threaded && b.name === 'wasm' ? inThreadsTable(`tfjs ${b.name}`) : tfjsBenchPeer(artifact, b.name, rounds))),
+        ...(threaded ? [] : [onnxRuntimeBenchPeer(artifact, rounds)]),
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
-      // onnxruntime-web fixes its thread count once per process: with --threads it runs only in the threads table.
-      const int8Peers = int8 && ((lowered: Graph): BenchPeer[] => [f.threads && f.threads > 1
+      const int8Peers = int8 && ((lowered: Graph): BenchPeer[] => [threaded
         ? { name: ORT_INT8_PEER, rounds, load: async () => ({ skipped: `left out with --threads ${f.threads}: onnxruntime-web runs ${f.threads} threads in this process (it fixes its thread count once)` }) }
         : onnxRuntimeBenchPeer(artifact, rounds, 1, { lowered, calibration: { method: int8.method, samples: int8.inputs.length } })]);
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, int8Kernels, module, int8Module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
-      const threadRows = f.threads && f.threads > 1
+      const threadRows = threaded
         ? await benchThreads(artifact, graph, {
-          threads: f.threads, runs, peer: onnxRuntimeBenchPeer(artifact, rounds, f.threads), log: (l) => console.error(l),
+          threads, runs, peers: [onnxRuntimeBenchPeer(artifact, rounds, threads), tfjsBenchPeer(artifact, 'wasm', rounds, threads)], log: (l) => console.error(l),
           int8: int8 && int8Module && { ...int8, ranges: int8Module.ranges },
         })
         : undefined;
@@ -61,7 +65,7 @@ export function register(program: Command): void {
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
       if (threadRows) {
-        console.log(`\nthreads (the module compiled with --threads ${f.threads}, in turns with 1 thread and onnxruntime-web, median of ${runs}):`);
+        console.log(`\nthreads (the module compiled with --threads ${f.threads}, in turns with 1 thread, onnxruntime-web and tfjs wasm, median of ${runs}):`);
         console.log(formatTable(threadRows));
       }
       if (int8Kernels) {

@@ -98,11 +98,18 @@ describe('compile --int8 --threads', () => {
     await expectSameCliOutput(dir, join(dir, 'cli1.wasm'), join(dir, 'cli2.wasm'));
   }, 300_000);
 
-  it('bench --threads with --int8: f32 and int8 rows, each on 1 and 2 threads with their logits compared, then the peer', async () => {
+  it('bench --threads with --int8: f32 and int8 rows, each on 1 and 2 threads with their logits compared, then each peer', async () => {
     const skipped = { name: 'a peer', rounds: 1, load: async () => ({ skipped: 'not in this test' }) };
-    const rows = await benchThreads(loaded.artifact, loaded.graph, { threads: 2, runs: 2, peer: skipped, int8, log: () => {} });
-    expect(rows.map((r) => r.name)).toEqual(['.wasm SIMD, 1 thread', '.wasm SIMD, 2 threads', '.wasm int8 SIMD, 1 thread', '.wasm int8 SIMD, 2 threads', 'a peer']);
+    let calls = 0;
+    let disposed = false;
+    const counted = { name: 'a running peer', rounds: 1, load: async () => ({ infer: () => void calls++, note: 'its note', dispose: () => void (disposed = true) }) };
+    const rows = await benchThreads(loaded.artifact, loaded.graph, { threads: 2, runs: 2, peers: [skipped, counted], int8, log: () => {} });
+    expect(rows.map((r) => r.name)).toEqual(['.wasm SIMD, 1 thread', '.wasm SIMD, 2 threads', '.wasm int8 SIMD, 1 thread', '.wasm int8 SIMD, 2 threads', 'a peer', 'a running peer']);
     for (const r of [rows[1], rows[3]]) expect(r.note).toMatch(/^\d+\.\d\d× faster than 1 thread \(median of per-round ratios, quartiles .*\); logits bit-identical \(all 7\)$/);
     expect(rows[4].note).toBe('skipped: not in this test');
+    // The running peer was timed in the rounds (after the skipped one, its column is the next) and released.
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(rows[5].note).toMatch(/^\.wasm 2 threads is \d+\.\d\d× faster \(quartiles .*\), \.wasm 1 thread \d+\.\d\d× \(its note(; it started \d+ OS thread\(s\) beside this one)?\)$/);
+    expect(disposed).toBe(true);
   }, 300_000);
 });

@@ -27,14 +27,14 @@ export async function tfjsReference(artifact: Artifact, backend: BackendName = '
   };
 }
 
-/** The tfjs model on one backend as a benchmark peer of the .wasm (`cocodiff bench`). */
-export function tfjsBenchPeer(artifact: Artifact, backend: BackendName, rounds: number) {
+/** The tfjs model on one backend as a benchmark peer of the .wasm (`cocodiff bench`); `threads`: the wasm backend's pool. */
+export function tfjsBenchPeer(artifact: Artifact, backend: BackendName, rounds: number, threads?: number) {
   const { C, T, V, M } = artifact.model.input;
   return {
-    name: `tfjs ${backend}`,
+    name: `tfjs ${backend}${threads && threads > 1 ? `, ${threads} threads` : ''}`,
     rounds,
     async load(x: Float32Array): Promise<{ infer(): void; dispose(): void }> {
-      await selectBackend(backend);
+      await selectBackend(backend, threads === undefined ? {} : { threads });
       const model = CtrGcnModel.fromArtifact(artifact);
       const input = tf.tensor(x, [1, C, T, V, M]);
       return {
