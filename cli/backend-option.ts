@@ -1,6 +1,6 @@
 /** `--backend` and `--threads`, the trainer's tfjs backend: its choices and help come from the registry (trainer/backend.ts). */
 import { Option } from 'commander';
-import { BACKEND_CHOICES, backendHelp, type BackendName, type BackendSettings } from '../trainer/backend.ts';
+import { BACKEND_CHOICES, backendHelp, type BackendName } from '../trainer/backend.ts';
 import { positiveInt } from './options.ts';
 
 export interface BackendFlags {
@@ -17,9 +17,4 @@ export function backendOption(): Option {
 
 export function threadsOption(): Option {
   return new Option('--threads <n>', 'threads of the wasm backend (XNNPACK\'s pool; the same results as one thread; default 1): about one per free core').argParser(positiveInt('--threads', MAX_THREADS));
-}
-
-/** What the two flags ask of trainer/backend.ts's selectBackend. */
-export function backendSettings(f: BackendFlags): BackendSettings {
-  return f.threads === undefined ? {} : { threads: f.threads };
 }

@@ -47,7 +47,7 @@ export function register(program: Command): void {
         ...(f.skipCpu ? [] : tfjsPeers('slow').map((b) => tfjsBenchPeer(artifact, b.name, 3))),
       ];
       const int8Peers = int8 && ((lowered: Graph): BenchPeer[] => [threaded
-        ? { name: ORT_INT8_PEER, rounds, load: async () => ({ skipped: `left out with --threads ${f.threads}: onnxruntime-web runs ${f.threads} threads in this process (it fixes its thread count once)` }) }
+        ? { name: ORT_INT8_PEER, rounds, load: async () => ({ skipped: `left out with --threads ${threads}: onnxruntime-web runs ${threads} threads in this process (it fixes its thread count once)` }) }
         : onnxRuntimeBenchPeer(artifact, rounds, 1, { lowered, calibration: { method: int8.method, samples: int8.inputs.length } })]);
       const baseline = f.baseline ? { wasm: await readWasm(f.baseline, '--baseline'), profile: f.baselineProfile ? await readWasm(f.baselineProfile, '--baseline-profile') : undefined } : undefined;
       const { rows, layers, kernels, baselineKernels, int8Kernels, module, int8Module } = await benchArtifact(artifact, graph, { runs, peers, baseline, int8, int8Peers, log: (l) => console.error(l) });
@@ -65,7 +65,7 @@ export function register(program: Command): void {
       console.log(`\nper kernel (profiling build, ${persons} person(s)):`);
       console.log(formatTable(kernels));
       if (threadRows) {
-        console.log(`\nthreads (the module compiled with --threads ${f.threads}, in turns with 1 thread, onnxruntime-web and tfjs wasm, median of ${runs}):`);
+        console.log(`\nthreads (the module compiled with --threads ${threads}, in turns with 1 thread, onnxruntime-web and tfjs wasm, median of ${runs}):`);
         console.log(formatTable(threadRows));
       }
       if (int8Kernels) {

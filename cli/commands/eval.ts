@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { number, positiveInt } from '../options.ts';
-import { backendOption, backendSettings, threadsOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { ensembleWords, evaluate } from '../../trainer/train/eval.ts';
 import { ENSEMBLE_FUSIONS, type EnsembleFusion } from '../../trainer/train/metrics.ts';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
       const models = [model, ...(f.ensemble ?? [])];
       const { batch } = f;
       const weights = f.weights?.map(number('--weights'));
-      console.error(`backend: ${await selectBackend(f.backend, backendSettings(f))}`);
+      console.error(`backend: ${await selectBackend(f.backend, { threads: f.threads })}`);
       const r = await evaluate({ models, data: f.data, split: f.split, batch, out: f.out, weights, fusion: f.fuse });
       for (const c of r.chosen) console.log(`${printable(c.model)}: epoch ${c.epoch ?? '?'}, chosen: ${c.reason}`);
       for (const m of r.members) console.log(`  ${printable(m.model)}: top-1 ${pct(m.top1)} %  top-5 ${pct(m.top5)} %`);

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../common/atomic.ts';
 import { checkOutputFiles, RAW_FLOAT32, type FileKind } from '../../common/output-file.ts';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { selectBackend } from '../../trainer/backend.ts';
-import { backendOption, backendSettings, threadsOption, type BackendFlags } from '../backend-option.ts';
+import { backendOption, threadsOption, type BackendFlags } from '../backend-option.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
 import { printable } from '../../common/terminal.ts';
 import { FORCE_FILE_HELP } from '../options.ts';
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const bad = firstBadCoordinate(data);
       if (bad >= 0) throw new UserError(`${f.input}: value ${bad} is ${data[bad]}; network input must be finite and within ±${MAX_COORDINATE}`);
 
-      const backend = await selectBackend(f.backend, backendSettings(f));
+      const backend = await selectBackend(f.backend, { threads: f.threads });
       const model = CtrGcnModel.fromArtifact(artifact);
       const start = performance.now();
       const [features, logits] = tf.tidy(() => {

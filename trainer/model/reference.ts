@@ -34,7 +34,7 @@ export function tfjsBenchPeer(artifact: Artifact, backend: BackendName, rounds: 
     name: `tfjs ${backend}${threads && threads > 1 ? `, ${threads} threads` : ''}`,
     rounds,
     async load(x: Float32Array): Promise<{ infer(): void; dispose(): void }> {
-      await selectBackend(backend, threads === undefined ? {} : { threads });
+      await selectBackend(backend, { threads });
       const model = CtrGcnModel.fromArtifact(artifact);
       const input = tf.tensor(x, [1, C, T, V, M]);
       return {

@@ -55,7 +55,7 @@ async function train(opts: TrainOptions, runDir: string): Promise<TrainResult> {
   await checkResume(opts, runDir, paths.last);
   if (!opts.resume) await checkOwnFolder(runDir, RUN_FILES, 'training run');
   const run = opts.resume ? await resumedRun(opts, runDir) : await newRun(opts);
-  run.backend = await selectBackend(opts.backend ?? 'auto', opts.threads === undefined ? {} : { threads: opts.threads });
+  run.backend = await selectBackend(opts.backend ?? 'auto', { threads: opts.threads });
   const detail = await backendDetail();
   log(`backend: ${run.backend}${detail ? ` (${detail})` : ''}`);
 
