@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .addOption(new Option('--fuse <what>', 'what the ensemble adds: each model\'s logits (the authors\' rule) or its softmax probabilities (each model\'s vote bounded by its weight)').choices([...ENSEMBLE_FUSIONS]).default('logits'))
     .addOption(new Option('--split <name>', 'split to evaluate').choices(['train', 'test']).default('test'))
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
-    .option('--out <dir>', 'write confusion.svg and confusion.json here')
+    .option('--out <dir>', 'write confusion.svg, confusion.json and predictions.jsonl (each sample\'s five best classes, for `cocodiff compare`) here')
     .addOption(backendOption())
     .addOption(threadsOption())
     .action(async (model: string, f: { data: string; ensemble?: string[]; weights?: string[]; fuse: EnsembleFusion; split: 'train' | 'test'; batch: number; out?: string } & BackendFlags) => {
@@ -33,6 +33,6 @@ export function register(program: Command): void {
       console.log(`${r.ensemble ? `ensemble (${ensembleWords(r.ensemble)})` : f.split}: ${r.report.samples} samples, top-1 ${pct(r.report.top1)} %, top-5 ${pct(r.report.top5)} %`);
       console.log('per-class top-1:');
       r.classes.forEach((c, i) => console.log(`  ${pct(r.report.perClass[i])} %  ${printable(c)}`));
-      if (f.out) console.log(`wrote ${printable(f.out)}/confusion.svg and confusion.json`);
+      if (f.out) console.log(`wrote ${printable(f.out)}/confusion.svg, confusion.json and predictions.jsonl`);
     });
 }

@@ -20,6 +20,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'forward', summary: 'run the network alone on a raw float32 tensor and print the logits', load: () => import('./forward.ts') },
   { name: 'train', summary: 'train CTR-GCN (optionally with CoCoDiff) on a dataset cache', load: () => import('./train.ts') },
   { name: 'eval', summary: 'top-1, top-5, per-class accuracy and confusion matrix of runs or artifacts (ensembles too)', load: () => import('./eval.ts') },
+  { name: 'compare', summary: 'pair two evaluations of the same samples: B − A with its 95 % CI, McNemar\'s exact test, per class', load: () => import('./compare.ts') },
   { name: 'export', summary: "write a run's model artifact (inference weights only)", load: () => import('./export.ts') },
   { name: 'cv', summary: "leave-one-subject-out cross-validation: a model per held-out subject, each fold's test top-1 and their mean with a 95 % CI", load: () => import('./cv.ts') },
   { name: 'ablate', summary: "CoCoDiff's ablation: each variant over several seeds, as a table", load: () => import('./ablate.ts') },

@@ -15,6 +15,7 @@ import { LAYOUTS } from 'cocodiff-runtime/shared/layouts';
 import { OptionError, UserError } from 'cocodiff-runtime/shared/errors';
 import { Command } from 'commander';
 import * as evalCommand from '../../cli/commands/eval.ts';
+import * as compareCommand from '../../cli/commands/compare.ts';
 import { errorMessage } from '../../cli/error-message.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tinyDataset } from '../helpers/tiny-run.ts';
@@ -124,6 +125,25 @@ describe('eval', () => {
     const single = join(root, 'single-out');
     await evaluate({ models: [models[0]], data, out: single, quiet: true });
     expect(JSON.parse(await readFile(join(single, 'confusion.json'), 'utf8'))).not.toHaveProperty('ensemble');
+  });
+
+  it('writes each sample\'s five best classes to predictions.jsonl, which compare pairs with another evaluation\'s', async () => {
+    const cache = await readCache(data);
+    const names = cache.index.splits.test.samples.map((x) => x.name);
+    const [one, two] = [join(root, 'pred-sure0'), join(root, 'pred-ensemble')];
+    await runCli([evalCommand], 'eval', sure0, '--data', data, '--out', one, '--backend', 'cpu');
+    // The ensemble's fused scores (logit sums 5.5, 8, 5, 0, 0) rank 1 > 0 > 2 > 3 > 4: its own file, not a member's.
+    await runCli([evalCommand], 'eval', sure0, '--data', data, '--ensemble', torn2, '--out', two, '--backend', 'cpu');
+    const rows = async (dir: string) => (await readFile(join(dir, 'predictions.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(await rows(one)).toEqual(names.map((sample, i) => ({ sample, label: classes[labels[i]], top5: [0, 1, 2, 3, 4].map((c) => classes[c]) })));
+    expect(await rows(two)).toEqual(names.map((sample, i) => ({ sample, label: classes[labels[i]], top5: [1, 0, 2, 3, 4].map((c) => classes[c]) })));
+    // Model one is right on class 0's samples only, the ensemble on class 1's only.
+    const lines = await runCli([compareCommand], 'compare', one, two, '--json');
+    const c = JSON.parse(lines[0]);
+    expect(c.samples).toBe(labels.length);
+    expect([c.top1.a, c.top1.b, c.top1.onlyA, c.top1.onlyB]).toEqual([count(0) / labels.length, count(1) / labels.length, count(0), count(1)]);
+    expect(c.top1.difference.mean).toBeCloseTo((count(1) - count(0)) / labels.length, 12);
+    expect(c.perClass.find((k: { label: string }) => k.label === classes[1])).toEqual({ label: classes[1], samples: count(1), a: 0, b: 1, onlyB: count(1), onlyA: 0 });
   });
 
   it('takes a run directory for its artifact', async () => {

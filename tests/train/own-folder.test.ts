@@ -49,7 +49,7 @@ it('eval --out: refused in the user\'s folder; writing again over its own earlie
   const own = join(root, 'eval-out');
   await evalInto(own);
   await evalInto(own);
-  expect((await readdir(own)).sort()).toEqual(['confusion.json', 'confusion.svg']);
+  expect((await readdir(own)).sort()).toEqual(['confusion.json', 'confusion.svg', 'predictions.jsonl']);
 });
 
 it('train --out into an empty folder trains', async () => {

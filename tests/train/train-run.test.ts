@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../common/artifact.ts';
 import { Rng } from '../../common/rng.ts';
+import { readPredictions } from '../../trainer/train/predictions-file.ts';
 import { readCache } from '../../trainer/data/cache.ts';
 import { writeSyntheticDataset } from '../../trainer/data/synth/index.ts';
 import { CtrGcnModel } from '../../trainer/model/ctrgcn.ts';
@@ -69,6 +70,12 @@ describe('a short synthetic training run', () => {
     expect(confusion.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(confusion.samples);
     const svg = await readFile(join(runDir, 'confusion.svg'), 'utf8');
     for (const c of confusion.classes) expect(svg).toContain(`>${c}</text>`);
+    // Each test sample's answer, in the split's order, for `cocodiff compare`: the same top-1 and top-5.
+    const test = (await readCache(data)).index.splits.test.samples;
+    const answers = await readPredictions(runDir);
+    expect(answers.map((r) => [r.sample, r.label])).toEqual(test.map((s) => [s.name, confusion.classes[s.label]]));
+    expect(answers.filter((r) => r.top5[0] === r.label).length / test.length).toBe(result.test.top1);
+    expect(answers.filter((r) => r.top5.includes(r.label)).length / test.length).toBe(result.test.top5);
   });
 
   it('writes an artifact of the best epoch that reloads to bit-identical logits, with no CoCoDiff or optimiser state', async () => {

@@ -15,6 +15,7 @@ import { CtrGcnModel } from '../model/ctrgcn.ts';
 import { classificationReport, ENSEMBLE_FUSIONS, ensembleScores, type ClassificationReport, type EnsembleFusion } from './metrics.ts';
 import { EVAL_FILES, writeConfusion } from './plots.ts';
 import { predict, type Predictions } from './predict.ts';
+import { writePredictions } from './predictions-file.ts';
 import { checkOwnFolder } from '../../common/output-dir.ts';
 
 /** A run directory means its artifact; anything else must be an artifact directory. */
@@ -59,7 +60,7 @@ export interface EvalOptions {
   data: string;
   split?: SplitName;
   batch?: number;
-  /** Where confusion.svg and confusion.json go; nothing is written without it. */
+  /** Where confusion.svg, confusion.json and predictions.jsonl go; nothing is written without it. */
   out?: string;
   /** Per-model ensemble weights (default 1 each). */
   weights?: number[];
@@ -114,6 +115,7 @@ async function evaluateInto(o: EvalOptions): Promise<EvalResult> {
   if (o.out) {
     const title = ensemble ? `ensemble of ${all.length} (${ensembleWords(ensemble)}), ${split} split` : `${split} split`;
     await writeConfusion(o.out, report, cache.index.classes, title, ensemble ? { ensemble: { models: o.models, ...ensemble } } : {});
+    await writePredictions(o.out, cache.index.splits[split].samples.map((s) => s.name), labels, scores, cache.index.classes);
   }
   return { classes: cache.index.classes, report, members, chosen: all.map((p) => p.chosen), ensemble };
 }

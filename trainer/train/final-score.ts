@@ -5,6 +5,7 @@ import { OptionError } from 'cocodiff-runtime/shared/errors';
 import { classificationReport, meanCrossEntropy } from './metrics.ts';
 import { writeConfusion } from './plots.ts';
 import { predict } from './predict.ts';
+import { writePredictions } from './predictions-file.ts';
 import { readCheckpoint } from './run-state.ts';
 import { describeSelection, type Selection } from './selection.ts';
 import type { Session, TrainState } from './session.ts';
@@ -38,7 +39,7 @@ export interface RunResult {
   test: TestScore;
 }
 
-/** Scores the test split with the best checkpoint (nothing is selected on it) and writes the confusion matrix and result.json. */
+/** Scores the test split with the best checkpoint (nothing is selected on it) and writes the confusion matrix, each sample's answer (predictions.jsonl) and result.json. */
 export async function finalScore(s: Session, state: TrainState): Promise<RunResult & { cleanTrain: CleanTrainScore }> {
   if (!state.best) throw new OptionError('epochs', `no epoch was trained in ${s.runDir} with ${s.run.config.epochs}`);
   const chosen = describeSelection(state.best, state.history);
@@ -48,6 +49,7 @@ export async function finalScore(s: Session, state: TrainState): Promise<RunResu
   const p = await predict(s.model, s.data.cache, 'test', s.data.testPre, s.run.config.batch);
   const report = classificationReport(p.logits, p.labels, p.numClasses);
   await writeConfusion(s.runDir, report, s.run.classes, `test, epoch ${chosen.epoch} (chosen on validation)`);
+  await writePredictions(s.runDir, s.data.cache.index.splits.test.samples.map((x) => x.name), p.labels, p.logits, s.run.classes);
   const test: TestScore = { samples: report.samples, top1: report.top1, top5: report.top5, loss: meanCrossEntropy(p.logits, p.labels, p.numClasses), seconds: (performance.now() - testStart) / 1000 };
   const { subsets } = s.data;
   const onTrain = await predict(s.model, s.data.cache, 'train', s.data.testPre, s.run.config.batch, undefined, subsets.train);

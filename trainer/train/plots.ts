@@ -1,6 +1,7 @@
 /** The run's pictures: training curves from the epoch metrics, and a confusion matrix. */
 import { writeFileAtomic } from '../../common/atomic.ts';
 import type { EpochMetrics } from './config.ts';
+import { PREDICTIONS_FILE } from './predictions-file.ts';
 import type { ClassificationReport } from './metrics.ts';
 import { chartsSvg, confusionListSvg, confusionSvg } from './svg.ts';
 
@@ -33,8 +34,8 @@ export function curvesSvg(history: EpochMetrics[]): string {
   ]);
 }
 
-/** What writeConfusion writes into its folder (all that `eval --out` writes). */
-export const EVAL_FILES = ['confusion.svg', 'confusion.json'] as const;
+/** What `eval --out` writes into its folder: writeConfusion's two files and writePredictions's. */
+export const EVAL_FILES = ['confusion.svg', 'confusion.json', PREDICTIONS_FILE] as const;
 
 /**
  * Writes confusion.svg and confusion.json (matrix, per-class accuracy, top-1/top-5) into `dir`.
