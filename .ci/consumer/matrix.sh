@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command matrix: every command a user chains, run through the installed CLI on the previous
 # command's real output (a tiny model and one epoch, so it stays fast):
-#   synth → inspect; .skeleton files → prepare ntu → inspect; train → eval → export →
+#   synth → inspect; .skeleton files → prepare ntu → inspect; train → eval → compare → export →
 #   compile (f32, f16, relaxed SIMD) → run → stream (recording, NDJSON) → learn → run/stream --learned → bench → export-onnx;
 #   a PyTorch .pt → import-ctrgcn → compile → run; the runtime's load by path, URL and bytes + sidecar;
 #   a .wasm beside another model's .json refused; hostile checkpoints, a recording that is /dev/zero,
@@ -33,7 +33,10 @@ step train --data data --out run --preset synth-quick --epochs 1 --val-fraction 
 exists run/metrics.jsonl run/curves.svg run/confusion.svg run/artifact/model.json
 step eval run --data data --out eval --backend wasm
 expect 'top-1'
-exists eval/confusion.svg eval/confusion.json
+exists eval/confusion.svg eval/confusion.json eval/predictions.jsonl run/predictions.jsonl
+# The run's own test answers and eval's of the same model: paired, they cannot differ.
+step compare run eval
+expect 'top-1: ([0-9.]+) → \1 %, B − A \+0\.00 points'
 step export run --out artifact --epoch last
 exists artifact/model.json artifact/weights.bin
 

@@ -4,7 +4,8 @@ import { predictionsPath, readPredictions } from '../../trainer/train/prediction
 import { printable } from '../../common/terminal.ts';
 
 const pct = (v: number): string => (100 * v).toFixed(2);
-const points = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(2)}`;
+/** A signed difference in points; n/a for the interval of a single sample. */
+const points = (v: number): string => (Number.isNaN(v) ? 'n/a' : `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(2)}`);
 const pValue = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 function line(what: string, r: PairedAccuracy): string {
