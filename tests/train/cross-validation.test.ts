@@ -16,6 +16,7 @@ import { runPaths, type EpochMetrics } from '../../trainer/train/config.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
 import { runCrossValidation, type CrossValidationReport, type FoldTraining } from '../../trainer/train/cross-validation.ts';
 import type { RunResult } from '../../trainer/train/final-score.ts';
+import { readPredictions } from '../../trainer/train/predictions-file.ts';
 import { clipValues, writeFlorenceSubjects } from '../helpers/clip-fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -82,6 +83,13 @@ describe('cocodiff cv: leave one subject out', () => {
     const md = readFileSync(join(out, 'cv.md'), 'utf8');
     for (const f of report.folds) expect(md).toContain(`| ${f.subject} | ${f.trainClips} | ${f.testClips} | ${(100 * f.testTop1).toFixed(2)} |`);
     expect(JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+
+  it('pools the folds\' test answers: every clip once, folds in subject order, scoring the pooled figure', async () => {
+    const pooled = await readPredictions(out);
+    expect(pooled.map((l) => l.sample)).toEqual(['s1', 's2', 's3'].flatMap((s) => readFileSync(join(out, `fold-${s}`, 'run', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).sample)));
+    expect([...pooled.map((l) => l.sample)].sort()).toEqual([...stems.values()].flat().sort());
+    expect((100 * pooled.filter((l) => l.top5[0] === l.label).length) / pooled.length).toBeCloseTo(report.pooledTop1, 10);
   });
 
   it('continues an interrupted cross-validation: finished folds are kept, a missing one is trained', async () => {

@@ -8,7 +8,8 @@
  * is what `cocodiff train` writes there, so `eval`, `export` and `--resume` work on a fold as on any run.
  * Within a fold everything is train's: the epoch is chosen on validation subjects drawn from the fold's
  * training subjects, and the held-out subject is scored once, at the end. The report is rebuilt from
- * the folds' result.json files, so an interrupted cross-validation continues where it stopped.
+ * the folds' result.json files, so an interrupted cross-validation continues where it stopped; when
+ * every fold is done, their test answers are pooled into OUT/predictions.jsonl.
  * With `jobs` > 1 the folds train that many at a time, each in a process of its own (`spawn`, which
  * runs this module again for one fold, `only`); every fold computes what it would alone.
  */
@@ -25,6 +26,7 @@ import { meanInterval, type MeanInterval } from '../cocodiff/stats-paired.ts';
 import { DEFAULT_COCODIFF_OPTIONS, type CoCoDiffOptions } from '../cocodiff/types.ts';
 import { runPaths, type EpochMetrics, type TrainOptions } from './config.ts';
 import type { RunResult } from './final-score.ts';
+import { PREDICTIONS_FILE, readPredictions } from './predictions-file.ts';
 import { hasCheckpoint } from './run-state.ts';
 import { runTraining } from './train.ts';
 import { printable } from '../../common/terminal.ts';
@@ -206,7 +208,21 @@ async function runFolds(o: CrossValidationOptions): Promise<CrossValidationRepor
     finished.set(subject, record);
     await report();
   });
-  return report();
+  const r = await report();
+  await poolPredictions(o.out, subjects);
+  return r;
+}
+
+/**
+ * OUT/predictions.jsonl: every fold's test answers, folds in the subjects' order, so each clip
+ * appears once and two cross-validations of one cache pair clip by clip (`cocodiff compare`).
+ * Folds trained before runs wrote their answers have none; then there is no pooled file.
+ */
+async function poolPredictions(out: string, subjects: string[]): Promise<void> {
+  const files = subjects.map((s) => join(foldDir(out, s).run, PREDICTIONS_FILE));
+  if (!files.every((f) => existsSync(f))) return;
+  const lines = (await Promise.all(files.map((f) => readPredictions(f)))).flat();
+  await writeFileAtomic(join(out, PREDICTIONS_FILE), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 
 const pct = (x: number): string => x.toFixed(2);
