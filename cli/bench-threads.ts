@@ -22,10 +22,12 @@ export function osThreads(): number | undefined {
 
 /**
  * The rows: each build (f32 SIMD, and int8 SIMD when `int8` is given) on one thread and on `threads`,
- * then each peer against the f32 one; every call of a round in turns.
+ * then each peer against the f32 one; every call of a round in turns. `oneThread` holds one-thread
+ * builds the caller already compiled with the same options (bench's own), which are not built again.
  */
 export async function benchThreads(
-  artifact: Artifact, graph: Graph, opts: { threads: number; runs: number; peers: BenchPeer[]; int8?: CompileOptions['int8']; log: (line: string) => void },
+  artifact: Artifact, graph: Graph,
+  opts: { threads: number; runs: number; peers: BenchPeer[]; int8?: CompileOptions['int8']; oneThread?: Partial<Record<'SIMD' | 'int8 SIMD', Uint8Array>>; log: (line: string) => void },
 ): Promise<BenchRow[]> {
   const { threads, runs, log } = opts;
   const x = benchInput(artifact);
@@ -33,8 +35,8 @@ export async function benchThreads(
   const rows: BenchRow[] = [];
   try {
     for (const [label, compile] of [['SIMD', {}], ...(opts.int8 ? [['int8 SIMD', { int8: opts.int8 }] as const] : [])] as const) {
-      log(`compiling (${label}, 1 and ${threads} threads) ...`);
-      const one = await Recognizer.load((await compileModule(artifact, graph, compile)).wasm);
+      log(`compiling (${label}, ${opts.oneThread?.[label] ? '' : '1 and '}${threads} threads) ...`);
+      const one = await Recognizer.load(opts.oneThread?.[label] ?? (await compileModule(artifact, graph, compile)).wasm);
       builds.push({ label, one, many: await Recognizer.load((await compileModule(artifact, graph, { ...compile, threads })).wasm) });
     }
     const logits = (r: Recognizer): Float32Array => (r.inferInput(x), r.lastLogits());

@@ -235,7 +235,7 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
     rows.push({ name: `.wasm ${v.label === 'SIMD' ? 'SIMD' : 'relaxed SIMD'}`, value: `${v.ms.toFixed(1)} ms`, note: `${(gflop / (v.ms / 1000)).toFixed(1)} GFLOP/s` });
   }
   if (timed.length === 1) rows.push({ name: '.wasm relaxed SIMD', value: 'n/a', note: 'engine has no relaxed SIMD' });
-  const int8 = opts.int8 ? await benchInt8(artifact, graph, opts.int8, x, timed, runs, rows, log) : undefined;
+  const int8 = opts.int8 ? await benchInt8(artifact, graph, opts.int8, x, timed, sectionSizes(built.wasm).data, runs, rows, log) : undefined;
   if (M > 1) {
     // One actor, the other slots empty (most NTU actions): the empty slots' features are reused.
     const alone = x.map((v, i) => (i % M === 0 ? v : 0));
@@ -314,9 +314,8 @@ export async function benchArtifact(artifact: Artifact, graph: Graph, opts: Benc
  */
 async function benchInt8(
   artifact: Artifact, graph: Graph, int8: NonNullable<BenchOptions['int8']>, x: Float32Array,
-  f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, runs: number, rows: BenchRow[], log: (line: string) => void,
+  f32: Array<{ label: string; infer: () => void; logits: (x: Float32Array) => Float32Array }>, f32Data: number, runs: number, rows: BenchRow[], log: (line: string) => void,
 ): Promise<Int8Bench> {
-  const f32Data = sectionSizes((await compileModule(artifact, graph)).wasm).data;
   log(`calibrating (${int8.method} on ${int8.inputs.length} inputs) ...`);
   const ranges = int8.ranges ?? calibrate(runPasses(graph), int8.inputs, int8.method);
   const builds: Array<Omit<Int8Bench, 'ranges' | 'sameCodes'>> = [];

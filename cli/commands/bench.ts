@@ -55,6 +55,8 @@ export function register(program: Command): void {
         ? await benchThreads(artifact, graph, {
           threads, runs, peers: [onnxRuntimeBenchPeer(artifact, rounds, threads), tfjsBenchPeer(artifact, 'wasm', rounds, threads)], log: (l) => console.error(l),
           int8: int8 && int8Module && { ...int8, ranges: int8Module.ranges },
+          // bench's own f32 SIMD build, and its int8 build when the plain SIMD one was the faster.
+          oneThread: { SIMD: module.wasm, ...(int8Module?.label === 'SIMD' ? { 'int8 SIMD': int8Module.wasm } : {}) },
         })
         : undefined;
       const persons = artifact.model.input.M;

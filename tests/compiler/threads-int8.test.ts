@@ -112,4 +112,12 @@ describe('compile --int8 --threads', () => {
     expect(rows[5].note).toMatch(/^\.wasm 2 threads is \d+\.\d\d× faster \(quartiles .*\), \.wasm 1 thread \d+\.\d\d× \(its note(; it started \d+ OS thread\(s\) beside this one)?\)$/);
     expect(disposed).toBe(true);
   }, 300_000);
+
+  it('bench --threads takes the one-thread build it is given instead of compiling it again', async () => {
+    const log: string[] = [];
+    // Given the int8 build as the f32 one-thread module, the f32 threaded build's logits differ from it: it was used.
+    const rows = await benchThreads(loaded.artifact, loaded.graph, { threads: 2, runs: 2, peers: [], oneThread: { SIMD: built.c2x1.wasm }, log: (l) => log.push(l) });
+    expect(log[0]).toBe('compiling (SIMD, 2 threads) ...');
+    expect(rows[1].note).toMatch(/; logits [1-7] of 7 differ$/);
+  }, 300_000);
 });
