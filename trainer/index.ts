@@ -4,7 +4,7 @@ export { runTraining, type TrainResult } from './train/train.ts';
 export { PRESETS, type TrainOptions, type EpochMetrics } from './train/config.ts';
 export { exportRun, type ExportEpoch } from './train/export.ts';
 export { evaluate, type EvalOptions, type EvalResult } from './train/eval.ts';
-export { readPredictions, PREDICTIONS_FILE, type PredictionLine } from './train/predictions-file.ts';
+export { readPredictions, PREDICTIONS_FILE, type PredictionLine, type Predictions } from './train/predictions-file.ts';
 export { comparePredictions, mcnemarExact, type Comparison, type PairedAccuracy } from './train/compare.ts';
 export { classificationReport, ensembleScores, softmaxRows, ENSEMBLE_FUSIONS, type EnsembleFusion, type ClassificationReport } from './train/metrics.ts';
 // Backbone and backend.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { comparePredictions, type PairedAccuracy } from '../../trainer/train/compare.ts';
-import { predictionsPath, readPredictions } from '../../trainer/train/predictions-file.ts';
+import { readPredictions } from '../../trainer/train/predictions-file.ts';
 import { printable } from '../../common/terminal.ts';
 
 const pct = (v: number): string => (100 * v).toFixed(2);
@@ -22,13 +22,14 @@ export function register(program: Command): void {
     .argument('<b>', 'the one compared with it, the same way')
     .option('--json', 'print one JSON object instead of text')
     .action(async (a: string, b: string, o: { json?: boolean }) => {
-      const c = comparePredictions(await readPredictions(a), await readPredictions(b), a, b);
+      const [first, second] = [await readPredictions(a), await readPredictions(b)];
+      const c = comparePredictions(first, second);
       if (o.json) {
-        console.log(JSON.stringify({ a: predictionsPath(a), b: predictionsPath(b), ...c }));
+        console.log(JSON.stringify({ a: first.file, b: second.file, ...c }));
         return;
       }
-      console.log(`A: ${printable(predictionsPath(a))}`);
-      console.log(`B: ${printable(predictionsPath(b))}`);
+      console.log(`A: ${printable(first.file)}`);
+      console.log(`B: ${printable(second.file)}`);
       console.log(`paired over ${c.samples} samples (95 % CI of the mean per-sample difference: the test set's sampling, not the seeds'):`);
       console.log(line('top-1', c.top1));
       console.log(line('top-5', c.top5));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { comparePredictions, mcnemarExact } from '../../trainer/train/compare.ts';
-import { readPredictions, type PredictionLine } from '../../trainer/train/predictions-file.ts';
+import { readPredictions, type PredictionLine, type Predictions } from '../../trainer/train/predictions-file.ts';
 import * as compareCommand from '../../cli/commands/compare.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -43,6 +43,7 @@ describe('mcnemarExact', () => {
 });
 
 const row = (sample: string, label: string, ...top5: string[]): PredictionLine => ({ sample, label, top5 });
+const at = (file: string, lines: PredictionLine[]): Predictions => ({ file, lines });
 
 describe('comparePredictions', () => {
   // 40 samples of classes x and y. A: right on the first 30. B: right on samples 5..39 (35), top-5 right everywhere.
@@ -52,7 +53,7 @@ describe('comparePredictions', () => {
   const b = Array.from({ length: 40 }, (_, i) => row(`s${i}`, labelOf(i), ...(i >= 5 ? [labelOf(i), other(labelOf(i))] : [other(labelOf(i)), labelOf(i)])));
 
   it('pairs sample by sample: the accuracies, the mean difference with its t interval, the discordant counts', () => {
-    const c = comparePredictions(a, b, 'A.jsonl', 'B.jsonl');
+    const c = comparePredictions(at('A.jsonl', a), at('B.jsonl', b));
     expect(c.samples).toBe(40);
     // Differences: −1 on 0..4, +1 on 30..39, 0 elsewhere: mean 5/40, sample variance (15 − 40 · 0.125²) / 39.
     const mean = 5 / 40;
@@ -72,11 +73,11 @@ describe('comparePredictions', () => {
   });
 
   it('refuses two evaluations of different samples, naming both files', () => {
-    expect(() => comparePredictions(a, b.slice(1), 'A.jsonl', 'B.jsonl')).toThrow(new UserError('A.jsonl scores 40 samples and B.jsonl 39: compare two evaluations of the same split of the same dataset cache'));
+    expect(() => comparePredictions(at('A.jsonl', a), at('B.jsonl', b.slice(1)))).toThrow(new UserError('A.jsonl scores 40 samples and B.jsonl 39: compare two evaluations of the same split of the same dataset cache'));
     const swapped = [b[1], b[0], ...b.slice(2)];
-    expect(() => comparePredictions(a, swapped, 'A.jsonl', 'B.jsonl')).toThrow(new UserError('sample 1 is "s0" in A.jsonl but "s1" in B.jsonl: compare two evaluations of the same split of the same dataset cache'));
+    expect(() => comparePredictions(at('A.jsonl', a), at('B.jsonl', swapped))).toThrow(new UserError('sample 1 is "s0" in A.jsonl but "s1" in B.jsonl: compare two evaluations of the same split of the same dataset cache'));
     const relabelled = [row('s0', 'z', 'x'), ...b.slice(1)];
-    expect(() => comparePredictions(a, relabelled, 'A.jsonl', 'B.jsonl')).toThrow(new UserError('sample "s0" is labelled "x" in A.jsonl but "z" in B.jsonl: the two datasets name their classes differently'));
+    expect(() => comparePredictions(at('A.jsonl', a), at('B.jsonl', relabelled))).toThrow(new UserError('sample "s0" is labelled "x" in A.jsonl but "z" in B.jsonl: the two datasets name their classes differently'));
   });
 });
 
@@ -89,7 +90,7 @@ describe('predictions.jsonl', () => {
 
   it('reads CRLF lines and skips blank ones', async () => {
     const path = await file('crlf.jsonl', '{"sample":"a","label":"x","top5":["x","y"]}\r\n\r\n{"sample":"b","label":"y","top5":["x"]}\r\n');
-    expect(await readPredictions(path)).toEqual([row('a', 'x', 'x', 'y'), row('b', 'y', 'x')]);
+    expect(await readPredictions(path)).toEqual(at(path, [row('a', 'x', 'x', 'y'), row('b', 'y', 'x')]));
   });
 
   it('refuses a malformed line by its number, and an empty file', async () => {

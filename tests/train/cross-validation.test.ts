@@ -86,7 +86,7 @@ describe('cocodiff cv: leave one subject out', () => {
   });
 
   it('pools the folds\' test answers: every clip once, folds in subject order, scoring the pooled figure', async () => {
-    const pooled = await readPredictions(out);
+    const pooled = (await readPredictions(out)).lines;
     expect(pooled.map((l) => l.sample)).toEqual(['s1', 's2', 's3'].flatMap((s) => readFileSync(join(out, `fold-${s}`, 'run', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).sample)));
     expect([...pooled.map((l) => l.sample)].sort()).toEqual([...stems.values()].flat().sort());
     expect((100 * pooled.filter((l) => l.top5[0] === l.label).length) / pooled.length).toBeCloseTo(report.pooledTop1, 10);

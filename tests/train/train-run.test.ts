@@ -72,7 +72,7 @@ describe('a short synthetic training run', () => {
     for (const c of confusion.classes) expect(svg).toContain(`>${c}</text>`);
     // Each test sample's answer, in the split's order, for `cocodiff compare`: the same top-1 and top-5.
     const test = (await readCache(data)).index.splits.test.samples;
-    const answers = await readPredictions(runDir);
+    const answers = (await readPredictions(runDir)).lines;
     expect(answers.map((r) => [r.sample, r.label])).toEqual(test.map((s) => [s.name, confusion.classes[s.label]]));
     expect(answers.filter((r) => r.top5[0] === r.label).length / test.length).toBe(result.test.top1);
     expect(answers.filter((r) => r.top5.includes(r.label)).length / test.length).toBe(result.test.top5);

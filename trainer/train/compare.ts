@@ -9,7 +9,7 @@
  */
 import { UserError } from 'cocodiff-runtime/shared/errors';
 import { meanInterval, type MeanInterval } from '../cocodiff/stats-paired.ts';
-import { predictionsPath, type PredictionLine } from './predictions-file.ts';
+import type { PredictionLine, Predictions } from './predictions-file.ts';
 
 export interface PairedAccuracy {
   /** Accuracy of A and of B over the paired samples. */
@@ -72,8 +72,8 @@ function paired(rightA: boolean[], rightB: boolean[]): PairedAccuracy {
  * Pairs A's and B's lines in order. They must be the same samples with the same labels: two
  * evaluations of one split of one dataset cache (the order of the split is the cache's).
  */
-export function comparePredictions(a: PredictionLine[], b: PredictionLine[], nameA: string, nameB: string): Comparison {
-  const [fileA, fileB] = [predictionsPath(nameA), predictionsPath(nameB)];
+export function comparePredictions(first: Predictions, second: Predictions): Comparison {
+  const [a, b, fileA, fileB] = [first.lines, second.lines, first.file, second.file];
   if (a.length !== b.length) {
     throw new UserError(`${fileA} scores ${a.length} samples and ${fileB} ${b.length}: compare two evaluations of the same split of the same dataset cache`);
   }

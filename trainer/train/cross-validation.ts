@@ -221,7 +221,7 @@ async function runFolds(o: CrossValidationOptions): Promise<CrossValidationRepor
 async function poolPredictions(out: string, subjects: string[]): Promise<void> {
   const files = subjects.map((s) => join(foldDir(out, s).run, PREDICTIONS_FILE));
   if (!files.every((f) => existsSync(f))) return;
-  const lines = (await Promise.all(files.map((f) => readPredictions(f)))).flat();
+  const lines = (await Promise.all(files.map((f) => readPredictions(f)))).flatMap((p) => p.lines);
   await writeFileAtomic(join(out, PREDICTIONS_FILE), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 

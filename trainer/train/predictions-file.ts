@@ -54,7 +54,7 @@ export async function writePredictions(dir: string, names: readonly string[], la
 }
 
 /** A predictions.jsonl, or the folder holding one (a run, or an `eval --out` folder). */
-export function predictionsPath(path: string): string {
+function predictionsPath(path: string): string {
   return existsSync(path) && statSync(path).isDirectory() ? join(path, PREDICTIONS_FILE) : path;
 }
 
@@ -77,8 +77,14 @@ function line(file: string, n: number, text: string): PredictionLine {
   return { sample: o.sample, label: o.label, top5: o.top5 };
 }
 
+/** A predictions file as read: where it was, and its lines. */
+export interface Predictions {
+  file: string;
+  lines: PredictionLine[];
+}
+
 /** Reads a predictions.jsonl (LF or CRLF; blank lines skipped), refusing a malformed line by its number. */
-export async function readPredictions(path: string): Promise<PredictionLine[]> {
+export async function readPredictions(path: string): Promise<Predictions> {
   const file = predictionsPath(path);
   if (file !== path && !existsSync(file)) {
     throw new UserError(`${path}: holds no ${PREDICTIONS_FILE}; runs trained by this version write one, and \`cocodiff eval MODEL --data CACHE --out ${path}\` writes one for any model or ensemble`);
@@ -89,5 +95,5 @@ export async function readPredictions(path: string): Promise<PredictionLine[]> {
     if (t.trim() !== '') rows.push(line(file, i + 1, t));
   });
   if (rows.length === 0) throw new UserError(`${file}: no predictions (expected one JSON object a line)`);
-  return rows;
+  return { file, lines: rows };
 }
