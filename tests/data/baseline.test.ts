@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -7,6 +7,8 @@ import * as baseline from '../../cli/commands/baseline.ts';
 import { Rng } from '../../common/rng.ts';
 import { CacheWriter, readCache, type Cache } from '../../trainer/data/cache.ts';
 import { nearest, nearestCentroidBaseline } from '../../trainer/baseline/nearest-centroid.ts';
+import { readPredictions } from '../../trainer/train/predictions-file.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
 
@@ -59,6 +61,24 @@ describe('nearest-centroid baseline', () => {
     // The same data with the test labels swapped: every prediction now counts as wrong.
     const swapped = nearestCentroidBaseline(await makeCache('swapped', (l) => 1 - l), { frames: 16 });
     expect(swapped.top1).toBe(0);
+  });
+
+  it('ranks every class by its distance, and the command writes that ranking to predictions.jsonl for compare', async () => {
+    const cache = await makeCache('ranked', (l) => l);
+    const r = nearestCentroidBaseline(cache, { frames: 16 });
+    // Scores are minus the squared distances: the nearest class scores highest, and it is the one chosen.
+    expect(r.scores).toHaveLength(12 * 2);
+    for (let i = 0; i < 12; i++) expect(r.scores[2 * i + (i % 2)]).toBeGreaterThan(r.scores[2 * i + 1 - (i % 2)]);
+    const out = join(dir, 'baseline-out');
+    const lines = await runCli([baseline], 'baseline', '--data', cache.dir, '--frames', '16', '--out', out);
+    expect(lines.at(-1)).toBe(`wrote ${out}/predictions.jsonl`);
+    const rows = (await readPredictions(out)).lines;
+    expect(rows).toEqual(cache.index.splits.test.samples.map((s) => ({ sample: s.name, label: cache.index.classes[s.label], top5: [s.label, 1 - s.label].map((c) => cache.index.classes[c]) })));
+    // A folder of the user's is refused before anything is computed.
+    const theirs = join(dir, 'theirs');
+    await mkdir(theirs);
+    await writeFile(join(theirs, 'notes.txt'), 'mine');
+    await expect(runCli([baseline], 'baseline', '--data', cache.dir, '--out', theirs)).rejects.toThrow(`${theirs}: holds files cocodiff did not write there (notes.txt); nothing was written`);
   });
 
   it('the command refuses an empty split instead of reporting "top-1 0.00 %"', async () => {

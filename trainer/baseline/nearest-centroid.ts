@@ -24,6 +24,8 @@ export interface BaselineResult {
   total: number;
   /** Per class: test samples and how many were right, in class order. */
   perClass: { label: string; total: number; correct: number }[];
+  /** [N][K] row-major: minus each sample's squared distance to each centroid (−∞ for a class with none), the ranking the classifier uses. */
+  scores: Float64Array;
 }
 
 function testOptions(cache: Cache, frames: number): PreprocessOptions {
@@ -49,14 +51,25 @@ export function fitCentroids(cache: Cache, opts: BaselineOptions = {}): Float64A
   return Array.from({ length: K }, (_, k) => (counts[k] ? sums[k].map((s) => s / counts[k]) : new Float64Array(0)));
 }
 
-export function nearest(centroids: Float64Array[], x: Float32Array): number {
-  let best = -1;
-  let bestDistance = Infinity;
-  centroids.forEach((c, k) => {
-    if (c.length !== x.length) return;
+/** Squared distance from x to each centroid; Infinity to a class without one (it never wins). */
+function distances(centroids: Float64Array[], x: Float32Array): number[] {
+  return centroids.map((c) => {
+    if (c.length !== x.length) return Infinity;
     let d = 0;
     for (let i = 0; i < x.length; i++) d += (x[i] - c[i]) ** 2;
-    if (d < bestDistance) [best, bestDistance] = [k, d];
+    return d;
+  });
+}
+
+/** The class of the nearest centroid (the lower class on a tie); −1 when no class has one. */
+export function nearest(centroids: Float64Array[], x: Float32Array): number {
+  return argNearest(distances(centroids, x));
+}
+
+function argNearest(d: number[]): number {
+  let best = -1;
+  d.forEach((v, k) => {
+    if (v < (best < 0 ? Infinity : d[best])) best = k;
   });
   return best;
 }
@@ -69,10 +82,14 @@ export function nearestCentroidBaseline(cache: Cache, opts: BaselineOptions & { 
   const total = nTrain + samples.length;
   const centroids = fitCentroids(cache, { ...opts, onProgress: (d) => opts.onProgress?.(d, total) });
   const pre = testOptions(cache, opts.frames ?? 64);
+  const K = cache.index.classes.length;
   const perClass = cache.index.classes.map((label) => ({ label, total: 0, correct: 0 }));
+  const scores = new Float64Array(samples.length * K);
   let correct = 0;
   samples.forEach((entry, i) => {
-    const hit = nearest(centroids, preprocess(cache.sequence(split, i), pre)) === entry.label;
+    const d = distances(centroids, preprocess(cache.sequence(split, i), pre));
+    d.forEach((v, k) => (scores[i * K + k] = -v));
+    const hit = argNearest(d) === entry.label;
     perClass[entry.label].total++;
     if (hit) {
       perClass[entry.label].correct++;
@@ -80,5 +97,5 @@ export function nearestCentroidBaseline(cache: Cache, opts: BaselineOptions & { 
     }
     opts.onProgress?.(nTrain + i + 1, total);
   });
-  return { top1: samples.length ? correct / samples.length : 0, correct, total: samples.length, perClass };
+  return { top1: samples.length ? correct / samples.length : 0, correct, total: samples.length, perClass, scores };
 }

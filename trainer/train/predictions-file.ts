@@ -31,7 +31,7 @@ export interface PredictionLine {
  * The `top` best classes of row i, best first; ties rank the lower class first. One pass keeping the
  * best few, not a sort of the row: a 10,000-class model's test split would sort 10,000 a sample.
  */
-function bestClasses(scores: Float32Array, k: number, i: number, top: number): number[] {
+function bestClasses(scores: ArrayLike<number>, k: number, i: number, top: number): number[] {
   const best: number[] = [];
   for (let c = 0; c < k; c++) {
     const s = scores[i * k + c];
@@ -47,7 +47,7 @@ function bestClasses(scores: Float32Array, k: number, i: number, top: number): n
 }
 
 /** Writes DIR/predictions.jsonl for the samples `names` with their `labels` and [N][K] `scores`. */
-export async function writePredictions(dir: string, names: readonly string[], labels: ArrayLike<number>, scores: Float32Array, classes: readonly string[]): Promise<void> {
+export async function writePredictions(dir: string, names: readonly string[], labels: ArrayLike<number>, scores: ArrayLike<number>, classes: readonly string[]): Promise<void> {
   const k = classes.length;
   const lines = names.map((sample, i) => JSON.stringify({ sample, label: classes[labels[i]], top5: bestClasses(scores, k, i, TOP).map((c) => classes[c]) }));
   await writeFileAtomic(join(dir, PREDICTIONS_FILE), lines.join('\n') + '\n');
