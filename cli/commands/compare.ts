@@ -30,7 +30,7 @@ export function register(program: Command): void {
       }
       console.log(`A: ${printable(first.file)}`);
       console.log(`B: ${printable(second.file)}`);
-      console.log(`paired over ${c.samples} samples (95 % CI of the mean per-sample difference: the test set's sampling, not the seeds'):`);
+      console.log(`paired over ${c.samples} sample${c.samples === 1 ? '' : 's'} (95 % CI of the mean per-sample difference: the test set's sampling, not the seeds'):`);
       console.log(line('top-1', c.top1));
       console.log(line('top-5', c.top5));
       console.log('top-1 per class (A → B, samples; right in B only / A only):');
