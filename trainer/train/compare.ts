@@ -8,7 +8,7 @@
  * knows how much another training seed would (the cv and ablate tables measure that).
  */
 import { UserError } from 'cocodiff-runtime/shared/errors';
-import { meanInterval, type MeanInterval } from '../cocodiff/stats-paired.ts';
+import { pairedDifference, type MeanInterval } from '../cocodiff/stats-paired.ts';
 import type { PredictionLine, Predictions } from './predictions-file.ts';
 
 export interface PairedAccuracy {
@@ -60,12 +60,12 @@ export function mcnemarExact(b: number, c: number): number {
   return Math.min(1, 2 * tail);
 }
 
+/** The paired difference of two per-sample right/wrong lists (stats-paired.ts's, keyed by sample instead of seed). */
 function paired(rightA: boolean[], rightB: boolean[]): PairedAccuracy {
-  const d = rightA.map((ra, i) => Number(rightB[i]) - Number(ra));
-  const onlyB = d.filter((x) => x > 0).length;
-  const onlyA = d.filter((x) => x < 0).length;
+  const bySample = (r: boolean[]): Map<number, number> => new Map(r.map((right, i) => [i, Number(right)]));
+  const { mean, std, low, high, better, worse } = pairedDifference(bySample(rightA), bySample(rightB));
   const share = (r: boolean[]): number => r.filter(Boolean).length / r.length;
-  return { a: share(rightA), b: share(rightB), difference: meanInterval(d), onlyB, onlyA, p: mcnemarExact(onlyB, onlyA) };
+  return { a: share(rightA), b: share(rightB), difference: { mean, std, low, high }, onlyB: better, onlyA: worse, p: mcnemarExact(better, worse) };
 }
 
 /**
