@@ -8,12 +8,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Recognizer } from 'cocodiff-runtime';
 import { compileModule, type BuiltModule } from '../../compiler/index.ts';
 import { generateNetwork } from '../../compiler/codegen/network.ts';
 import { threadRows } from '../../compiler/codegen/threads.ts';
 import { loadArtifact } from '../../compiler/load.ts';
+import { installWorkerStarter, type WorkerMessage } from '../../runtime-as/host/threads.ts';
+import { nodeWorker } from '../../runtime-as/host/node-threads.ts';
 import * as compile from '../../cli/commands/compile.ts';
 import * as run from '../../cli/commands/run.ts';
 import * as stream from '../../cli/commands/stream.ts';
@@ -123,6 +125,39 @@ ${dispose ? 'r.dispose();' : ''}
     await expect(Recognizer.load(built[2].wasm, { sidecar, trustSidecar: true, onWarning: () => {} })).rejects.toThrow(/does not instantiate with the shared memory its sidecar describes/);
     const { threads: _t, ...noThreads } = built[2].sidecar;
     await expect(Recognizer.load(built[2].wasm, { sidecar: noThreads, trustSidecar: true, onWarning: () => {} })).rejects.toThrow(/a threaded recognizer \(it imports its memory\), but its sidecar has no "threads" field/);
+  }, 60_000);
+
+  it('is refused, its workers ended, where a worker fails or never starts within 60 s', async () => {
+    // Workers the test drives by hand: each is told what the real one would post, or nothing.
+    const started: { say: (m: WorkerMessage) => void; fail: (why: string) => void; ended: boolean }[] = [];
+    installWorkerStarter(() => {
+      const w = { say: (_m: WorkerMessage) => {}, fail: (_why: string) => {}, ended: false };
+      started.push(w);
+      return { listen: (onMessage, onFailure) => Object.assign(w, { say: onMessage, fail: onFailure }), terminate: () => { w.ended = true; } };
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const failing = Recognizer.load(join(dir, 't3.wasm'));
+      await vi.waitFor(() => expect(started).toHaveLength(2));
+      started[0].say({ ready: true });
+      started[1].say({ error: 'out of memory' });
+      await expect(failing).rejects.toThrow(/t3\.wasm was compiled with --threads 3, and its 2 worker thread\(s\) could not start \(out of memory\)/);
+      expect(started.map((w) => w.ended)).toEqual([true, true]);
+
+      started.length = 0;
+      const silent = Recognizer.load(join(dir, 't3.wasm'));
+      const refused = expect(silent).rejects.toThrow(/could not start \(not all of them started within 60 s\)/);
+      await vi.waitFor(() => expect(started).toHaveLength(2));
+      started[0].say({ ready: true });
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(started.map((w) => w.ended)).toEqual([false, false]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await refused;
+      expect(started.map((w) => w.ended)).toEqual([true, true]);
+    } finally {
+      vi.useRealTimers();
+      installWorkerStarter(nodeWorker);
+    }
   }, 60_000);
 
   it('compiles with --threads through the CLI; run and stream print what the single-threaded module prints', async () => {
