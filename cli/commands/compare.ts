@@ -33,7 +33,7 @@ export function register(program: Command): void {
       console.log(`paired over ${c.samples} sample${c.samples === 1 ? '' : 's'} (95 % CI of the mean per-sample difference: the test set's sampling, not the seeds'):`);
       console.log(line('top-1', c.top1));
       console.log(line('top-5', c.top5));
-      console.log('top-1 per class (A → B, samples; right in B only / A only):');
-      for (const k of c.perClass) console.log(`  ${pct(k.a).padStart(6)} → ${pct(k.b).padStart(6)} %  ${printable(k.label)} (${k.samples}; +${k.onlyB} / −${k.onlyA})`);
+      console.log(`top-1 per class (A → B, samples; right in B only / A only; McNemar p, one test of ${c.perClass.length}):`);
+      for (const k of c.perClass) console.log(`  ${pct(k.a).padStart(6)} → ${pct(k.b).padStart(6)} %  ${printable(k.label)} (${k.samples}; +${k.onlyB} / −${k.onlyA}; p = ${pValue(k.p)})`);
     });
 }

@@ -67,8 +67,8 @@ describe('comparePredictions', () => {
     expect(c.top5).toMatchObject({ a: 1, b: 1, onlyB: 0, onlyA: 0, p: 1 });
     // Per class, in name order: x holds the even samples (A wrong on 30..38 even: 5; B wrong on 0, 2, 4: 3).
     expect(c.perClass).toEqual([
-      { label: 'x', samples: 20, a: 15 / 20, b: 17 / 20, onlyB: 5, onlyA: 3 },
-      { label: 'y', samples: 20, a: 15 / 20, b: 18 / 20, onlyB: 5, onlyA: 2 },
+      { label: 'x', samples: 20, a: 15 / 20, b: 17 / 20, onlyB: 5, onlyA: 3, p: expect.closeTo(mcnemarByBigInt(5, 3), 12) },
+      { label: 'y', samples: 20, a: 15 / 20, b: 18 / 20, onlyB: 5, onlyA: 2, p: expect.closeTo(mcnemarByBigInt(5, 2), 12) },
     ]);
   });
 
@@ -126,6 +126,10 @@ describe('predictions.jsonl', () => {
     // Differences 0, +1, 0: mean 1/3, sample sd 1/√3, t(2) = 4.303: ±4.303/3.
     const half = (4.303 / 3) * 100;
     expect(lines[3]).toBe(`  top-1: 66.67 → 100.00 %, B − A +33.33 points [−${(half - 100 / 3).toFixed(2)}, +${(100 / 3 + half).toFixed(2)}]; right in B only 1, in A only 0; McNemar exact p = 1.0`);
-    expect(lines.slice(-2)).toEqual(['  100.00 → 100.00 %  x (1; +0 / −0)', '   50.00 → 100.00 %  y (2; +1 / −0)']);
+    expect(lines.slice(-3)).toEqual([
+      'top-1 per class (A → B, samples; right in B only / A only; McNemar p, one test of 2):',
+      '  100.00 → 100.00 %  x (1; +0 / −0; p = 1.0)',
+      '   50.00 → 100.00 %  y (2; +1 / −0; p = 1.0)',
+    ]);
   });
 });
