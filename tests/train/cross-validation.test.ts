@@ -14,7 +14,7 @@ import { prepareClips } from '../../trainer/data/clips.ts';
 import { FLORENCE_CLASSES, florenceSpec } from '../../trainer/data/clip-presets.ts';
 import { runPaths, type EpochMetrics } from '../../trainer/train/config.ts';
 import { DEFAULT_COCODIFF_OPTIONS } from '../../trainer/cocodiff/types.ts';
-import { runCrossValidation, type CrossValidationReport, type FoldTraining } from '../../trainer/train/cross-validation.ts';
+import { crossValidationMarkdown, runCrossValidation, type CrossValidationReport, type FoldTraining } from '../../trainer/train/cross-validation.ts';
 import type { RunResult } from '../../trainer/train/final-score.ts';
 import { readPredictions } from '../../trainer/train/predictions-file.ts';
 import { clipValues, writeFlorenceSubjects } from '../helpers/clip-fixtures.ts';
@@ -82,6 +82,12 @@ describe('cocodiff cv: leave one subject out', () => {
     expect(report.pooledTop1).toBeCloseTo((100 * correct) / (18 + 27 + 36), 10);
     const md = readFileSync(join(out, 'cv.md'), 'utf8');
     for (const f of report.folds) expect(md).toContain(`| ${f.subject} | ${f.trainClips} | ${f.testClips} | ${(100 * f.testTop1).toFixed(2)} |`);
+    // How each fold chose its epoch: on validation subjects here; without them (`--preset ucla`) the last.
+    expect(report.folds.every((f) => f.valTop1 !== null)).toBe(true);
+    expect(md).toContain('its epoch chosen on validation subjects drawn from those');
+    const lastEpoch = crossValidationMarkdown({ ...report, folds: report.folds.map((f) => ({ ...f, valTop1: null })) });
+    expect(lastEpoch).toContain('Each fold trains on every other subject, keeps its last epoch (no validation split) and scores the held-out subject once.');
+    expect(lastEpoch).not.toContain('validation subjects');
     expect(JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
   });
 

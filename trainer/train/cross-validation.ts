@@ -244,7 +244,9 @@ export function crossValidationMarkdown(r: CrossValidationReport): string {
   const flags = Object.entries(t).filter(([, v]) => v !== undefined).map(([k, v]) => (k === 'cocodiff' ? cocodiffWords(v as CoCoDiffOptions) : `${k} ${v}`)).join(', ');
   return [
     `Leave-one-${r.settings.folds}-out cross-validation on \`${r.settings.data}\` (${r.subjects.length} folds; training: ${flags || 'the defaults'}).`,
-    'Each fold trains on every other subject (its epoch chosen on validation subjects drawn from those) and scores the held-out subject once.',
+    r.folds.every((f) => f.valTop1 === null)
+      ? 'Each fold trains on every other subject, keeps its last epoch (no validation split) and scores the held-out subject once.'
+      : 'Each fold trains on every other subject (its epoch chosen on validation subjects drawn from those) and scores the held-out subject once.',
     '',
     '| test subject | clips of the other subjects | test clips | test top-1 (%) | top-5 (%) | val top-1 (%) | chosen epoch | wall (s) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
