@@ -143,7 +143,7 @@ describe('eval', () => {
     expect(c.samples).toBe(labels.length);
     expect([c.top1.a, c.top1.b, c.top1.onlyA, c.top1.onlyB]).toEqual([count(0) / labels.length, count(1) / labels.length, count(0), count(1)]);
     expect(c.top1.difference.mean).toBeCloseTo((count(1) - count(0)) / labels.length, 12);
-    expect(c.perClass.find((k: { label: string }) => k.label === classes[1])).toEqual({ label: classes[1], samples: count(1), a: 0, b: 1, onlyB: count(1), onlyA: 0 });
+    expect(c.perClass.find((k: { label: string }) => k.label === classes[1])).toEqual({ label: classes[1], samples: count(1), a: 0, b: 1, onlyB: count(1), onlyA: 0, p: Math.min(1, 2 ** (1 - count(1))) });
   });
 
   it('takes a run directory for its artifact', async () => {
