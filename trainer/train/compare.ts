@@ -88,10 +88,8 @@ export function comparePredictions(first: Predictions, second: Predictions): Com
   const labels = [...new Set(a.map((r) => r.label))].sort();
   const perClass = labels.map((label) => {
     const at = a.flatMap((r, i) => (r.label === label ? [i] : []));
-    const [rightA, rightB] = [at.filter((i) => a[i].top5[0] === label), at.filter((i) => b[i].top5[0] === label)];
-    const onlyB = rightB.filter((i) => !rightA.includes(i)).length;
-    const onlyA = rightA.filter((i) => !rightB.includes(i)).length;
-    return { label, samples: at.length, a: rightA.length / at.length, b: rightB.length / at.length, onlyB, onlyA, p: mcnemarExact(onlyB, onlyA) };
+    const { a: accA, b: accB, onlyB, onlyA, p } = paired(at.map((i) => a[i].top5[0] === label), at.map((i) => b[i].top5[0] === label));
+    return { label, samples: at.length, a: accA, b: accB, onlyB, onlyA, p };
   });
   return { samples: a.length, top1: paired(right(a, 1), right(b, 1)), top5: paired(right(a, 5), right(b, 5)), perClass };
 }
